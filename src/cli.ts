@@ -1,0 +1,285 @@
+#!/usr/bin/env node
+// The command line: the stdio MCP server (default), and the same tools as subcommands.
+import { readFileSync } from "node:fs";
+import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
+import { Command, InvalidArgumentError, Option } from "commander";
+import type { Environment } from "./providers/environment.js";
+import { createLiveEnvironment } from "./providers/live.js";
+import { createServer } from "./server.js";
+import { startSimSession, type SimSession } from "./sim/environment.js";
+import { listBundledScenarios, loadScenario, ScenarioError, type Scenario } from "./sim/scenario.js";
+import type { ToolContext, ToolDefinition } from "./tools/define.js";
+import { allTools } from "./tools/index.js";
+import { VERSION } from "./version.js";
+
+/** Options every face shares. */
+interface WorldOptions {
+  scenario?: string;
+  simLatency?: number;
+  context?: string;
+  kubeconfig?: string;
+  cloud?: string;
+  subscription?: string[];
+  region?: string;
+  profile?: string;
+  exchange?: boolean;
+  timeout?: number;
+}
+
+const log = (msg: string) => process.stderr.write(`${msg}\n`);
+
+function intArg(name: string) {
+  return (value: string) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a whole number of milliseconds`);
+    return n;
+  };
+}
+
+function addWorldOptions(cmd: Command): Command {
+  return cmd
+    .option("--scenario <file-or-name>", "use the simulated world described by a scenario file (or a bundled scenario name)")
+    .option("--sim-latency <ms>", "add latency to every simulated request", intArg("--sim-latency"))
+    .option("--context <name>", "kube context to use (default: the current context)")
+    .option("--kubeconfig <file>", "kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
+    .addOption(
+      new Option("--cloud <name>", "Azure cloud").choices(["AzurePublicCloud", "AzureUSGovernment", "AzureChinaCloud"]),
+    )
+    .option("--subscription <id...>", "Azure subscription(s) to search (default: all visible)")
+    .option("--region <region>", "AWS region")
+    .option("--profile <name>", "AWS profile")
+    .option("--no-exchange", "never call a token endpoint (disables test_token_exchange)")
+    .option("--timeout <ms>", "per-request timeout", intArg("--timeout"));
+}
+
+/** Build the environment: the simulated world when a scenario is given, else the live one. */
+async function openWorld(opts: WorldOptions): Promise<{ env: Environment; scenario?: Scenario; session?: SimSession }> {
+  if (opts.scenario) {
+    const scenario = loadScenario(opts.scenario);
+    const session = await startSimSession(scenario, {
+      latencyMs: opts.simLatency,
+      timeoutMs: opts.timeout,
+      allowExchange: opts.exchange !== false,
+    });
+    return { env: session.env, scenario, session };
+  }
+  const env = await createLiveEnvironment({
+    context: opts.context,
+    kubeconfigPath: opts.kubeconfig,
+    cloud: opts.cloud,
+    subscriptionIds: opts.subscription,
+    awsRegion: opts.region,
+    awsProfile: opts.profile,
+    timeoutMs: opts.timeout,
+    allowExchange: opts.exchange !== false,
+  });
+  return { env };
+}
+
+export function findTool(name: string): ToolDefinition {
+  const tool = allTools.find((t) => t.name === name);
+  if (!tool) throw new Error(`internal: tool ${name} is not registered`);
+  return tool;
+}
+
+/** Run one tool as the CLI face: same input schema, same output object, text or --json. */
+export async function runTool(
+  tool: ToolDefinition,
+  input: unknown,
+  env: Environment,
+  json: boolean,
+): Promise<{ output: Record<string, unknown>; text: string }> {
+  const controller = new AbortController();
+  const onSignal = () => controller.abort();
+  process.once("SIGINT", onSignal);
+  const ctx: ToolContext = {
+    env: async () => env,
+    signal: controller.signal,
+    progress: async (message) => {
+      if (!json && process.stderr.isTTY) log(`… ${message}`);
+    },
+  };
+  try {
+    const parsed = tool.inputSchema.safeParse(input);
+    if (!parsed.success) {
+      throw new UsageError(parsed.error.issues.map((i) => `${i.path.join(".") || "input"}: ${i.message}`).join("; "));
+    }
+    const output = (await tool.handler(parsed.data, ctx)) as Record<string, unknown>;
+    return { output, text: json ? JSON.stringify(output, null, 2) : tool.render(output) };
+  } finally {
+    process.off("SIGINT", onSignal);
+  }
+}
+
+export class UsageError extends Error {}
+
+function exitCodeFor(output: Record<string, unknown>): number {
+  const verdict = output.verdict;
+  if (verdict === "healthy") return 0;
+  if (verdict === "broken") return 1;
+  if (verdict === "inconclusive") return 2;
+  return 0;
+}
+
+function readStdin(): string {
+  try {
+    return readFileSync(0, "utf8");
+  } catch {
+    return "";
+  }
+}
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name("wi-doctor")
+    .description(
+      "Diagnose and fix Kubernetes workload identity (AKS workload identity, aad-pod-identity, EKS IRSA and Pod Identity).\nWith no command, runs the MCP server over stdio.",
+    )
+    .version(VERSION, "-v, --version")
+    .showHelpAfterError();
+
+  const mcp = addWorldOptions(
+    program
+      .command("mcp", { isDefault: true })
+      .description("run the MCP server over stdio (the default)")
+      .option("--allow-writes", "register the tools that change the cluster or cloud (each still dry-runs first)"),
+  );
+  mcp.action(async (opts: WorldOptions & { allowWrites?: boolean }) => {
+    let session: SimSession | undefined;
+    const server = createServer({
+      allowWrites: opts.allowWrites,
+      environment: async () => {
+        const world = await openWorld(opts);
+        session = world.session;
+        return world.env;
+      },
+    });
+    const transport = new StdioServerTransport();
+    const shutdown = async () => {
+      await server.close().catch(() => undefined);
+      await session?.close().catch(() => undefined);
+      process.exit(0);
+    };
+    process.stdin.on("end", shutdown);
+    process.on("SIGTERM", shutdown);
+    await server.connect(transport);
+    log(`wi-doctor ${VERSION}: MCP server on stdio${opts.scenario ? ` (simulated world: ${opts.scenario})` : ""}`);
+  });
+
+  const diagnose = addWorldOptions(
+    program
+      .command("diagnose")
+      .description("diagnose a service account, pod or workload; exit 0 healthy, 1 broken, 2 inconclusive or bad input")
+      .option("-n, --namespace <ns>", "namespace")
+      .option("--service-account <name>", "service account")
+      .option("--pod <name>", "pod")
+      .option("--workload <kind/name>", "workload, e.g. deployment/payments-api")
+      .option("--error-text <text>", "an error message the workload printed (use - to read stdin)")
+      .option("--json", "print the report as JSON"),
+  );
+  diagnose.action(async (opts: WorldOptions & Record<string, string | boolean | undefined>) => {
+    const world = await openWorld(opts);
+    try {
+      const target = world.scenario?.target;
+      const hasTargetFlags = opts.namespace || opts.serviceAccount || opts.pod || opts.workload;
+      const input = hasTargetFlags
+        ? {
+            namespace: opts.namespace,
+            serviceAccount: opts.serviceAccount,
+            pod: opts.pod,
+            workload: opts.workload,
+            errorText: opts.errorText === "-" ? readStdin() : opts.errorText,
+          }
+        : target
+          ? { ...target, errorText: opts.errorText ?? target.errorText }
+          : {};
+      if (!input.namespace) throw new UsageError("--namespace is required (or a --scenario whose target names one)");
+      const { output, text } = await runTool(findTool("diagnose_workload_identity"), input, world.env, Boolean(opts.json));
+      process.stdout.write(`${text}\n`);
+      process.exitCode = exitCodeFor(output);
+    } finally {
+      await world.session?.close();
+    }
+  });
+
+  const explain = addWorldOptions(
+    program
+      .command("explain")
+      .description("explain a workload-identity error message (reads stdin when TEXT is - or absent)")
+      .argument("[text]", "the error text, or - for stdin")
+      .option("-n, --namespace <ns>", "namespace to cross-check against the cluster")
+      .option("--service-account <name>", "service account to cross-check")
+      .option("--cross-check", "read the cluster and cloud to confirm the cause (needs access, or --scenario)")
+      .option("--json", "print the result as JSON"),
+  );
+  explain.action(async (text: string | undefined, opts: WorldOptions & Record<string, string | boolean | undefined>) => {
+    const errorText = text === undefined || text === "-" ? readStdin() : text;
+    const crossCheck = Boolean(opts.crossCheck || opts.scenario);
+    const world = crossCheck ? await openWorld(opts) : undefined;
+    try {
+      const env = world?.env ?? (await createLiveEnvironment({ context: opts.context, allowExchange: false }));
+      const input = {
+        text: errorText,
+        namespace: opts.namespace,
+        serviceAccount: opts.serviceAccount,
+        crossCheck,
+      };
+      const { text: out } = await runTool(findTool("explain_error"), input, env, Boolean(opts.json));
+      process.stdout.write(`${out}\n`);
+    } finally {
+      await world?.session?.close();
+    }
+  });
+
+  program
+    .command("demo")
+    .description("diagnose a bundled simulated world (no cloud account needed)")
+    .argument("[name]", "bundled scenario name", "aks-fic-subject-namespace-typo")
+    .option("--list", "list the bundled scenarios")
+    .option("--sim-latency <ms>", "add latency to every simulated request", intArg("--sim-latency"))
+    .option("--json", "print the report as JSON")
+    .action(async (name: string, opts: { list?: boolean; json?: boolean; simLatency?: number }) => {
+      if (opts.list) {
+        for (const s of listBundledScenarios()) {
+          const sc = loadScenario(s.file);
+          process.stdout.write(`${s.name.padEnd(48)} ${sc.description.split("\n")[0].slice(0, 100)}\n`);
+        }
+        return;
+      }
+      const world = await openWorld({ scenario: name, simLatency: opts.simLatency });
+      try {
+        if (!opts.json) {
+          process.stdout.write(`Simulated world: ${world.scenario!.name}\n${world.scenario!.description.trim()}\n\n`);
+        }
+        const { output, text } = await runTool(
+          findTool("diagnose_workload_identity"),
+          world.scenario!.target,
+          world.env,
+          Boolean(opts.json),
+        );
+        process.stdout.write(`${text}\n`);
+        process.exitCode = exitCodeFor(output);
+      } finally {
+        await world.session?.close();
+      }
+    });
+
+  return program;
+}
+
+async function main() {
+  try {
+    await buildProgram().parseAsync(process.argv);
+  } catch (err) {
+    if (err instanceof ScenarioError || err instanceof UsageError) {
+      log(`wi-doctor: ${err.message}`);
+      process.exitCode = 2;
+      return;
+    }
+    log(`wi-doctor: ${(err as Error).message ?? String(err)}`);
+    process.exitCode = 2;
+  }
+}
+
+await main();

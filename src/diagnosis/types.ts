@@ -1,0 +1,132 @@
+// The vocabulary of a diagnosis. Pure data: no I/O happens in src/diagnosis.
+
+export type Platform = "aks" | "eks";
+export type Severity = "error" | "warning" | "info";
+export type CheckStatus = "pass" | "fail" | "skipped" | "error";
+export type Verdict = "healthy" | "broken" | "inconclusive";
+
+/** What was asked about: a namespace plus a service account, pod or workload. */
+export interface Target {
+  namespace: string;
+  serviceAccount?: string;
+  pod?: string;
+  /** "Deployment/payments-api" and friends. */
+  workload?: string;
+}
+
+export interface Fix {
+  summary: string;
+  /** Ready to paste, filled with the user's real names. */
+  commands: string[];
+}
+
+export interface Finding {
+  /** Stable id, documented in docs/findings.md, e.g. "fic.subject-mismatch". */
+  id: string;
+  severity: Severity;
+  title: string;
+  /** The values that were compared, side by side, so a human can verify the verdict. */
+  evidence: Record<string, unknown>;
+  fix: Fix;
+}
+
+export interface CheckResult {
+  id: string;
+  status: CheckStatus;
+  detail: string;
+}
+
+export interface Report {
+  verdict: Verdict;
+  platform: Platform;
+  target: Target;
+  findings: Finding[];
+  checks: CheckResult[];
+}
+
+/**
+ * The outcome of gathering one fact from the world. `skipped` means we could not look
+ * (no credential, no permission, not applicable) and says why and how to grant access;
+ * `error` means we looked and the call failed.
+ */
+export type Gathered<T> =
+  | { status: "ok"; value: T }
+  | { status: "skipped"; reason: string }
+  | { status: "error"; reason: string };
+
+export const ok = <T>(value: T): Gathered<T> => ({ status: "ok", value });
+export const skipped = <T>(reason: string): Gathered<T> => ({ status: "skipped", reason });
+export const failed = <T>(reason: string): Gathered<T> => ({ status: "error", reason });
+
+export function valueOf<T>(g: Gathered<T> | undefined): T | undefined {
+  return g && g.status === "ok" ? g.value : undefined;
+}
+
+/**
+ * A check: metadata plus a pure function from facts to findings. `run` returns the
+ * findings it raises; an empty list with `applies` true is a pass. A check whose
+ * inputs were not gathered reports itself as skipped via `skippedBecause`.
+ */
+export interface Check<F> {
+  id: string;
+  title: string;
+  /** Why this check could not run on these facts, or undefined when it can. */
+  skippedBecause?(facts: F): string | undefined;
+  run(facts: F): Finding[];
+}
+
+/** Run a list of checks over facts and assemble a report (findings ranked by the caller's order). */
+export function runChecks<F>(
+  checks: Check<F>[],
+  facts: F,
+): { findings: Finding[]; checks: CheckResult[] } {
+  const findings: Finding[] = [];
+  const results: CheckResult[] = [];
+  for (const check of checks) {
+    const why = check.skippedBecause?.(facts);
+    if (why) {
+      results.push({ id: check.id, status: "skipped", detail: why });
+      continue;
+    }
+    try {
+      const raised = check.run(facts);
+      findings.push(...raised);
+      results.push({
+        id: check.id,
+        status: raised.some((f) => f.severity === "error") ? "fail" : "pass",
+        detail: raised.length ? raised.map((f) => f.title).join("; ") : check.title,
+      });
+    } catch (err) {
+      results.push({ id: check.id, status: "error", detail: `check failed: ${(err as Error).message}` });
+    }
+  }
+  return { findings, checks: results };
+}
+
+const severityRank: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
+
+/**
+ * Most likely root cause first: by severity, then by the order of `rootCauseOrder`
+ * (upstream causes such as a disabled issuer before their downstream symptoms).
+ */
+export function rankFindings(findings: Finding[], rootCauseOrder: string[]): Finding[] {
+  const pos = (id: string) => {
+    const i = rootCauseOrder.indexOf(id);
+    return i === -1 ? rootCauseOrder.length : i;
+  };
+  const seen = new Set<string>();
+  return [...findings]
+    .sort((a, b) => severityRank[a.severity] - severityRank[b.severity] || pos(a.id) - pos(b.id))
+    .filter((f) => {
+      const key = `${f.id}|${JSON.stringify(f.evidence)}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+}
+
+export function verdictOf(findings: Finding[], checks: CheckResult[]): Verdict {
+  if (findings.some((f) => f.severity === "error")) return "broken";
+  const essentialSkipped = checks.some((c) => c.status === "error");
+  return essentialSkipped ? "inconclusive" : "healthy";
+}

@@ -1,0 +1,65 @@
+// The Environment for the real world: kubeconfig (or in-cluster config), DefaultAzureCredential, the AWS default chain.
+import { DefaultAzureCredential } from "@azure/identity";
+import { KubeConfig } from "@kubernetes/client-node";
+import { azureClouds, type Environment } from "./environment.js";
+
+export interface LiveOptions {
+  context?: string;
+  kubeconfigPath?: string;
+  cloud?: string;
+  subscriptionIds?: string[];
+  awsRegion?: string;
+  awsProfile?: string;
+  timeoutMs?: number;
+  allowExchange?: boolean;
+}
+
+export function loadKubeConfig(opts: Pick<LiveOptions, "context" | "kubeconfigPath">): {
+  kubeconfig?: KubeConfig;
+  problem?: string;
+} {
+  const kc = new KubeConfig();
+  try {
+    if (opts.kubeconfigPath) kc.loadFromFile(opts.kubeconfigPath);
+    else kc.loadFromDefault();
+  } catch (err) {
+    return { problem: `could not load a kubeconfig: ${(err as Error).message}` };
+  }
+  if (opts.context) {
+    if (!kc.getContexts().some((c) => c.name === opts.context)) {
+      return {
+        problem: `kube context "${opts.context}" not found; available: ${kc.getContexts().map((c) => c.name).join(", ") || "none"}`,
+      };
+    }
+    kc.setCurrentContext(opts.context);
+  }
+  if (!kc.getCurrentCluster()) return { problem: "the kubeconfig has no current cluster (set a context with --context)" };
+  return { kubeconfig: kc };
+}
+
+export async function createLiveEnvironment(opts: LiveOptions = {}): Promise<Environment> {
+  const { kubeconfig, problem } = loadKubeConfig(opts);
+  const cloudName = opts.cloud ?? process.env.AZURE_CLOUD ?? "AzurePublicCloud";
+  const cloud = azureClouds[cloudName];
+  if (!cloud) {
+    throw new Error(`unknown Azure cloud "${cloudName}"; expected one of ${Object.keys(azureClouds).join(", ")}`);
+  }
+  let credential: Environment["azure"]["credential"] = null;
+  let credentialProblem: string | undefined;
+  try {
+    credential = new DefaultAzureCredential({ authorityHost: cloud.authorityHost });
+  } catch (err) {
+    credentialProblem = `no Azure credential: ${(err as Error).message}`;
+  }
+  const subscriptionIds =
+    opts.subscriptionIds ?? (process.env.AZURE_SUBSCRIPTION_ID ? [process.env.AZURE_SUBSCRIPTION_ID] : undefined);
+  return {
+    mode: "live",
+    kubeconfig,
+    kubeconfigProblem: problem,
+    azure: { cloud, credential, credentialProblem, subscriptionIds },
+    aws: { region: opts.awsRegion ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION, profile: opts.awsProfile },
+    timeoutMs: opts.timeoutMs ?? 15_000,
+    allowExchange: opts.allowExchange ?? true,
+  };
+}

@@ -1,0 +1,309 @@
+// Scenario files: a public, documented format (docs/scenarios.md). Unknown fields are errors.
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+
+const guid = z.string().regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, {
+  message: "expected a GUID such as 00000000-0000-0000-0000-000000000000",
+});
+
+/** A Kubernetes object as `kubectl get -o yaml` shows it. Only the identifying fields are required. */
+export const KubeObjectSchema = z
+  .object({
+    apiVersion: z.string(),
+    kind: z.string(),
+    metadata: z
+      .object({
+        name: z.string(),
+        namespace: z.string().optional(),
+      })
+      .passthrough(),
+  })
+  .passthrough();
+export type KubeObject = z.infer<typeof KubeObjectSchema>;
+
+const FederatedCredentialSchema = z.strictObject({
+  name: z.string(),
+  issuer: z.string(),
+  subject: z.string(),
+  audiences: z.array(z.string()).default(["api://AzureADTokenExchange"]),
+  description: z.string().optional(),
+});
+export type ScenarioFederatedCredential = z.infer<typeof FederatedCredentialSchema>;
+
+const ManagedClusterSchema = z.strictObject({
+  name: z.string(),
+  resourceGroup: z.string(),
+  location: z.string().default("westeurope"),
+  fqdn: z.string().optional(),
+  privateFQDN: z.string().optional(),
+  kubernetesVersion: z.string().optional(),
+  nodeResourceGroup: z.string().optional(),
+  oidcIssuerProfile: z.strictObject({ enabled: z.boolean(), issuerURL: z.string().optional() }).optional(),
+  securityProfile: z
+    .strictObject({ workloadIdentity: z.strictObject({ enabled: z.boolean() }).optional() })
+    .optional(),
+  agentPoolProfiles: z
+    .array(z.strictObject({ name: z.string(), vnetSubnetID: z.string().optional(), count: z.number().optional() }))
+    .default([]),
+  /** The cluster's own identity (control plane) and the kubelet identity, as principal ids. */
+  identity: z
+    .strictObject({
+      type: z.enum(["SystemAssigned", "UserAssigned", "None"]).default("SystemAssigned"),
+      principalId: guid.optional(),
+      userAssignedIdentities: z.array(z.string()).optional(),
+    })
+    .optional(),
+  kubeletIdentity: z.strictObject({ clientId: guid, objectId: guid, resourceId: z.string().optional() }).optional(),
+  /** Legacy clusters with a service principal instead of a managed identity. */
+  servicePrincipalProfile: z.strictObject({ clientId: z.string() }).optional(),
+});
+
+const UserAssignedIdentitySchema = z.strictObject({
+  name: z.string(),
+  resourceGroup: z.string(),
+  clientId: guid,
+  principalId: guid,
+  /** Defaults to the scenario's tenant. */
+  tenantId: guid.optional(),
+  location: z.string().default("westeurope"),
+  /** Defaults to the scenario's subscription. */
+  subscriptionId: guid.optional(),
+  federatedIdentityCredentials: z.array(FederatedCredentialSchema).default([]),
+});
+
+const ApplicationSchema = z.strictObject({
+  appId: guid,
+  displayName: z.string(),
+  objectId: guid,
+  servicePrincipalObjectId: guid.optional(),
+  /** Defaults to the scenario's tenant. */
+  tenantId: guid.optional(),
+  federatedIdentityCredentials: z.array(FederatedCredentialSchema).default([]),
+  /** Client secrets, for the client-secret grant (values are simulated). */
+  passwordCredentials: z
+    .array(z.strictObject({ keyId: guid.optional(), secretText: z.string(), endDateTime: z.string().optional() }))
+    .default([]),
+});
+
+const RoleAssignmentSchema = z.strictObject({
+  principalId: guid,
+  roleDefinitionName: z.string(),
+  scope: z.string(),
+  principalType: z.enum(["ServicePrincipal", "User", "Group"]).default("ServicePrincipal"),
+});
+
+const KeyVaultSchema = z.strictObject({
+  name: z.string(),
+  resourceGroup: z.string(),
+  location: z.string().default("westeurope"),
+  tenantId: guid.optional(),
+  enableRbacAuthorization: z.boolean().default(true),
+  publicNetworkAccess: z.enum(["Enabled", "Disabled"]).default("Enabled"),
+  networkAcls: z
+    .strictObject({
+      defaultAction: z.enum(["Allow", "Deny"]).default("Allow"),
+      bypass: z.enum(["AzureServices", "None"]).default("AzureServices"),
+      virtualNetworkRules: z.array(z.strictObject({ id: z.string() })).default([]),
+      ipRules: z.array(z.strictObject({ value: z.string() })).default([]),
+    })
+    .optional(),
+  accessPolicies: z
+    .array(
+      z.strictObject({
+        objectId: z.string(),
+        tenantId: guid.optional(),
+        permissions: z
+          .strictObject({
+            secrets: z.array(z.string()).optional(),
+            keys: z.array(z.string()).optional(),
+            certificates: z.array(z.string()).optional(),
+          })
+          .default({}),
+      }),
+    )
+    .default([]),
+});
+
+const VmssSchema = z.strictObject({
+  name: z.string(),
+  resourceGroup: z.string(),
+  userAssignedIdentities: z.array(z.string()).default([]),
+});
+
+const AwsClusterSchema = z.strictObject({
+  name: z.string(),
+  endpoint: z.string(),
+  oidcIssuer: z.string(),
+  version: z.string().default("1.30"),
+  status: z.string().default("ACTIVE"),
+});
+
+const AwsOidcProviderSchema = z.strictObject({
+  url: z.string(),
+  clientIDList: z.array(z.string()).default(["sts.amazonaws.com"]),
+  thumbprintList: z.array(z.string()).default([]),
+  /** Simulate an issuer whose TLS certificate no longer matches any thumbprint (only for non-AWS-hosted issuers). */
+  thumbprintMatches: z.boolean().default(true),
+});
+
+const AwsRoleSchema = z.strictObject({
+  roleName: z.string(),
+  path: z.string().default("/"),
+  assumeRolePolicyDocument: z.record(z.string(), z.unknown()),
+  attachedPolicyArns: z.array(z.string()).default([]),
+  maxSessionDuration: z.number().default(3600),
+});
+
+const PodIdentityAssociationSchema = z.strictObject({
+  clusterName: z.string(),
+  namespace: z.string(),
+  serviceAccount: z.string(),
+  roleArn: z.string(),
+  associationId: z.string().optional(),
+});
+
+const FaultRuleSchema = z.strictObject({
+  /** kubernetes | arm | graph | entra | iam | sts | eks | oidc */
+  service: z.enum(["kubernetes", "arm", "graph", "entra", "iam", "sts", "eks", "oidc"]),
+  /** Substring of the request path (or the AWS Action for iam/sts). */
+  path: z.string().default(""),
+  method: z.string().optional(),
+  status: z.number().int().optional(),
+  /** Seconds, sent as Retry-After with 429/503. */
+  retryAfter: z.number().optional(),
+  /** Never answer (the client must time out). */
+  timeout: z.boolean().optional(),
+  /** Answer 200 with a body that is not valid JSON/XML. */
+  malformed: z.boolean().optional(),
+  /** How many matching requests the rule affects; default: all. */
+  times: z.number().int().positive().optional(),
+});
+
+export const ScenarioSchema = z.strictObject({
+  name: z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, { message: "expected kebab-case, e.g. aks-fic-subject-typo" }),
+  description: z.string(),
+  platform: z.enum(["aks", "eks"]),
+  target: z.strictObject({
+    namespace: z.string(),
+    serviceAccount: z.string().optional(),
+    pod: z.string().optional(),
+    workload: z.string().optional(),
+    /** An error text the user saw; passed to the diagnosis as evidence. */
+    errorText: z.string().optional(),
+  }),
+  kubernetes: z.strictObject({
+    server: z.string().url(),
+    /** The API server's own service-account issuer (and, on AKS/EKS, the public OIDC issuer). */
+    issuer: z.string(),
+    issuerReachable: z.boolean().default(true),
+    issuerKeyRotated: z.boolean().default(false),
+    version: z.string().default("1.30"),
+    objects: z.array(KubeObjectSchema).default([]),
+    /** Pod logs: "<namespace>/<pod>" → text (optionally "<namespace>/<pod>/<container>"). */
+    logs: z.record(z.string(), z.string()).default({}),
+    /** Resources our simulated user may not read, answered with 403: e.g. "secretproviderclasses", "mutatingwebhookconfigurations". */
+    forbidden: z.array(z.string()).default([]),
+  }),
+  azure: z
+    .strictObject({
+      tenantId: guid,
+      subscriptionId: guid,
+      /** false: the operator has no Azure credential (Azure checks must be skipped, not crash). */
+      credentialAvailable: z.boolean().default(true),
+      managedClusters: z.array(ManagedClusterSchema).default([]),
+      userAssignedIdentities: z.array(UserAssignedIdentitySchema).default([]),
+      applications: z.array(ApplicationSchema).default([]),
+      roleAssignments: z.array(RoleAssignmentSchema).default([]),
+      keyVaults: z.array(KeyVaultSchema).default([]),
+      virtualMachineScaleSets: z.array(VmssSchema).default([]),
+      /** Tenants other than tenantId that exist (for wrong-tenant cases). */
+      otherTenants: z.array(guid).default([]),
+    })
+    .optional(),
+  aws: z
+    .strictObject({
+      accountId: z.string().regex(/^\d{12}$/, { message: "expected a 12-digit AWS account id" }),
+      region: z.string().default("us-west-2"),
+      credentialAvailable: z.boolean().default(true),
+      clusters: z.array(AwsClusterSchema).default([]),
+      oidcProviders: z.array(AwsOidcProviderSchema).default([]),
+      roles: z.array(AwsRoleSchema).default([]),
+      podIdentityAssociations: z.array(PodIdentityAssociationSchema).default([]),
+    })
+    .optional(),
+  faults: z
+    .strictObject({
+      latencyMs: z.number().int().nonnegative().default(0),
+      rules: z.array(FaultRuleSchema).default([]),
+    })
+    .default({ latencyMs: 0, rules: [] }),
+  expect: z
+    .strictObject({
+      findings: z.array(z.string()).default([]),
+      verdict: z.enum(["healthy", "broken", "inconclusive"]).optional(),
+    })
+    .default({ findings: [] }),
+});
+
+export type Scenario = z.infer<typeof ScenarioSchema>;
+export type ScenarioInput = z.input<typeof ScenarioSchema>;
+
+export class ScenarioError extends Error {
+  constructor(
+    readonly file: string,
+    readonly problems: string[],
+  ) {
+    super(`invalid scenario ${file}:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ScenarioError";
+  }
+}
+
+export function parseScenario(data: unknown, file = "<inline>"): Scenario {
+  const result = ScenarioSchema.safeParse(data);
+  if (!result.success) {
+    throw new ScenarioError(
+      file,
+      result.error.issues.map((i) => `${i.path.length ? i.path.join(".") : "(root)"}: ${i.message}`),
+    );
+  }
+  return result.data;
+}
+
+/** The folder of bundled scenarios: `scenarios/` next to `dist/` or `src/`. */
+export function bundledScenarioDir(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  return resolve(here, "..", "..", "scenarios");
+}
+
+export function listBundledScenarios(): { name: string; file: string }[] {
+  const dir = bundledScenarioDir();
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".yaml") || f.endsWith(".yml"))
+    .sort()
+    .map((f) => ({ name: basename(f).replace(/\.ya?ml$/, ""), file: join(dir, f) }));
+}
+
+/** Load a scenario by file path or by the name of a bundled scenario. */
+export function loadScenario(fileOrName: string): Scenario {
+  let file = fileOrName;
+  if (!existsSync(file)) {
+    const bundled = listBundledScenarios().find((s) => s.name === fileOrName);
+    if (!bundled) {
+      throw new ScenarioError(fileOrName, [
+        "no such file, and no bundled scenario of that name (see `wi-doctor demo --list`)",
+      ]);
+    }
+    file = bundled.file;
+  }
+  let data: unknown;
+  try {
+    data = parseYaml(readFileSync(file, "utf8"));
+  } catch (err) {
+    throw new ScenarioError(file, [`not valid YAML: ${(err as Error).message}`]);
+  }
+  return parseScenario(data, file);
+}

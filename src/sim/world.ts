@@ -1,0 +1,272 @@
+// The simulated world: one TLS server on loopback that answers for every real host name a scenario
+// uses (routing by SNI, then Host), and an agent that carries connections there.
+import { once } from "node:events";
+import { Agent, createServer as createHttpsServer, type Server } from "node:https";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import { connect as tlsConnect, createSecureContext, type ConnectionOptions, type TLSSocket } from "node:tls";
+import { exportJWK, generateKeyPair, type JWK, type CryptoKey as JoseKey } from "jose";
+import type { Scenario } from "./scenario.js";
+import { createSimCa, type SimCa } from "./tls.js";
+
+export type SimServiceName = Scenario["faults"]["rules"][number]["service"];
+
+export interface SimRequest {
+  service: SimServiceName;
+  method: string;
+  /** The full URL with the real host name. */
+  url: URL;
+  host: string;
+  path: string;
+  query: URLSearchParams;
+  headers: IncomingMessage["headers"];
+  body: Buffer;
+  text(): string;
+  json(): unknown;
+  form(): URLSearchParams;
+}
+
+export interface SimResponse {
+  status: number;
+  headers?: Record<string, string>;
+  /** Objects are sent as JSON. */
+  body?: string | Buffer | object;
+}
+
+export interface SimService {
+  name: SimServiceName;
+  /** Whether this service answers for the host name. */
+  matches(host: string, world: SimWorld): boolean;
+  /** Undefined means "no such route": the world answers 404 in the service's own error format. */
+  handle(req: SimRequest, world: SimWorld): Promise<SimResponse | undefined> | SimResponse | undefined;
+  /** The 404 for unknown routes, in this service's error format. */
+  notFound?(req: SimRequest): SimResponse;
+}
+
+export interface IssuerKey {
+  kid: string;
+  privateKey: JoseKey;
+  publicJwk: JWK;
+}
+
+/** The signing keys of the scenario's service-account issuer. */
+export interface IssuerKeys {
+  /** Keys the JWKS publishes. */
+  published: IssuerKey[];
+  /** The key the API server signs tokens with (not published when the scenario rotated it away). */
+  signing: IssuerKey;
+}
+
+export interface SimWorld {
+  /** The scenario as live state: writes (e.g. a federated credential PUT) change it. */
+  scenario: Scenario;
+  caPem: string;
+  port: number;
+  /** Routes every HTTPS connection to the simulator, keeping the real host for SNI and Host. */
+  agent: Agent;
+  issuerKeys: IssuerKeys;
+  /** Host name of the scenario's Kubernetes API server. */
+  apiServerHost: string;
+  stats: { requests: number; byService: Record<string, number> };
+  /** HTTPS GET from inside the world (e.g. Entra fetching an issuer's JWKS), through the same agent. */
+  fetchJson(url: string): Promise<{ status: number; body: unknown }>;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Added to every request, on top of the scenario's faults.latencyMs. */
+  latencyMs?: number;
+  services: SimService[];
+}
+
+class SimAgent extends Agent {
+  constructor(
+    private readonly simPort: number,
+    caPem: string,
+  ) {
+    super({ keepAlive: true, ca: caPem, maxSockets: 64 });
+  }
+  // The connection goes to the simulator; the TLS server name stays the real host, so
+  // certificate verification against the per-run CA is done as for the real service.
+  override createConnection(options: ConnectionOptions, cb?: (err: Error | null, s: Socket) => void): Socket {
+    const servername = options.servername || (options.host as string | undefined) || "localhost";
+    return tlsConnect({ ...options, host: "127.0.0.1", port: this.simPort, servername }, cb as never) as TLSSocket;
+  }
+}
+
+async function makeIssuerKeys(rotated: boolean): Promise<IssuerKeys> {
+  const make = async (): Promise<IssuerKey> => {
+    const { privateKey, publicKey } = await generateKeyPair("RS256", { extractable: true });
+    const publicJwk = await exportJWK(publicKey);
+    const kid = Buffer.from(JSON.stringify(publicJwk)).toString("base64url").slice(0, 43);
+    return { kid, privateKey, publicJwk: { ...publicJwk, kid, use: "sig", alg: "RS256" } };
+  };
+  const current = await make();
+  if (!rotated) return { published: [current], signing: current };
+  // Tokens are signed by a key the JWKS no longer lists.
+  const old = await make();
+  return { published: [current], signing: old };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function startSimWorld(scenario: Scenario, options: StartOptions): Promise<SimWorld> {
+  const ca: SimCa = await createSimCa();
+  const issuerKeys = await makeIssuerKeys(scenario.kubernetes.issuerKeyRotated);
+  const apiServerHost = new URL(scenario.kubernetes.server).hostname.toLowerCase();
+  const faultUses = new Map<number, number>();
+  const latency = (scenario.faults.latencyMs ?? 0) + (options.latencyMs ?? 0);
+  const openSockets = new Set<Socket>();
+
+  const world = {} as SimWorld;
+
+  const route = (host: string): SimService | undefined => options.services.find((s) => s.matches(host, world));
+
+  const server: Server = createHttpsServer(
+    {
+      SNICallback: (servername, cb) => {
+        ca.leafFor(servername).then(
+          (leaf) => cb(null, createSecureContext(leaf)),
+          (err) => cb(err as Error),
+        );
+      },
+    },
+    (req, res) => {
+      handle(req, res).catch((err) => {
+        if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" });
+        res.end(`simulator error: ${(err as Error).message}`);
+      });
+    },
+  );
+  server.on("connection", (s: Socket) => {
+    openSockets.add(s);
+    s.on("close", () => openSockets.delete(s));
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse) {
+    const sni = (req.socket as TLSSocket).servername;
+    const hostHeader = (req.headers.host ?? "").replace(/:\d+$/, "");
+    const host = (typeof sni === "string" && sni ? sni : hostHeader).toLowerCase();
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const body = Buffer.concat(chunks);
+    const service = route(host);
+    world.stats.requests++;
+    if (!service) {
+      res.writeHead(502, { "content-type": "text/plain" });
+      res.end(`the simulated world has no service at ${host}`);
+      return;
+    }
+    world.stats.byService[service.name] = (world.stats.byService[service.name] ?? 0) + 1;
+    const url = new URL(req.url ?? "/", `https://${host}`);
+    const simReq: SimRequest = {
+      service: service.name,
+      method: req.method ?? "GET",
+      url,
+      host,
+      path: url.pathname,
+      query: url.searchParams,
+      headers: req.headers,
+      body,
+      text: () => body.toString("utf8"),
+      json: () => JSON.parse(body.toString("utf8") || "null"),
+      form: () => new URLSearchParams(body.toString("utf8")),
+    };
+    if (latency > 0) await sleep(latency);
+
+    const fault = matchFault(simReq);
+    if (fault) {
+      if (fault.timeout) return; // never answer; the client's timeout must fire
+      if (fault.malformed) {
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end('{"value": [ {"truncated');
+        return;
+      }
+      const status = fault.status ?? 500;
+      const headers: Record<string, string> = { "content-type": "application/json" };
+      if (fault.retryAfter !== undefined) headers["retry-after"] = String(fault.retryAfter);
+      res.writeHead(status, headers);
+      res.end(JSON.stringify({ error: { code: status === 429 ? "TooManyRequests" : "InternalServerError", message: "simulated fault" } }));
+      return;
+    }
+
+    const answer = (await service.handle(simReq, world)) ??
+      service.notFound?.(simReq) ?? { status: 404, body: { error: { code: "NotFound", message: `no route ${simReq.method} ${simReq.path}` } } };
+    send(res, answer);
+  }
+
+  function matchFault(req: SimRequest) {
+    const rules = world.scenario.faults.rules;
+    for (let i = 0; i < rules.length; i++) {
+      const r = rules[i];
+      if (r.service !== req.service) continue;
+      if (r.method && r.method.toUpperCase() !== req.method) continue;
+      const action = req.form().get("Action") ?? "";
+      if (r.path && !req.url.pathname.includes(r.path) && !req.url.search.includes(r.path) && action !== r.path) continue;
+      const used = faultUses.get(i) ?? 0;
+      if (r.times !== undefined && used >= r.times) continue;
+      faultUses.set(i, used + 1);
+      return r;
+    }
+    return undefined;
+  }
+
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const port = (server.address() as AddressInfo).port;
+  const agent = new SimAgent(port, ca.caPem);
+
+  Object.assign(world, {
+    scenario,
+    caPem: ca.caPem,
+    port,
+    agent,
+    issuerKeys,
+    apiServerHost,
+    stats: { requests: 0, byService: {} },
+    fetchJson: (url: string) => simFetchJson(agent, url),
+    close: async () => {
+      agent.destroy();
+      for (const s of openSockets) s.destroy();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  } satisfies SimWorld);
+  return world;
+}
+
+function send(res: ServerResponse, answer: SimResponse) {
+  const headers = { ...(answer.headers ?? {}) };
+  let payload: string | Buffer = "";
+  if (answer.body === undefined) payload = "";
+  else if (typeof answer.body === "string" || Buffer.isBuffer(answer.body)) payload = answer.body;
+  else {
+    payload = JSON.stringify(answer.body);
+    headers["content-type"] ??= "application/json; charset=utf-8";
+  }
+  headers["content-length"] = String(Buffer.byteLength(payload));
+  res.writeHead(answer.status, headers);
+  res.end(payload);
+}
+
+async function simFetchJson(agent: Agent, url: string): Promise<{ status: number; body: unknown }> {
+  const { request } = await import("node:https");
+  return new Promise((resolvePromise, reject) => {
+    const req = request(url, { agent, method: "GET", timeout: 5000 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c) => chunks.push(c));
+      res.on("end", () => {
+        const text = Buffer.concat(chunks).toString("utf8");
+        let body: unknown = text;
+        try {
+          body = JSON.parse(text);
+        } catch {
+          /* not JSON: keep the text */
+        }
+        resolvePromise({ status: res.statusCode ?? 0, body });
+      });
+    });
+    req.on("timeout", () => req.destroy(new Error(`timeout fetching ${url}`)));
+    req.on("error", reject);
+    req.end();
+  });
+}

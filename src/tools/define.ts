@@ -1,0 +1,58 @@
+// The shape of one MCP tool: schemas, annotations and a thin handler. The registry is a list of these.
+import type { z } from "zod";
+import type { Environment } from "../providers/environment.js";
+
+export interface ToolAnnotations {
+  readOnlyHint: boolean;
+  destructiveHint: boolean;
+  idempotentHint: boolean;
+  openWorldHint: boolean;
+}
+
+export interface ToolContext {
+  /** How to reach the world (live or simulated). Created lazily by the server on first use. */
+  env(): Promise<Environment>;
+  signal: AbortSignal;
+  /** Report progress of long work; a no-op when the client did not ask for progress. */
+  progress(message: string, progress: number, total?: number): Promise<void>;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: the registry holds tools of every schema.
+export type AnyObjectSchema = z.ZodObject<any>;
+
+export interface ToolDefinition<I extends AnyObjectSchema = AnyObjectSchema, O extends AnyObjectSchema = AnyObjectSchema> {
+  /** snake_case. */
+  name: string;
+  title: string;
+  /** Written for an agent: when to use it, what it returns, what to call next. */
+  description: string;
+  inputSchema: I;
+  outputSchema: O;
+  annotations: ToolAnnotations;
+  handler(input: z.infer<I>, ctx: ToolContext): Promise<z.infer<O>>;
+  /** A short human-readable rendering of the same data. */
+  render(output: z.infer<O>): string;
+}
+
+export function defineTool<I extends AnyObjectSchema, O extends AnyObjectSchema>(
+  def: ToolDefinition<I, O>,
+): ToolDefinition<I, O> {
+  return def;
+}
+
+/** A tool writes when its annotations say so: the one source of truth for --allow-writes. */
+export function isWriteTool(tool: Pick<ToolDefinition, "annotations">): boolean {
+  return !tool.annotations.readOnlyHint || tool.annotations.destructiveHint;
+}
+
+/** Bad input that zod could not catch (e.g. two fields that exclude each other): names the field. */
+export class ToolInputError extends Error {
+  constructor(
+    readonly field: string,
+    readonly expected: string,
+    readonly got?: unknown,
+  ) {
+    super(`${field}: expected ${expected}${got === undefined ? "" : `, got ${JSON.stringify(got)}`}`);
+    this.name = "ToolInputError";
+  }
+}
