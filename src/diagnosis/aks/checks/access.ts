@@ -1,0 +1,210 @@
+// After the exchange works: the identity still needs a role on the resource, and Key Vault's network rules must let the pod in.
+import type { Check, Finding } from "../../types.js";
+import { valueOf } from "../../types.js";
+import type { AksFacts, KeyVaultFacts, RoleAssignmentFacts, SecretProviderClassFacts } from "../facts.js";
+import { names, sh } from "../names.js";
+import { annotatedClientId } from "./identity.js";
+
+export const SECRET_GET_DATA_ACTION = "Microsoft.KeyVault/vaults/secrets/getSecret/action";
+
+/** Azure RBAC wildcard semantics: "*" and "Microsoft.KeyVault/vaults/secrets/*" style prefixes. */
+export function actionMatches(pattern: string, action: string): boolean {
+  const p = pattern.toLowerCase();
+  const a = action.toLowerCase();
+  if (p === "*" || p === a) return true;
+  if (!p.includes("*")) return false;
+  const re = new RegExp(`^${p.split("*").map((s) => s.replace(/[.+?^${}()|[\]\\/]/g, "\\$&")).join(".*")}$`);
+  return re.test(a);
+}
+
+/** An assignment covers a resource when its scope is the resource or one of its parents. */
+export function scopeCovers(scope: string, resourceId: string): boolean {
+  const s = scope.toLowerCase().replace(/\/$/, "");
+  const r = resourceId.toLowerCase();
+  return s === "" || s === "/" || r === s || r.startsWith(`${s}/`);
+}
+
+export function grants(assignments: RoleAssignmentFacts[], resourceId: string, dataAction: string): RoleAssignmentFacts | undefined {
+  return assignments.find(
+    (a) =>
+      scopeCovers(a.scope, resourceId) &&
+      a.dataActions.some((d) => actionMatches(d, dataAction)) &&
+      !(a.notDataActions ?? []).some((d) => actionMatches(d, dataAction)),
+  );
+}
+
+function vaultFor(f: AksFacts, spc: SecretProviderClassFacts): KeyVaultFacts | undefined {
+  const name = spc.parameters.keyvaultName?.toLowerCase();
+  return valueOf(f.keyVaults)?.find((v) => v.name.toLowerCase() === name);
+}
+
+const azureSpcs = (f: AksFacts) => (valueOf(f.secretProviderClasses) ?? []).filter((s) => (s.provider ?? "azure") === "azure");
+
+export const spcClientIdMismatch: Check<AksFacts> = {
+  id: "spc.client-id-mismatch",
+  title: "SecretProviderClass clientID matches the service account's client id",
+  skippedBecause: (f) =>
+    f.secretProviderClasses.status !== "ok"
+      ? `SecretProviderClasses could not be read: ${f.secretProviderClasses.reason}`
+      : azureSpcs(f).length
+        ? undefined
+        : "no Azure SecretProviderClass in the namespace",
+  run(f) {
+    const saClientId = annotatedClientId(f);
+    const identity = valueOf(f.identity);
+    const findings: Finding[] = [];
+    for (const spc of azureSpcs(f)) {
+      const p = spc.parameters;
+      if (p.usePodIdentity === "true" || p.useVMManagedIdentity === "true") continue;
+      const clientID = (p.clientID ?? "").trim();
+      const problems: string[] = [];
+      if (!clientID) problems.push("clientID is empty (workload identity mode needs it)");
+      else if (saClientId && clientID.toLowerCase() !== saClientId.toLowerCase()) problems.push(`clientID ${clientID} differs from the service account's ${saClientId}`);
+      const tenant = (p.tenantID ?? p.tenantId ?? "").trim();
+      if (identity && tenant && tenant.toLowerCase() !== identity.tenantId.toLowerCase()) problems.push(`tenantID ${tenant} differs from the identity's tenant ${identity.tenantId}`);
+      if (!problems.length) continue;
+      const want = saClientId ?? identity?.clientId ?? "<client-id>";
+      findings.push({
+        id: this.id,
+        severity: "error",
+        title: `SecretProviderClass ${spc.name}: ${problems[0]}`,
+        evidence: { secretProviderClass: spc.name, clientID: clientID || null, serviceAccountClientId: saClientId ?? null, tenantID: tenant || null, problems },
+        fix: {
+          summary: "Set parameters.clientID to the client id on the service account (the CSI driver exchanges the pod's token for that identity).",
+          commands: [
+            `kubectl patch secretproviderclass ${sh(spc.name)} -n ${sh(spc.namespace)} --type merge -p ${sh(JSON.stringify({ spec: { parameters: { clientID: want } } }))}`,
+            "# then recreate the pods that mount it",
+          ],
+        },
+      });
+    }
+    return findings;
+  },
+};
+
+export const keyVaultFirewall: Check<AksFacts> = {
+  id: "keyvault.firewall-blocks-cluster",
+  title: "Key Vault network rules admit the cluster",
+  skippedBecause: (f) =>
+    f.keyVaults.status !== "ok" ? `Key Vaults could not be read: ${f.keyVaults.reason}` : valueOf(f.keyVaults)!.length ? undefined : "no Key Vault is referenced",
+  run(f) {
+    const cluster = valueOf(f.cluster);
+    const subnets = (cluster?.agentPoolSubnetIds ?? []).map((s) => s.toLowerCase());
+    const findings: Finding[] = [];
+    for (const vault of valueOf(f.keyVaults)!) {
+      const acl = vault.networkAcls;
+      const publicDisabled = vault.publicNetworkAccess === "Disabled";
+      const denies = acl?.defaultAction === "Deny";
+      if (!publicDisabled && !denies) continue;
+      const allowed = (acl?.virtualNetworkRules ?? []).map((r) => r.id.toLowerCase());
+      const admitted = subnets.filter((s) => allowed.includes(s));
+      if (!publicDisabled && subnets.length && admitted.length === subnets.length) continue;
+      // Without subnet facts we cannot be sure: kubenet clusters egress through a public IP that an ipRule may admit.
+      if (!publicDisabled && !subnets.length && (acl?.ipRules.length ?? 0) > 0) continue;
+      const n = names(f);
+      const missing = subnets.filter((s) => !allowed.includes(s));
+      findings.push({
+        id: this.id,
+        severity: "error",
+        title: publicDisabled
+          ? `Key Vault ${vault.name} has public network access disabled; pods reach it only through a private endpoint (403 ForbiddenByFirewall otherwise)`
+          : `Key Vault ${vault.name}'s firewall denies by default and does not admit the cluster's subnets (403 ForbiddenByFirewall)`,
+        evidence: {
+          vault: vault.name,
+          publicNetworkAccess: vault.publicNetworkAccess ?? null,
+          defaultAction: acl?.defaultAction ?? null,
+          bypass: acl?.bypass ?? null,
+          clusterSubnets: cluster?.agentPoolSubnetIds ?? "unknown",
+          allowedSubnets: acl?.virtualNetworkRules.map((r) => r.id) ?? [],
+          ipRules: acl?.ipRules.map((r) => r.value) ?? [],
+        },
+        fix: {
+          summary: "Allow the node pool subnets (with the Microsoft.KeyVault service endpoint on them), or use a private endpoint.",
+          commands: (missing.length ? missing : ["<agent-pool-subnet-id>"]).map(
+            (s) => `az keyvault network-rule add --name ${sh(vault.name)} --resource-group ${sh(vault.resourceGroup ?? "<vault-resource-group>")} --subnet ${sh(s)}`,
+          ).concat(cluster ? [] : [`az aks show -g ${sh(n.clusterResourceGroup)} -n ${sh(n.clusterName)} --query "agentPoolProfiles[].vnetSubnetId"`]),
+        },
+      });
+    }
+    return findings;
+  },
+};
+
+export const keyVaultAccess: Check<AksFacts> = {
+  id: "keyvault.access-policy-missing",
+  title: "The identity may read secrets from the referenced Key Vaults",
+  skippedBecause: (f) => {
+    if (f.keyVaults.status !== "ok" || !valueOf(f.keyVaults)!.length) return "no Key Vault is referenced";
+    if (!valueOf(f.identity)) return "the identity is not known";
+    return undefined;
+  },
+  run(f) {
+    const identity = valueOf(f.identity)!;
+    const findings: Finding[] = [];
+    for (const vault of valueOf(f.keyVaults)!) {
+      if (vault.enableRbacAuthorization) continue; // rbac.role-missing covers RBAC vaults
+      const byObject = vault.accessPolicies.find((p) => p.objectId.toLowerCase() === identity.principalId.toLowerCase());
+      if (byObject?.permissions.secrets?.some((s) => ["get", "all"].includes(s.toLowerCase()))) continue;
+      const byClient = vault.accessPolicies.find((p) => p.objectId.toLowerCase() === identity.clientId.toLowerCase());
+      findings.push({
+        id: this.id,
+        severity: "error",
+        title: byClient
+          ? `Key Vault ${vault.name} has an access policy keyed by the client id; access policies need the object (principal) id`
+          : byObject
+            ? `The access policy for ${identity.name} on ${vault.name} does not grant "get" on secrets`
+            : `Key Vault ${vault.name} has no access policy for ${identity.name}`,
+        evidence: {
+          vault: vault.name,
+          permissionModel: "access policies",
+          identityPrincipalId: identity.principalId,
+          identityClientId: identity.clientId,
+          policyObjectIds: vault.accessPolicies.map((p) => p.objectId),
+          secretPermissions: byObject?.permissions.secrets ?? null,
+        },
+        fix: {
+          summary: "Grant get (and list) on secrets to the identity's principal (object) id.",
+          commands: [`az keyvault set-policy --name ${sh(vault.name)} --object-id ${identity.principalId} --secret-permissions get list`],
+        },
+      });
+    }
+    return findings;
+  },
+};
+
+export const rbacRoleMissing: Check<AksFacts> = {
+  id: "rbac.role-missing",
+  title: "The identity holds a role that reads the referenced Key Vault secrets",
+  skippedBecause: (f) => {
+    if (f.keyVaults.status !== "ok" || !valueOf(f.keyVaults)!.some((v) => v.enableRbacAuthorization)) return "no RBAC-mode Key Vault is referenced";
+    if (!valueOf(f.identity)) return "the identity is not known";
+    if (f.roleAssignments.status !== "ok") return `role assignments could not be read: ${f.roleAssignments.reason}`;
+    return undefined;
+  },
+  run(f) {
+    const identity = valueOf(f.identity)!;
+    const assignments = valueOf(f.roleAssignments)!;
+    const findings: Finding[] = [];
+    for (const vault of valueOf(f.keyVaults)!.filter((v) => v.enableRbacAuthorization)) {
+      if (grants(assignments, vault.id, SECRET_GET_DATA_ACTION)) continue;
+      findings.push({
+        id: this.id,
+        severity: "error",
+        title: `${identity.name} has no role that reads secrets in Key Vault ${vault.name} (403 Forbidden after a successful sign-in)`,
+        evidence: {
+          principalId: identity.principalId,
+          vault: vault.id,
+          needs: SECRET_GET_DATA_ACTION,
+          assignments: assignments.map((a) => `${a.roleName} @ ${a.scope}`),
+        },
+        fix: {
+          summary: "Assign Key Vault Secrets User on the vault to the identity's principal id.",
+          commands: [
+            `az role assignment create --assignee-object-id ${identity.principalId} --assignee-principal-type ServicePrincipal --role "Key Vault Secrets User" --scope ${sh(vault.id)}`,
+          ],
+        },
+      });
+    }
+    return findings;
+  },
+};

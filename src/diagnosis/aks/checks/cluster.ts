@@ -1,0 +1,92 @@
+// The cluster must publish an OIDC issuer and run the workload identity webhook.
+import { issuerDifference } from "../../compare.js";
+import type { Check, Finding } from "../../types.js";
+import { valueOf } from "../../types.js";
+import type { AksFacts } from "../facts.js";
+import { names, sh } from "../names.js";
+
+const needCluster = (f: AksFacts) => {
+  if (f.cluster.status !== "ok") return `the AKS cluster could not be read: ${f.cluster.reason}`;
+  if (!f.cluster.value) return "no AKS cluster in the visible subscriptions serves this kube context's API server";
+  return undefined;
+};
+
+export const oidcIssuerDisabled: Check<AksFacts> = {
+  id: "cluster.oidc-issuer-disabled",
+  title: "The cluster publishes an OIDC issuer",
+  skippedBecause: needCluster,
+  run(f) {
+    const c = valueOf(f.cluster)!;
+    if (c.oidcIssuerEnabled && c.issuerUrl) return [];
+    const n = names(f);
+    return [
+      {
+        id: this.id,
+        severity: "error",
+        title: "The cluster's OIDC issuer is disabled, so Entra cannot verify its service-account tokens",
+        evidence: { cluster: c.name, "oidcIssuerProfile.enabled": c.oidcIssuerEnabled, issuerURL: c.issuerUrl ?? null },
+        fix: {
+          summary: "Enable the OIDC issuer (it cannot be disabled again), then create federated credentials with the new issuer URL.",
+          commands: [
+            `az aks update --resource-group ${sh(n.clusterResourceGroup)} --name ${sh(n.clusterName)} --enable-oidc-issuer`,
+            `az aks show --resource-group ${sh(n.clusterResourceGroup)} --name ${sh(n.clusterName)} --query oidcIssuerProfile.issuerUrl -o tsv`,
+          ],
+        },
+      },
+    ];
+  },
+};
+
+export const workloadIdentityDisabled: Check<AksFacts> = {
+  id: "cluster.workload-identity-disabled",
+  title: "The workload identity add-on is enabled",
+  skippedBecause: needCluster,
+  run(f) {
+    const c = valueOf(f.cluster)!;
+    if (c.workloadIdentityEnabled) return [];
+    // A self-managed webhook also works: only an error when no webhook is installed either.
+    const wh = valueOf(f.webhook);
+    const selfManaged = wh?.configuration && wh.deployment && wh.deployment.namespace !== "kube-system";
+    const n = names(f);
+    return [
+      {
+        id: this.id,
+        severity: selfManaged ? "info" : "error",
+        title: selfManaged
+          ? "The AKS workload identity add-on is off; a self-managed webhook is installed instead"
+          : "Workload identity is not enabled on the cluster, so no webhook injects the token and environment into pods",
+        evidence: { cluster: c.name, "securityProfile.workloadIdentity.enabled": false, selfManagedWebhook: Boolean(selfManaged) },
+        fix: {
+          summary: "Enable the workload identity add-on, then restart the workloads so their pods are mutated.",
+          commands: [
+            `az aks update --resource-group ${sh(n.clusterResourceGroup)} --name ${sh(n.clusterName)} --enable-oidc-issuer --enable-workload-identity`,
+          ],
+        },
+      },
+    ];
+  },
+};
+
+/** ARM's issuer URL, the API server's own discovery document and the minted token should all agree. */
+export const issuerAgreement: Check<AksFacts> = {
+  id: "cluster.issuer-disagreement",
+  title: "ARM, the API server and the token agree on the issuer",
+  skippedBecause: (f) => (valueOf(f.cluster)?.issuerUrl && valueOf(f.apiServerIssuer) ? undefined : "needs both the ARM issuer URL and the API server's discovery document"),
+  run(f) {
+    const arm = valueOf(f.cluster)!.issuerUrl!;
+    const api = valueOf(f.apiServerIssuer)!;
+    if (arm === api) return [];
+    return [
+      {
+        id: this.id,
+        severity: "warning",
+        title: "The API server signs tokens with a different issuer than the one ARM reports",
+        evidence: { armIssuerURL: arm, apiServerIssuer: api, difference: issuerDifference(arm, api) },
+        fix: {
+          summary: "Federated credentials must use the issuer in the tokens (the API server's). If the kube context points at another cluster, switch contexts.",
+          commands: [],
+        },
+      },
+    ] satisfies Finding[];
+  },
+};

@@ -1,0 +1,35 @@
+// The ground truth: exchanging a freshly minted token at Entra, exactly as the pod would.
+import type { Check } from "../../types.js";
+import { valueOf } from "../../types.js";
+import type { AksFacts } from "../facts.js";
+
+export const exchangeFailed: Check<AksFacts> = {
+  id: "exchange.failed",
+  title: "A token for the service account exchanges for an Entra access token",
+  skippedBecause: (f) => (f.exchange.status === "ok" ? undefined : f.exchange.reason),
+  run(f) {
+    const x = valueOf(f.exchange)!;
+    if (x.ok) return [];
+    const code = x.errorCodes[0];
+    // Only the first line of Entra's description: the rest is trace metadata.
+    const description = x.description.split(/\r?\n/)[0];
+    return [
+      {
+        id: this.id,
+        severity: "error",
+        title: `Entra rejected the token exchange${code ? ` with AADSTS${code}` : ""}: ${description.replace(/^AADSTS\d+:\s*/, "")}`,
+        evidence: {
+          clientId: x.clientId,
+          tenantId: x.tenantId,
+          httpStatus: x.httpStatus,
+          error: x.error,
+          errorCodes: x.errorCodes,
+          description,
+          traceId: x.traceId ?? null,
+          correlationId: x.correlationId ?? null,
+        },
+        fix: { summary: "See the other findings for the misconfiguration; explain_error decodes the code.", commands: [] },
+      },
+    ];
+  },
+};

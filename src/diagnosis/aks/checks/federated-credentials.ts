@@ -1,0 +1,142 @@
+// Entra matches issuer, subject and audience exactly and case-sensitively: any difference is AADSTS70021/7002xx.
+import { issuerDifference, subjectDifference } from "../../compare.js";
+import type { Check, Finding } from "../../types.js";
+import { valueOf } from "../../types.js";
+import type { AksFacts, FederatedCredentialFacts } from "../facts.js";
+import { createFicCommand, names, updateFicCommand } from "../names.js";
+
+export const FIC_LIMIT = 20;
+
+/** The values a matching credential must carry, taken from the tokens the cluster really issues. */
+export function expectedFic(f: AksFacts) {
+  const token = valueOf(f.token);
+  const issuer = token?.claims.iss ?? valueOf(f.apiServerIssuer) ?? valueOf(f.cluster)?.issuerUrl;
+  const n = names(f);
+  return { issuer, subject: n.subject, audience: f.cloud.tokenExchangeAudience };
+}
+
+export interface FicComparison {
+  credential: FederatedCredentialFacts;
+  issuer?: string;
+  subject?: string;
+  audience?: string;
+  score: number;
+}
+
+export function compareFic(cred: FederatedCredentialFacts, exp: ReturnType<typeof expectedFic>): FicComparison {
+  const issuer = exp.issuer ? issuerDifference(exp.issuer, cred.issuer) : undefined;
+  const subject = subjectDifference(exp.subject, cred.subject);
+  const audience = cred.audiences.includes(exp.audience)
+    ? undefined
+    : `audiences ${JSON.stringify(cred.audiences)} do not include ${exp.audience}${
+        cred.audiences.some((a) => a.toLowerCase() === exp.audience.toLowerCase()) ? " (letter case differs)" : ""
+      }`;
+  const score = [issuer, subject, audience].filter((x) => x === undefined).length;
+  return { credential: cred, issuer, subject, audience, score };
+}
+
+/** The credential closest to matching: most fields right, then fewest character differences. */
+export function bestCandidate(creds: FederatedCredentialFacts[], exp: ReturnType<typeof expectedFic>) {
+  const compared = creds.map((c) => compareFic(c, exp));
+  compared.sort((a, b) => b.score - a.score);
+  return { compared, best: compared[0], match: compared.find((c) => c.score === 3) };
+}
+
+const needFics = (f: AksFacts) => {
+  if (!valueOf(f.identity)) return "the identity is not known";
+  if (f.federatedCredentials.status !== "ok") return `federated credentials could not be read: ${f.federatedCredentials.reason}`;
+  return undefined;
+};
+
+export const ficNone: Check<AksFacts> = {
+  id: "fic.none",
+  title: "The identity has at least one federated credential",
+  skippedBecause: needFics,
+  run(f) {
+    const creds = valueOf(f.federatedCredentials)!;
+    if (creds.length) return [];
+    const n = names(f);
+    const exp = expectedFic(f);
+    return [
+      {
+        id: this.id,
+        severity: "error",
+        title: `Identity ${n.identityName} has no federated credentials, so no token can be exchanged (AADSTS70021)`,
+        evidence: { identity: n.identityName, expected: exp },
+        fix: { summary: "Create a federated credential for this service account.", commands: [createFicCommand(f)] },
+      },
+    ];
+  },
+};
+
+function mismatchFinding(
+  f: AksFacts,
+  id: string,
+  field: "issuer" | "subject" | "audience",
+  cmp: FicComparison,
+  exp: ReturnType<typeof expectedFic>,
+): Finding {
+  const actual = field === "audience" ? cmp.credential.audiences : cmp.credential[field];
+  const expected = field === "audience" ? exp.audience : exp[field];
+  const labels = { issuer: "issuer", subject: "subject", audience: "audience" } as const;
+  return {
+    id,
+    severity: "error",
+    title: `Federated credential "${cmp.credential.name}" has the wrong ${labels[field]}: ${cmp[field]}`,
+    evidence: { credential: cmp.credential.name, field, expected, actual, reason: cmp[field] },
+    fix: {
+      summary: `Replace the credential with one whose ${field} is exactly ${JSON.stringify(expected)}.`,
+      commands: [updateFicCommand(f, cmp.credential.name)],
+    },
+  };
+}
+
+function makeMismatchCheck(id: string, field: "issuer" | "subject" | "audience", title: string): Check<AksFacts> {
+  return {
+    id,
+    title,
+    skippedBecause: (f) => needFics(f) ?? (expectedFic(f).issuer ? undefined : "the cluster's issuer is not known"),
+    run(f) {
+      const creds = valueOf(f.federatedCredentials)!;
+      if (!creds.length) return [];
+      const exp = expectedFic(f);
+      const { best, match } = bestCandidate(creds, exp);
+      if (match || !best[field]) return [];
+      return [mismatchFinding(f, id, field, best, exp)];
+    },
+  };
+}
+
+export const ficIssuerMismatch = makeMismatchCheck("fic.issuer-mismatch", "issuer", "A federated credential carries the cluster's issuer");
+export const ficSubjectMismatch = makeMismatchCheck("fic.subject-mismatch", "subject", "A federated credential names this service account");
+export const ficAudienceMismatch = makeMismatchCheck("fic.audience-mismatch", "audience", "A federated credential accepts the token's audience");
+
+export const ficLimitReached: Check<AksFacts> = {
+  id: "fic.limit-reached",
+  title: `The identity has room for another federated credential (at most ${FIC_LIMIT})`,
+  skippedBecause: needFics,
+  run(f) {
+    const creds = valueOf(f.federatedCredentials)!;
+    if (creds.length < FIC_LIMIT) return [];
+    const exp = expectedFic(f);
+    const { match } = bestCandidate(creds, exp);
+    const n = names(f);
+    return [
+      {
+        id: this.id,
+        severity: match ? "warning" : "error",
+        title: `Identity ${n.identityName} has ${creds.length} federated credentials, the maximum; a new one cannot be added`,
+        evidence: { count: creds.length, limit: FIC_LIMIT, matching: match?.credential.name ?? null },
+        fix: {
+          summary: "Delete unused credentials (or use another identity) before adding one for this service account.",
+          commands: [
+            n.identityKind === "application"
+              ? `az ad app federated-credential list --id ${n.appObjectId} -o table`
+              : `az identity federated-credential list --identity-name ${n.identityName} --resource-group ${n.identityResourceGroup} -o table`,
+          ],
+        },
+      },
+    ];
+  },
+};
+

@@ -1,0 +1,77 @@
+// The client id must name an identity in the tenant the token is exchanged in.
+import { GUID_RE } from "../../compare.js";
+import type { Check } from "../../types.js";
+import { valueOf } from "../../types.js";
+import type { AksFacts } from "../facts.js";
+import { names, sh, WI_CLIENT_ID, WI_TENANT_ID } from "../names.js";
+
+export function annotatedClientId(f: AksFacts): string | undefined {
+  const v = valueOf(f.serviceAccount)?.metadata?.annotations?.[WI_CLIENT_ID]?.trim();
+  return v && GUID_RE.test(v) ? v : undefined;
+}
+
+/** The tenant the webhook injects: the annotation, else the cluster's default. */
+export function effectiveTenantId(f: AksFacts): string | undefined {
+  return valueOf(f.serviceAccount)?.metadata?.annotations?.[WI_TENANT_ID]?.trim() || f.defaultTenantId;
+}
+
+export const identityNotFound: Check<AksFacts> = {
+  id: "identity.not-found",
+  title: "The client id belongs to a managed identity or app registration",
+  skippedBecause: (f) => {
+    if (!annotatedClientId(f)) return "the service account has no valid client id annotation";
+    if (f.identity.status !== "ok") return `the identity could not be looked up: ${f.identity.reason}`;
+    return undefined;
+  },
+  run(f) {
+    if (valueOf(f.identity)) return [];
+    const n = names(f);
+    const clientId = annotatedClientId(f)!;
+    return [
+      {
+        id: this.id,
+        severity: "error",
+        title: `No managed identity or app registration with client id ${clientId} is visible (AADSTS700016 at exchange time)`,
+        evidence: { clientId, searched: "user-assigned identities in the visible subscriptions, then app registrations by appId" },
+        fix: {
+          summary: "Put the client id of an existing identity on the service account (or create the identity).",
+          commands: [
+            "az identity list --query \"[].{name:name, resourceGroup:resourceGroup, clientId:clientId}\" -o table",
+            `kubectl annotate serviceaccount ${sh(n.serviceAccount)} -n ${sh(n.namespace)} ${WI_CLIENT_ID}=<client-id> --overwrite`,
+          ],
+        },
+      },
+    ];
+  },
+};
+
+export const identityTenantMismatch: Check<AksFacts> = {
+  id: "identity.tenant-mismatch",
+  title: "The identity lives in the tenant the pod authenticates against",
+  skippedBecause: (f) => (valueOf(f.identity) && effectiveTenantId(f) ? undefined : "needs the identity and the tenant the webhook injects"),
+  run(f) {
+    const identity = valueOf(f.identity)!;
+    const tenant = effectiveTenantId(f)!;
+    if (identity.tenantId.toLowerCase() === tenant.toLowerCase()) return [];
+    const n = names(f);
+    const fromAnnotation = Boolean(valueOf(f.serviceAccount)?.metadata?.annotations?.[WI_TENANT_ID]);
+    return [
+      {
+        id: this.id,
+        severity: "error",
+        title: "The pod authenticates against a different tenant than the identity's",
+        evidence: {
+          identityTenantId: identity.tenantId,
+          podTenantId: tenant,
+          podTenantFrom: fromAnnotation ? `annotation ${WI_TENANT_ID}` : "the webhook's default (azure-wi-webhook-config)",
+        },
+        fix: {
+          summary: "Set the tenant-id annotation to the identity's tenant, then restart the pods.",
+          commands: [
+            `kubectl annotate serviceaccount ${sh(n.serviceAccount)} -n ${sh(n.namespace)} ${WI_TENANT_ID}=${identity.tenantId} --overwrite`,
+          ],
+        },
+      },
+    ];
+  },
+};

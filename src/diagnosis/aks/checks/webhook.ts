@@ -1,0 +1,98 @@
+// No webhook, no injection: the MutatingWebhookConfiguration and its controller must be present and ready.
+import type { Check, Finding } from "../../types.js";
+import { valueOf } from "../../types.js";
+import type { AksFacts } from "../facts.js";
+import { names, sh, WEBHOOK_DEPLOYMENT, WEBHOOK_MWC } from "../names.js";
+
+const needWebhook = (f: AksFacts) => (f.webhook.status === "ok" ? undefined : `the webhook could not be inspected: ${f.webhook.reason}`);
+
+export const webhookMissing: Check<AksFacts> = {
+  id: "webhook.missing",
+  title: "The workload identity webhook is installed",
+  skippedBecause: needWebhook,
+  run(f) {
+    const wh = valueOf(f.webhook)!;
+    if (wh.configuration && wh.deployment) return [];
+    const n = names(f);
+    return [
+      {
+        id: this.id,
+        severity: "error",
+        title: !wh.configuration
+          ? `The MutatingWebhookConfiguration ${WEBHOOK_MWC} does not exist, so pods are never mutated`
+          : `The webhook controller ${WEBHOOK_DEPLOYMENT} is not deployed`,
+        evidence: {
+          mutatingWebhookConfiguration: wh.configuration ? WEBHOOK_MWC : null,
+          deployment: wh.deployment ? `${wh.deployment.namespace}/${wh.deployment.name}` : null,
+          searched: [`kube-system/${WEBHOOK_DEPLOYMENT}`, `azure-workload-identity-system/${WEBHOOK_DEPLOYMENT}`],
+        },
+        fix: {
+          summary: "Enable the AKS add-on (or reinstall the self-managed webhook chart), then restart the workloads.",
+          commands: [
+            `az aks update --resource-group ${sh(n.clusterResourceGroup)} --name ${sh(n.clusterName)} --enable-oidc-issuer --enable-workload-identity`,
+          ],
+        },
+      },
+    ];
+  },
+};
+
+export const webhookUnhealthy: Check<AksFacts> = {
+  id: "webhook.unhealthy",
+  title: "The webhook is ready, reachable and selects this namespace",
+  skippedBecause: (f) => needWebhook(f) ?? (valueOf(f.webhook)?.configuration && valueOf(f.webhook)?.deployment ? undefined : "the webhook is not installed"),
+  run(f) {
+    const wh = valueOf(f.webhook)!;
+    const dep = wh.deployment!;
+    const problems: string[] = [];
+    if (dep.readyReplicas < 1) problems.push(`controller has ${dep.readyReplicas}/${dep.replicas} ready replicas`);
+    if (wh.readyEndpoints !== undefined && wh.readyEndpoints < 1) problems.push("the webhook service has no ready endpoints");
+    const hooks = wh.configuration!.webhooks ?? [];
+    const hook = hooks.find((h) => h.name.includes("azure-workload-identity")) ?? hooks[0];
+    if (!hook) problems.push("the configuration has no webhooks");
+    else {
+      if (!hook.clientConfig?.caBundle && !hook.clientConfig?.url) problems.push("clientConfig.caBundle is empty, so the API server cannot call the webhook");
+      const ns = hook.namespaceSelector;
+      const labels = wh.namespaceLabels ?? {};
+      for (const expr of ns?.matchExpressions ?? []) {
+        const v = labels[expr.key];
+        const has = v !== undefined;
+        if (expr.operator === "NotIn" && has && expr.values?.includes(v)) problems.push(`namespace label ${expr.key}=${v} excludes ${f.target.namespace}`);
+        if (expr.operator === "DoesNotExist" && has) problems.push(`namespace label ${expr.key} excludes ${f.target.namespace}`);
+        if (expr.operator === "In" && (!has || !expr.values?.includes(v))) problems.push(`namespace ${f.target.namespace} lacks ${expr.key} in [${expr.values?.join(", ")}]`);
+        if (expr.operator === "Exists" && !has) problems.push(`namespace ${f.target.namespace} lacks label ${expr.key}`);
+      }
+      for (const [k, v] of Object.entries(ns?.matchLabels ?? {})) {
+        if (labels[k] !== v) problems.push(`namespace ${f.target.namespace} lacks label ${k}=${v}`);
+      }
+    }
+    if (!problems.length) return [];
+    const failOpen = hook?.failurePolicy === "Ignore";
+    return [
+      {
+        id: this.id,
+        severity: "error",
+        title: `The workload identity webhook is not working: ${problems[0]}`,
+        evidence: {
+          deployment: `${dep.namespace}/${dep.name}`,
+          readyReplicas: dep.readyReplicas,
+          replicas: dep.replicas,
+          readyEndpoints: wh.readyEndpoints ?? null,
+          failurePolicy: hook?.failurePolicy ?? null,
+          problems,
+          consequence: failOpen
+            ? "failurePolicy Ignore: pods are created silently WITHOUT injection"
+            : "failurePolicy Fail: labelled pods are rejected at creation",
+        },
+        fix: {
+          summary: "Bring the webhook back (rollout restart, check its logs), then recreate the affected pods.",
+          commands: [
+            `kubectl get pods -n ${dep.namespace} -l azure-workload-identity.io/system=true`,
+            `kubectl logs -n ${dep.namespace} deployment/${dep.name} --tail=50`,
+            `kubectl rollout restart deployment ${dep.name} -n ${dep.namespace}`,
+          ],
+        },
+      },
+    ] satisfies Finding[];
+  },
+};

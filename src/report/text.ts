@@ -1,0 +1,45 @@
+// Reports as text for humans: the verdict and findings with fixes, short enough for one screen.
+import type { Finding, Report } from "../diagnosis/types.js";
+
+const ICON: Record<string, string> = { error: "✗", warning: "!", info: "i" };
+
+function evidenceLines(f: Finding, max = 6): string[] {
+  const lines: string[] = [];
+  for (const [k, v] of Object.entries(f.evidence)) {
+    if (v === undefined) continue;
+    const text = typeof v === "string" ? v : JSON.stringify(v);
+    lines.push(`      ${k}: ${text.length > 160 ? `${text.slice(0, 157)}...` : text}`);
+    if (lines.length >= max) break;
+  }
+  return lines;
+}
+
+export function renderFinding(f: Finding, index?: number): string[] {
+  const head = `${index !== undefined ? `${index + 1}. ` : ""}${ICON[f.severity] ?? "-"} [${f.id}] ${f.title}`;
+  const out = [head, ...evidenceLines(f)];
+  if (f.fix.summary) out.push(`    fix: ${f.fix.summary}`);
+  for (const c of f.fix.commands) out.push(`      $ ${c}`);
+  return out;
+}
+
+export function renderReport(r: Report & { errorText?: { note: string }; mechanism?: string }): string {
+  const who = [r.target.workload, r.target.pod && `pod/${r.target.pod}`, r.target.serviceAccount && `sa/${r.target.serviceAccount}`]
+    .filter(Boolean)
+    .join(", ");
+  const verdict = { healthy: "HEALTHY", broken: "BROKEN", inconclusive: "INCONCLUSIVE" }[r.verdict];
+  const lines = [`${verdict}  ${r.platform.toUpperCase()} workload identity for ${r.target.namespace}${who ? ` (${who})` : ""}${r.mechanism ? ` via ${r.mechanism}` : ""}`];
+  const errors = r.findings.filter((f) => f.severity !== "info");
+  if (errors.length) {
+    lines.push("");
+    errors.forEach((f, i) => {
+      lines.push(...renderFinding(f, i));
+    });
+  }
+  if (r.errorText) lines.push("", `Error text: ${r.errorText.note}`);
+  const count = (s: string) => r.checks.filter((c) => c.status === s).length;
+  lines.push("", `checks: ${count("pass")} passed, ${count("fail")} failed, ${count("skipped")} skipped, ${count("error")} errored`);
+  const skippedChecks = r.checks.filter((c) => c.status === "skipped" || c.status === "error");
+  const reasons = [...new Set(skippedChecks.map((c) => c.detail))].slice(0, 4);
+  for (const reason of reasons) lines.push(`  skipped: ${reason}`);
+  return lines.join("\n");
+}

@@ -1,0 +1,81 @@
+// Zod schemas shared by several tools: targets, findings, checks, the report.
+import { z } from "zod";
+import { ToolInputError } from "./define.js";
+
+const dns1123 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+export const namespaceField = z
+  .string()
+  .min(1)
+  .max(63)
+  .regex(dns1123, { message: "expected a Kubernetes namespace name (lowercase letters, digits, '-')" })
+  .describe("Kubernetes namespace");
+
+export const k8sName = (what: string) =>
+  z
+    .string()
+    .min(1)
+    .max(253)
+    .regex(dns1123, { message: `expected a Kubernetes ${what} name (lowercase letters, digits, '-', '.')` })
+    .describe(what);
+
+export const workloadField = z
+  .string()
+  .regex(/^[A-Za-z]+\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, {
+    message: "expected KIND/NAME, e.g. deployment/payments-api (deployment, statefulset, daemonset, job, cronjob)",
+  })
+  .describe("Workload as KIND/NAME, e.g. deployment/payments-api");
+
+export const targetShape = {
+  namespace: namespaceField,
+  serviceAccount: k8sName("service account").optional(),
+  pod: k8sName("pod").optional(),
+  workload: workloadField.optional(),
+};
+
+/** At least one of service account, pod or workload. */
+export function requireTarget(input: { serviceAccount?: string; pod?: string; workload?: string }) {
+  if (!input.serviceAccount && !input.pod && !input.workload) {
+    throw new ToolInputError("serviceAccount | pod | workload", "at least one of them, to say what to diagnose");
+  }
+}
+
+export const FindingSchema = z.object({
+  id: z.string().describe("Stable id, documented in docs/findings.md"),
+  severity: z.enum(["error", "warning", "info"]),
+  title: z.string(),
+  evidence: z.record(z.string(), z.unknown()).describe("The compared values side by side"),
+  fix: z.object({ summary: z.string(), commands: z.array(z.string()) }),
+});
+
+export const CheckResultSchema = z.object({
+  id: z.string(),
+  status: z.enum(["pass", "fail", "skipped", "error"]),
+  detail: z.string(),
+});
+
+export const TargetSchema = z.object({
+  namespace: z.string(),
+  serviceAccount: z.string().optional(),
+  pod: z.string().optional(),
+  workload: z.string().optional(),
+});
+
+export const ReportSchema = z.object({
+  verdict: z.enum(["healthy", "broken", "inconclusive"]),
+  platform: z.enum(["aks", "eks"]),
+  target: TargetSchema,
+  findings: z.array(FindingSchema).describe("Most likely root cause first"),
+  checks: z.array(CheckResultSchema),
+  mechanism: z.string().optional().describe("Which identity mechanism the workload uses"),
+  errorText: z
+    .object({
+      codes: z.array(z.string()),
+      classes: z.array(z.string()),
+      asserted: z.record(z.string(), z.string()),
+      confirmedBy: z.array(z.string()),
+      note: z.string(),
+    })
+    .optional()
+    .describe("What the given error text asserts, and whether the live checks confirm it"),
+});
