@@ -1,0 +1,32 @@
+// Every tool an agent is told about (skills, prompt, instructions, README) must exist.
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { SERVER_INSTRUCTIONS, troubleshootPrompt } from "../src/server.js";
+import { listSkills } from "../src/skills.js";
+import { allTools } from "../src/tools/index.js";
+
+const TOOL_VERBS = /\b((?:diagnose|show|list|inspect|check|test|explain|plan|apply|verify)_[a-z]+(?:_[a-z]+)*)\b/g;
+
+function mentioned(text: string): string[] {
+  return [...new Set([...text.matchAll(TOOL_VERBS)].map((m) => m[1]))];
+}
+
+describe("tool references", () => {
+  const names = new Set(allTools.map((t) => t.name));
+  const sources: [string, string][] = [
+    ["server instructions", SERVER_INSTRUCTIONS],
+    ["troubleshoot prompt", troubleshootPrompt("payments", "deployment/api", "AADSTS70021")],
+    ["README.md", readFileSync("README.md", "utf8")],
+    ...listSkills().map((s): [string, string] => [s.file, readFileSync(s.file, "utf8")]),
+  ];
+  for (const [where, text] of sources) {
+    it(`${where} names only registered tools`, () => {
+      const unknown = mentioned(text).filter((n) => !names.has(n));
+      expect(unknown, `unknown tools in ${where}`).toEqual([]);
+    });
+  }
+  it("the skills together mention every tool", () => {
+    const all = new Set(listSkills().flatMap((s) => mentioned(readFileSync(s.file, "utf8"))));
+    expect([...names].filter((n) => !all.has(n))).toEqual([]);
+  });
+});
