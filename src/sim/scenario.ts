@@ -221,6 +221,16 @@ export const ScenarioSchema = z.strictObject({
       virtualMachineScaleSets: z.array(VmssSchema).default([]),
       /** Tenants other than tenantId that exist (for wrong-tenant cases). */
       otherTenants: z.array(guid).default([]),
+      /**
+       * How the token endpoint words a federated-credential mismatch: "specific" answers AADSTS700211 (issuer),
+       * 700213 (subject) or 700212 (audience) as Entra does today; "classic" answers the single AADSTS70021.
+       */
+      tokenErrorFormat: z.enum(["specific", "classic"]).default("specific"),
+      /**
+       * ARM scopes the simulated operator may not read (a subscription, resource group or resource id; the scope
+       * and everything under it): answered with 403 AuthorizationFailed.
+       */
+      forbiddenScopes: z.array(z.string()).default([]),
     })
     .optional(),
   aws: z
@@ -269,7 +279,8 @@ export function parseScenario(data: unknown, file = "<inline>"): Scenario {
       result.error.issues.map((i) => `${i.path.length ? i.path.join(".") : "(root)"}: ${i.message}`),
     );
   }
-  return result.data;
+  // Defaults are shared objects in zod: clone, so that one world's state never leaks into another's.
+  return structuredClone(result.data);
 }
 
 /** The folder of bundled scenarios: `scenarios/` next to `dist/` or `src/`. */
