@@ -1,6 +1,34 @@
 // Resources beyond the skills: the error catalogue (wi-doctor://errors/{code}).
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { type McpServer, ResourceTemplate } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { catalogue, findEntry } from "./diagnosis/errors/catalogue.js";
+import { entryMarkdown } from "./diagnosis/errors/docs.js";
 
-export function registerExtraResources(_server: McpServer): void {
-  // The error catalogue registers itself here (see src/diagnosis/errors).
+export function registerExtraResources(server: McpServer): void {
+  server.registerResource(
+    "error",
+    new ResourceTemplate("wi-doctor://errors/{code}", {
+      list: async () => ({
+        resources: catalogue.map((e) => ({
+          uri: `wi-doctor://errors/${encodeURIComponent(e.code)}`,
+          name: e.code,
+          title: e.title,
+          description: `${e.title} (${e.causes.map(([c]) => c).join(", ")})`,
+          mimeType: "text/markdown",
+        })),
+      }),
+      complete: { code: () => catalogue.map((e) => e.code) },
+    }),
+    {
+      title: "Error catalogue",
+      description:
+        "One page per recognised workload identity error: what it means, the likely causes and the source it rests on.",
+      mimeType: "text/markdown",
+    },
+    async (uri, variables) => {
+      const code = decodeURIComponent(String(variables.code));
+      const entry = findEntry(code);
+      if (!entry) throw new Error(`no catalogue entry for ${code}; list the resources to see the known codes`);
+      return { contents: [{ uri: uri.href, mimeType: "text/markdown", text: entryMarkdown(entry) }] };
+    },
+  );
 }

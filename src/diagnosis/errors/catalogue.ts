@@ -1,0 +1,730 @@
+// The error catalogue: one row per error signature, with the causes it points to (weights are the
+// confidence each cause gets from this signature alone) and the public documentation it rests on.
+// docs/errors.md lists every row; test/errors/docs.test.ts keeps the two in step.
+import type { ErrorClass, ErrorPlatform } from "./taxonomy.js";
+
+export interface CatalogueEntry {
+  /** Stable id, used in wi-doctor://errors/{code}: the service's own code where there is one. */
+  code: string;
+  title: string;
+  platform: ErrorPlatform;
+  /** Matches when any of these codes was extracted from the text (AADSTS numbers, service codes). */
+  codes?: string[];
+  /** …or when every substring of any one group occurs in the text (lower case, after unescaping). */
+  text?: string[][];
+  /** Never matches when one of these occurs (a more specific row explains the text). */
+  unless?: string[];
+  causes: [ErrorClass, number][];
+  /** The public page this row rests on. */
+  docs: string;
+}
+
+const ENTRA_CODES = "https://learn.microsoft.com/entra/identity-platform/reference-error-codes";
+const WIF = "https://learn.microsoft.com/entra/workload-id/workload-identity-federation";
+const AZWI_TROUBLESHOOTING = "https://azure.github.io/azure-workload-identity/docs/troubleshooting.html";
+const AZIDENTITY_TROUBLESHOOTING =
+  "https://github.com/Azure/azure-sdk-for-go/blob/main/sdk/azidentity/TROUBLESHOOTING.md";
+const POD_IDENTITY_TROUBLESHOOTING = "https://azure.github.io/aad-pod-identity/docs/troubleshooting/";
+const IRSA = "https://docs.aws.amazon.com/eks/latest/userguide/iam-roles-for-service-accounts.html";
+const INVALID_IDENTITY_TOKEN = "https://repost.aws/knowledge-center/eks-error-invalid-identity-token";
+const STS_ASSUME_WEB = "https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRoleWithWebIdentity.html";
+const POD_IDENTITY = "https://docs.aws.amazon.com/eks/latest/userguide/pod-id-agent-setup.html";
+
+/** Each phrase alongside each of the timeout / refusal wordings Go, Python, Java and Node use. */
+function unreachable(hosts: string[][]): string[][] {
+  const failures = [
+    "i/o timeout",
+    "timed out",
+    "timeout",
+    "context deadline exceeded",
+    "connection refused",
+    "no route to host",
+    "network is unreachable",
+    "no such host",
+    "connect etimedout",
+    "econnrefused",
+  ];
+  return hosts.flatMap((h) => failures.map((f) => [...h, f]));
+}
+
+export const catalogue: CatalogueEntry[] = [
+  // Entra: federated identity credential matching.
+  {
+    code: "AADSTS70021",
+    title: "No federated identity credential matches the presented token",
+    platform: "aks-workload-identity",
+    codes: ["AADSTS70021"],
+    text: [["no matching federated identity record found for presented assertion. assertion issuer"]],
+    causes: [
+      ["fic_subject_mismatch", 0.6],
+      ["fic_missing", 0.5],
+      ["wrong_client_id", 0.45],
+      ["fic_issuer_mismatch", 0.4],
+      ["fic_audience_mismatch", 0.3],
+    ],
+    docs: WIF,
+  },
+  {
+    code: "AADSTS700211",
+    title: "No federated identity credential has the presented issuer",
+    platform: "aks-workload-identity",
+    codes: ["AADSTS700211"],
+    text: [["no matching federated identity record found for presented assertion issuer"]],
+    causes: [
+      ["fic_issuer_mismatch", 0.9],
+      ["fic_missing", 0.4],
+      ["wrong_client_id", 0.35],
+    ],
+    docs: WIF,
+  },
+  {
+    code: "AADSTS700212",
+    title: "No federated identity credential has the presented audience",
+    platform: "aks-workload-identity",
+    codes: ["AADSTS700212"],
+    text: [["no matching federated identity record found for presented assertion audience"]],
+    causes: [
+      ["fic_audience_mismatch", 0.9],
+      ["wrong_client_id", 0.3],
+    ],
+    docs: WIF,
+  },
+  {
+    code: "AADSTS700213",
+    title: "No federated identity credential has the presented subject",
+    platform: "aks-workload-identity",
+    codes: ["AADSTS700213"],
+    text: [["no matching federated identity record found for presented assertion subject"]],
+    causes: [
+      ["fic_subject_mismatch", 0.85],
+      ["fic_missing", 0.45],
+      ["wrong_client_id", 0.4],
+      ["fic_issuer_mismatch", 0.3],
+    ],
+    docs: WIF,
+  },
+  {
+    code: "AADSTS7002137",
+    title: "Subject mismatch; Entra names the subject it expected",
+    platform: "aks-workload-identity",
+    codes: ["AADSTS7002137"],
+    text: [["please make sure the federated identity credential subject is"]],
+    causes: [
+      ["fic_subject_mismatch", 0.9],
+      ["wrong_client_id", 0.3],
+    ],
+    docs: WIF,
+  },
+  {
+    code: "AADSTS7002138",
+    title: "Subject matches only when case is ignored (case-sensitive matching)",
+    platform: "aks-workload-identity",
+    codes: ["AADSTS7002138"],
+    text: [["matches with case-insensitive comparison, but not with case-sensitive"]],
+    causes: [["fic_subject_mismatch", 0.95]],
+    docs: "https://learn.microsoft.com/entra/identity-platform/reference-breaking-changes#federated-identity-credentials-now-use-case-sensitive-matching",
+  },
+  // Entra: the issuer's discovery document and keys.
+  {
+    code: "AADSTS90061",
+    title: "Entra could not reach the issuer's OIDC endpoint",
+    platform: "aks-workload-identity",
+    codes: ["AADSTS90061", "AADSTS501661", "AADSTS50166"],
+    text: [["request to external oidc endpoint failed"]],
+    causes: [
+      ["issuer_unreachable", 0.9],
+      ["issuer_key_missing", 0.25],
+    ],
+    docs: AZWI_TROUBLESHOOTING,
+  },
+  {
+    code: "AADSTS7000272",
+    title: "The key that signed the token is not in the issuer's metadata",
+    platform: "aks-workload-identity",
+    codes: ["AADSTS7000272"],
+    text: [["used to sign the federated credential could not be found in the metadata"]],
+    causes: [
+      ["issuer_key_missing", 0.92],
+      ["issuer_unreachable", 0.2],
+    ],
+    docs: ENTRA_CODES,
+  },
+  // Entra: time and lifetime.
+  {
+    code: "AADSTS700024",
+    title: "Client assertion is not within its valid time range",
+    platform: "aks-workload-identity",
+    codes: ["AADSTS700024"],
+    text: [["client assertion is not within its valid time range"]],
+    causes: [["assertion_expired_or_clock", 0.92]],
+    docs: ENTRA_CODES,
+  },
+  {
+    code: "AADSTS70023",
+    title: "External token lives longer than Entra accepts",
+    platform: "aks-workload-identity",
+    codes: ["AADSTS70023"],
+    text: [["external oidc provider token must have a lifetime"]],
+    causes: [["assertion_expired_or_clock", 0.88]],
+    docs: ENTRA_CODES,
+  },
+  // Entra: policy.
+  {
+    code: "AADSTS53003",
+    title: "Blocked by a Conditional Access policy",
+    platform: "azure-sdk",
+    codes: ["AADSTS53003", "AADSTS53000", "AADSTS53001", "AADSTS53002", "AADSTS530032"],
+    text: [["has been blocked by conditional access"], ["blocked by conditional access policies"]],
+    causes: [["conditional_access", 0.92]],
+    docs: "https://learn.microsoft.com/entra/identity/conditional-access/workload-identity",
+  },
+  {
+    code: "AADSTS50005",
+    title: "Conditional Access does not allow this platform",
+    platform: "azure-sdk",
+    codes: ["AADSTS50005"],
+    causes: [["conditional_access", 0.85]],
+    docs: ENTRA_CODES,
+  },
+  // Entra: tenant and application.
+  {
+    code: "AADSTS90002",
+    title: "Tenant not found",
+    platform: "azure-sdk",
+    codes: ["AADSTS90002"],
+    text: [["not found. check to make sure you have the correct tenant id"]],
+    causes: [["wrong_tenant", 0.9]],
+    docs: ENTRA_CODES,
+  },
+  {
+    code: "AADSTS900023",
+    title: "Tenant identifier is not a valid tenant",
+    platform: "azure-sdk",
+    codes: ["AADSTS900023"],
+    text: [["specified tenant identifier", "is neither a valid dns name"]],
+    causes: [["wrong_tenant", 0.9]],
+    docs: ENTRA_CODES,
+  },
+  {
+    code: "AADSTS700016",
+    title: "Application not found in the directory",
+    platform: "azure-sdk",
+    codes: ["AADSTS700016"],
+    text: [["application with identifier", "was not found in the directory"]],
+    causes: [
+      ["app_not_found_in_tenant", 0.75],
+      ["wrong_client_id", 0.6],
+      ["wrong_tenant", 0.5],
+    ],
+    docs: AZIDENTITY_TROUBLESHOOTING,
+  },
+  // Entra: secrets and certificates.
+  {
+    code: "AADSTS7000215",
+    title: "Invalid client secret",
+    platform: "azure-sdk",
+    codes: ["AADSTS7000215"],
+    text: [["invalid client secret provided"], ["invalid client secret is provided"]],
+    causes: [["client_secret_invalid", 0.92]],
+    docs: AZIDENTITY_TROUBLESHOOTING,
+  },
+  {
+    code: "AADSTS7000222",
+    title: "Client secret expired",
+    platform: "azure-sdk",
+    codes: ["AADSTS7000222"],
+    text: [["client secret keys", "are expired"]],
+    causes: [["client_secret_expired", 0.95]],
+    docs: AZIDENTITY_TROUBLESHOOTING,
+  },
+  {
+    code: "AADSTS700027",
+    title: "Client assertion has an invalid signature",
+    platform: "azure-sdk",
+    codes: ["AADSTS700027"],
+    text: [["client assertion contains an invalid signature"]],
+    causes: [["cert_invalid", 0.9]],
+    docs: AZIDENTITY_TROUBLESHOOTING,
+  },
+  {
+    code: "AADSTS50126",
+    title: "Invalid username or password",
+    platform: "azure-sdk",
+    codes: ["AADSTS50126"],
+    text: [["invalid username or password"]],
+    causes: [["client_secret_invalid", 0.7]],
+    docs: AZIDENTITY_TROUBLESHOOTING,
+  },
+  // Entra: scope and resource.
+  {
+    code: "AADSTS70011",
+    title: "Invalid scope",
+    platform: "azure-sdk",
+    codes: ["AADSTS70011"],
+    text: [["the provided value for the input parameter 'scope'"]],
+    causes: [["invalid_scope", 0.9]],
+    docs: ENTRA_CODES,
+  },
+  {
+    code: "AADSTS500011",
+    title: "Resource principal not found in the tenant",
+    platform: "azure-sdk",
+    codes: ["AADSTS500011"],
+    text: [["the resource principal named", "was not found in the tenant"]],
+    causes: [
+      ["invalid_scope", 0.85],
+      ["wrong_tenant", 0.3],
+    ],
+    docs: ENTRA_CODES,
+  },
+  // Azure Resource Manager and Key Vault.
+  {
+    code: "LinkedAuthorizationFailed",
+    title: "MIC may not assign the identity to the node",
+    platform: "aad-pod-identity",
+    codes: ["LinkedAuthorizationFailed"],
+    text: [["userassignedidentities/assign/action", "linked scope"]],
+    causes: [["mic_linked_authorization", 0.95]],
+    docs: `${POD_IDENTITY_TROUBLESHOOTING}#linkedauthorizationfailed`,
+  },
+  {
+    code: "ForbiddenByFirewall",
+    title: "Key Vault firewall rejected the client address",
+    platform: "azure-sdk",
+    codes: ["ForbiddenByFirewall"],
+    text: [["client address is not authorized and caller is not a trusted service"]],
+    causes: [["keyvault_firewall", 0.95]],
+    docs: "https://learn.microsoft.com/azure/key-vault/general/network-security",
+  },
+  {
+    code: "AuthorizationFailed",
+    title: "No role assignment allows the action",
+    platform: "azure-sdk",
+    codes: ["AuthorizationFailed"],
+    text: [["does not have authorization to perform action"]],
+    unless: ["linkedauthorizationfailed"],
+    causes: [["rbac_missing_role", 0.9]],
+    docs: "https://learn.microsoft.com/azure/role-based-access-control/troubleshooting",
+  },
+  {
+    code: "ForbiddenByRbac",
+    title: "Key Vault RBAC denied the data action",
+    platform: "azure-sdk",
+    codes: ["ForbiddenByRbac"],
+    text: [["caller is not authorized to perform action on resource"]],
+    causes: [["rbac_missing_role", 0.9]],
+    docs: "https://learn.microsoft.com/azure/key-vault/general/rbac-guide",
+  },
+  {
+    code: "ForbiddenByPolicy",
+    title: "Key Vault access policy does not grant the permission",
+    platform: "azure-sdk",
+    codes: ["ForbiddenByPolicy"],
+    text: [
+      ["does not have secrets get permission on key vault"],
+      ["does not have keys get permission"],
+      ["does not have certificates get permission"],
+    ],
+    causes: [["rbac_missing_role", 0.88]],
+    docs: "https://learn.microsoft.com/azure/key-vault/general/assign-access-policy",
+  },
+  {
+    code: "AuthorizationPermissionMismatch",
+    title: "Storage data-plane role missing",
+    platform: "azure-sdk",
+    codes: ["AuthorizationPermissionMismatch"],
+    text: [["this request is not authorized to perform this operation using this permission"]],
+    causes: [["rbac_missing_role", 0.85]],
+    docs: "https://learn.microsoft.com/azure/storage/blobs/assign-azure-role-data-access",
+  },
+  // Managed identity endpoint and aad-pod-identity.
+  {
+    code: "IMDS-unreachable",
+    title: "The instance metadata (managed identity) endpoint did not answer",
+    platform: "azure-sdk",
+    text: [
+      ...unreachable([["169.254.169.254"]]),
+      ["no response from the imds endpoint"],
+      ["imds token request timed out"],
+      ["no managed identity endpoint found"],
+      ["managedidentitycredential authentication unavailable"],
+      ["failed to retrieve imds token"],
+      ["no response received from the managed identity endpoint"],
+      ["multiple attempts failed to obtain a token from the managed identity endpoint"],
+      ["request failed due to a gateway error"],
+    ],
+    unless: ["169.254.170.23"],
+    causes: [
+      ["imds_unreachable", 0.75],
+      ["missing_env_config", 0.35],
+      ["pod_not_mutated_label_missing", 0.3],
+      ["sdk_too_old", 0.2],
+    ],
+    docs: AZIDENTITY_TROUBLESHOOTING,
+  },
+  {
+    code: "NMI-no-identity-for-client-id",
+    title: "NMI found no identity for the requested client ID",
+    platform: "aad-pod-identity",
+    text: [["no azure identity found for request clientid"], ["no azure identity found for request client id"]],
+    causes: [
+      ["nmi_identity_not_assigned", 0.88],
+      ["mic_linked_authorization", 0.3],
+    ],
+    docs: AZIDENTITY_TROUBLESHOOTING,
+  },
+  {
+    code: "NMI-assigned-identities-not-ready",
+    title: "NMI gave up waiting for the pod's identity to be assigned",
+    platform: "aad-pod-identity",
+    text: [["getting assigned identities for pod", "failed after"]],
+    causes: [
+      ["nmi_identity_not_assigned", 0.8],
+      ["mic_linked_authorization", 0.5],
+      ["wrong_client_id", 0.35],
+    ],
+    docs: POD_IDENTITY_TROUBLESHOOTING,
+  },
+  {
+    code: "NMI-no-assigned-identity",
+    title: "No AzureAssignedIdentity exists for the pod",
+    platform: "aad-pod-identity",
+    text: [["no azureassignedidentity found for pod"]],
+    causes: [
+      ["nmi_identity_not_assigned", 0.85],
+      ["mic_linked_authorization", 0.35],
+    ],
+    docs: POD_IDENTITY_TROUBLESHOOTING,
+  },
+  {
+    code: "IMDS-identity-not-assigned",
+    title: "The requested identity is not assigned to the VM or scale set",
+    platform: "azure-sdk",
+    text: [
+      ["the requested identity has not been assigned to this resource"],
+      ["the requested identity hasn't been assigned to this resource"],
+      ["the requested identity hasn’t been assigned to this resource"],
+      ['"error_description":"identity not found"'],
+      ["response body: identity not found"],
+    ],
+    causes: [
+      ["wrong_client_id", 0.6],
+      ["nmi_identity_not_assigned", 0.5],
+      ["mic_linked_authorization", 0.3],
+    ],
+    docs: AZIDENTITY_TROUBLESHOOTING,
+  },
+  // Azure SDK configuration.
+  {
+    code: "DefaultAzureCredential-failed",
+    title: "No credential in the DefaultAzureCredential chain produced a token",
+    platform: "azure-sdk",
+    text: [
+      ["defaultazurecredential failed to retrieve a token"],
+      ["defaultazurecredential failed to acquire a token"],
+      ["defaultazurecredential: failed to acquire a token"],
+      ["defaultazurecredential authentication failed"],
+    ],
+    causes: [
+      ["missing_env_config", 0.5],
+      ["pod_not_mutated_label_missing", 0.45],
+      ["webhook_not_running", 0.3],
+      ["imds_unreachable", 0.25],
+      ["sdk_too_old", 0.2],
+    ],
+    docs: AZIDENTITY_TROUBLESHOOTING,
+  },
+  {
+    code: "WorkloadIdentityCredential-unconfigured",
+    title: "Workload identity credential has no client ID, tenant ID or token file",
+    platform: "azure-sdk",
+    text: [
+      ["no client id specified"],
+      ["no tenant id specified"],
+      ["no token file specified"],
+      ["no client id/tenant id/token file specified"],
+      ["tenantid, clientid, and federatedtokenfilepath are required"],
+      ["workloadidentitycredential: is unavailable"],
+      ["workloadidentitycredential authentication unavailable"],
+      ["workloadidentitycredential is unavailable"],
+      ["azure_client_id not set"],
+      ["azure_client_id is not set"],
+      ["azure_tenant_id not set"],
+      ["azure_federated_token_file not set"],
+      ["azure_federated_token_file is not set"],
+      ["missing or incomplete environment variable configuration"],
+      ["environment variables are not fully configured"],
+      ["azure_client_id", "environment variable", "not"],
+    ],
+    causes: [
+      ["missing_env_config", 0.6],
+      ["pod_not_mutated_label_missing", 0.55],
+      ["webhook_not_running", 0.35],
+    ],
+    docs: AZIDENTITY_TROUBLESHOOTING,
+  },
+  {
+    code: "AppAuthentication-retired-library",
+    title: "A retired Azure authentication library is in use",
+    platform: "azure-sdk",
+    codes: ["AzureServiceTokenProviderException"],
+    text: [["microsoft.azure.services.appauthentication"], ["tried the following 3 methods to get an access token"]],
+    causes: [
+      ["sdk_too_old", 0.85],
+      ["missing_env_config", 0.2],
+    ],
+    docs: "https://learn.microsoft.com/dotnet/api/overview/azure/app-auth-migration",
+  },
+  {
+    code: "federated-token-file-missing",
+    title: "The federated token file does not exist",
+    platform: "aks-workload-identity",
+    text: [
+      ["azure-identity-token", "no such file or directory"],
+      ["azure_federated_token_file", "no such file or directory"],
+      ["/var/run/secrets/azure/", "no such file"],
+      ["failed to read the federated token", "no such file"],
+    ],
+    causes: [
+      ["token_path_changed", 0.6],
+      ["pod_not_mutated_label_missing", 0.5],
+      ["webhook_not_running", 0.3],
+    ],
+    docs: "https://github.com/Azure/azure-workload-identity/releases/tag/v1.6.0",
+  },
+  {
+    code: "federated-token-file-permission",
+    title: "The federated token file is not readable",
+    platform: "aks-workload-identity",
+    text: [
+      ["azure-identity-token", "permission denied"],
+      ["/var/run/secrets/azure/", "permission denied"],
+    ],
+    causes: [["token_file_unreadable", 0.9]],
+    docs: AZWI_TROUBLESHOOTING,
+  },
+  {
+    code: "azwi-webhook-unreachable",
+    title: "The API server could not call the workload identity webhook",
+    platform: "aks-workload-identity",
+    text: [
+      ["failed calling webhook", "azure-workload-identity"],
+      ["azure-wi-webhook-webhook-service", "no endpoints available"],
+      ["azure-wi-webhook-webhook-service", "failed to call webhook"],
+    ],
+    causes: [["webhook_not_running", 0.92]],
+    docs: AZWI_TROUBLESHOOTING,
+  },
+  // EKS: IRSA.
+  {
+    code: "eks-webhook-unreachable",
+    title: "The API server could not call the EKS pod identity webhook",
+    platform: "eks-irsa",
+    text: [
+      ["failed calling webhook", "iam-for-pods"],
+      ["failed calling webhook", "pod-identity-webhook"],
+    ],
+    causes: [["webhook_not_running", 0.9]],
+    docs: IRSA,
+  },
+  {
+    code: "InvalidIdentityToken-no-oidc-provider",
+    title: "No IAM OIDC provider for the cluster's issuer",
+    platform: "eks-irsa",
+    text: [["no openidconnect provider found in your account"]],
+    causes: [["irsa_no_oidc_provider", 0.95]],
+    docs: INVALID_IDENTITY_TOKEN,
+  },
+  {
+    code: "InvalidIdentityToken-audience",
+    title: "Incorrect token audience",
+    platform: "eks-irsa",
+    text: [["incorrect token audience"]],
+    causes: [["irsa_bad_audience", 0.95]],
+    docs: INVALID_IDENTITY_TOKEN,
+  },
+  {
+    code: "InvalidIdentityToken-thumbprint",
+    title: "Issuer certificate does not match the provider's thumbprint",
+    platform: "eks-irsa",
+    text: [["doesn't match configured thumbprint"], ["does not match configured thumbprint"]],
+    causes: [["irsa_thumbprint", 0.95]],
+    docs: "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_create_oidc_verify-thumbprint.html",
+  },
+  {
+    code: "InvalidIdentityToken",
+    title: "STS rejected the web identity token",
+    platform: "eks-irsa",
+    codes: ["InvalidIdentityToken", "InvalidIdentityTokenException"],
+    causes: [
+      ["irsa_no_oidc_provider", 0.45],
+      ["irsa_bad_audience", 0.4],
+      ["irsa_thumbprint", 0.3],
+      ["assertion_expired_or_clock", 0.25],
+      ["issuer_key_missing", 0.2],
+    ],
+    docs: STS_ASSUME_WEB,
+  },
+  {
+    code: "AccessDenied-AssumeRoleWithWebIdentity",
+    title: "Not authorized to perform sts:AssumeRoleWithWebIdentity",
+    platform: "eks-irsa",
+    text: [["not authorized to perform sts:assumerolewithwebidentity"]],
+    causes: [
+      ["irsa_trust_policy_mismatch", 0.88],
+      ["irsa_sa_annotation_missing", 0.25],
+    ],
+    docs: IRSA,
+  },
+  {
+    code: "WebIdentityErr-permission-denied",
+    title: "The web identity token file is not readable",
+    platform: "eks-irsa",
+    text: [
+      ["eks.amazonaws.com/serviceaccount/token", "permission denied"],
+      ["webidentityerr", "permission denied"],
+      ["errno 13", "serviceaccount/token"],
+    ],
+    causes: [["token_file_unreadable", 0.92]],
+    docs: IRSA,
+  },
+  {
+    code: "WebIdentityErr-no-token-file",
+    title: "The web identity token file does not exist",
+    platform: "eks-irsa",
+    text: [
+      ["unable to read file at", "no such file or directory"],
+      ["eks.amazonaws.com/serviceaccount/token", "no such file"],
+    ],
+    causes: [
+      ["irsa_sa_annotation_missing", 0.6],
+      ["webhook_not_running", 0.4],
+    ],
+    docs: IRSA,
+  },
+  {
+    code: "ExpiredTokenException",
+    title: "The web identity token has expired",
+    platform: "eks-irsa",
+    codes: ["ExpiredTokenException"],
+    text: [["token expired: current date/time"]],
+    causes: [["assertion_expired_or_clock", 0.88]],
+    docs: STS_ASSUME_WEB,
+  },
+  {
+    code: "IDPCommunicationError",
+    title: "STS could not fetch the issuer's keys",
+    platform: "eks-irsa",
+    codes: ["IDPCommunicationError"],
+    text: [["couldn't retrieve verification key from your identity provider"]],
+    causes: [
+      ["issuer_unreachable", 0.75],
+      ["issuer_key_missing", 0.45],
+    ],
+    docs: STS_ASSUME_WEB,
+  },
+  {
+    code: "STS-unreachable",
+    title: "The STS endpoint did not answer",
+    platform: "eks-irsa",
+    text: [
+      ...unreachable([["sts.amazonaws.com"], ["sts.", ".amazonaws.com"]]),
+      ["broken connection to sts."],
+      ["sts.amazonaws.com", "http status: 0"],
+    ],
+    causes: [["sts_endpoint_unreachable", 0.88]],
+    docs: "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_enable-regions.html",
+  },
+  {
+    code: "NoCredentialProviders",
+    title: "The AWS SDK found no credentials",
+    platform: "eks-irsa",
+    codes: ["NoCredentialProviders"],
+    text: [
+      ["no valid providers in chain"],
+      ["could not load credentials from any providers"],
+      ["unable to locate credentials"],
+    ],
+    unless: ["only loopback hosts are allowed"],
+    causes: [
+      ["irsa_sa_annotation_missing", 0.55],
+      ["webhook_not_running", 0.35],
+      ["sdk_too_old", 0.3],
+    ],
+    docs: IRSA,
+  },
+  {
+    code: "node-role-fallback",
+    title: "The call ran as the node's role, not the pod's",
+    platform: "eks-irsa",
+    text: [
+      ["assumed-role/", "nodeinstancerole"],
+      ["assumed-role/eks-node"],
+      ["assumed-role/", "nodegroup", "not authorized"],
+    ],
+    causes: [
+      ["irsa_sa_annotation_missing", 0.7],
+      ["sdk_too_old", 0.45],
+      ["webhook_not_running", 0.3],
+    ],
+    docs: IRSA,
+  },
+  {
+    code: "AccessDenied-action",
+    title: "The assumed role may not perform the action",
+    platform: "eks-irsa",
+    text: [["assumed-role/", "is not authorized to perform:"]],
+    unless: ["nodeinstancerole", "assumed-role/eks-node", "nodegroup", "sts:assumerolewithwebidentity"],
+    causes: [["rbac_missing_role", 0.8]],
+    docs: IRSA,
+  },
+  // EKS Pod Identity.
+  {
+    code: "PodIdentity-agent-unreachable",
+    title: "The EKS Pod Identity agent did not answer",
+    platform: "eks-pod-identity",
+    text: [...unreachable([["169.254.170.23"], ["fd00:ec2::23"]]), ["http request to pod identity agent failed"]],
+    causes: [["imds_unreachable", 0.85]],
+    docs: POD_IDENTITY,
+  },
+  {
+    code: "PodIdentity-role-trust",
+    title: "EKS may not assume the associated role",
+    platform: "eks-pod-identity",
+    text: [
+      ["eks does not have permissions to assume the associated role"],
+      ["assumeroleforpodidentity", "accessdenied"],
+    ],
+    causes: [["irsa_trust_policy_mismatch", 0.85]],
+    docs: "https://docs.aws.amazon.com/eks/latest/userguide/pod-id-role.html",
+  },
+  {
+    code: "PodIdentity-sdk-too-old",
+    title: "The SDK refuses the Pod Identity credential endpoint",
+    platform: "eks-pod-identity",
+    text: [
+      ["invalid endpoint host", "169.254.170.23"],
+      ["only loopback hosts are allowed"],
+      ["unsupported host", "169.254.170.23"],
+    ],
+    causes: [["sdk_too_old", 0.92]],
+    docs: "https://docs.aws.amazon.com/eks/latest/userguide/pod-id-minimum-sdk.html",
+  },
+  {
+    code: "PodIdentity-eks-auth-unreachable",
+    title: "The Pod Identity agent could not reach the EKS Auth API",
+    platform: "eks-pod-identity",
+    text: [["unable to fetch credentials from eks auth"], ...unreachable([["eks-auth."]])],
+    causes: [
+      ["sts_endpoint_unreachable", 0.75],
+      ["imds_unreachable", 0.2],
+    ],
+    docs: POD_IDENTITY,
+  },
+];
+
+/** The row for a code or one of its aliases (case-insensitive). */
+export function findEntry(code: string): CatalogueEntry | undefined {
+  const c = code.toLowerCase();
+  return catalogue.find((e) => e.code.toLowerCase() === c || e.codes?.some((k) => k.toLowerCase() === c));
+}

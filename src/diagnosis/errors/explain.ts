@@ -1,0 +1,324 @@
+// explainError: error text in, ranked causes out. Pure: no I/O, and linear in the length of the text.
+import type { Fix } from "../types.js";
+import { type CatalogueEntry, catalogue } from "./catalogue.js";
+import { extractCodes, extractFields, find, guidAt, newScan, type Scan } from "./extract.js";
+import { asciiLower, unescapeLog } from "./normalize.js";
+import { redactSecrets } from "./redact.js";
+import {
+  azureExchangeAudiences,
+  classInfo,
+  type ErrorClass,
+  type ErrorPlatform,
+  type Extracted,
+  type ToolCall,
+} from "./taxonomy.js";
+
+export interface Cause {
+  class: ErrorClass;
+  /** 0..1: how well the text alone supports this cause. */
+  confidence: number;
+  explanation: string;
+  confirmWith: ToolCall[];
+  fixes: Fix[];
+}
+
+export interface CrossCheckReport {
+  /** What was compared, one line each, with the values side by side. */
+  findings: {
+    field: string;
+    presented?: string;
+    expected?: string;
+    verdict: "match" | "mismatch" | "unknown";
+    detail: string;
+  }[];
+  /** The class the live facts point to, when they settle it. */
+  confirmedClass?: ErrorClass;
+  /** What could not be read, and why. */
+  skipped: string[];
+}
+
+export interface ExplainResult {
+  codes: string[];
+  platform: ErrorPlatform;
+  extracted: Extracted;
+  causes: Cause[];
+  crossCheck?: CrossCheckReport;
+}
+
+export interface ExplainOptions {
+  namespace?: string;
+  serviceAccount?: string;
+}
+
+interface Scored {
+  score: number;
+  entries: string[];
+}
+
+function groupMatches(scan: Scan, group: string[]): boolean {
+  for (const needle of group) if (find(scan, needle) === -1) return false;
+  return true;
+}
+
+function matches(scan: Scan, codes: Set<string>, entry: CatalogueEntry): boolean {
+  if (entry.unless?.some((u) => find(scan, u) !== -1)) return false;
+  if (entry.codes?.some((c) => codes.has(c))) return true;
+  return entry.text?.some((g) => groupMatches(scan, g)) ?? false;
+}
+
+const platformHints: [ErrorPlatform, string[]][] = [
+  [
+    "eks-pod-identity",
+    [
+      "169.254.170.23",
+      "pods.eks.amazonaws.com",
+      "assumeroleforpodidentity",
+      "eks-pod-identity",
+      "aws_container_credentials_full_uri",
+    ],
+  ],
+  [
+    "eks-irsa",
+    [
+      "eks.amazonaws.com/serviceaccount",
+      "aws_web_identity_token_file",
+      "assumerolewithwebidentity",
+      "eks.amazonaws.com/role-arn",
+      "oidc.eks.",
+    ],
+  ],
+  [
+    "aad-pod-identity",
+    [
+      "aadpodidbinding",
+      "azureassignedidentity",
+      "azureidentitybinding",
+      "nmi response",
+      "component=nmi",
+      "aad-pod-identity",
+      "mic.go",
+    ],
+  ],
+  [
+    "aks-workload-identity",
+    [
+      "azure.workload.identity",
+      "azure_federated_token_file",
+      "oic.prod-aks.azure.com",
+      "azure-identity-token",
+      "api://azureadtokenexchange",
+      "secretproviderclass",
+      "failed to mount objects",
+    ],
+  ],
+];
+
+function hintedPlatform(scan: Scan): ErrorPlatform | undefined {
+  for (const [platform, hints] of platformHints) if (hints.some((h) => find(scan, h) !== -1)) return platform;
+  return undefined;
+}
+
+/** Adjustments that read the extracted values: the text says more than the code alone. */
+function refine(scan: Scan, x: Extracted, scores: Map<ErrorClass, Scored>): void {
+  const raise = (cls: ErrorClass, to: number, why: string) => {
+    const s = scores.get(cls);
+    if (s) {
+      if (s.score < to) s.score = to;
+      s.entries.push(why);
+    } else scores.set(cls, { score: to, entries: [why] });
+  };
+  const lower = (cls: ErrorClass, to: number) => {
+    const s = scores.get(cls);
+    if (s && s.score > to) s.score = to;
+  };
+  const ficFamily = scores.has("fic_subject_mismatch") || scores.has("fic_issuer_mismatch");
+  if (ficFamily && x.audience) {
+    if (azureExchangeAudiences.some((a) => a.toLowerCase() === x.audience?.toLowerCase()))
+      lower("fic_audience_mismatch", 0.15);
+    else raise("fic_audience_mismatch", 0.9, "the presented audience is not a token-exchange audience");
+  }
+  if (ficFamily && x.issuer) {
+    const i = x.issuer.toLowerCase();
+    if (!i.startsWith("https://") || i.includes("kubernetes.default.svc") || i.includes(".cluster.local")) {
+      raise(
+        "fic_issuer_mismatch",
+        0.9,
+        "the presented issuer is the API server's internal issuer, not a public OIDC issuer",
+      );
+    }
+  }
+  // With the CSI driver the client ID comes from the SecretProviderClass, a frequent source of the mismatch.
+  if (
+    scores.has("fic_subject_mismatch") &&
+    (find(scan, "failed to mount objects") !== -1 || find(scan, "secretproviderclass") !== -1)
+  ) {
+    raise("wrong_client_id", 0.65, "the Key Vault CSI driver takes the client ID from the SecretProviderClass");
+  }
+  if (scores.has("missing_env_config")) {
+    // The webhook injects the tenant and the token file into every labelled pod; only the client ID
+    // depends on the service account annotation. Messages that list all three variables say neither.
+    const fileOrTenant = [
+      "no token file specified",
+      "no tenant id specified",
+      "azure_federated_token_file not set",
+      "azure_federated_token_file is not set",
+      "azure_tenant_id not set",
+      "azure_tenant_id is not set",
+    ].some((m) => find(scan, m) !== -1);
+    const clientOnly =
+      !fileOrTenant &&
+      ["no client id specified", "azure_client_id not set", "azure_client_id is not set"].some(
+        (m) => find(scan, m) !== -1,
+      );
+    if (fileOrTenant)
+      raise(
+        "pod_not_mutated_label_missing",
+        0.65,
+        "the tenant or token file is missing too, which the webhook always sets",
+      );
+    if (clientOnly) raise("missing_env_config", 0.7, "only the client ID is missing: the service account annotation");
+  }
+  // AADSTS700016 naming a resource ID or a word instead of a GUID: the configured client ID is simply wrong.
+  const identifierAt = find(scan, "application with identifier '");
+  if (identifierAt !== -1) {
+    const id = scan.text.slice(identifierAt + 29, identifierAt + 29 + 37);
+    if (!guidAt(id, 0)) raise("wrong_client_id", 0.85, "the identifier Entra looked up is not a client ID (GUID)");
+  }
+  // NMI waiting for an identity while the Key Vault CSI driver asks: the SecretProviderClass names the client ID.
+  if (
+    scores.has("nmi_identity_not_assigned") &&
+    find(scan, "getting assigned identities for pod") !== -1 &&
+    find(scan, "keyvault") !== -1
+  ) {
+    raise("wrong_client_id", 0.82, "the Key Vault CSI driver requested the identity named in the SecretProviderClass");
+  }
+  // MIC (aad-pod-identity) writing the node VM or scale set without permission.
+  if (
+    scores.has("rbac_missing_role") &&
+    (find(scan, "microsoft.compute/virtualmachinescalesets/write") !== -1 ||
+      find(scan, "microsoft.compute/virtualmachines/write") !== -1)
+  ) {
+    raise(
+      "mic_linked_authorization",
+      0.92,
+      "the denied action is the node VM/scale-set write that MIC performs to assign identities",
+    );
+  }
+  if (x.tokenFile?.startsWith("/var/run/secrets/azure/tokens/") && scores.has("token_path_changed")) {
+    raise("token_path_changed", 0.85, "the path is the one webhook versions before v1.6.0 used");
+  }
+}
+
+function platformOf(scan: Scan, best: CatalogueEntry | undefined): ErrorPlatform {
+  const hinted = hintedPlatform(scan);
+  if (!best) return hinted ?? "unknown";
+  // A generic SDK error inside a workload-identity or pod-identity setup belongs to that setup.
+  if (best.platform === "azure-sdk" && (hinted === "aks-workload-identity" || hinted === "aad-pod-identity"))
+    return hinted;
+  if (best.platform === "eks-irsa" && hinted === "eks-pod-identity") return hinted;
+  return best.platform;
+}
+
+/** Words that suggest a class when nothing in the catalogue matched. */
+const keywords: [ErrorClass, string[]][] = [
+  ["fic_subject_mismatch", ["federated", "subject", "serviceaccount"]],
+  ["fic_issuer_mismatch", ["issuer", "oidc"]],
+  ["fic_audience_mismatch", ["audience", "aud"]],
+  ["wrong_client_id", ["client id", "clientid", "client_id"]],
+  ["wrong_tenant", ["tenant"]],
+  ["missing_env_config", ["azure_", "environment variable"]],
+  ["webhook_not_running", ["webhook", "mutat"]],
+  ["token_file_unreadable", ["token file", "serviceaccount/token", "permission denied"]],
+  ["rbac_missing_role", ["forbidden", "403", "not authorized", "permission"]],
+  ["keyvault_firewall", ["vault", "firewall", "network"]],
+  ["imds_unreachable", ["imds", "169.254", "managed identity", "metadata"]],
+  ["nmi_identity_not_assigned", ["nmi", "aadpodidbinding", "pod identity"]],
+  ["irsa_trust_policy_mismatch", ["sts", "assumerole", "trust"]],
+  ["irsa_sa_annotation_missing", ["role-arn", "iam role", "credentials"]],
+  ["assertion_expired_or_clock", ["expired", "expiry", "clock"]],
+];
+
+function closestCandidates(scan: Scan, x: Extracted): Cause[] {
+  const hits: [ErrorClass, number][] = [];
+  for (const [cls, words] of keywords) {
+    const n = words.filter((w) => find(scan, w) !== -1).length;
+    if (n > 0) hits.push([cls, n]);
+  }
+  hits.sort((a, b) => b[1] - a[1]);
+  return hits.slice(0, 3).map(([cls, n]) => ({
+    ...causeFor(cls, x, "unknown", []),
+    confidence: Math.min(0.15, 0.05 * n),
+    explanation: `Possible, but only loosely suggested by words in the text: ${classInfo[cls].explain({ x, platform: "unknown" })}`,
+  }));
+}
+
+function causeFor(cls: ErrorClass, x: Extracted, platform: ErrorPlatform, entries: string[]): Cause {
+  const info = classInfo[cls];
+  const ctx = { x, platform };
+  const because = entries.length ? ` (recognised: ${[...new Set(entries)].join("; ")})` : "";
+  return {
+    class: cls,
+    confidence: 0,
+    explanation: `${info.title}. ${info.explain(ctx)}${because}`,
+    confirmWith: info.confirmWith(ctx),
+    fixes: info.fixes(ctx),
+  };
+}
+
+const round = (n: number) => Math.round(n * 100) / 100;
+
+/** The full computation, with the number of characters the anchor searches examined. */
+export function explainWithWork(input: string, opts: ExplainOptions = {}): { result: ExplainResult; work: number } {
+  const text = redactSecrets(unescapeLog(input));
+  const scan = newScan(text, asciiLower(text));
+  // The two linear passes above are counted as one read of the text each.
+  scan.work += 3 * text.length;
+  const codes = extractCodes(scan);
+  const codeSet = new Set(codes);
+  const x = extractFields(scan);
+  if (!x.namespace && opts.namespace) x.namespace = opts.namespace;
+  if (!x.serviceAccount && opts.serviceAccount) x.serviceAccount = opts.serviceAccount;
+
+  const scores = new Map<ErrorClass, Scored>();
+  let best: CatalogueEntry | undefined;
+  let bestWeight = 0;
+  for (const entry of catalogue) {
+    if (!matches(scan, codeSet, entry)) continue;
+    const top = Math.max(...entry.causes.map(([, w]) => w));
+    if (top > bestWeight) {
+      best = entry;
+      bestWeight = top;
+    }
+    for (const [cls, w] of entry.causes) {
+      const s = scores.get(cls);
+      if (!s) scores.set(cls, { score: w, entries: [entry.code] });
+      else {
+        // A second signature for the same cause corroborates it a little.
+        s.score = Math.min(0.97, Math.max(s.score, w) + 0.03);
+        s.entries.push(entry.code);
+      }
+    }
+  }
+  refine(scan, x, scores);
+  const platform = platformOf(scan, best);
+
+  let causes: Cause[];
+  if (scores.size === 0) {
+    const unknown = causeFor("unknown", x, platform, []);
+    unknown.confidence = 0.5;
+    causes = [unknown, ...closestCandidates(scan, x)];
+  } else {
+    const order = new Map<ErrorClass, number>();
+    for (const e of catalogue) for (const [c] of e.causes) if (!order.has(c)) order.set(c, order.size);
+    causes = [...scores.entries()]
+      .sort((a, b) => b[1].score - a[1].score || (order.get(a[0]) ?? 99) - (order.get(b[0]) ?? 99))
+      .slice(0, 6)
+      .map(([cls, s]) => ({ ...causeFor(cls, x, platform, s.entries), confidence: round(Math.min(0.97, s.score)) }));
+  }
+  return { result: { codes, platform, extracted: x, causes }, work: scan.work };
+}
+
+/** Explain an error text: the codes in it, the values it names, and its likely causes, best first. */
+export function explainError(text: string, opts: ExplainOptions = {}): ExplainResult {
+  return explainWithWork(text, opts).result;
+}

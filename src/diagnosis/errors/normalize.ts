@@ -1,0 +1,72 @@
+// Undo the escaping that logs add around error bodies (Go %q, JSON inside JSON, HTML entities) in one
+// linear pass, so the catalogue can match the text as the service wrote it.
+
+/** Hard cap on what is read: the tool accepts 1 MB; anything longer is cut, not scanned. */
+export const MAX_INPUT_CHARS = 1_048_576;
+
+const HEX = /^[0-9a-fA-F]{4}$/;
+
+/**
+ * Collapse backslash escapes: any run of backslashes before a quote becomes the quote, before n/r/t
+ * becomes a space, before uXXXX becomes the character; HTML quote entities become quotes. Every input
+ * character is visited once.
+ */
+export function unescapeLog(input: string): string {
+  const text = input.length > MAX_INPUT_CHARS ? input.slice(0, MAX_INPUT_CHARS) : input;
+  const out: string[] = [];
+  let start = 0;
+  let i = 0;
+  const n = text.length;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === 92 /* \ */) {
+      let j = i;
+      while (j < n && text.charCodeAt(j) === 92) j++;
+      const next = j < n ? text[j] : "";
+      let replacement: string | undefined;
+      let consumed = j - i;
+      if (next === '"' || next === "'" || next === "/") {
+        replacement = next;
+        consumed++;
+      } else if (next === "n" || next === "r" || next === "t") {
+        replacement = " ";
+        consumed++;
+      } else if (next === "u" && HEX.test(text.slice(j + 1, j + 5))) {
+        replacement = String.fromCharCode(Number.parseInt(text.slice(j + 1, j + 5), 16));
+        consumed += 5;
+      } else if (j - i > 1) {
+        replacement = "\\";
+      }
+      if (replacement !== undefined) {
+        out.push(text.slice(start, i), replacement);
+        i += consumed;
+        start = i;
+        continue;
+      }
+      i = j;
+      continue;
+    }
+    if (c === 38 /* & */) {
+      const entity =
+        text.startsWith("&#34;", i) || text.startsWith("&quot;", i)
+          ? '"'
+          : text.startsWith("&#39;", i)
+            ? "'"
+            : undefined;
+      if (entity) {
+        out.push(text.slice(start, i), entity);
+        i += text[i + 1] === "q" ? 6 : 5;
+        start = i;
+        continue;
+      }
+    }
+    i++;
+  }
+  out.push(text.slice(start));
+  return out.join("");
+}
+
+/** ASCII-only lower case keeps every index valid between the text and its lower-case copy. */
+export function asciiLower(text: string): string {
+  return text.replace(/[A-Z]+/g, (s) => s.toLowerCase());
+}

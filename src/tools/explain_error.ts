@@ -1,0 +1,141 @@
+// explain_error: an error text in; its codes, the values it names, and ranked causes out, optionally
+// confirmed against the live cluster and cloud.
+import { z } from "zod";
+import { applyCrossCheck, crossCheck } from "../diagnosis/errors/cross-check.js";
+import { type ExplainResult, explainError } from "../diagnosis/errors/explain.js";
+import { MAX_INPUT_CHARS } from "../diagnosis/errors/normalize.js";
+import { redactSecrets } from "../diagnosis/errors/redact.js";
+import { errorClasses, errorPlatforms, extractedFields } from "../diagnosis/errors/taxonomy.js";
+import { gatherCrossCheckFacts, worthCrossChecking } from "../gather/explain.js";
+import { defineTool } from "./define.js";
+
+const ToolCallSchema = z.object({ tool: z.string(), arguments: z.record(z.string(), z.string()) });
+
+const ExplainOutputSchema = z.object({
+  codes: z
+    .array(z.string())
+    .describe("Every recognised code: AADSTS numbers, STS/IAM/ARM codes, HTTP statuses, SDK error names"),
+  platform: z.enum(errorPlatforms),
+  extracted: z
+    .object(
+      Object.fromEntries(extractedFields.map((f) => [f, z.string().optional()])) as Record<
+        (typeof extractedFields)[number],
+        z.ZodOptional<z.ZodString>
+      >,
+    )
+    .describe("Values named in the text (never secrets)"),
+  causes: z
+    .array(
+      z.object({
+        class: z.enum(errorClasses),
+        confidence: z.number().min(0).max(1),
+        explanation: z.string(),
+        confirmWith: z.array(ToolCallSchema).describe("Tool calls that confirm or rule out this cause"),
+        fixes: z.array(z.object({ summary: z.string(), commands: z.array(z.string()) })),
+      }),
+    )
+    .describe("Best first"),
+  crossCheck: z
+    .object({
+      findings: z.array(
+        z.object({
+          field: z.string(),
+          presented: z.string().optional(),
+          expected: z.string().optional(),
+          verdict: z.enum(["match", "mismatch", "unknown"]),
+          detail: z.string(),
+        }),
+      ),
+      confirmedClass: z.enum(errorClasses).optional(),
+      skipped: z.array(z.string()),
+    })
+    .optional()
+    .describe("What the live cluster and cloud say about the extracted values"),
+});
+
+export const explainErrorTool = defineTool({
+  name: "explain_error",
+  title: "Explain a workload identity error",
+  description:
+    "Use first when the user has an error message (AADSTS codes, DefaultAzureCredential or WorkloadIdentityCredential failures, " +
+    "Key Vault CSI mount events, IMDS/NMI errors, STS InvalidIdentityToken/AccessDenied, WebIdentityErr, EKS Pod Identity agent errors). " +
+    "Paste the text as is (up to 1 MB of log; escaped Go or JSON strings are fine). Returns the recognised codes, the values the text " +
+    "names (issuer, subject, audience, client and tenant IDs, role ARN, namespace and service account, vault, token file), and the " +
+    "likely causes ranked with confidence, the tools that confirm each one, and fix commands. With crossCheck (default on when a " +
+    "cluster or cloud can be read) it compares those values with the cluster's issuer, the service accounts and the identity's " +
+    "federated credentials, and says which field is wrong. Secrets in the text are never echoed. " +
+    "Next: call the confirmWith tools of the top cause, or diagnose_workload_identity for the whole chain.",
+  inputSchema: z.object({
+    text: z.string().min(1).max(MAX_INPUT_CHARS).describe("The error text or log excerpt (≤ 1 MB)"),
+    namespace: z.string().max(253).optional().describe("Namespace of the workload, when the text does not name it"),
+    serviceAccount: z
+      .string()
+      .max(253)
+      .optional()
+      .describe("Service account of the workload, when the text does not name it"),
+    crossCheck: z
+      .boolean()
+      .optional()
+      .describe("Compare with the live cluster and cloud (default: when either can be read)"),
+  }),
+  outputSchema: ExplainOutputSchema,
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  async handler(input, ctx) {
+    let result: ExplainResult = explainError(input.text, {
+      namespace: input.namespace,
+      serviceAccount: input.serviceAccount,
+    });
+    if (input.crossCheck === false || !worthCrossChecking(result.extracted)) return result;
+    try {
+      const env = await ctx.env();
+      const canRead = Boolean(env.kubeconfig || env.azure.credential);
+      if (input.crossCheck === undefined && !canRead) return result;
+      await ctx.progress("reading the cluster and cloud to cross-check", 1, 2);
+      const facts = await gatherCrossCheckFacts(env, result.extracted, ctx.signal);
+      result = applyCrossCheck(result, crossCheck(result, facts));
+    } catch (err) {
+      if ((err as Error)?.name === "AbortError" || ctx.signal.aborted) throw err;
+      result = {
+        ...result,
+        crossCheck: {
+          findings: [],
+          skipped: [`cross-check: ${redactSecrets((err as Error)?.message ?? String(err))}`],
+        },
+      };
+    }
+    return result;
+  },
+  render(out) {
+    const lines: string[] = [];
+    lines.push(`Platform: ${out.platform}${out.codes.length ? `   Codes: ${out.codes.join(", ")}` : ""}`);
+    const x = Object.entries(out.extracted).filter(([, v]) => v);
+    if (x.length) lines.push(`Named in the text: ${x.map(([k, v]) => `${k}=${v}`).join(", ")}`);
+    lines.push("");
+    out.causes.forEach((c, i) => {
+      lines.push(`${i + 1}. ${c.class} (${Math.round(c.confidence * 100)}%)`, `   ${c.explanation}`);
+      if (c.confirmWith.length) {
+        lines.push(
+          `   Confirm with: ${c.confirmWith
+            .map(
+              (t) =>
+                `${t.tool}(${Object.entries(t.arguments)
+                  .map(([k, v]) => `${k}=${v}`)
+                  .join(", ")})`,
+            )
+            .join("; ")}`,
+        );
+      }
+      for (const f of c.fixes) {
+        lines.push(`   Fix: ${f.summary}`);
+        for (const cmd of f.commands) lines.push(`     $ ${cmd}`);
+      }
+    });
+    if (out.crossCheck) {
+      lines.push("", "Cross-check:");
+      for (const f of out.crossCheck.findings)
+        lines.push(`  ${f.verdict === "mismatch" ? "✗" : f.verdict === "match" ? "✓" : "?"} ${f.field}: ${f.detail}`);
+      for (const s of out.crossCheck.skipped) lines.push(`  skipped: ${s}`);
+    }
+    return lines.join("\n");
+  },
+});
