@@ -1,4 +1,7 @@
-// Placeholder: the simulated AWS services (being written).
+// The simulated AWS services: IAM, STS and EKS, each answering in its real wire format.
 import type { SimService } from "../world.js";
+import { eksService } from "./aws-eks.js";
+import { iamService } from "./aws-iam.js";
+import { stsService } from "./aws-sts.js";
 
-export const awsServices: SimService[] = [];
+export const awsServices: SimService[] = [iamService, stsService, eksService];

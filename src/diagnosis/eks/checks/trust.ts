@@ -1,0 +1,247 @@
+// The IRSA role: it exists, and its trust policy lets this service account's token in.
+import type { Check, Finding } from "../../types.js";
+import { valueOf } from "../../types.js";
+import type { EksFacts } from "../facts.js";
+import { irsaEvaluation, mechanismOf, names, sh } from "../names.js";
+import { type FailingClause, statementsOf, type TrustEvaluation, WEB_IDENTITY_ACTION } from "../trust-policy.js";
+
+const needRole = (f: EksFacts): string | undefined => {
+  if (mechanismOf(f) !== "irsa") return "the service account does not use IRSA";
+  if (f.irsaRole.status !== "ok") return `the role could not be read: ${f.irsaRole.reason}`;
+  return undefined;
+};
+
+const needTrust = (f: EksFacts): string | undefined => {
+  const why = needRole(f);
+  if (why) return why;
+  const role = valueOf(f.irsaRole);
+  if (!role) return "the role does not exist";
+  if (!role.trustPolicy) return `the trust policy could not be read: ${role.trustPolicyProblem ?? "empty"}`;
+  if (f.issuer.status !== "ok") return `the cluster's issuer is unknown: ${f.issuer.reason}`;
+  return undefined;
+};
+
+export const iamRoleNotFound: Check<EksFacts> = {
+  id: "iam.role-not-found",
+  title: "The annotated IAM role exists",
+  skippedBecause: needRole,
+  run(f) {
+    if (valueOf(f.irsaRole)) return [];
+    const n = names(f);
+    const caller = valueOf(f.accountId);
+    return [
+      {
+        id: this.id,
+        severity: "error",
+        title: `IAM role ${n.roleName} does not exist in account ${n.roleAccount ?? n.accountId}`,
+        evidence: {
+          annotatedRoleArn: n.roleArn,
+          roleName: n.roleName,
+          ...(caller ? { callerAccount: caller } : {}),
+          stsWillSay: "AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity",
+        },
+        fix: {
+          summary:
+            "Create the role with a trust policy for this service account (eksctl does both), or fix the name in the annotation.",
+          commands: [
+            `aws iam list-roles --query "Roles[?contains(RoleName, '${n.roleName.slice(0, 12)}')].Arn" --output text`,
+            `eksctl create iamserviceaccount --cluster ${sh(n.clusterName)} --region ${sh(n.region)} --namespace ${sh(n.namespace)} --name ${sh(n.serviceAccount)} --role-name ${sh(n.roleName)} --role-only --attach-policy-arn <policy-arn> --approve`,
+          ],
+        },
+      },
+    ];
+  },
+};
+
+/** The trust policy that would let exactly this service account in, for the fix commands. */
+export function suggestedTrustPolicy(f: EksFacts): string {
+  const n = names(f);
+  return JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Effect: "Allow",
+        Principal: { Federated: n.providerArn },
+        Action: WEB_IDENTITY_ACTION,
+        Condition: { StringEquals: { [`${n.providerUrl}:sub`]: n.subject, [`${n.providerUrl}:aud`]: n.audience } },
+      },
+    ],
+  });
+}
+
+function updateTrustCommands(f: EksFacts): string[] {
+  const n = names(f);
+  return [
+    `aws iam get-role --role-name ${sh(n.roleName)} --query Role.AssumeRolePolicyDocument`,
+    `aws iam update-assume-role-policy --role-name ${sh(n.roleName)} --policy-document ${sh(suggestedTrustPolicy(f))}`,
+  ];
+}
+
+type TrustFindingId =
+  | "iam.trust-provider-mismatch"
+  | "iam.trust-action-missing"
+  | "iam.trust-explicit-deny"
+  | "iam.trust-wildcard-in-stringequals"
+  | "iam.trust-condition-key-invalid"
+  | "iam.trust-subject-mismatch"
+  | "iam.trust-audience-mismatch"
+  | "iam.trust-condition-failed";
+
+/** Which finding explains the clause that rejects the token. */
+export function classifyFailure(e: TrustEvaluation): TrustFindingId | undefined {
+  const c = e.failingClause;
+  if (e.accepted || !c) return undefined;
+  if (c.key.startsWith("Principal.") || c.key === "Statement") return "iam.trust-provider-mismatch";
+  if (c.key === "Action") return "iam.trust-action-missing";
+  if (c.key === "Effect") return "iam.trust-explicit-deny";
+  const mistake = e.mistakes.find((m) => m.statementIndex === c.statementIndex && m.actual === c.key);
+  if (
+    e.mistakes.some(
+      (m) =>
+        m.kind === "wildcard-in-stringequals" &&
+        m.statementIndex === c.statementIndex &&
+        c.expected.includes(m.actual ?? ""),
+    )
+  ) {
+    return "iam.trust-wildcard-in-stringequals";
+  }
+  if (
+    mistake &&
+    ["condition-key-is-arn", "condition-key-has-scheme", "condition-key-other-provider"].includes(mistake.kind)
+  ) {
+    return "iam.trust-condition-key-invalid";
+  }
+  if (/:sub$/i.test(c.key)) return "iam.trust-subject-mismatch";
+  if (/:aud$/i.test(c.key)) return "iam.trust-audience-mismatch";
+  return "iam.trust-condition-failed";
+}
+
+function clauseEvidence(f: EksFacts, e: TrustEvaluation, c: FailingClause) {
+  const n = names(f);
+  const st = statementsOf(valueOf(f.irsaRole)?.trustPolicy)[c.statementIndex];
+  return {
+    statement: c.statementIndex,
+    ...(st?.Sid ? { sid: st.Sid } : {}),
+    key: c.key,
+    operator: c.operator,
+    policyExpects: c.expected,
+    tokenHas: c.actual,
+    reason: c.reason,
+    serviceAccountSubject: n.subject,
+    clusterProviderArn: n.providerArn,
+    mistakes: e.mistakes
+      .filter((m) => m.statementIndex === c.statementIndex || m.statementIndex === -1)
+      .map((m) => m.detail),
+  };
+}
+
+const TITLES: Record<TrustFindingId, (f: EksFacts, c: FailingClause) => string> = {
+  "iam.trust-provider-mismatch": (f) =>
+    `The trust policy of ${names(f).roleName} does not trust this cluster's OIDC provider`,
+  "iam.trust-action-missing": (f) => `The trust policy of ${names(f).roleName} does not allow ${WEB_IDENTITY_ACTION}`,
+  "iam.trust-explicit-deny": (f) =>
+    `A Deny statement in the trust policy of ${names(f).roleName} rejects this service account`,
+  "iam.trust-wildcard-in-stringequals": (_f, c) =>
+    `StringEquals on ${c.key} holds a wildcard, which matches nothing (use StringLike)`,
+  "iam.trust-condition-key-invalid": (_f, c) =>
+    `The condition key "${c.key}" is never set by STS, so the condition cannot hold`,
+  "iam.trust-subject-mismatch": (f) => `The trust policy's :sub condition does not match ${names(f).subject}`,
+  "iam.trust-audience-mismatch": (f) =>
+    `The trust policy's :aud condition does not match the token audience ${names(f).audience}`,
+  "iam.trust-condition-failed": (_f, c) => `The trust policy condition ${c.operator} on ${c.key} does not hold`,
+};
+
+function trustCheck(id: TrustFindingId, title: string): Check<EksFacts> {
+  return {
+    id,
+    title,
+    skippedBecause: needTrust,
+    run(f) {
+      const e = irsaEvaluation(f);
+      if (!e) return [];
+      const cls = classifyFailure(e);
+      const findings: Finding[] = [];
+      if (cls === id && e.failingClause) {
+        const c = e.failingClause;
+        findings.push({
+          id,
+          severity: "error",
+          title: TITLES[id](f, c),
+          evidence: clauseEvidence(f, e, c),
+          fix: {
+            summary:
+              id === "iam.trust-wildcard-in-stringequals"
+                ? "Use StringLike for patterns, or the exact subject with StringEquals."
+                : "Make the trust policy name this cluster's provider, the sts:AssumeRoleWithWebIdentity action, and this service account's subject and audience.",
+            commands: updateTrustCommands(f),
+          },
+        });
+      }
+      // A wildcard in StringEquals that does not decide the outcome still matches nothing: worth knowing.
+      if (id === "iam.trust-wildcard-in-stringequals" && cls !== id) {
+        for (const m of e.mistakes.filter((x) => x.kind === "wildcard-in-stringequals")) {
+          findings.push({
+            id,
+            severity: "warning",
+            title: `Statement ${m.statementIndex} uses a wildcard inside StringEquals; that condition never matches`,
+            evidence: { statement: m.statementIndex, value: m.actual, detail: m.detail },
+            fix: { summary: "Use StringLike where a pattern is meant.", commands: updateTrustCommands(f) },
+          });
+        }
+      }
+      return findings;
+    },
+  };
+}
+
+export const trustProviderMismatch = trustCheck(
+  "iam.trust-provider-mismatch",
+  "The trust policy trusts this cluster's OIDC provider",
+);
+export const trustActionMissing = trustCheck(
+  "iam.trust-action-missing",
+  "The trust policy allows sts:AssumeRoleWithWebIdentity",
+);
+export const trustExplicitDeny = trustCheck("iam.trust-explicit-deny", "No Deny statement rejects the service account");
+export const trustWildcardInStringEquals = trustCheck(
+  "iam.trust-wildcard-in-stringequals",
+  "No wildcard is used inside StringEquals",
+);
+export const trustConditionKeyInvalid = trustCheck(
+  "iam.trust-condition-key-invalid",
+  "Condition keys are <provider-url>:sub / :aud",
+);
+export const trustSubjectMismatch = trustCheck(
+  "iam.trust-subject-mismatch",
+  "The :sub condition matches the service account",
+);
+export const trustAudienceMismatch = trustCheck(
+  "iam.trust-audience-mismatch",
+  "The :aud condition matches the token audience",
+);
+export const trustConditionFailed = trustCheck(
+  "iam.trust-condition-failed",
+  "Every other trust policy condition holds",
+);
+
+export const trustSubjectUnrestricted: Check<EksFacts> = {
+  id: "iam.trust-subject-unrestricted",
+  title: "The trust policy restricts which service account may assume the role",
+  skippedBecause: needTrust,
+  run(f) {
+    const e = irsaEvaluation(f);
+    if (!e?.accepted) return [];
+    const m = e.mistakes.find((x) => x.kind === "subject-condition-missing" && x.statementIndex === e.allowedBy);
+    if (!m) return [];
+    const n = names(f);
+    return [
+      {
+        id: this.id,
+        severity: "warning",
+        title: `Any service account in the cluster can assume ${n.roleName}: the trust policy has no :sub condition`,
+        evidence: { statement: m.statementIndex, detail: m.detail, suggestedSubject: n.subject },
+        fix: { summary: "Add a StringEquals condition on <provider-url>:sub.", commands: updateTrustCommands(f) },
+      },
+    ];
+  },
+};

@@ -1,0 +1,44 @@
+// The pod-identity-webhook: without its MutatingWebhookConfiguration no pod gets credentials.
+import type { Check } from "../../types.js";
+import { valueOf } from "../../types.js";
+import type { EksFacts } from "../facts.js";
+import { mechanismOf, WEBHOOK_MWC } from "../names.js";
+
+export const webhookMissing: Check<EksFacts> = {
+  id: "webhook.missing",
+  title: `The ${WEBHOOK_MWC} MutatingWebhookConfiguration exists`,
+  skippedBecause(f) {
+    if (f.webhook.status !== "ok") return `webhook configurations could not be read: ${f.webhook.reason}`;
+    if (mechanismOf(f) === "none" && !valueOf(f.podIdentityAgent))
+      return "the service account uses neither IRSA nor Pod Identity";
+    return undefined;
+  },
+  run(f) {
+    if (valueOf(f.webhook)) return [];
+    const cluster = valueOf(f.cluster);
+    return [
+      {
+        id: this.id,
+        severity: "error",
+        title: `The ${WEBHOOK_MWC} MutatingWebhookConfiguration is missing: new pods get no AWS credentials`,
+        evidence: {
+          expected: `mutatingwebhookconfiguration/${WEBHOOK_MWC}`,
+          found: "none",
+          cluster: cluster?.name,
+          note: cluster
+            ? "On EKS the webhook itself runs in the managed control plane; only this configuration object lives in the cluster, and EKS manages it."
+            : "On self-managed clusters the webhook is deployed from aws/amazon-eks-pod-identity-webhook.",
+        },
+        fix: {
+          summary: cluster
+            ? "Restore the configuration object (from a backup or a cluster of the same EKS version), or ask AWS Support to restore it; then restart the workloads."
+            : "Redeploy amazon-eks-pod-identity-webhook (deploy/ manifests), then restart the workloads.",
+          commands: [
+            `kubectl get mutatingwebhookconfiguration ${WEBHOOK_MWC} -o yaml`,
+            `kubectl get mutatingwebhookconfigurations`,
+          ],
+        },
+      },
+    ];
+  },
+};

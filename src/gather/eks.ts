@@ -1,0 +1,389 @@
+// Gather the facts of an EKS diagnosis (IRSA and Pod Identity). Independent reads start at once; only the
+// dependent round trips (pod → service account → role → token → STS) wait for each other.
+import type { V1MutatingWebhookConfiguration, V1Pod, V1ServiceAccount } from "@kubernetes/client-node";
+import {
+  parseClusterArn,
+  parseEksEndpoint,
+  parseRoleArn,
+  providerUrlFromArn,
+  providerUrlOf,
+} from "../diagnosis/eks/arn.js";
+import type {
+  AssociationFact,
+  DaemonSetFact,
+  EksClusterFact,
+  EksFacts,
+  ExchangeFact,
+  OidcProviderFact,
+  PodLike,
+  RoleFact,
+  ServiceAccountFact,
+  TokenClaims,
+  WebhookFact,
+} from "../diagnosis/eks/facts.js";
+import { diagnoseEksFacts, type EksReport } from "../diagnosis/eks/index.js";
+import {
+  AGENT_DAEMONSET,
+  AGENT_NAMESPACE,
+  AUDIENCE_KEY,
+  DEFAULT_AUDIENCE,
+  ROLE_ARN_KEY,
+  WEBHOOK_MWC,
+} from "../diagnosis/eks/names.js";
+import { type Gathered, ok, skipped, type Target, valueOf } from "../diagnosis/types.js";
+import { AwsProvider } from "../providers/aws.js";
+import type { Environment } from "../providers/environment.js";
+import { gather, ProviderError } from "../providers/errors.js";
+import { KubeProvider } from "../providers/kubernetes.js";
+import { decodeToken } from "../providers/oidc.js";
+
+export interface EksGatherOptions {
+  signal: AbortSignal;
+  progress: (message: string, progress: number, total?: number) => Promise<void>;
+  errorText?: string;
+}
+
+/** Where the cluster is: from a context ARN or from the API endpoint's host name. */
+export function locateCluster(kube: KubeProvider): { region?: string; name?: string; host?: string; isEks: boolean } {
+  const context = kube.contextName() ?? "";
+  const fromArn = parseClusterArn(context);
+  const host = kube.apiServerHost();
+  const fromHost = host ? parseEksEndpoint(host) : undefined;
+  return {
+    region: fromArn?.region ?? fromHost?.region,
+    name: fromArn?.name,
+    host,
+    isEks: Boolean(fromArn || fromHost),
+  };
+}
+
+function lastModified(sa: V1ServiceAccount): string | undefined {
+  const times = (sa.metadata?.managedFields ?? [])
+    .map((m) => (m.time instanceof Date ? m.time.getTime() : m.time ? Date.parse(String(m.time)) : Number.NaN))
+    .filter((t) => !Number.isNaN(t));
+  const created = sa.metadata?.creationTimestamp;
+  if (created) times.push(created instanceof Date ? created.getTime() : Date.parse(String(created)));
+  const valid = times.filter((t) => !Number.isNaN(t));
+  return valid.length ? new Date(Math.max(...valid)).toISOString() : undefined;
+}
+
+function toWebhook(m: V1MutatingWebhookConfiguration): WebhookFact {
+  const w = m.webhooks?.[0];
+  const svc = w?.clientConfig?.service;
+  return {
+    name: m.metadata?.name ?? WEBHOOK_MWC,
+    failurePolicy: w?.failurePolicy,
+    caBundlePresent: Boolean(w?.clientConfig?.caBundle),
+    target: svc
+      ? `service ${svc.namespace}/${svc.name}`
+      : w?.clientConfig?.url
+        ? `url ${w.clientConfig.url}`
+        : undefined,
+    objectSelector: w?.objectSelector,
+    namespaceSelector: w?.namespaceSelector,
+  };
+}
+
+export class EksGatherer {
+  readonly kube: KubeProvider;
+  readonly aws: AwsProvider;
+  readonly where: ReturnType<typeof locateCluster>;
+
+  constructor(
+    readonly env: Environment,
+    readonly signal: AbortSignal,
+  ) {
+    this.kube = new KubeProvider(env);
+    this.where = env.kubeconfig ? locateCluster(this.kube) : { isEks: false };
+    // The cluster's own region wins over a default region that may point elsewhere.
+    const region = this.where.region ?? env.aws.region;
+    this.aws = new AwsProvider({ ...env, aws: { ...env.aws, region } });
+  }
+
+  get region(): string | undefined {
+    return this.where.region ?? this.env.aws.region;
+  }
+
+  accountId(): Promise<Gathered<string>> {
+    return gather(
+      "AWS caller identity",
+      async () => (await this.aws.getCallerIdentity({ signal: this.signal })).account,
+    );
+  }
+
+  cluster(): Promise<Gathered<EksClusterFact | null>> {
+    return gather<EksClusterFact | null>("EKS cluster", async () => {
+      if (!this.env.kubeconfig) throw new ProviderError("no-credential", this.env.kubeconfigProblem ?? "no kubeconfig");
+      if (!this.where.isEks) return null;
+      const c = this.where.name
+        ? await this.aws.describeCluster(this.where.name, { signal: this.signal })
+        : await this.aws.findClusterByEndpoint(this.where.host ?? "", { signal: this.signal });
+      return c;
+    });
+  }
+
+  apiServerIssuer(): Promise<Gathered<string>> {
+    return gather("API server OIDC discovery", async () => (await this.kube.getIssuerDiscovery(this.signal)).issuer);
+  }
+
+  async kubernetesVersion(): Promise<string | undefined> {
+    const v = await gather("Kubernetes version", () => this.kube.getVersion(this.signal));
+    const info = valueOf(v);
+    return info ? `${info.major}.${String(info.minor).replace(/\D+$/, "")}` : undefined;
+  }
+
+  /** The pods the target names, and the service account they (or the target) point at. */
+  async pods(target: Target): Promise<{ pods: Gathered<PodLike[]>; serviceAccountName?: string }> {
+    const ns = target.namespace;
+    let fromPods: string | undefined;
+    const pods = await gather<PodLike[]>("pods", async () => {
+      let list: V1Pod[];
+      if (target.pod) {
+        const p = await this.kube.getPod(ns, target.pod, this.signal);
+        if (!p) throw new ProviderError("not-found", `pod ${ns}/${target.pod} does not exist`);
+        list = [p];
+      } else if (target.workload) {
+        const [kind, name] = target.workload.includes("/")
+          ? target.workload.split("/", 2)
+          : ["Deployment", target.workload];
+        const w = await this.kube.getWorkload(ns, kind, name, this.signal);
+        if (!w) throw new ProviderError("not-found", `${target.workload} does not exist in ${ns}`);
+        fromPods = w.podTemplate.spec?.serviceAccountName || "default";
+        list = w.selector ? await this.kube.listPods(ns, { labelSelector: w.selector }, this.signal) : [];
+      } else {
+        const all = await this.kube.listPods(ns, {}, this.signal);
+        list = all.filter((p) => (p.spec?.serviceAccountName || "default") === target.serviceAccount);
+      }
+      fromPods ??= list[0] ? list[0].spec?.serviceAccountName || "default" : undefined;
+      return list as unknown as PodLike[];
+    });
+    return { pods, serviceAccountName: target.serviceAccount ?? fromPods };
+  }
+
+  serviceAccount(ns: string, name: string | undefined): Promise<Gathered<ServiceAccountFact | null>> {
+    if (!name) return Promise.resolve(skipped("no service account: name one, or a pod or workload that uses it"));
+    return gather("service account", async () => {
+      const sa = await this.kube.getServiceAccount(ns, name, this.signal);
+      if (!sa) return null;
+      return {
+        name,
+        namespace: ns,
+        annotations: sa.metadata?.annotations ?? {},
+        lastModified: lastModified(sa),
+      };
+    });
+  }
+
+  webhook(): Promise<Gathered<WebhookFact | null>> {
+    return gather("pod-identity-webhook configuration", async () => {
+      const m = await this.kube.getMutatingWebhookConfiguration(WEBHOOK_MWC, this.signal);
+      return m ? toWebhook(m) : null;
+    });
+  }
+
+  podIdentityAgent(): Promise<Gathered<DaemonSetFact | null>> {
+    return gather("EKS Pod Identity Agent", async () => {
+      const w = await this.kube.getWorkload(AGENT_NAMESPACE, "DaemonSet", AGENT_DAEMONSET, this.signal);
+      if (!w) return null;
+      const status = (w.object as { status?: { desiredNumberScheduled?: number; numberReady?: number } }).status;
+      return {
+        name: AGENT_DAEMONSET,
+        namespace: AGENT_NAMESPACE,
+        desired: status?.desiredNumberScheduled ?? 0,
+        ready: status?.numberReady ?? 0,
+      };
+    });
+  }
+
+  oidcProviderArns(): Promise<Gathered<string[]>> {
+    return gather("IAM OIDC providers", () => this.aws.listOidcProviders({ signal: this.signal }));
+  }
+
+  async oidcProvider(arns: Gathered<string[]>, issuer: Gathered<string>): Promise<Gathered<OidcProviderFact | null>> {
+    if (arns.status !== "ok") return arns;
+    if (issuer.status !== "ok") return issuer;
+    const url = providerUrlOf(issuer.value);
+    const arn = arns.value.find((a) => providerUrlFromArn(a) === url);
+    if (!arn) return ok(null);
+    return gather("IAM OIDC provider", () => this.aws.getOidcProvider(arn, { signal: this.signal }));
+  }
+
+  role(roleArn: string): Promise<Gathered<RoleFact | null>> {
+    const parsed = parseRoleArn(roleArn.trim());
+    if (!parsed) return Promise.resolve(skipped(`"${roleArn}" is not a role ARN`));
+    return gather(`IAM role ${parsed.roleName}`, async () => {
+      const [role, policies] = await Promise.all([
+        this.aws.getRole(parsed.roleName, { signal: this.signal }),
+        this.aws.listAttachedRolePolicies(parsed.roleName, { signal: this.signal }).catch(() => undefined),
+      ]);
+      if (!role) return null;
+      return {
+        arn: role.arn,
+        name: role.name,
+        trustPolicy: role.trustPolicy,
+        trustPolicyProblem: role.trustPolicyProblem,
+        attachedPolicies: policies?.map((p) => p.arn),
+      };
+    });
+  }
+
+  associations(cluster: Gathered<EksClusterFact | null>, ns: string): Promise<Gathered<AssociationFact[]>> {
+    if (cluster.status !== "ok") return Promise.resolve(cluster);
+    if (!cluster.value) return Promise.resolve(skipped("not an EKS cluster this credential can see"));
+    const name = cluster.value.name;
+    return gather("Pod Identity associations", async () =>
+      (await this.aws.podIdentityAssociationsWithRoles(name, ns, undefined, { signal: this.signal })).map((a) => ({
+        associationId: a.associationId,
+        namespace: a.namespace,
+        serviceAccount: a.serviceAccount,
+        roleArn: a.roleArn,
+      })),
+    );
+  }
+
+  /** Mint a short-lived token for the service account; only its claims leave this method (plus the token for STS). */
+  async mintToken(
+    ns: string,
+    sa: string,
+    audience: string,
+  ): Promise<{ claims: Gathered<TokenClaims>; token?: string }> {
+    let token: string | undefined;
+    const claims = await gather<TokenClaims>("service account token", async () => {
+      const t = await this.kube.createServiceAccountToken(
+        ns,
+        sa,
+        { audiences: [audience], expirationSeconds: 600 },
+        this.signal,
+      );
+      token = t.token;
+      const { claims: c, kid } = decodeToken(t.token);
+      return {
+        iss: c.iss ?? "",
+        sub: c.sub ?? "",
+        aud: Array.isArray(c.aud) ? c.aud : c.aud ? [c.aud] : [],
+        exp: c.exp,
+        kid,
+      };
+    });
+    return { claims, token };
+  }
+
+  exchange(roleArn: string, token: string): Promise<Gathered<ExchangeFact>> {
+    return gather("STS AssumeRoleWithWebIdentity", async () => {
+      const r = await this.aws.assumeRoleWithWebIdentity(roleArn, token, { signal: this.signal });
+      return { ...r, roleArn };
+    });
+  }
+}
+
+export async function gatherEksFacts(env: Environment, target: Target, opts: EksGatherOptions): Promise<EksFacts> {
+  const g = new EksGatherer(env, opts.signal);
+  const ns = target.namespace;
+  const total = 3;
+  await opts.progress("Reading the cluster, service account, pods and IAM OIDC providers", 0, total);
+
+  // Round trip 1: everything that needs nothing but the target.
+  const accountP = g.accountId();
+  const clusterP = g.cluster();
+  const apiIssuerP = g.apiServerIssuer();
+  const versionP = g.kubernetesVersion();
+  const podsP = g.pods(target);
+  const webhookP = g.webhook();
+  const agentP = g.podIdentityAgent();
+  const arnsP = g.oidcProviderArns();
+  const saNameP = target.serviceAccount
+    ? Promise.resolve(target.serviceAccount)
+    : podsP.then((p) => p.serviceAccountName);
+  const saP = saNameP.then((name) => g.serviceAccount(ns, name));
+
+  // Round trip 2: what depends on the cluster or the service account.
+  const issuerP = Promise.all([clusterP, apiIssuerP]).then(([c, api]): Gathered<string> => {
+    const fromCluster = valueOf(c)?.issuer;
+    if (fromCluster) return ok(fromCluster);
+    return api;
+  });
+  const providerP = Promise.all([arnsP, issuerP]).then(([arns, issuer]) => g.oidcProvider(arns, issuer));
+  const associationsP = clusterP.then((c) => g.associations(c, ns));
+  const roleArnP = saP.then((sa) => valueOf(sa)?.annotations[ROLE_ARN_KEY]);
+  const irsaRoleP = roleArnP.then((arn) =>
+    arn === undefined ? skipped<RoleFact | null>("no IRSA annotation") : g.role(arn),
+  );
+  const podRolesP = Promise.all([associationsP, saNameP]).then(async ([assoc, sa]) => {
+    const arns = [
+      ...new Set((valueOf(assoc) ?? []).filter((a) => a.serviceAccount === sa && a.roleArn).map((a) => a.roleArn!)),
+    ];
+    const roles = await Promise.all(arns.map((a) => g.role(a)));
+    return Object.fromEntries(arns.map((a, i) => [a, roles[i]]));
+  });
+  const tokenP = Promise.all([saP, saNameP]).then(async ([sa, name]) => {
+    const s = valueOf(sa);
+    if (!s || !name) return { claims: skipped<TokenClaims>("the service account does not exist or could not be read") };
+    return g.mintToken(ns, name, s.annotations[AUDIENCE_KEY] || DEFAULT_AUDIENCE);
+  });
+  await opts.progress("Reading IAM roles, trust policies and Pod Identity associations", 1, total);
+
+  // Round trip 3: the exchange needs the token and the role ARN.
+  const exchangeP = Promise.all([tokenP, roleArnP]).then(
+    ([t, roleArn]): Promise<Gathered<ExchangeFact>> | Gathered<ExchangeFact> => {
+      if (roleArn === undefined) return skipped("the service account has no IRSA annotation");
+      if (!parseRoleArn(roleArn.trim())) return skipped("the role ARN annotation is malformed");
+      if (!env.allowExchange) return skipped("the token exchange is disabled (--no-exchange)");
+      if (!t.token) return skipped(t.claims.status === "ok" ? "no token" : t.claims.reason);
+      return g.exchange(roleArn.trim(), t.token);
+    },
+  );
+
+  // A cancellation rejects many of these at once; the awaits below still see it, nothing goes unhandled.
+  for (const p of [
+    accountP,
+    clusterP,
+    apiIssuerP,
+    versionP,
+    podsP,
+    webhookP,
+    agentP,
+    arnsP,
+    saNameP,
+    saP,
+    issuerP,
+    providerP,
+  ]) {
+    p.catch(() => undefined);
+  }
+  for (const p of [associationsP, roleArnP, irsaRoleP, podRolesP, tokenP, exchangeP]) p.catch(() => undefined);
+
+  const [accountId, cluster, issuer, kubernetesVersion, pods, webhook, podIdentityAgent, oidcProviderArns] =
+    await Promise.all([accountP, clusterP, issuerP, versionP, podsP, webhookP, agentP, arnsP]);
+  const [serviceAccountName, serviceAccount, oidcProvider, associations, irsaRole, podIdentityRoles, token] =
+    await Promise.all([saNameP, saP, providerP, associationsP, irsaRoleP, podRolesP, tokenP]);
+  await opts.progress("Testing the token exchange with STS", 2, total);
+  const exchange = await exchangeP;
+  await opts.progress("Done", 3, total);
+
+  return {
+    target,
+    serviceAccountName,
+    region: valueOf(cluster)?.region ?? g.region,
+    accountId,
+    cluster,
+    issuer,
+    kubernetesVersion: valueOf(cluster)?.version && !kubernetesVersion ? valueOf(cluster)?.version : kubernetesVersion,
+    oidcProviderArns,
+    oidcProvider,
+    serviceAccount,
+    pods: pods.pods,
+    webhook,
+    podIdentityAgent,
+    associations,
+    irsaRole,
+    podIdentityRoles,
+    token: token.claims,
+    exchange,
+    errorText: opts.errorText,
+  };
+}
+
+export async function diagnoseEks(env: Environment, target: Target, opts: EksGatherOptions): Promise<EksReport> {
+  const facts = await gatherEksFacts(env, target, opts);
+  return diagnoseEksFacts(facts);
+}

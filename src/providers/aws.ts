@@ -1,0 +1,546 @@
+// AWS through the official SDK clients (EKS, IAM, STS): the default credential chain live, static keys
+// in the simulated world. Every call has a deadline, honours cancellation and fails as a ProviderError.
+import {
+  DescribeClusterCommand,
+  DescribePodIdentityAssociationCommand,
+  EKSClient,
+  ListClustersCommand,
+  ListPodIdentityAssociationsCommand,
+} from "@aws-sdk/client-eks";
+import {
+  GetOpenIDConnectProviderCommand,
+  GetRoleCommand,
+  IAMClient,
+  ListAttachedRolePoliciesCommand,
+  ListOpenIDConnectProvidersCommand,
+} from "@aws-sdk/client-iam";
+import { AssumeRoleWithWebIdentityCommand, GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
+import type { PolicyDocument } from "../diagnosis/eks/trust-policy.js";
+import type { Environment } from "./environment.js";
+import { ProviderError, withTimeout } from "./errors.js";
+
+export interface CallerIdentity {
+  account: string;
+  arn: string;
+}
+
+export interface EksCluster {
+  name: string;
+  arn: string;
+  endpoint?: string;
+  version?: string;
+  status?: string;
+  /** identity.oidc.issuer; undefined for clusters without one. */
+  issuer?: string;
+  region: string;
+}
+
+export interface OidcProvider {
+  arn: string;
+  /** As IAM stores it: no scheme. */
+  url: string;
+  clientIds: string[];
+  thumbprints: string[];
+  createDate?: string;
+}
+
+export interface IamRole {
+  arn: string;
+  name: string;
+  path: string;
+  roleId?: string;
+  maxSessionDuration?: number;
+  /** The trust policy, URL-decoded and parsed; undefined when it could not be read. */
+  trustPolicy?: PolicyDocument;
+  trustPolicyProblem?: string;
+}
+
+export interface AttachedPolicy {
+  name: string;
+  arn: string;
+}
+
+export interface PodIdentityAssociation {
+  associationId: string;
+  associationArn?: string;
+  clusterName: string;
+  namespace: string;
+  serviceAccount: string;
+  roleArn?: string;
+}
+
+export type ExchangeResult =
+  | { ok: true; assumedRoleArn: string; expiration?: string; audience?: string; subject?: string }
+  | { ok: false; code: string; message: string; httpStatus?: number };
+
+interface CallOptions {
+  signal?: AbortSignal;
+}
+
+type Sendable = { send(command: unknown, options?: { abortSignal?: AbortSignal }): Promise<unknown> };
+
+const CREDENTIAL_ERRORS = new Set(["CredentialsProviderError", "TokenProviderError"]);
+const UNAUTHORIZED = new Set([
+  "InvalidClientTokenId",
+  "UnrecognizedClientException",
+  "SignatureDoesNotMatch",
+  "InvalidSignatureException",
+  "ExpiredToken",
+  "ExpiredTokenException",
+  "IncompleteSignature",
+  "MissingAuthenticationToken",
+]);
+const FORBIDDEN = new Set(["AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedException"]);
+const NOT_FOUND = new Set(["NoSuchEntity", "NoSuchEntityException", "ResourceNotFoundException", "NotFoundException"]);
+
+/** Map an SDK failure to our error kinds; `action` is the IAM permission the call needs. */
+export function toProviderError(what: string, err: unknown, action: string): ProviderError {
+  if (err instanceof ProviderError) return err;
+  const e = err as { name?: string; message?: string; code?: string; $metadata?: { httpStatusCode?: number } };
+  const name = e?.name ?? "";
+  const status = e?.$metadata?.httpStatusCode;
+  const message = e?.message ?? String(err);
+  if (CREDENTIAL_ERRORS.has(name) || /Could not load credentials/i.test(message)) {
+    return new ProviderError(
+      "no-credential",
+      `${what}: no AWS credential (${message})`,
+      undefined,
+      "configure AWS credentials: `aws configure`, `aws sso login --profile NAME`, AWS_PROFILE, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY",
+    );
+  }
+  if (UNAUTHORIZED.has(name) || status === 401) {
+    return new ProviderError(
+      "unauthorized",
+      `${what}: AWS rejected the credential (${name || status}: ${message})`,
+      status,
+    );
+  }
+  if (FORBIDDEN.has(name) || status === 403) {
+    return new ProviderError(
+      "forbidden",
+      `${what}: access denied (${message})`,
+      status ?? 403,
+      `grant ${action} to the caller`,
+    );
+  }
+  if (NOT_FOUND.has(name) || status === 404)
+    return new ProviderError("not-found", `${what}: ${message}`, status ?? 404);
+  if (name === "AbortError") return new ProviderError("cancelled", `${what}: cancelled`);
+  if (name === "TimeoutError" || e?.code === "ETIMEDOUT") {
+    return new ProviderError("timeout", `${what}: no answer (${message})`);
+  }
+  if ((status !== undefined && status >= 500) || status === 429 || /Throttl|TooManyRequests/.test(name)) {
+    return new ProviderError("unavailable", `${what}: service unavailable (${status ?? name}: ${message})`, status);
+  }
+  if (/Deserialization|SyntaxError|XML|Unexpected token|char/i.test(`${name} ${message}`) && status === 200) {
+    return new ProviderError("invalid-response", `${what}: could not read the answer (${message})`, status);
+  }
+  if (status === undefined) return new ProviderError("unavailable", `${what}: ${message}`);
+  return new ProviderError("invalid-response", `${what}: ${name || "error"} ${status}: ${message}`, status);
+}
+
+/** IAM returns trust policies URL-encoded (RFC 3986); some tools hand them back already decoded. */
+export function decodeTrustPolicy(raw: string | undefined): { policy?: PolicyDocument; problem?: string } {
+  if (!raw) return { problem: "the role has no trust policy" };
+  const attempts = [raw];
+  try {
+    attempts.unshift(decodeURIComponent(raw));
+  } catch {
+    // not URL-encoded
+  }
+  for (const text of attempts) {
+    try {
+      const parsed = JSON.parse(text) as unknown;
+      if (parsed && typeof parsed === "object") return { policy: parsed as PolicyDocument };
+    } catch {
+      // try the next form
+    }
+  }
+  return { problem: "the trust policy is not valid JSON" };
+}
+
+export class AwsProvider {
+  private readonly eks: EKSClient;
+  private readonly iam: IAMClient;
+  private readonly sts: STSClient;
+  readonly region: string | undefined;
+
+  constructor(private readonly env: Environment) {
+    this.region = env.aws.region;
+    const requestHandler = new NodeHttpHandler({
+      httpsAgent: env.agent,
+      connectionTimeout: env.timeoutMs,
+      requestTimeout: env.timeoutMs,
+    });
+    const simulatedWithoutKeys = env.mode === "simulated" && !env.aws.credentials;
+    const credentials = env.aws.credentials
+      ? env.aws.credentials
+      : simulatedWithoutKeys
+        ? // The simulated world must never reach for the machine's real credential chain (or IMDS).
+          async () => {
+            throw new ProviderError(
+              "no-credential",
+              "no AWS credential in this scenario",
+              undefined,
+              "configure AWS credentials: `aws configure`, AWS_PROFILE, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY",
+            );
+          }
+        : undefined;
+    const common = {
+      ...(env.aws.region ? { region: env.aws.region } : {}),
+      ...(env.aws.profile ? { profile: env.aws.profile } : {}),
+      ...(credentials ? { credentials } : {}),
+      requestHandler,
+      maxAttempts: 2,
+    };
+    this.eks = new EKSClient(common);
+    this.iam = new IAMClient(common);
+    this.sts = new STSClient(common);
+  }
+
+  /** Send with a deadline; `mapErrors: false` lets a service error through as the SDK raised it. */
+  private call<T>(
+    what: string,
+    action: string,
+    client: Sendable,
+    command: unknown,
+    opts: CallOptions = {},
+    mapErrors = true,
+  ): Promise<T> {
+    return withTimeout(what, this.env.timeoutMs, opts.signal, async (signal) => {
+      try {
+        return (await client.send(command, { abortSignal: signal })) as T;
+      } catch (err) {
+        if (signal.aborted && !(err instanceof ProviderError)) {
+          throw opts.signal?.aborted
+            ? new ProviderError("cancelled", `${what}: cancelled`)
+            : new ProviderError("timeout", `${what}: no answer within ${this.env.timeoutMs} ms`);
+        }
+        if (!mapErrors && isServiceError(err)) throw err;
+        throw toProviderError(what, err, action);
+      }
+    });
+  }
+
+  private async resolvedRegion(): Promise<string> {
+    return this.region ?? (await this.eks.config.region());
+  }
+
+  async getCallerIdentity(opts?: CallOptions): Promise<CallerIdentity> {
+    const out = await this.call<{ Account?: string; Arn?: string }>(
+      "sts:GetCallerIdentity",
+      "sts:GetCallerIdentity",
+      this.sts,
+      new GetCallerIdentityCommand({}),
+      opts,
+    );
+    return { account: out.Account ?? "", arn: out.Arn ?? "" };
+  }
+
+  /** The cluster, or null when no cluster of that name exists in the region. */
+  async describeCluster(name: string, opts?: CallOptions): Promise<EksCluster | null> {
+    try {
+      const out = await this.call<{ cluster?: Record<string, unknown> }>(
+        `eks:DescribeCluster ${name}`,
+        "eks:DescribeCluster",
+        this.eks,
+        new DescribeClusterCommand({ name }),
+        opts,
+      );
+      const c = out.cluster as
+        | {
+            name?: string;
+            arn?: string;
+            endpoint?: string;
+            version?: string;
+            status?: string;
+            identity?: { oidc?: { issuer?: string } };
+          }
+        | undefined;
+      if (!c) return null;
+      return {
+        name: c.name ?? name,
+        arn: c.arn ?? "",
+        endpoint: c.endpoint,
+        version: c.version,
+        status: c.status,
+        issuer: c.identity?.oidc?.issuer,
+        region: await this.resolvedRegion(),
+      };
+    } catch (err) {
+      if (err instanceof ProviderError && err.kind === "not-found") return null;
+      throw err;
+    }
+  }
+
+  async listClusters(opts?: CallOptions): Promise<string[]> {
+    const names: string[] = [];
+    let nextToken: string | undefined;
+    for (let i = 0; i < 50; i++) {
+      const out = await this.call<{ clusters?: string[]; nextToken?: string }>(
+        "eks:ListClusters",
+        "eks:ListClusters",
+        this.eks,
+        new ListClustersCommand({ nextToken }),
+        opts,
+      );
+      names.push(...(out.clusters ?? []));
+      nextToken = out.nextToken ?? undefined;
+      if (!nextToken) break;
+    }
+    return names;
+  }
+
+  /** The cluster whose API endpoint has this host name (ListClusters, then DescribeCluster each, concurrently). */
+  async findClusterByEndpoint(host: string, opts?: CallOptions): Promise<EksCluster | null> {
+    const want = host
+      .replace(/^https:\/\//, "")
+      .replace(/[:/].*$/, "")
+      .toLowerCase();
+    const names = await this.listClusters(opts);
+    const clusters = await Promise.all(names.map((n) => this.describeCluster(n, opts)));
+    return clusters.find((c) => c?.endpoint && new URL(c.endpoint).hostname.toLowerCase() === want) ?? null;
+  }
+
+  async listOidcProviders(opts?: CallOptions): Promise<string[]> {
+    const out = await this.call<{ OpenIDConnectProviderList?: { Arn?: string }[] }>(
+      "iam:ListOpenIDConnectProviders",
+      "iam:ListOpenIDConnectProviders",
+      this.iam,
+      new ListOpenIDConnectProvidersCommand({}),
+      opts,
+    );
+    return (out.OpenIDConnectProviderList ?? []).map((p) => p.Arn ?? "").filter(Boolean);
+  }
+
+  /** The provider, or null when IAM has no provider with this ARN. */
+  async getOidcProvider(arn: string, opts?: CallOptions): Promise<OidcProvider | null> {
+    try {
+      const out = await this.call<{
+        Url?: string;
+        ClientIDList?: string[];
+        ThumbprintList?: string[];
+        CreateDate?: Date;
+      }>(
+        `iam:GetOpenIDConnectProvider ${arn}`,
+        "iam:GetOpenIDConnectProvider",
+        this.iam,
+        new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn }),
+        opts,
+      );
+      return {
+        arn,
+        url: (out.Url ?? "").replace(/^https:\/\//, ""),
+        clientIds: out.ClientIDList ?? [],
+        thumbprints: out.ThumbprintList ?? [],
+        createDate: out.CreateDate?.toISOString(),
+      };
+    } catch (err) {
+      if (err instanceof ProviderError && err.kind === "not-found") return null;
+      throw err;
+    }
+  }
+
+  /** The role with its trust policy decoded, or null when no role has this name. */
+  async getRole(name: string, opts?: CallOptions): Promise<IamRole | null> {
+    try {
+      const out = await this.call<{
+        Role?: {
+          Arn?: string;
+          RoleName?: string;
+          Path?: string;
+          RoleId?: string;
+          MaxSessionDuration?: number;
+          AssumeRolePolicyDocument?: string;
+        };
+      }>(`iam:GetRole ${name}`, "iam:GetRole", this.iam, new GetRoleCommand({ RoleName: name }), opts);
+      const r = out.Role;
+      if (!r) return null;
+      const { policy, problem } = decodeTrustPolicy(r.AssumeRolePolicyDocument);
+      return {
+        arn: r.Arn ?? "",
+        name: r.RoleName ?? name,
+        path: r.Path ?? "/",
+        roleId: r.RoleId,
+        maxSessionDuration: r.MaxSessionDuration,
+        trustPolicy: policy,
+        trustPolicyProblem: problem,
+      };
+    } catch (err) {
+      if (err instanceof ProviderError && err.kind === "not-found") return null;
+      throw err;
+    }
+  }
+
+  async listAttachedRolePolicies(roleName: string, opts?: CallOptions): Promise<AttachedPolicy[]> {
+    const out = await this.call<{ AttachedPolicies?: { PolicyName?: string; PolicyArn?: string }[] }>(
+      `iam:ListAttachedRolePolicies ${roleName}`,
+      "iam:ListAttachedRolePolicies",
+      this.iam,
+      new ListAttachedRolePoliciesCommand({ RoleName: roleName }),
+      opts,
+    );
+    return (out.AttachedPolicies ?? []).map((p) => ({ name: p.PolicyName ?? "", arn: p.PolicyArn ?? "" }));
+  }
+
+  /** Associations of a cluster, optionally for one namespace / service account (paged). */
+  async listPodIdentityAssociations(
+    cluster: string,
+    namespace?: string,
+    serviceAccount?: string,
+    opts?: CallOptions,
+  ): Promise<PodIdentityAssociation[]> {
+    const out: PodIdentityAssociation[] = [];
+    let nextToken: string | undefined;
+    for (let i = 0; i < 50; i++) {
+      const page = await this.call<{
+        associations?: {
+          associationId?: string;
+          associationArn?: string;
+          clusterName?: string;
+          namespace?: string;
+          serviceAccount?: string;
+        }[];
+        nextToken?: string;
+      }>(
+        `eks:ListPodIdentityAssociations ${cluster}`,
+        "eks:ListPodIdentityAssociations",
+        this.eks,
+        new ListPodIdentityAssociationsCommand({ clusterName: cluster, namespace, serviceAccount, nextToken }),
+        opts,
+      );
+      for (const a of page.associations ?? []) {
+        out.push({
+          associationId: a.associationId ?? "",
+          associationArn: a.associationArn,
+          clusterName: a.clusterName ?? cluster,
+          namespace: a.namespace ?? "",
+          serviceAccount: a.serviceAccount ?? "",
+        });
+      }
+      nextToken = page.nextToken ?? undefined;
+      if (!nextToken) break;
+    }
+    return out;
+  }
+
+  async describePodIdentityAssociation(
+    cluster: string,
+    associationId: string,
+    opts?: CallOptions,
+  ): Promise<PodIdentityAssociation | null> {
+    try {
+      const out = await this.call<{
+        association?: {
+          associationId?: string;
+          associationArn?: string;
+          clusterName?: string;
+          namespace?: string;
+          serviceAccount?: string;
+          roleArn?: string;
+        };
+      }>(
+        `eks:DescribePodIdentityAssociation ${associationId}`,
+        "eks:DescribePodIdentityAssociation",
+        this.eks,
+        new DescribePodIdentityAssociationCommand({ clusterName: cluster, associationId }),
+        opts,
+      );
+      const a = out.association;
+      if (!a) return null;
+      return {
+        associationId: a.associationId ?? associationId,
+        associationArn: a.associationArn,
+        clusterName: a.clusterName ?? cluster,
+        namespace: a.namespace ?? "",
+        serviceAccount: a.serviceAccount ?? "",
+        roleArn: a.roleArn,
+      };
+    } catch (err) {
+      if (err instanceof ProviderError && err.kind === "not-found") return null;
+      throw err;
+    }
+  }
+
+  /** List, then describe each (concurrently) to learn the role ARNs. */
+  async podIdentityAssociationsWithRoles(
+    cluster: string,
+    namespace?: string,
+    serviceAccount?: string,
+    opts?: CallOptions,
+  ): Promise<PodIdentityAssociation[]> {
+    const list = await this.listPodIdentityAssociations(cluster, namespace, serviceAccount, opts);
+    const described = await Promise.all(
+      list.map((a) => this.describePodIdentityAssociation(cluster, a.associationId, opts)),
+    );
+    return list.map((a, i) => described[i] ?? a);
+  }
+
+  /**
+   * Exchange a service-account token at STS, as the SDK in the pod would. Only the outcome comes back:
+   * the assumed role's ARN and the expiry, never the credentials.
+   */
+  async assumeRoleWithWebIdentity(
+    roleArn: string,
+    token: string,
+    opts: CallOptions & { sessionName?: string } = {},
+  ): Promise<ExchangeResult> {
+    try {
+      const out = await this.call<{
+        AssumedRoleUser?: { Arn?: string };
+        Credentials?: { Expiration?: Date };
+        Audience?: string;
+        SubjectFromWebIdentityToken?: string;
+      }>(
+        "sts:AssumeRoleWithWebIdentity",
+        "sts:AssumeRoleWithWebIdentity",
+        this.sts,
+        new AssumeRoleWithWebIdentityCommand({
+          RoleArn: roleArn,
+          RoleSessionName: opts.sessionName ?? "wi-doctor-check",
+          WebIdentityToken: token,
+          DurationSeconds: 900,
+        }),
+        opts,
+        false,
+      );
+      return {
+        ok: true,
+        assumedRoleArn: out.AssumedRoleUser?.Arn ?? "",
+        expiration: out.Credentials?.Expiration?.toISOString(),
+        audience: out.Audience,
+        subject: out.SubjectFromWebIdentityToken,
+      };
+    } catch (err) {
+      // STS's own refusals are the answer we came for; anything else (network, timeout) is a failure to look.
+      if (!isServiceError(err)) throw err;
+      const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+      const httpStatus = e.$metadata?.httpStatusCode;
+      if (httpStatus !== undefined && (httpStatus >= 500 || httpStatus === 429)) {
+        throw toProviderError("sts:AssumeRoleWithWebIdentity", err, "sts:AssumeRoleWithWebIdentity");
+      }
+      return { ok: false, code: stsCode(e.name), message: e.message ?? String(err), httpStatus };
+    }
+  }
+}
+
+/** The SDK names STS errors after their shapes; people search for the wire codes the CLI prints. */
+const STS_WIRE_CODES: Record<string, string> = {
+  InvalidIdentityTokenException: "InvalidIdentityToken",
+  IDPCommunicationErrorException: "IDPCommunicationError",
+  IDPRejectedClaimException: "IDPRejectedClaim",
+  MalformedPolicyDocumentException: "MalformedPolicyDocument",
+  PackedPolicyTooLargeException: "PackedPolicyTooLarge",
+};
+
+function stsCode(name: string | undefined): string {
+  return name ? (STS_WIRE_CODES[name] ?? name) : "Error";
+}
+
+/** An error the service answered with (it has an HTTP status), as opposed to a transport failure. */
+function isServiceError(err: unknown): boolean {
+  if (err instanceof ProviderError) return false;
+  const status = (err as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+  return typeof status === "number" && status > 0;
+}

@@ -1,0 +1,129 @@
+// Simulated EKS (REST-JSON): DescribeCluster, ListClusters and the Pod Identity association reads.
+import type { SimRequest, SimResponse, SimService, SimWorld } from "../world.js";
+import { fakeId, jsonError, partitionOf, verifySigV4 } from "./aws-common.js";
+
+const CREATED_AT = 1705312800; // epoch seconds, as the REST-JSON wire carries timestamps
+
+type Association = NonNullable<SimWorld["scenario"]["aws"]>["podIdentityAssociations"][number];
+
+export function associationIdOf(a: Association): string {
+  return a.associationId ?? `a-${fakeId("", `${a.clusterName}/${a.namespace}/${a.serviceAccount}`, 17).toLowerCase()}`;
+}
+
+function regionOf(host: string): string | undefined {
+  return /^eks\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?$/.exec(host)?.[1];
+}
+
+function page<T>(items: T[], req: SimRequest): { items: T[]; nextToken: string | null } {
+  const max = Math.max(1, Math.min(100, Number(req.query.get("maxResults") ?? "100") || 100));
+  const start = Number(req.query.get("nextToken") ?? "0") || 0;
+  const slice = items.slice(start, start + max);
+  return { items: slice, nextToken: start + max < items.length ? String(start + max) : null };
+}
+
+function handleEks(req: SimRequest, world: SimWorld): SimResponse | undefined {
+  const sig = verifySigV4(req);
+  if (!sig.ok) {
+    const type = sig.code === "SignatureDoesNotMatch" ? "InvalidSignatureException" : "UnrecognizedClientException";
+    return jsonError(403, type, sig.message);
+  }
+  const aws = world.scenario.aws;
+  const region = regionOf(req.host);
+  if (!aws)
+    return jsonError(403, "UnrecognizedClientException", "The security token included in the request is invalid.");
+  if (req.method !== "GET") return undefined;
+  // Clusters live in one region: asking another region's endpoint finds nothing, as it would for real.
+  const clusters = region === aws.region ? aws.clusters : [];
+  const partition = partitionOf(aws.region);
+  const parts = req.path.split("/").filter(Boolean).map(decodeURIComponent);
+  if (parts[0] !== "clusters") return undefined;
+  if (parts.length === 1) {
+    const p = page(
+      clusters.map((c) => c.name),
+      req,
+    );
+    return { status: 200, body: { clusters: p.items, nextToken: p.nextToken } };
+  }
+  const name = parts[1];
+  const cluster = clusters.find((c) => c.name === name);
+  if (!cluster)
+    return jsonError(404, "ResourceNotFoundException", `No cluster found for name: ${name}.`, { clusterName: name });
+  const clusterArn = `arn:${partition}:eks:${aws.region}:${aws.accountId}:cluster/${cluster.name}`;
+  if (parts.length === 2) {
+    return {
+      status: 200,
+      body: {
+        cluster: {
+          name: cluster.name,
+          arn: clusterArn,
+          createdAt: CREATED_AT,
+          version: cluster.version,
+          endpoint: cluster.endpoint,
+          roleArn: `arn:${partition}:iam::${aws.accountId}:role/${cluster.name}-cluster-role`,
+          identity: { oidc: { issuer: cluster.oidcIssuer } },
+          status: cluster.status,
+          certificateAuthority: { data: Buffer.from(world.caPem).toString("base64") },
+          platformVersion: "eks.8",
+          tags: {},
+          accessConfig: { authenticationMode: "API_AND_CONFIG_MAP" },
+        },
+      },
+    };
+  }
+  if (parts[2] !== "pod-identity-associations") return undefined;
+  const all = aws.podIdentityAssociations.filter((a) => a.clusterName === cluster.name);
+  const arnOf = (a: Association) =>
+    `arn:${partition}:eks:${aws.region}:${aws.accountId}:podidentityassociation/${cluster.name}/${associationIdOf(a)}`;
+  if (parts.length === 3) {
+    const ns = req.query.get("namespace");
+    const sa = req.query.get("serviceAccount");
+    const matching = all.filter((a) => (!ns || a.namespace === ns) && (!sa || a.serviceAccount === sa));
+    const p = page(matching, req);
+    return {
+      status: 200,
+      body: {
+        associations: p.items.map((a) => ({
+          clusterName: a.clusterName,
+          namespace: a.namespace,
+          serviceAccount: a.serviceAccount,
+          associationArn: arnOf(a),
+          associationId: associationIdOf(a),
+        })),
+        nextToken: p.nextToken,
+      },
+    };
+  }
+  if (parts.length === 4) {
+    const a = all.find((x) => associationIdOf(x) === parts[3]);
+    if (!a) {
+      return jsonError(404, "ResourceNotFoundException", `No Pod Identity Association found for id: ${parts[3]}.`, {
+        clusterName: cluster.name,
+      });
+    }
+    return {
+      status: 200,
+      body: {
+        association: {
+          clusterName: a.clusterName,
+          namespace: a.namespace,
+          serviceAccount: a.serviceAccount,
+          roleArn: a.roleArn,
+          associationArn: arnOf(a),
+          associationId: associationIdOf(a),
+          tags: {},
+          createdAt: CREATED_AT,
+          modifiedAt: CREATED_AT,
+          disableSessionTags: false,
+        },
+      },
+    };
+  }
+  return undefined;
+}
+
+export const eksService: SimService = {
+  name: "eks",
+  matches: (host) => regionOf(host) !== undefined,
+  handle: handleEks,
+  notFound: (req) => jsonError(404, "NotFoundException", `No route for ${req.method} ${req.path}`),
+};

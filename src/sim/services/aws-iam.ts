@@ -1,0 +1,105 @@
+// Simulated IAM (Query protocol, XML): the OIDC providers and roles a scenario declares.
+import type { SimRequest, SimResponse, SimService, SimWorld } from "../world.js";
+import {
+  el,
+  escapeUri,
+  fakeId,
+  members,
+  querySuccess,
+  queryError,
+  simProviderArn,
+  simProviderUrl,
+  simRoleArn,
+  verifySigV4,
+} from "./aws-common.js";
+
+const NS = "https://iam.amazonaws.com/doc/2010-05-08/";
+const CREATED = "2024-01-15T10:00:00Z";
+
+function findProvider(world: SimWorld, arn: string) {
+  return world.scenario.aws?.oidcProviders.find((p) => simProviderArn(world, p.url) === arn);
+}
+
+export function findRole(world: SimWorld, name: string) {
+  return world.scenario.aws?.roles.find((r) => r.roleName.toLowerCase() === name.toLowerCase());
+}
+
+function handleIam(req: SimRequest, world: SimWorld): SimResponse {
+  if (req.method !== "POST")
+    return queryError(400, NS, "InvalidAction", "IAM accepts POST requests with an Action parameter.");
+  const sig = verifySigV4(req);
+  if (!sig.ok) return queryError(sig.code === "MissingAuthenticationToken" ? 403 : 403, NS, sig.code, sig.message);
+  const aws = world.scenario.aws;
+  if (!aws)
+    return queryError(403, NS, "InvalidClientTokenId", "The security token included in the request is invalid.");
+  const form = req.form();
+  const action = form.get("Action") ?? "";
+  switch (action) {
+    case "ListOpenIDConnectProviders":
+      return querySuccess(
+        action,
+        NS,
+        `<OpenIDConnectProviderList>${aws.oidcProviders
+          .map((p) => `<member>${el("Arn", simProviderArn(world, p.url))}</member>`)
+          .join("")}</OpenIDConnectProviderList>`,
+      );
+    case "GetOpenIDConnectProvider": {
+      const arn = form.get("OpenIDConnectProviderArn") ?? "";
+      const p = findProvider(world, arn);
+      if (!p) return queryError(404, NS, "NoSuchEntity", `OpenIDConnect Provider not found for arn ${arn}`);
+      return querySuccess(
+        action,
+        NS,
+        members("ThumbprintList", p.thumbprintList) +
+          el("CreateDate", CREATED) +
+          members("ClientIDList", p.clientIDList) +
+          el("Url", simProviderUrl(p.url)) +
+          "<Tags/>",
+      );
+    }
+    case "GetRole": {
+      const name = form.get("RoleName") ?? "";
+      const role = findRole(world, name);
+      if (!role) return queryError(404, NS, "NoSuchEntity", `The role with name ${name} cannot be found.`);
+      // The real service URL-encodes the trust policy (RFC 3986); SDKs hand it back still encoded.
+      const encoded = escapeUri(JSON.stringify(role.assumeRolePolicyDocument));
+      return querySuccess(
+        action,
+        NS,
+        "<Role>" +
+          el("Path", role.path) +
+          el("AssumeRolePolicyDocument", encoded) +
+          el("MaxSessionDuration", role.maxSessionDuration) +
+          el("RoleId", fakeId("AROA", `${aws.accountId}/${role.roleName}`)) +
+          "<RoleLastUsed/>" +
+          el("RoleName", role.roleName) +
+          el("Arn", simRoleArn(world, role)) +
+          el("CreateDate", CREATED) +
+          "</Role>",
+      );
+    }
+    case "ListAttachedRolePolicies": {
+      const name = form.get("RoleName") ?? "";
+      const role = findRole(world, name);
+      if (!role) return queryError(404, NS, "NoSuchEntity", `The role with name ${name} cannot be found.`);
+      const policies = role.attachedPolicyArns
+        .map((arn) => `<member>${el("PolicyName", arn.split("/").pop() ?? arn)}${el("PolicyArn", arn)}</member>`)
+        .join("");
+      return querySuccess(
+        action,
+        NS,
+        `<IsTruncated>false</IsTruncated><AttachedPolicies>${policies}</AttachedPolicies>`,
+      );
+    }
+    default:
+      return queryError(400, NS, "InvalidAction", `Could not find operation ${action} for version 2010-05-08`);
+  }
+}
+
+export const iamService: SimService = {
+  name: "iam",
+  matches: (host) =>
+    host === "iam.amazonaws.com" || host === "iam.cn-north-1.amazonaws.com.cn" || host === "iam.us-gov.amazonaws.com",
+  handle: handleIam,
+  notFound: () => queryError(404, NS, "NotFound", "Unknown IAM route"),
+};
