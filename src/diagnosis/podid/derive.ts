@@ -1,0 +1,184 @@
+// The facts read once into the shapes the checks share: which bindings and identities serve the target,
+// how MIC and NMI run, and the names fix commands need.
+import type { V1Pod } from "@kubernetes/client-node";
+import { sh } from "../aks/names.js";
+import { valueOf as factOf } from "../types.js";
+import {
+  type AssignedIdentityView,
+  type AzureIdentityView,
+  type BindingView,
+  bindingsSelecting,
+  identityForBinding,
+  labelsOf,
+  NMI_DEFAULT_PORT,
+  PODID_LABEL,
+  type PodIdFacts,
+  readAll,
+  readAssigned,
+  readBinding,
+  readIdentity,
+} from "./facts.js";
+
+export interface Bound {
+  binding: BindingView;
+  identity?: AzureIdentityView;
+}
+
+export interface Derived {
+  identities: AzureIdentityView[];
+  bindings: BindingView[];
+  assigned: AssignedIdentityView[];
+  /** Standard: MIC assigns identities to nodes. Managed: only NMI runs; identities are assigned by hand. */
+  mode: "standard" | "managed";
+  /** Bindings and identities only match within their own namespace. */
+  namespaced: boolean;
+  nmiPort: number;
+  pods: V1Pod[];
+  /** The label the target asks for: from its pod template, else from its pods. */
+  labelValue?: string;
+  templateLabels?: Record<string, string>;
+  /** Bindings that select the target, each with the AzureIdentity it names. */
+  bound: Bound[];
+  /** Whether the target (or, with no pod named, anything in the namespace) relies on pod identity. */
+  relies: boolean;
+  /** kubectl-ready reference to the workload, e.g. "deployment/demo". */
+  workloadRef?: string;
+  workloadKind?: string;
+  micReady: number;
+  micPods: number;
+}
+
+const cache = new WeakMap<PodIdFacts, Derived>();
+
+function args(pod: V1Pod): string[] {
+  return (pod.spec?.containers ?? []).flatMap((c) => [...(c.command ?? []), ...(c.args ?? [])]);
+}
+
+export function flagValue(pods: V1Pod[], flag: string): string | undefined {
+  for (const p of pods) {
+    for (const a of args(p)) {
+      if (a === `--${flag}` || a === `-${flag}`) return "true";
+      const m = new RegExp(`^--?${flag}=(.*)$`).exec(a);
+      if (m) return m[1];
+    }
+  }
+  return undefined;
+}
+
+export function podReady(pod: V1Pod): boolean {
+  return (
+    pod.status?.phase === "Running" &&
+    (pod.status?.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True")
+  );
+}
+
+/** A short account of why a pod is not ready: phase, waiting reasons, restarts. */
+export function podState(pod: V1Pod) {
+  const statuses = pod.status?.containerStatuses ?? [];
+  const waiting = statuses.map((s) => s.state?.waiting?.reason).filter((r): r is string => !!r);
+  return {
+    pod: `${pod.metadata?.namespace}/${pod.metadata?.name}`,
+    node: pod.spec?.nodeName,
+    phase: pod.status?.phase ?? "Unknown",
+    ready: podReady(pod),
+    restarts: statuses.reduce((n, s) => n + (s.restartCount ?? 0), 0),
+    ...(waiting.length ? { waiting } : {}),
+  };
+}
+
+export function derive(f: PodIdFacts): Derived {
+  const hit = cache.get(f);
+  if (hit) return hit;
+  const identities = readAll(f.identities, readIdentity);
+  const bindings = readAll(f.bindings, readBinding);
+  const assigned = readAll(f.assignedIdentities, readAssigned);
+  const micPods = factOf(f.mic)?.pods ?? [];
+  const nmiPods = factOf(f.nmi)?.pods ?? [];
+  const componentPods = [...micPods, ...nmiPods];
+  const operationMode = flagValue(nmiPods, "operation-mode");
+  const mode = operationMode === "managed" ? "managed" : "standard";
+  const forced = flagValue(componentPods, "forceNamespaced");
+  const namespaced = mode === "managed" || forced === "true";
+  const portFlag = Number(flagValue(nmiPods, "nmi-port"));
+  const pods = factOf(f.pods) ?? [];
+  const workload = factOf(f.workload) ?? undefined;
+  const templateLabels = workload ? (workload.podTemplate.metadata?.labels ?? {}) : undefined;
+  const labelValue =
+    templateLabels?.[PODID_LABEL] || pods.map((p) => labelsOf(p)[PODID_LABEL]).find((v) => !!v) || undefined;
+  const ns = f.target.namespace;
+  const usable = (b: BindingView) => !namespaced || b.namespace === ns;
+  const selecting = labelValue ? bindingsSelecting({ [PODID_LABEL]: labelValue }, bindings).filter(usable) : [];
+  const bound = selecting.map((binding) => ({
+    binding,
+    identity: identityForBinding(
+      binding,
+      identities.filter((i) => !namespaced || i.namespace === binding.namespace),
+    ),
+  }));
+  const named = !!(f.target.pod || f.target.workload);
+  const relies = named
+    ? !!labelValue || bound.length > 0
+    : pods.some((p) => !!labelsOf(p)[PODID_LABEL]) || bindings.some((b) => b.namespace === ns);
+  let workloadRef: string | undefined;
+  let workloadKind: string | undefined;
+  if (workload) {
+    workloadKind = workload.kind;
+    workloadRef = `${workload.kind.toLowerCase()}/${workload.name}`;
+  } else if (f.target.workload) {
+    const [kind, name] = f.target.workload.split("/");
+    workloadKind = kind;
+    workloadRef = `${kind.toLowerCase()}/${name}`;
+  }
+  const d: Derived = {
+    identities,
+    bindings,
+    assigned,
+    mode,
+    namespaced,
+    nmiPort: Number.isInteger(portFlag) && portFlag > 0 ? portFlag : NMI_DEFAULT_PORT,
+    pods,
+    labelValue,
+    templateLabels,
+    bound,
+    relies,
+    workloadRef,
+    workloadKind,
+    micReady: micPods.filter(podReady).length,
+    micPods: micPods.length,
+  };
+  cache.set(f, d);
+  return d;
+}
+
+/** The JSON path of the pod template inside a workload, for `kubectl patch --type=merge`. */
+export function templatePatch(kind: string | undefined, template: Record<string, unknown>): string {
+  const body = (kind ?? "").toLowerCase().startsWith("cronjob")
+    ? { spec: { jobTemplate: { spec: { template } } } }
+    : { spec: { template } };
+  return sh(JSON.stringify(body));
+}
+
+/** `-n <ns>` quoted for the shell. */
+export const nsFlag = (ns: string) => `-n ${sh(ns)}`;
+
+export function restartCommand(d: Derived, namespace: string, pods: string[]): string {
+  if (d.workloadRef) return `kubectl rollout restart ${d.workloadRef} ${nsFlag(namespace)}`;
+  return `kubectl delete pod ${pods.map(sh).join(" ") || "<pod>"} ${nsFlag(namespace)}   # its controller recreates it`;
+}
+
+export function micLogsCommand(f: PodIdFacts): string {
+  const pod = factOf(f.mic)?.pods[0];
+  const ns = pod?.metadata?.namespace ?? "kube-system";
+  return `kubectl logs -n ${sh(ns)} -l component=mic --since=1h | grep ^E`;
+}
+
+export function nmiLogsCommand(f: PodIdFacts): string {
+  const pod = factOf(f.nmi)?.pods[0];
+  const ns = pod?.metadata?.namespace ?? "kube-system";
+  return `kubectl logs -n ${sh(ns)} -l component=nmi --since=1h | grep ^E`;
+}
+
+/** Cap what goes into evidence: log lines can be long and many. */
+export function clip(lines: string[], max = 5, width = 400): string[] {
+  return lines.slice(0, max).map((l) => (l.length > width ? `${l.slice(0, width)}…` : l));
+}

@@ -1,0 +1,478 @@
+// Gather the facts of an aad-pod-identity diagnosis and of a migration plan. Independent reads run concurrently;
+// the ARM reads that need the AzureIdentities' resource ids wait for them.
+import type { V1Pod } from "@kubernetes/client-node";
+import type {
+  FederatedCredentialFacts,
+  IdentityFacts,
+  RoleAssignmentFacts,
+  SecretProviderClassFacts,
+} from "../diagnosis/aks/facts.js";
+import { PODID_ROOT_CAUSE_ORDER, podIdChecks } from "../diagnosis/podid/checks.js";
+import { usesPodIdentity } from "../diagnosis/podid/detect.js";
+import {
+  type ComponentFacts,
+  PODID_GROUP,
+  PODID_LABEL,
+  PODID_VERSION,
+  type PodIdClusterIdentity,
+  type PodIdFacts,
+  parseIdentityResourceId,
+  type RawObject,
+  readBinding,
+  readIdentity,
+  type VmssFacts,
+} from "../diagnosis/podid/facts.js";
+import {
+  type MigrationFacts,
+  type MigrationWorkload,
+  planMigration,
+  type MigrationPlan,
+} from "../diagnosis/podid/migration.js";
+import type { ClusterFacts } from "../diagnosis/aks/facts.js";
+import {
+  type Gathered,
+  ok,
+  rankFindings,
+  type Report,
+  runChecks,
+  skipped,
+  type Target,
+  valueOf as factOf,
+  verdictOf,
+} from "../diagnosis/types.js";
+import { AzureProvider } from "../providers/azure.js";
+import type { Environment } from "../providers/environment.js";
+import { gather, ProviderError } from "../providers/errors.js";
+import { KubeProvider } from "../providers/kubernetes.js";
+
+export { usesPodIdentity };
+
+export interface PodIdGatherOptions {
+  signal: AbortSignal;
+  progress: (message: string, progress: number, total?: number) => Promise<void>;
+  errorText?: string;
+}
+
+/** How many MIC/NMI pods we read logs from: enough to see the leader and the target's node. */
+const MAX_LOGGED_PODS = 6;
+/** klog error lines: E, then MMDD and a time. */
+const KLOG_ERROR = /^E\d{4}\s/;
+
+type Cluster = ClusterFacts & PodIdClusterIdentity;
+
+function once<T>(fn: () => Promise<T>): () => Promise<T> {
+  let p: Promise<T> | undefined;
+  return () => {
+    p ??= fn();
+    return p;
+  };
+}
+
+export class PodIdGatherer {
+  readonly kube: KubeProvider;
+  readonly azure: AzureProvider;
+
+  constructor(
+    readonly env: Environment,
+    readonly signal: AbortSignal,
+  ) {
+    this.kube = new KubeProvider(env);
+    this.azure = new AzureProvider(env);
+  }
+
+  crs = (plural: string, namespace?: string) =>
+    gather<RawObject[]>(
+      plural,
+      async () =>
+        (await this.kube.listCustomObjects(PODID_GROUP, PODID_VERSION, plural, namespace, this.signal)) as RawObject[],
+    );
+
+  identities = once(() => this.crs("azureidentities"));
+  bindings = once(() => this.crs("azureidentitybindings"));
+  assigned = once(() => this.crs("azureassignedidentities"));
+
+  cluster = once(() =>
+    gather<Cluster | null>("AKS cluster", async () => {
+      const host = this.kube.apiServerHost();
+      if (!host) throw new ProviderError("no-credential", "no kube context to take the API server host from");
+      return ((await this.azure.findClusterByApiHost(host, this.signal)) as Cluster | null) ?? null;
+    }),
+  );
+
+  apiServerIssuer = once(async () => {
+    const doc = await this.kube.getIssuerDiscovery(this.signal).catch(() => undefined);
+    return doc?.issuer;
+  });
+
+  /** MIC or NMI: its pods in every namespace, and the error lines they logged in the last hour. */
+  component = (name: "mic" | "nmi", nodes: string[] = []) =>
+    gather<ComponentFacts>(name.toUpperCase(), async () => {
+      const lists = await Promise.all(
+        [`component=${name}`, `app.kubernetes.io/component=${name}`].map((labelSelector) =>
+          this.kube.listPods(undefined, { labelSelector }, this.signal),
+        ),
+      );
+      const seen = new Set<string>();
+      const pods = lists.flat().filter((p) => {
+        const key = `${p.metadata?.namespace}/${p.metadata?.name}`;
+        if (seen.has(key)) return false;
+        seen.add(key);
+        return true;
+      });
+      // For NMI the pods on the target's nodes matter; for MIC every replica (only the leader works).
+      const logged = [...pods]
+        .sort((a, b) => Number(nodes.includes(b.spec?.nodeName ?? "")) - Number(nodes.includes(a.spec?.nodeName ?? "")))
+        .slice(0, MAX_LOGGED_PODS);
+      const logProblems: string[] = [];
+      const errorLines = await Promise.all(
+        logged.map(async (p) => {
+          const ns = p.metadata?.namespace ?? "default";
+          const pod = p.metadata?.name ?? "";
+          const containers = (p.spec?.containers ?? []).map((c) => c.name);
+          const container = containers.find((c) => c.includes(name)) ?? containers[0];
+          try {
+            const text = await this.kube.readPodLog(ns, pod, { container, sinceSeconds: 3600 }, this.signal);
+            return { pod, namespace: ns, lines: text.split("\n").filter((l) => KLOG_ERROR.test(l)) };
+          } catch (err) {
+            if (err instanceof ProviderError && err.kind === "cancelled") throw err;
+            logProblems.push(`${ns}/${pod}: ${(err as Error).message}`);
+            return { pod, namespace: ns, lines: [] };
+          }
+        }),
+      );
+      return { pods, errorLines: errorLines.filter((e) => e.lines.length), logProblems };
+    });
+
+  secretProviderClasses = (namespace: string) =>
+    gather<SecretProviderClassFacts[]>("SecretProviderClasses", async () => {
+      const items = (await this.kube.listCustomObjects(
+        "secrets-store.csi.x-k8s.io",
+        "v1",
+        "secretproviderclasses",
+        namespace,
+        this.signal,
+      )) as {
+        metadata?: { name?: string; namespace?: string };
+        spec?: { provider?: string; parameters?: Record<string, unknown> };
+      }[];
+      return items.map((o) => ({
+        name: o.metadata?.name ?? "",
+        namespace: o.metadata?.namespace ?? namespace,
+        provider: o.spec?.provider,
+        parameters: Object.fromEntries(Object.entries(o.spec?.parameters ?? {}).map(([k, v]) => [k, String(v)])),
+      }));
+    });
+
+  /** ARM's view of every user-assigned identity the AzureIdentities name (null: it does not exist). */
+  armIdentities = (identities: Gathered<RawObject[]>): Promise<Gathered<Record<string, IdentityFacts | null>>> => {
+    const ids = [
+      ...new Set(
+        (factOf(identities) ?? [])
+          .map(readIdentity)
+          .filter((i) => (i.type ?? 0) === 0 && parseIdentityResourceId(i.resourceID))
+          .map((i) => i.resourceID),
+      ),
+    ];
+    if (!ids.length) return Promise.resolve(ok({}));
+    return gather("user-assigned identities", async () => {
+      const found = await Promise.all(ids.map((resourceId) => this.azure.findIdentity({ resourceId }, this.signal)));
+      return Object.fromEntries(ids.map((id, i) => [id.toLowerCase(), (found[i] as IdentityFacts | null) ?? null]));
+    });
+  };
+}
+
+async function resolvePods(g: PodIdGatherer, target: Target) {
+  const ns = target.namespace;
+  let podMissing: string | undefined;
+  let workload: PodIdFacts["workload"];
+  let pods: Gathered<V1Pod[]> = ok([]);
+  if (target.pod) {
+    const pod = await gather("pod", () => g.kube.getPod(ns, target.pod!, g.signal));
+    if (pod.status !== "ok") return { pods: pod as Gathered<V1Pod[]>, workload, podMissing };
+    if (!pod.value) return { pods: ok<V1Pod[]>([]), workload, podMissing: `pod ${ns}/${target.pod} does not exist` };
+    pods = ok([pod.value]);
+    const owner = await gather("pod owner", () => g.kube.getPodOwner(pod.value!, g.signal));
+    const o = factOf(owner);
+    workload =
+      owner.status === "ok"
+        ? ok(
+            o
+              ? { kind: o.kind, name: o.name, labels: o.object.metadata?.labels ?? {}, podTemplate: o.podTemplate }
+              : null,
+          )
+        : (owner as PodIdFacts["workload"]);
+    if (!o) workload = undefined;
+  } else if (target.workload) {
+    const [kind, name] = target.workload.split("/");
+    const wl = await gather("workload", () => g.kube.getWorkload(ns, kind, name, g.signal));
+    const w = factOf(wl);
+    if (wl.status !== "ok")
+      return { pods: wl as Gathered<V1Pod[]>, workload: wl as PodIdFacts["workload"], podMissing };
+    if (!w) return { pods: ok<V1Pod[]>([]), workload: ok(null), podMissing: `${kind} ${ns}/${name} does not exist` };
+    workload = ok({ kind: w.kind, name: w.name, labels: w.object.metadata?.labels ?? {}, podTemplate: w.podTemplate });
+    if (w.selector) pods = await gather("pods", () => g.kube.listPods(ns, { labelSelector: w.selector }, g.signal));
+  } else if (target.serviceAccount) {
+    const sa = target.serviceAccount;
+    pods = await gather("pods", async () =>
+      (await g.kube.listPods(ns, {}, g.signal)).filter((p) => (p.spec?.serviceAccountName ?? "default") === sa),
+    );
+  } else {
+    pods = await gather("pods", () => g.kube.listPods(ns, { labelSelector: PODID_LABEL }, g.signal));
+  }
+  return { pods, workload, podMissing };
+}
+
+export async function gatherPodIdFacts(
+  env: Environment,
+  target: Target,
+  opts: PodIdGatherOptions,
+): Promise<PodIdFacts> {
+  const g = new PodIdGatherer(env, opts.signal);
+  const ns = target.namespace;
+  // Phase 1: everything that needs only the target.
+  const identitiesP = g.identities();
+  const bindingsP = g.bindings();
+  const assignedP = g.assigned();
+  const clusterP = g.cluster();
+  const policiesP = gather("NetworkPolicies", () => g.kube.listNetworkPolicies(ns, opts.signal));
+  const spcP = g.secretProviderClasses(ns);
+  const micP = g.component("mic");
+  const resolvedP = resolvePods(g, target);
+
+  // Phase 2: what needs the pods (the nodes whose NMI matters) or the identities and cluster (ARM).
+  const nmiP = resolvedP.then((r) =>
+    g.component("nmi", (factOf(r.pods) ?? []).map((p) => p.spec?.nodeName ?? "").filter(Boolean)),
+  );
+  const armP = identitiesP.then((ids) => g.armIdentities(ids));
+  const vmssP = clusterP.then((c) => {
+    const cluster = factOf(c);
+    if (!cluster) return skipped<VmssFacts[]>(c.status === "ok" ? "the AKS cluster was not found in ARM" : c.reason);
+    if (!cluster.nodeResourceGroup) return skipped<VmssFacts[]>("the cluster's node resource group is unknown");
+    return gather("VM scale sets", async () =>
+      (await g.azure.listVmss(cluster.subscriptionId, cluster.nodeResourceGroup!, opts.signal)).map((v) => ({
+        name: v.name,
+        resourceGroup: v.resourceGroup ?? cluster.nodeResourceGroup!,
+        userAssignedIdentities: v.userAssignedIdentities ?? [],
+      })),
+    );
+  });
+  const rolesP = clusterP.then((c) => {
+    const principal = factOf(c)?.kubeletIdentity?.objectId;
+    if (!principal) return skipped<RoleAssignmentFacts[]>("the cluster's kubelet identity is unknown");
+    return gather("role assignments of the kubelet identity", () =>
+      g.azure.listRoleAssignments(principal, opts.signal),
+    );
+  });
+  await opts.progress("reading aad-pod-identity objects, MIC and NMI", 1, 3);
+
+  const [
+    identities,
+    bindings,
+    assignedIdentities,
+    cluster,
+    networkPolicies,
+    secretProviderClasses,
+    mic,
+    resolved,
+    nmi,
+    arm,
+    vmss,
+    roles,
+  ] = await Promise.all([
+    identitiesP,
+    bindingsP,
+    assignedP,
+    clusterP,
+    policiesP,
+    spcP,
+    micP,
+    resolvedP,
+    nmiP,
+    armP,
+    vmssP,
+    rolesP,
+  ]);
+  return {
+    target,
+    pods: resolved.pods,
+    workload: resolved.workload,
+    podMissing: resolved.podMissing,
+    identities,
+    bindings,
+    assignedIdentities,
+    mic,
+    nmi,
+    networkPolicies,
+    secretProviderClasses,
+    cluster,
+    armIdentities: arm,
+    vmss,
+    clusterIdentityRoles: roles,
+    errorText: opts.errorText,
+  };
+}
+
+export function diagnosePodIdentityFacts(facts: PodIdFacts): Report {
+  const { findings, checks } = runChecks(podIdChecks, facts);
+  const ranked = rankFindings(findings, PODID_ROOT_CAUSE_ORDER);
+  return { verdict: verdictOf(ranked, checks), platform: "aks", target: facts.target, findings: ranked, checks };
+}
+
+/** The aad-pod-identity diagnosis of a pod, workload or service account (or, with only a namespace, of its setup). */
+export async function diagnosePodIdentity(env: Environment, target: Target, opts: PodIdGatherOptions): Promise<Report> {
+  await opts.progress("resolving the target", 0, 3);
+  const facts = await gatherPodIdFacts(env, target, opts);
+  await opts.progress("running the aad-pod-identity checks", 2, 3);
+  const report = diagnosePodIdentityFacts(facts);
+  await opts.progress("done", 3, 3);
+  return report;
+}
+
+/** Whether the target's pods (or its pod template) carry the aadpodidbinding label. Never throws. */
+export async function targetUsesPodIdentity(env: Environment, target: Target, signal: AbortSignal): Promise<boolean> {
+  try {
+    const g = new PodIdGatherer(env, signal);
+    const [resolved, bindings] = await Promise.all([resolvePods(g, target), g.bindings()]);
+    const b = factOf(bindings) ?? [];
+    const template = factOf(resolved.workload)?.podTemplate.metadata?.labels;
+    if (template && usesPodIdentity(template, b)) return true;
+    return (factOf(resolved.pods) ?? []).some((p) => usesPodIdentity(p.metadata?.labels, b));
+  } catch (err) {
+    if (err instanceof ProviderError && err.kind === "cancelled") throw err;
+    return false;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Migration
+
+export async function gatherMigrationFacts(
+  env: Environment,
+  scope: { namespace?: string },
+  opts: Pick<PodIdGatherOptions, "signal" | "progress">,
+): Promise<{ facts: MigrationFacts; skipped: string[] }> {
+  const g = new PodIdGatherer(env, opts.signal);
+  const notes: string[] = [];
+  const [identities, bindings, cluster, apiServerIssuer, nmi] = await Promise.all([
+    g.identities(),
+    g.bindings(),
+    g.cluster(),
+    g.apiServerIssuer(),
+    gather("NMI", () => g.kube.listPods(undefined, { labelSelector: "component=nmi" }, opts.signal)),
+  ]);
+  if (identities.status !== "ok") throw new ProviderError("unavailable", identities.reason);
+  if (bindings.status !== "ok") throw new ProviderError("unavailable", bindings.reason);
+  if (cluster.status !== "ok") notes.push(cluster.reason);
+  await opts.progress("reading the workloads the bindings select", 1, 3);
+
+  const bindingViews = bindings.value.map(readBinding);
+  // Bindings select pods in any namespace (unless aad-pod-identity runs namespaced): look where the labelled pods are.
+  const labelled = await gather("labelled pods", () =>
+    g.kube.listPods(scope.namespace, { labelSelector: PODID_LABEL }, opts.signal),
+  );
+  const namespaces = new Set<string>(scope.namespace ? [scope.namespace] : bindingViews.map((b) => b.namespace));
+  for (const p of factOf(labelled) ?? []) namespaces.add(p.metadata?.namespace ?? "default");
+  const pods = factOf(labelled) ?? [];
+
+  const perNs = await Promise.all(
+    [...namespaces].map(async (ns) => {
+      const [workloads, sas] = await Promise.all([
+        gather(`workloads in ${ns}`, () => g.kube.listWorkloads(ns, opts.signal)),
+        gather(`service accounts in ${ns}`, () => g.kube.listServiceAccounts(ns, opts.signal)),
+      ]);
+      if (workloads.status !== "ok") notes.push(workloads.reason);
+      if (sas.status !== "ok") notes.push(sas.reason);
+      return { ns, workloads: factOf(workloads) ?? [], sas: factOf(sas) ?? [] };
+    }),
+  );
+  const workloads: MigrationWorkload[] = [];
+  const owned = new Set<string>();
+  for (const { ns, workloads: ws } of perNs) {
+    for (const w of ws) {
+      if (!w.podTemplate.metadata?.labels?.[PODID_LABEL]) continue;
+      const selectorLabels = w.selector ? parseEqualitySelector(w.selector) : undefined;
+      const mine = pods.filter(
+        (p) =>
+          p.metadata?.namespace === ns &&
+          selectorLabels !== undefined &&
+          Object.entries(selectorLabels).every(([k, v]) => p.metadata?.labels?.[k] === v),
+      );
+      for (const p of mine) owned.add(`${ns}/${p.metadata?.name}`);
+      workloads.push({ namespace: ns, kind: w.kind, name: w.name, podTemplate: w.podTemplate, pods: mine });
+    }
+  }
+  const barePods = pods.filter(
+    (p) => !p.metadata?.ownerReferences?.length && !owned.has(`${p.metadata?.namespace}/${p.metadata?.name}`),
+  );
+
+  await opts.progress("reading the identities in ARM", 2, 3);
+  const arm = await g.armIdentities(identities);
+  if (arm.status !== "ok") notes.push(arm.reason);
+  const armMap = factOf(arm) ?? {};
+  const federatedCredentials: Record<string, FederatedCredentialFacts[]> = {};
+  await Promise.all(
+    Object.entries(armMap).map(async ([key, identity]) => {
+      if (!identity) return;
+      const fics = await gather(`federated credentials of ${identity.name}`, () =>
+        g.azure.listFederatedCredentials(identity, opts.signal),
+      );
+      if (fics.status === "ok") federatedCredentials[key] = fics.value;
+      else notes.push(fics.reason);
+    }),
+  );
+  const c = factOf(cluster) ?? undefined;
+  const nmiArgs = (factOf(nmi) ?? []).flatMap((p) => (p.spec?.containers ?? []).flatMap((x) => x.args ?? []));
+  return {
+    facts: {
+      namespace: scope.namespace,
+      cluster: c
+        ? {
+            name: c.name,
+            resourceGroup: c.resourceGroup,
+            subscriptionId: c.subscriptionId,
+            oidcIssuerEnabled: c.oidcIssuerEnabled,
+            workloadIdentityEnabled: c.workloadIdentityEnabled,
+            issuerUrl: c.issuerUrl,
+          }
+        : undefined,
+      apiServerIssuer,
+      tenantId: env.azure.credential ? Object.values(armMap).find((i) => i)?.tenantId : undefined,
+      audience: env.azure.cloud.tokenExchangeAudience,
+      identities: identities.value,
+      bindings: bindings.value,
+      workloads,
+      barePods,
+      serviceAccounts: perNs.flatMap(({ ns, sas }) =>
+        sas.map((s) => ({ namespace: ns, name: s.metadata?.name ?? "", annotations: s.metadata?.annotations ?? {} })),
+      ),
+      armIdentities: armMap,
+      federatedCredentials,
+      // The AKS add-on runs NMI in managed mode in kube-system.
+      podIdentityAddon: nmiArgs.some((a) => a === "--operation-mode=managed"),
+    },
+    skipped: [...new Set(notes)],
+  };
+}
+
+export async function planPodIdentityMigration(
+  env: Environment,
+  scope: { namespace?: string },
+  opts: Pick<PodIdGatherOptions, "signal" | "progress">,
+): Promise<MigrationPlan & { skipped: string[] }> {
+  await opts.progress("reading aad-pod-identity objects and the cluster", 0, 3);
+  const { facts, skipped: notes } = await gatherMigrationFacts(env, scope, opts);
+  const plan = planMigration(facts);
+  await opts.progress("done", 3, 3);
+  return { ...plan, skipped: notes };
+}
+
+/** "a=b,c=d" (the equality form the provider renders matchLabels in); undefined when it uses set operators. */
+function parseEqualitySelector(selector: string): Record<string, string> | undefined {
+  const out: Record<string, string> = {};
+  for (const part of selector.split(",")) {
+    const m = /^\s*([^=!\s]+)\s*==?\s*([^,\s]*)\s*$/.exec(part);
+    if (!m) return undefined;
+    out[m[1]] = m[2];
+  }
+  return out;
+}

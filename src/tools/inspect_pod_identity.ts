@@ -1,0 +1,81 @@
+import { z } from "zod";
+import { podIdentityDetails } from "../diagnosis/podid/details.js";
+import { diagnosePodIdentityFacts, gatherPodIdFacts } from "../gather/podid.js";
+import { renderReport } from "../report/text.js";
+import { defineTool } from "./define.js";
+import { ReportSchema, targetShape } from "./schemas.js";
+
+const component = z.object({
+  available: z.boolean(),
+  reason: z.string().optional(),
+  pods: z.array(z.record(z.string(), z.unknown())).optional(),
+  errorLinesLastHour: z.array(z.string()).optional(),
+  logProblems: z.array(z.string()).optional(),
+});
+
+const DetailsSchema = z.object({
+  mode: z
+    .enum(["standard", "managed"])
+    .describe("standard: MIC assigns identities; managed: only NMI, identities assigned by hand"),
+  namespaced: z.boolean(),
+  podLabel: z.string().nullable().describe("The target's aadpodidbinding label"),
+  identities: z.array(z.record(z.string(), z.unknown())),
+  bindings: z.array(z.record(z.string(), z.unknown())),
+  assignedIdentities: z.array(z.record(z.string(), z.unknown())),
+  mic: component,
+  nmi: component,
+  imdsRedirect: z.object({
+    readable: z.boolean(),
+    note: z.string(),
+    command: z.string(),
+    expectedOutput: z.array(z.string()),
+  }),
+});
+
+export const inspectPodIdentity = defineTool({
+  name: "inspect_pod_identity",
+  title: "Inspect aad-pod-identity (MIC/NMI)",
+  description:
+    "For workloads on the legacy aad-pod-identity (pods labelled aadpodidbinding). Give the namespace and a pod or workload (KIND/NAME); " +
+    "with only a namespace it inspects the setup there. Checks AzureIdentity (type, resourceID form, clientID, the field capitalisation MIC 1.6+ " +
+    "requires), AzureIdentityBinding (azureIdentity names the AzureIdentity object, selector equals the pod label), the pod's " +
+    "AzureAssignedIdentity and stuck finalizers, MIC and NMI health with their error lines of the last hour, the cluster identity's rights " +
+    "(Managed Identity Operator, LinkedAuthorizationFailed), the identity on the node pool's scale set, and egress NetworkPolicies to IMDS. " +
+    "Returns findings with evidence and fix commands, plus the objects themselves and the command to check NMI's iptables rule. " +
+    "Next: fix the first finding, or call plan_migration to move the workload to workload identity.",
+  inputSchema: z.object({
+    namespace: targetShape.namespace,
+    pod: targetShape.pod,
+    workload: targetShape.workload,
+    serviceAccount: targetShape.serviceAccount,
+    errorText: z
+      .string()
+      .max(1_048_576)
+      .optional()
+      .describe("An error the workload or the CSI driver printed (e.g. NMI's 404)"),
+  }),
+  outputSchema: ReportSchema.extend({ podIdentity: DetailsSchema }),
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  async handler(input, ctx) {
+    const env = await ctx.env();
+    const { errorText, ...target } = input;
+    await ctx.progress("reading aad-pod-identity objects, MIC and NMI", 0, 2);
+    const facts = await gatherPodIdFacts(env, target, { signal: ctx.signal, progress: ctx.progress, errorText });
+    const report = diagnosePodIdentityFacts(facts);
+    await ctx.progress("done", 2, 2);
+    return { ...report, mechanism: "aad-pod-identity", podIdentity: podIdentityDetails(facts) };
+  },
+  render(out) {
+    const d = out.podIdentity;
+    const lines = [renderReport(out), "", `aad-pod-identity (${d.mode} mode${d.namespaced ? ", namespaced" : ""}):`];
+    for (const b of d.bindings)
+      lines.push(
+        `  binding ${b.name}: selector=${JSON.stringify(b.selector)} azureIdentity=${JSON.stringify(b.azureIdentity)}`,
+      );
+    for (const i of d.identities)
+      lines.push(`  identity ${i.name}: type=${i.type} clientID=${i.clientID || "(empty)"}`);
+    lines.push(`  IMDS redirect (not readable through the API): ${d.imdsRedirect.command}`);
+    for (const e of d.imdsRedirect.expectedOutput) lines.push(`      ${e}`);
+    return lines.join("\n");
+  },
+});

@@ -1,0 +1,103 @@
+import { z } from "zod";
+import { planPodIdentityMigration } from "../gather/podid.js";
+import { defineTool } from "./define.js";
+import { namespaceField } from "./schemas.js";
+
+const StepSchema = z.object({
+  order: z.number().int(),
+  phase: z.enum(["prepare", "switch", "verify", "clean-up"]),
+  kind: z.string().describe("e.g. create-federated-credential, switch-pod-template, remove-pod-identity-label"),
+  description: z.string(),
+  commands: z.array(z.string()).describe("Ready to paste, in order"),
+  manifest: z.string().optional().describe("The same change as YAML, for GitOps repositories"),
+  change: z.record(z.string(), z.unknown()).optional().describe("The change as data"),
+});
+
+const PlanSchema = z.object({
+  issuer: z.string().optional().describe("This cluster's OIDC issuer, which the federated credentials trust"),
+  issuerSource: z.enum(["arm", "api-server", "unknown"]),
+  audience: z.string(),
+  bindings: z.array(
+    z.object({
+      binding: z.string(),
+      selector: z.string(),
+      azureIdentity: z.string().nullable(),
+      identity: z.record(z.string(), z.unknown()).nullable(),
+      workloads: z.array(
+        z.object({
+          namespace: z.string(),
+          kind: z.string(),
+          name: z.string(),
+          serviceAccount: z.string(),
+          serviceAccountIsNew: z.boolean(),
+          pods: z.array(z.string()),
+          sdk: z
+            .array(z.record(z.string(), z.unknown()))
+            .describe("Per container: can its Azure identity library use workload identity?"),
+          proxySidecar: z
+            .boolean()
+            .describe("The plan adds the migration sidecar for an identity library too old for workload identity"),
+        }),
+      ),
+      problems: z.array(z.string()),
+    }),
+  ),
+  steps: z.array(StepSchema).describe("Ordered so that every workload can get a token at every step"),
+  warnings: z.array(z.string()),
+  skipped: z.array(z.string()).describe("What could not be read, and why"),
+});
+
+export const planMigration = defineTool({
+  name: "plan_migration",
+  title: "Plan the move from aad-pod-identity to workload identity",
+  description:
+    "Read-only. For every AzureIdentityBinding (or those used in one namespace) and the workloads whose pod template it selects, returns the " +
+    "ordered workload identity migration: enable the OIDC issuer and workload identity if needed, create or annotate the service account with " +
+    "the identity's client id, create the federated credential for this cluster's issuer and the exact subject, label the pod template and " +
+    "roll out, verify, and only then remove the aadpodidbinding label, the binding and the AzureIdentity. Each step has exact commands and, " +
+    "where it changes an object, a manifest. Flags containers whose Azure identity library is too old (or unknown: the API cannot see library " +
+    "versions) and adds the migration sidecar where needed. Nothing is changed. Next: apply the steps in order; after the switch steps, call " +
+    "diagnose_workload_identity on each workload before the clean-up steps.",
+  inputSchema: z.object({
+    namespace: namespaceField
+      .optional()
+      .describe("Plan only the workloads in this namespace (default: every binding in the cluster)"),
+  }),
+  outputSchema: PlanSchema,
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  async handler(input, ctx) {
+    const env = await ctx.env();
+    const plan = await planPodIdentityMigration(
+      env,
+      { namespace: input.namespace },
+      { signal: ctx.signal, progress: ctx.progress },
+    );
+    return {
+      ...plan,
+      bindings: plan.bindings.map((b) => ({
+        ...b,
+        identity: b.identity ? { ...b.identity } : null,
+        workloads: b.workloads.map((w) => ({ ...w, sdk: w.sdk.map((s) => ({ ...s })) })),
+      })),
+      steps: plan.steps.map((s) => ({ ...s, change: s.change ? { ...s.change } : undefined })),
+    };
+  },
+  render(plan) {
+    const lines = [
+      `Migration to workload identity: ${plan.bindings.length} binding(s), ${plan.steps.length} step(s). Issuer: ${plan.issuer ?? "unknown"}`,
+    ];
+    for (const b of plan.bindings) {
+      lines.push(
+        `  ${b.binding} (selector ${b.selector}) → ${b.workloads.map((w) => `${w.namespace}/${w.kind.toLowerCase()}/${w.name} as ${w.serviceAccount}`).join(", ") || "no workloads"}`,
+      );
+      for (const p of b.problems) lines.push(`    ! ${p}`);
+    }
+    for (const s of plan.steps) {
+      lines.push("", `${s.order}. [${s.phase}] ${s.description}`);
+      for (const c of s.commands) lines.push(`   $ ${c}`);
+    }
+    for (const w of plan.warnings) lines.push(`! ${w}`);
+    for (const s of plan.skipped) lines.push(`skipped: ${s}`);
+    return lines.join("\n");
+  },
+});
