@@ -20,7 +20,10 @@ export interface ToolContext {
 // biome-ignore lint/suspicious/noExplicitAny: the registry holds tools of every schema.
 export type AnyObjectSchema = z.ZodObject<any>;
 
-export interface ToolDefinition<I extends AnyObjectSchema = AnyObjectSchema, O extends AnyObjectSchema = AnyObjectSchema> {
+export interface ToolDefinition<
+  I extends AnyObjectSchema = AnyObjectSchema,
+  O extends AnyObjectSchema = AnyObjectSchema,
+> {
   /** snake_case. */
   name: string;
   title: string;

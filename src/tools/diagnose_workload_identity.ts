@@ -21,7 +21,10 @@ export const diagnoseWorkloadIdentity = defineTool({
       .max(1_048_576)
       .optional()
       .describe("An error message the workload printed; its claims are checked against the live world"),
-    platform: z.enum(["aks", "eks"]).optional().describe("Force the platform (default: detected from the kube context)"),
+    platform: z
+      .enum(["aks", "eks"])
+      .optional()
+      .describe("Force the platform (default: detected from the kube context)"),
   }),
   outputSchema: ReportSchema,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },

@@ -1,0 +1,259 @@
+// The step tools look at one part of the path each. They build the same AksFacts the full diagnosis builds,
+// with the parts they do not look at marked as not gathered, and run only the checks that read their part,
+// so a step tool and the one-call diagnosis raise the same findings for the same world.
+import type { V1Pod, V1ServiceAccount } from "@kubernetes/client-node";
+import { z } from "zod";
+import type { AksFacts, ClusterFacts, IdentityFacts, WorkloadFacts } from "../diagnosis/aks/facts.js";
+import { aksChecks, aksRootCauseOrder } from "../diagnosis/aks/index.js";
+import { WI_CLIENT_ID } from "../diagnosis/aks/names.js";
+import { GUID_RE } from "../diagnosis/compare.js";
+import {
+  type CheckResult,
+  type Finding,
+  type Gathered,
+  ok,
+  rankFindings,
+  runChecks,
+  skipped,
+  type Target,
+} from "../diagnosis/types.js";
+import type { IdentityRef } from "../providers/azure.js";
+import type { Environment } from "../providers/environment.js";
+import { gather } from "../providers/errors.js";
+import { renderFinding } from "../report/text.js";
+import { CheckResultSchema, FindingSchema } from "../tools/schemas.js";
+import { AksGatherer } from "./aks.js";
+
+export const NOT_GATHERED = "not gathered by this tool";
+
+/** Facts with every section not gathered; the caller fills in what it looked at. */
+export function partialFacts(env: Environment, target: Target, sections: Partial<AksFacts> = {}): AksFacts {
+  const none = <T>() => skipped<T>(NOT_GATHERED);
+  return {
+    target,
+    cloud: {
+      name: env.azure.cloud.name,
+      tokenExchangeAudience: env.azure.cloud.tokenExchangeAudience,
+      authorityHost: env.azure.cloud.authorityHost,
+    },
+    serviceAccount: none(),
+    pods: none(),
+    webhook: none(),
+    apiServerIssuer: none(),
+    secretProviderClasses: none(),
+    cluster: none(),
+    identity: none(),
+    federatedCredentials: none(),
+    roleAssignments: none(),
+    keyVaults: none(),
+    token: none(),
+    exchange: none(),
+    ...sections,
+  };
+}
+
+export interface StepResult {
+  findings: Finding[];
+  checks: CheckResult[];
+}
+
+/** Run the named checks (in the diagnosis' root-cause order) and rank their findings as the diagnosis does. */
+export function runAksChecks(facts: AksFacts, ids: readonly string[]): StepResult {
+  const unknown = ids.filter((id) => !aksChecks.some((c) => c.id === id));
+  if (unknown.length) throw new Error(`unknown AKS check ids: ${unknown.join(", ")}`);
+  const { findings, checks } = runChecks(
+    aksChecks.filter((c) => ids.includes(c.id)),
+    facts,
+  );
+  return { findings: rankFindings(findings, aksRootCauseOrder), checks };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output schema parts shared by the step tools
+
+export const stepShape = {
+  findings: z.array(FindingSchema).describe("What the checks of this step raised, most likely root cause first"),
+  checks: z.array(CheckResultSchema).describe("Each check of this step: pass, fail, skipped (with why) or error"),
+};
+
+/** Whether a part of the world could be read, and why not. */
+export const SectionSchema = z.object({
+  status: z.enum(["ok", "skipped", "error"]),
+  reason: z.string().optional(),
+});
+export type Section = z.infer<typeof SectionSchema>;
+
+export function sectionOf(g: Gathered<unknown>): Section {
+  return g.status === "ok" ? { status: "ok" } : { status: g.status, reason: g.reason };
+}
+
+export const IdentitySchema = z.object({
+  kind: z.enum(["managedIdentity", "application"]),
+  name: z.string(),
+  resourceGroup: z.string().optional(),
+  subscriptionId: z.string().optional(),
+  resourceId: z.string().optional(),
+  clientId: z.string(),
+  principalId: z
+    .string()
+    .describe("Object id of the service principal: what role assignments and access policies name"),
+  tenantId: z.string(),
+  objectId: z.string().optional().describe("Application object id (app registrations)"),
+});
+
+export function identityOutput(identity: IdentityFacts): z.infer<typeof IdentitySchema> {
+  const { kind, name, resourceGroup, subscriptionId, resourceId, clientId, principalId, tenantId, objectId } = identity;
+  return { kind, name, resourceGroup, subscriptionId, resourceId, clientId, principalId, tenantId, objectId };
+}
+
+export const guidField = (what: string) =>
+  z
+    .string()
+    .trim()
+    .regex(GUID_RE, { message: `expected a GUID such as 00000000-0000-0000-0000-000000000000 (${what})` })
+    .describe(what);
+
+export const resourceIdField = (what: string) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\/subscriptions\/[^/]+(\/.*)?$/i, {
+      message: "expected an Azure resource id starting with /subscriptions/",
+    })
+    .describe(what);
+
+export const resourceGroupField = z
+  .string()
+  .min(1)
+  .max(90)
+  .regex(/^[-\w._()]+$/, { message: "expected a resource group name" })
+  .describe("Azure resource group");
+
+// ---------------------------------------------------------------------------------------------
+// Gathering shared by the step tools
+
+export function gathererFor(env: Environment, signal: AbortSignal): AksGatherer {
+  return new AksGatherer(env, { signal });
+}
+
+export function serviceAccountOf(
+  g: AksGatherer,
+  namespace: string,
+  name: string,
+): Promise<Gathered<V1ServiceAccount | null>> {
+  return gather("service account", () => g.kube.getServiceAccount(namespace, name, g.signal));
+}
+
+/** The client id on a service account, when it is a GUID. */
+export function clientIdOf(sa: V1ServiceAccount | null | undefined): string | undefined {
+  const v = sa?.metadata?.annotations?.[WI_CLIENT_ID]?.trim();
+  return v && GUID_RE.test(v) ? v : undefined;
+}
+
+export interface ClusterRef {
+  clusterName?: string;
+  resourceGroup?: string;
+  subscriptionId?: string;
+}
+
+/** A named cluster, or the one behind the kube context (the shared lookup the diagnosis uses). */
+export function clusterOf(g: AksGatherer, ref: ClusterRef = {}): Promise<Gathered<ClusterFacts | null>> {
+  const { clusterName, resourceGroup } = ref;
+  if (!clusterName || !resourceGroup) return g.cluster();
+  return gather("AKS cluster", async () => {
+    const subscriptions = ref.subscriptionId ? [ref.subscriptionId] : await g.azure.listSubscriptionIds(g.signal);
+    for (const sub of subscriptions) {
+      const found = await g.azure.getCluster(sub, resourceGroup, clusterName, g.signal);
+      if (found) return found;
+    }
+    return null;
+  });
+}
+
+export type { IdentityRef };
+
+export function identityOf(g: AksGatherer, ref: IdentityRef): Promise<Gathered<IdentityFacts | null>> {
+  return gather("identity", async () => (await g.azure.findIdentity(ref, g.signal)) ?? null);
+}
+
+export function workloadFacts(w: {
+  kind: string;
+  name: string;
+  object: { metadata?: { labels?: Record<string, string> } };
+  podTemplate: WorkloadFacts["podTemplate"];
+}): WorkloadFacts {
+  return { kind: w.kind, name: w.name, labels: w.object.metadata?.labels ?? {}, podTemplate: w.podTemplate };
+}
+
+export interface ResolvedTarget {
+  saName?: string;
+  pods: Gathered<V1Pod[]>;
+  workload?: Gathered<WorkloadFacts | null>;
+  podMissing?: string;
+  /** The workload's label selector, for showing which pods were matched. */
+  selector?: string;
+}
+
+/**
+ * A pod, or a workload and its current pods, or the pods of a service account: the same scope the
+ * diagnosis puts in `pods`.
+ */
+export async function resolveTarget(g: AksGatherer, target: Target): Promise<ResolvedTarget> {
+  const ns = target.namespace;
+  const saName = target.serviceAccount;
+  if (target.pod) {
+    const pod = await gather("pod", () => g.kube.getPod(ns, target.pod!, g.signal));
+    if (pod.status !== "ok") return { saName, pods: pod };
+    if (!pod.value) return { saName, pods: ok([]), podMissing: target.pod };
+    return { saName: saName ?? pod.value.spec?.serviceAccountName ?? "default", pods: ok([pod.value]) };
+  }
+  if (target.workload) {
+    const i = target.workload.indexOf("/");
+    const kind = target.workload.slice(0, i);
+    const name = target.workload.slice(i + 1);
+    const wl = await gather("workload", () => g.kube.getWorkload(ns, kind, name, g.signal));
+    if (wl.status !== "ok") return { saName, pods: wl, workload: wl };
+    if (!wl.value) return { saName, pods: ok([]), workload: ok(null) };
+    const w = wl.value;
+    const pods = w.selector
+      ? await gather("pods", () => g.kube.listPods(ns, { labelSelector: w.selector }, g.signal))
+      : ok<V1Pod[]>([]);
+    return {
+      saName: saName ?? w.podTemplate.spec?.serviceAccountName ?? "default",
+      pods,
+      workload: ok(workloadFacts(w)),
+      selector: w.selector,
+    };
+  }
+  if (!saName) return { pods: ok([]) };
+  const pods = await gather("pods", async () =>
+    (await g.kube.listPods(ns, {}, g.signal)).filter((p) => (p.spec?.serviceAccountName ?? "default") === saName),
+  );
+  return { saName, pods };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rendering
+
+/** A headline, a few facts, then the findings with their fixes and a one-line tally of the checks. */
+export function renderStep(headline: string, lines: string[], result: StepResult): string {
+  const out = [headline, ...lines.map((l) => `  ${l}`)];
+  const shown = result.findings.filter((f) => f.severity !== "info");
+  if (shown.length) {
+    out.push("");
+    shown.forEach((f, i) => {
+      out.push(...renderFinding(f, i));
+    });
+  }
+  if (!result.checks.length) return out.join("\n");
+  const count = (s: string) => result.checks.filter((c) => c.status === s).length;
+  out.push(
+    "",
+    `checks: ${count("pass")} passed, ${count("fail")} failed, ${count("skipped")} skipped, ${count("error")} errored`,
+  );
+  const reasons = [
+    ...new Set(result.checks.filter((c) => c.status === "skipped" || c.status === "error").map((c) => c.detail)),
+  ];
+  for (const reason of reasons.slice(0, 3)) out.push(`  skipped: ${reason}`);
+  return out.join("\n");
+}
