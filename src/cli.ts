@@ -38,7 +38,10 @@ function intArg(name: string) {
 
 function addWorldOptions(cmd: Command): Command {
   return cmd
-    .option("--scenario <file-or-name>", "use the simulated world described by a scenario file (or a bundled scenario name)")
+    .option(
+      "--scenario <file-or-name>",
+      "use the simulated world described by a scenario file (or a bundled scenario name)",
+    )
     .option("--sim-latency <ms>", "add latency to every simulated request", intArg("--sim-latency"))
     .option("--context <name>", "kube context to use (default: the current context)")
     .option("--kubeconfig <file>", "kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
@@ -195,7 +198,12 @@ export function buildProgram(): Command {
           ? { ...target, errorText: opts.errorText ?? target.errorText }
           : {};
       if (!input.namespace) throw new UsageError("--namespace is required (or a --scenario whose target names one)");
-      const { output, text } = await runTool(findTool("diagnose_workload_identity"), input, world.env, Boolean(opts.json));
+      const { output, text } = await runTool(
+        findTool("diagnose_workload_identity"),
+        input,
+        world.env,
+        Boolean(opts.json),
+      );
       process.stdout.write(`${text}\n`);
       process.exitCode = exitCodeFor(output);
     } finally {
@@ -213,24 +221,26 @@ export function buildProgram(): Command {
       .option("--cross-check", "read the cluster and cloud to confirm the cause (needs access, or --scenario)")
       .option("--json", "print the result as JSON"),
   );
-  explain.action(async (text: string | undefined, opts: WorldOptions & Record<string, string | boolean | undefined>) => {
-    const errorText = text === undefined || text === "-" ? readStdin() : text;
-    const crossCheck = Boolean(opts.crossCheck || opts.scenario);
-    const world = crossCheck ? await openWorld(opts) : undefined;
-    try {
-      const env = world?.env ?? (await createLiveEnvironment({ context: opts.context, allowExchange: false }));
-      const input = {
-        text: errorText,
-        namespace: opts.namespace,
-        serviceAccount: opts.serviceAccount,
-        crossCheck,
-      };
-      const { text: out } = await runTool(findTool("explain_error"), input, env, Boolean(opts.json));
-      process.stdout.write(`${out}\n`);
-    } finally {
-      await world?.session?.close();
-    }
-  });
+  explain.action(
+    async (text: string | undefined, opts: WorldOptions & Record<string, string | boolean | undefined>) => {
+      const errorText = text === undefined || text === "-" ? readStdin() : text;
+      const crossCheck = Boolean(opts.crossCheck || opts.scenario);
+      const world = crossCheck ? await openWorld(opts) : undefined;
+      try {
+        const env = world?.env ?? (await createLiveEnvironment({ context: opts.context, allowExchange: false }));
+        const input = {
+          text: errorText,
+          namespace: opts.namespace,
+          serviceAccount: opts.serviceAccount,
+          crossCheck,
+        };
+        const { text: out } = await runTool(findTool("explain_error"), input, env, Boolean(opts.json));
+        process.stdout.write(`${out}\n`);
+      } finally {
+        await world?.session?.close();
+      }
+    },
+  );
 
   program
     .command("demo")

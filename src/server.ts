@@ -117,7 +117,11 @@ export function createServer(options: ServerOptions): McpServer {
       const name = String(variables.name);
       const text = readSkill(name);
       if (text === undefined) {
-        throw new Error(`no skill named ${name}; available: ${listSkills().map((s) => s.name).join(", ")}`);
+        throw new Error(
+          `no skill named ${name}; available: ${listSkills()
+            .map((s) => s.name)
+            .join(", ")}`,
+        );
       }
       return { contents: [{ uri: uri.href, mimeType: "text/markdown", text }] };
     },

@@ -19,7 +19,10 @@ export function frontMatter(text: string): { data: Record<string, unknown>; body
   const m = /^---\r?\n([\s\S]*?)\r?\n---\r?\n?/.exec(text);
   if (!m) return { data: {}, body: text };
   const data = parseYaml(m[1]);
-  return { data: data && typeof data === "object" ? (data as Record<string, unknown>) : {}, body: text.slice(m[0].length) };
+  return {
+    data: data && typeof data === "object" ? (data as Record<string, unknown>) : {},
+    body: text.slice(m[0].length),
+  };
 }
 
 let cache: SkillInfo[] | undefined;

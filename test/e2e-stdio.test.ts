@@ -11,7 +11,11 @@ describe("wi-doctor over stdio (dist/cli.js)", () => {
     expect(server.type).toBe("stdio");
     // mcp.json runs the published package with npx; here the same arguments go to the built file.
     const args = [...server.args.slice(server.args.indexOf("wi-doctor") + 1)];
-    const transport = new StdioClientTransport({ command: process.execPath, args: ["dist/cli.js", ...args], stderr: "pipe" });
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: ["dist/cli.js", ...args],
+      stderr: "pipe",
+    });
     const client = new Client({ name: "e2e", version: "0.0.0" });
     await client.connect(transport);
     try {

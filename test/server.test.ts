@@ -10,7 +10,11 @@ describe("MCP server (in memory)", () => {
     const h = await connect();
     try {
       const { tools } = await h.client.listTools();
-      expect(tools.map((t) => t.name).sort()).toEqual(toolsFor({}).map((t) => t.name).sort());
+      expect(tools.map((t) => t.name).sort()).toEqual(
+        toolsFor({})
+          .map((t) => t.name)
+          .sort(),
+      );
       for (const t of tools) {
         expect(t.name).toMatch(/^[a-z]+(_[a-z]+)+$/);
         expect(t.title, t.name).toBeTruthy();
@@ -88,7 +92,8 @@ describe("MCP server (in memory)", () => {
     const writer = defineTool({
       name: "apply_example_fix",
       title: "Example writer",
-      description: "A tool that writes, used to prove that writes need explicit opt-in. It is never registered by default.",
+      description:
+        "A tool that writes, used to prove that writes need explicit opt-in. It is never registered by default.",
       inputSchema: z.object({}),
       outputSchema: z.object({ applied: z.boolean() }),
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
@@ -102,7 +107,9 @@ describe("MCP server (in memory)", () => {
     try {
       expect((await readOnly.client.listTools()).tools.map((t) => t.name)).not.toContain("apply_example_fix");
       expect((await writable.client.listTools()).tools.map((t) => t.name)).toContain("apply_example_fix");
-      expect(allTools.filter(isWriteTool)).toEqual(allTools.filter((t) => !t.annotations.readOnlyHint || t.annotations.destructiveHint));
+      expect(allTools.filter(isWriteTool)).toEqual(
+        allTools.filter((t) => !t.annotations.readOnlyHint || t.annotations.destructiveHint),
+      );
     } finally {
       await readOnly.close();
       await writable.close();

@@ -9,7 +9,13 @@ describe("tools/list", () => {
       const { tools } = await h.client.listTools();
       const shape = [...tools]
         .sort((a, b) => a.name.localeCompare(b.name))
-        .map((t) => ({ name: t.name, title: t.title, annotations: t.annotations, inputSchema: t.inputSchema, outputSchema: t.outputSchema }));
+        .map((t) => ({
+          name: t.name,
+          title: t.title,
+          annotations: t.annotations,
+          inputSchema: t.inputSchema,
+          outputSchema: t.outputSchema,
+        }));
       await expect(`${JSON.stringify(shape, null, 2)}\n`).toMatchFileSnapshot("__snapshots__/tools-list.json");
     } finally {
       await h.close();

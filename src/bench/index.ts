@@ -16,7 +16,10 @@ async function benchDiagnosis(name: string) {
   const session = await startSimSession(scenario, { latencyMs: LATENCY_MS });
   try {
     // One warm-up run without timing: key generation and TLS session setup are not the diagnosis.
-    await diagnose(session.env, scenario.target, { signal: AbortSignal.timeout(60_000), progress: async () => undefined });
+    await diagnose(session.env, scenario.target, {
+      signal: AbortSignal.timeout(60_000),
+      progress: async () => undefined,
+    });
     const before = session.world.stats.requests;
     const t0 = performance.now();
     const report = await diagnose(session.env, scenario.target, {
@@ -55,12 +58,16 @@ async function main() {
   }
   for (const name of names) {
     const r = await benchDiagnosis(name);
-    console.log(`| ${r.scenario} | ${r.wallMs} | ${r.latencyMultiple} | ${r.requests} | ${r.reportBytes} | ${r.reportTokens} | ${r.findings} |`);
+    console.log(
+      `| ${r.scenario} | ${r.wallMs} | ${r.latencyMultiple} | ${r.requests} | ${r.reportBytes} | ${r.reportTokens} | ${r.findings} |`,
+    );
   }
   try {
     const { benchExplain } = await import("./explain.js");
     const e = await benchExplain();
-    console.log(`\nexplain_error corpus: ${e.corpusSize} texts, top-1 accuracy ${(e.top1 * 100).toFixed(1)}%, top-3 ${(e.top3 * 100).toFixed(1)}%`);
+    console.log(
+      `\nexplain_error corpus: ${e.corpusSize} texts, top-1 accuracy ${(e.top1 * 100).toFixed(1)}%, top-3 ${(e.top3 * 100).toFixed(1)}%`,
+    );
     console.log(`explain_error on a 1 MB log: ${e.msFor1MB.toFixed(0)} ms`);
   } catch (err) {
     console.log(`\nexplain_error bench unavailable: ${(err as Error).message}`);

@@ -48,7 +48,8 @@ export function issuerDifference(expected: string, actual: string): string | und
   const guidsOf = (u: string) => u.match(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi) ?? [];
   const [et, ec] = guidsOf(expected);
   const [at, ac] = guidsOf(actual);
-  if (et && at && et === at && ec && ac && ec !== ac) return "the issuer of another cluster (same tenant, different cluster id)";
+  if (et && at && et === at && ec && ac && ec !== ac)
+    return "the issuer of another cluster (same tenant, different cluster id)";
   try {
     const eu = new URL(expected);
     const au = new URL(actual);

@@ -76,10 +76,7 @@ export interface Check<F> {
 }
 
 /** Run a list of checks over facts and assemble a report (findings ranked by the caller's order). */
-export function runChecks<F>(
-  checks: Check<F>[],
-  facts: F,
-): { findings: Finding[]; checks: CheckResult[] } {
+export function runChecks<F>(checks: Check<F>[], facts: F): { findings: Finding[]; checks: CheckResult[] } {
   const findings: Finding[] = [];
   const results: CheckResult[] = [];
   for (const check of checks) {

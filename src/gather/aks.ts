@@ -73,7 +73,8 @@ export class AksGatherer {
   apiServerIssuer = once(() =>
     gather<string>("API server OIDC discovery", async () => {
       const doc = (await this.kube.getIssuerDiscovery(this.signal)) as { issuer?: string };
-      if (!doc?.issuer) throw new ProviderError("invalid-response", "the API server's discovery document has no issuer");
+      if (!doc?.issuer)
+        throw new ProviderError("invalid-response", "the API server's discovery document has no issuer");
       return doc.issuer;
     }),
   );
@@ -82,14 +83,18 @@ export class AksGatherer {
     gather<WebhookFacts>("workload identity webhook", async () => {
       const [configuration, deployments, ns] = await Promise.all([
         this.kube.getMutatingWebhookConfiguration(WEBHOOK_MWC, this.signal),
-        Promise.all(WEBHOOK_NAMESPACES.map((n) => this.kube.getDeployment(n, WEBHOOK_DEPLOYMENT, this.signal).catch(() => null))),
+        Promise.all(
+          WEBHOOK_NAMESPACES.map((n) => this.kube.getDeployment(n, WEBHOOK_DEPLOYMENT, this.signal).catch(() => null)),
+        ),
         this.kube.getNamespace(namespace, this.signal).catch(() => null),
       ]);
       const i = deployments.findIndex((d) => d);
       const dep = i >= 0 ? deployments[i]! : null;
       let readyEndpoints: number | undefined;
       if (dep) {
-        const eps = await this.kube.getEndpoints(WEBHOOK_NAMESPACES[i], "azure-wi-webhook-webhook-service", this.signal).catch(() => null);
+        const eps = await this.kube
+          .getEndpoints(WEBHOOK_NAMESPACES[i], "azure-wi-webhook-webhook-service", this.signal)
+          .catch(() => null);
         if (eps) readyEndpoints = (eps.subsets ?? []).reduce((n, s) => n + (s.addresses?.length ?? 0), 0);
       }
       return {
@@ -100,7 +105,9 @@ export class AksGatherer {
               name: WEBHOOK_DEPLOYMENT,
               replicas: dep.spec?.replicas ?? 1,
               readyReplicas: dep.status?.readyReplicas ?? 0,
-              createdAt: dep.metadata?.creationTimestamp ? new Date(dep.metadata.creationTimestamp).toISOString() : undefined,
+              createdAt: dep.metadata?.creationTimestamp
+                ? new Date(dep.metadata.creationTimestamp).toISOString()
+                : undefined,
             }
           : null,
         readyEndpoints,
@@ -120,7 +127,13 @@ export class AksGatherer {
 
   secretProviderClasses = (namespace: string) =>
     gather<SecretProviderClassFacts[]>("SecretProviderClasses", async () => {
-      const items = (await this.kube.listCustomObjects("secrets-store.csi.x-k8s.io", "v1", "secretproviderclasses", namespace, this.signal)) as {
+      const items = (await this.kube.listCustomObjects(
+        "secrets-store.csi.x-k8s.io",
+        "v1",
+        "secretproviderclasses",
+        namespace,
+        this.signal,
+      )) as {
         metadata?: { name?: string; namespace?: string };
         spec?: { provider?: string; parameters?: Record<string, unknown> };
       }[];
@@ -134,23 +147,42 @@ export class AksGatherer {
 
   identity = (clientId: string | undefined) =>
     clientId
-      ? gather<IdentityFacts | null>("identity", async () => (await this.azure.findIdentity({ clientId }, this.signal)) ?? null)
+      ? gather<IdentityFacts | null>(
+          "identity",
+          async () => (await this.azure.findIdentity({ clientId }, this.signal)) ?? null,
+        )
       : Promise.resolve(notApplicable<IdentityFacts | null>("the service account names no valid client id"));
 
   /** Mint a token as the webhook would, and check it the way Entra will. */
-  async token(namespace: string, sa: string, audience: string, expirationSeconds = 3600): Promise<{ facts: Gathered<TokenFacts>; raw?: string }> {
+  async token(
+    namespace: string,
+    sa: string,
+    audience: string,
+    expirationSeconds = 3600,
+  ): Promise<{ facts: Gathered<TokenFacts>; raw?: string }> {
     let raw: string | undefined;
     const facts = await gather<TokenFacts>("service-account token", async () => {
-      const minted = await this.kube.createServiceAccountToken(namespace, sa, { audiences: [audience], expirationSeconds }, this.signal);
+      const minted = await this.kube.createServiceAccountToken(
+        namespace,
+        sa,
+        { audiences: [audience], expirationSeconds },
+        this.signal,
+      );
       raw = minted.token;
       const { claims, kid } = decodeToken(minted.token);
-      const issuerCheck = await gather("issuer discovery and JWKS", () => verifyWithIssuer(this.env, minted.token, this.signal));
+      const issuerCheck = await gather("issuer discovery and JWKS", () =>
+        verifyWithIssuer(this.env, minted.token, this.signal),
+      );
       return { claims, kid, audience, issuerCheck };
     });
     return { facts, raw };
   }
 
-  async exchange(token: string | undefined, clientId: string | undefined, tenantId: string | undefined): Promise<Gathered<ExchangeFacts>> {
+  async exchange(
+    token: string | undefined,
+    clientId: string | undefined,
+    tenantId: string | undefined,
+  ): Promise<Gathered<ExchangeFacts>> {
     if (!this.env.allowExchange) return skipped("token exchange disabled (--no-exchange)");
     if (!token) return skipped("no token to exchange");
     if (!clientId) return skipped("no valid client id to exchange for");
@@ -169,11 +201,22 @@ function errorTextFacts(text: string | undefined): ErrorTextFacts | undefined {
   return {
     codes: r.codes,
     classes: r.causes.filter((c) => c.class !== "unknown").map((c) => c.class),
-    extracted: { issuer: x.issuer, subject: x.subject, audience: x.audience, clientId: x.clientId, tenantId: x.tenantId },
+    extracted: {
+      issuer: x.issuer,
+      subject: x.subject,
+      audience: x.audience,
+      clientId: x.clientId,
+      tenantId: x.tenantId,
+    },
   };
 }
 
-function workloadFacts(w: { kind: string; name: string; object: { metadata?: { labels?: Record<string, string> } }; podTemplate: WorkloadFacts["podTemplate"] }): WorkloadFacts {
+function workloadFacts(w: {
+  kind: string;
+  name: string;
+  object: { metadata?: { labels?: Record<string, string> } };
+  podTemplate: WorkloadFacts["podTemplate"];
+}): WorkloadFacts {
   return { kind: w.kind, name: w.name, labels: w.object.metadata?.labels ?? {}, podTemplate: w.podTemplate };
 }
 
@@ -198,7 +241,8 @@ async function resolveTarget(g: AksGatherer, target: Target) {
   } else if (target.workload) {
     const [kind, name] = target.workload.split("/");
     const wl = await gather("workload", () => g.kube.getWorkload(ns, kind, name, g.signal));
-    workload = wl.status === "ok" ? ok(wl.value ? workloadFacts(wl.value) : null) : (wl as Gathered<WorkloadFacts | null>);
+    workload =
+      wl.status === "ok" ? ok(wl.value ? workloadFacts(wl.value) : null) : (wl as Gathered<WorkloadFacts | null>);
     const w = valueOf(wl);
     if (w) {
       saName ??= w.podTemplate.spec?.serviceAccountName ?? "default";
@@ -219,7 +263,9 @@ export async function diagnoseAks(env: Environment, target: Target, opts: Gather
 
   // Phase 1: everything that needs only the target.
   const credentialWarmup = env.azure.credential
-    ? env.azure.credential.getToken(`${env.azure.cloud.armEndpoint}/.default`, { abortSignal: opts.signal }).catch(() => null)
+    ? env.azure.credential
+        .getToken(`${env.azure.cloud.armEndpoint}/.default`, { abortSignal: opts.signal })
+        .catch(() => null)
     : Promise.resolve(null);
   const clusterP = g.cluster();
   const issuerP = g.apiServerIssuer();
@@ -227,7 +273,9 @@ export async function diagnoseAks(env: Environment, target: Target, opts: Gather
   const spcP = g.secretProviderClasses(ns);
   const tenantP = g.defaultTenant();
   const targetP = resolveTarget(g, target);
-  const earlySaP = target.serviceAccount ? gather("service account", () => g.kube.getServiceAccount(ns, target.serviceAccount!, g.signal)) : undefined;
+  const earlySaP = target.serviceAccount
+    ? gather("service account", () => g.kube.getServiceAccount(ns, target.serviceAccount!, g.signal))
+    : undefined;
 
   const resolved = await targetP;
   const saName = resolved.saName;
@@ -235,13 +283,19 @@ export async function diagnoseAks(env: Environment, target: Target, opts: Gather
 
   // Phase 2: the service account, then the identity and the token (independent of each other).
   const saP: Promise<Gathered<V1ServiceAccount | null>> =
-    earlySaP ?? (saName ? gather("service account", () => g.kube.getServiceAccount(ns, saName, g.signal)) : Promise.resolve(skipped("no service account to read")));
+    earlySaP ??
+    (saName
+      ? gather("service account", () => g.kube.getServiceAccount(ns, saName, g.signal))
+      : Promise.resolve(skipped("no service account to read")));
   const podsP: Promise<Gathered<V1Pod[]>> = resolved.pods
     ? Promise.resolve(resolved.pods)
     : saName
-      ? gather("pods", async () => (await g.kube.listPods(ns, {}, g.signal)).filter((p) => (p.spec?.serviceAccountName ?? "default") === saName))
+      ? gather("pods", async () =>
+          (await g.kube.listPods(ns, {}, g.signal)).filter((p) => (p.spec?.serviceAccountName ?? "default") === saName),
+        )
       : Promise.resolve(ok([]));
 
+  podsP.catch(() => undefined);
   const sa = await saP;
   const annotations = valueOf(sa)?.metadata?.annotations ?? {};
   const rawClientId = annotations[WI_CLIENT_ID]?.trim();
@@ -251,7 +305,12 @@ export async function diagnoseAks(env: Environment, target: Target, opts: Gather
   await credentialWarmup;
   const identityP = g.identity(clientId);
   const tokenP = valueOf(sa)
-    ? g.token(ns, saName!, audience, Number.isInteger(expiration) && expiration >= 3600 && expiration <= 86400 ? expiration : 3600)
+    ? g.token(
+        ns,
+        saName!,
+        audience,
+        Number.isInteger(expiration) && expiration >= 3600 && expiration <= 86400 ? expiration : 3600,
+      )
     : Promise.resolve({ facts: skipped<TokenFacts>("the service account does not exist"), raw: undefined });
 
   // Phase 3: what depends on the identity or the token.
@@ -268,7 +327,9 @@ export async function diagnoseAks(env: Environment, target: Target, opts: Gather
       : skipped<Awaited<ReturnType<AzureProvider["listRoleAssignments"]>>>("the identity is not known");
   });
   const vaultsP = spcP.then(async (spcs) => {
-    const names = [...new Set((valueOf(spcs) ?? []).map((s) => s.parameters.keyvaultName).filter((n): n is string => Boolean(n)))];
+    const names = [
+      ...new Set((valueOf(spcs) ?? []).map((s) => s.parameters.keyvaultName).filter((n): n is string => Boolean(n))),
+    ];
     if (!names.length) return ok<KeyVaultFacts[]>([]);
     return gather("Key Vaults", async () => {
       const found = await Promise.all(names.map((n) => g.azure.findKeyVault(n, g.signal)));
@@ -281,13 +342,42 @@ export async function diagnoseAks(env: Environment, target: Target, opts: Gather
   });
 
   await opts.progress("checking the token and federated credentials", 2, total);
-  const [cluster, apiServerIssuer, webhook, spcs, defaultTenantId, pods, identity, token, fics, roles, vaults, exchange] =
-    await Promise.all([clusterP, issuerP, webhookP, spcP, tenantP, podsP, identityP, tokenP, ficsP, rolesP, vaultsP, exchangeP]);
+  const [
+    cluster,
+    apiServerIssuer,
+    webhook,
+    spcs,
+    defaultTenantId,
+    pods,
+    identity,
+    token,
+    fics,
+    roles,
+    vaults,
+    exchange,
+  ] = await Promise.all([
+    clusterP,
+    issuerP,
+    webhookP,
+    spcP,
+    tenantP,
+    podsP,
+    identityP,
+    tokenP,
+    ficsP,
+    rolesP,
+    vaultsP,
+    exchangeP,
+  ]);
   await opts.progress("running the checks", 3, total);
 
   const facts: AksFacts = {
     target,
-    cloud: { name: env.azure.cloud.name, tokenExchangeAudience: audience, authorityHost: env.azure.cloud.authorityHost },
+    cloud: {
+      name: env.azure.cloud.name,
+      tokenExchangeAudience: audience,
+      authorityHost: env.azure.cloud.authorityHost,
+    },
     apiServerHost: g.kube.apiServerHost(),
     serviceAccountName: saName,
     serviceAccount: sa,

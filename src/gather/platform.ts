@@ -7,7 +7,8 @@ export function detectPlatform(env: Environment): Platform | undefined {
   const cluster = kc?.getCurrentCluster();
   const host = (cluster?.tlsServerName || (cluster?.server ? new URL(cluster.server).hostname : "")).toLowerCase();
   const context = kc?.getCurrentContext() ?? "";
-  if (host.endsWith(".eks.amazonaws.com") || host.endsWith(".eks.amazonaws.com.cn") || context.startsWith("arn:aws")) return "eks";
+  if (host.endsWith(".eks.amazonaws.com") || host.endsWith(".eks.amazonaws.com.cn") || context.startsWith("arn:aws"))
+    return "eks";
   if (host.endsWith(".azmk8s.io") || host.includes(".azmk8s.") || host.endsWith(".azure.com")) return "aks";
   if (env.aws.credentials && !env.azure.credential) return "eks";
   return undefined;

@@ -39,23 +39,23 @@ export async function withTimeout<T>(
   fn: (signal: AbortSignal) => Promise<T>,
 ): Promise<T> {
   const signal = timeoutSignal(ms, parent);
-  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    const onAbort = () =>
+    onAbort = () =>
       reject(
         parent?.aborted
           ? new ProviderError("cancelled", `${what}: cancelled`)
           : new ProviderError("timeout", `${what}: no answer within ${ms} ms`),
       );
     if (signal.aborted) onAbort();
-    signal.addEventListener("abort", onAbort, { once: true });
-    // Keep a reference so the race cannot outlive the deadline even if fn ignores the signal.
-    timer = setTimeout(() => undefined, 0);
+    else signal.addEventListener("abort", onAbort, { once: true });
   });
+  // The race may be decided by fn; a later abort must not leave a rejected promise nobody awaits.
+  deadline.catch(() => undefined);
   try {
     return await Promise.race([fn(signal), deadline]);
   } finally {
-    if (timer) clearTimeout(timer);
+    if (onAbort) signal.removeEventListener("abort", onAbort);
   }
 }
 

@@ -28,12 +28,18 @@ export function loadKubeConfig(opts: Pick<LiveOptions, "context" | "kubeconfigPa
   if (opts.context) {
     if (!kc.getContexts().some((c) => c.name === opts.context)) {
       return {
-        problem: `kube context "${opts.context}" not found; available: ${kc.getContexts().map((c) => c.name).join(", ") || "none"}`,
+        problem: `kube context "${opts.context}" not found; available: ${
+          kc
+            .getContexts()
+            .map((c) => c.name)
+            .join(", ") || "none"
+        }`,
       };
     }
     kc.setCurrentContext(opts.context);
   }
-  if (!kc.getCurrentCluster()) return { problem: "the kubeconfig has no current cluster (set a context with --context)" };
+  if (!kc.getCurrentCluster())
+    return { problem: "the kubeconfig has no current cluster (set a context with --context)" };
   return { kubeconfig: kc };
 }
 
@@ -58,7 +64,10 @@ export async function createLiveEnvironment(opts: LiveOptions = {}): Promise<Env
     kubeconfig,
     kubeconfigProblem: problem,
     azure: { cloud, credential, credentialProblem, subscriptionIds },
-    aws: { region: opts.awsRegion ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION, profile: opts.awsProfile },
+    aws: {
+      region: opts.awsRegion ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION,
+      profile: opts.awsProfile,
+    },
     timeoutMs: opts.timeoutMs ?? 15_000,
     allowExchange: opts.allowExchange ?? true,
   };

@@ -51,7 +51,11 @@ export async function fetchJwks(env: Environment, jwksUri: string, signal?: Abor
  * Do what Entra (or STS) does with a presented token: read the issuer from the token, fetch its discovery
  * document and JWKS over public HTTPS, and verify the signature. Unreachable documents throw "unavailable".
  */
-export async function verifyWithIssuer(env: Environment, token: string, signal?: AbortSignal): Promise<IssuerVerification> {
+export async function verifyWithIssuer(
+  env: Environment,
+  token: string,
+  signal?: AbortSignal,
+): Promise<IssuerVerification> {
   const { claims, kid } = decodeToken(token);
   if (!claims.iss) throw new ProviderError("invalid-response", "the token has no iss claim");
   const discovery = await fetchDiscovery(env, claims.iss, signal);
@@ -69,5 +73,11 @@ export async function verifyWithIssuer(env: Environment, token: string, signal?:
   if (discovery.issuer && discovery.issuer !== claims.iss) {
     problem = `the discovery document's issuer ${discovery.issuer} differs from the token's ${claims.iss}`;
   }
-  return { discoveryIssuer: discovery.issuer, jwksUri: discovery.jwks_uri, jwksKids, signatureValid, problem: kid && !jwksKids.includes(kid) ? `key ${kid} is not in the JWKS` : problem };
+  return {
+    discoveryIssuer: discovery.issuer,
+    jwksUri: discovery.jwks_uri,
+    jwksKids,
+    signatureValid,
+    problem: kid && !jwksKids.includes(kid) ? `key ${kid} is not in the JWKS` : problem,
+  };
 }

@@ -23,11 +23,17 @@ export function renderFinding(f: Finding, index?: number): string[] {
 }
 
 export function renderReport(r: Report & { errorText?: { note: string }; mechanism?: string }): string {
-  const who = [r.target.workload, r.target.pod && `pod/${r.target.pod}`, r.target.serviceAccount && `sa/${r.target.serviceAccount}`]
+  const who = [
+    r.target.workload,
+    r.target.pod && `pod/${r.target.pod}`,
+    r.target.serviceAccount && `sa/${r.target.serviceAccount}`,
+  ]
     .filter(Boolean)
     .join(", ");
   const verdict = { healthy: "HEALTHY", broken: "BROKEN", inconclusive: "INCONCLUSIVE" }[r.verdict];
-  const lines = [`${verdict}  ${r.platform.toUpperCase()} workload identity for ${r.target.namespace}${who ? ` (${who})` : ""}${r.mechanism ? ` via ${r.mechanism}` : ""}`];
+  const lines = [
+    `${verdict}  ${r.platform.toUpperCase()} workload identity for ${r.target.namespace}${who ? ` (${who})` : ""}${r.mechanism ? ` via ${r.mechanism}` : ""}`,
+  ];
   const errors = r.findings.filter((f) => f.severity !== "info");
   if (errors.length) {
     lines.push("");
@@ -37,7 +43,10 @@ export function renderReport(r: Report & { errorText?: { note: string }; mechani
   }
   if (r.errorText) lines.push("", `Error text: ${r.errorText.note}`);
   const count = (s: string) => r.checks.filter((c) => c.status === s).length;
-  lines.push("", `checks: ${count("pass")} passed, ${count("fail")} failed, ${count("skipped")} skipped, ${count("error")} errored`);
+  lines.push(
+    "",
+    `checks: ${count("pass")} passed, ${count("fail")} failed, ${count("skipped")} skipped, ${count("error")} errored`,
+  );
   const skippedChecks = r.checks.filter((c) => c.status === "skipped" || c.status === "error");
   const reasons = [...new Set(skippedChecks.map((c) => c.detail))].slice(0, 4);
   for (const reason of reasons) lines.push(`  skipped: ${reason}`);

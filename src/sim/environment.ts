@@ -48,15 +48,14 @@ export async function startSimSession(
   const world = await startSimWorld(scenario, { latencyMs: opts.latencyMs, services: allServices });
   const cloud = azureClouds.AzurePublicCloud;
   const azure = scenario.azure;
-  const credential =
-    azure && azure.credentialAvailable
-      ? new ClientSecretCredential(azure.tenantId, SIM_OPERATOR_CLIENT_ID, SIM_OPERATOR_CLIENT_SECRET, {
-          authorityHost: cloud.authorityHost,
-          additionalPolicies: [{ policy: agentPolicy(world.agent), position: "perCall" }],
-          disableInstanceDiscovery: true,
-          retryOptions: { maxRetries: 1 },
-        })
-      : null;
+  const credential = azure?.credentialAvailable
+    ? new ClientSecretCredential(azure.tenantId, SIM_OPERATOR_CLIENT_ID, SIM_OPERATOR_CLIENT_SECRET, {
+        authorityHost: cloud.authorityHost,
+        additionalPolicies: [{ policy: agentPolicy(world.agent), position: "perCall" }],
+        disableInstanceDiscovery: true,
+        retryOptions: { maxRetries: 1 },
+      })
+    : null;
   const env: Environment = {
     mode: "simulated",
     scenario: scenario.name,
@@ -72,10 +71,9 @@ export async function startSimSession(
     },
     aws: {
       region: scenario.aws?.region,
-      credentials:
-        scenario.aws && scenario.aws.credentialAvailable
-          ? { accessKeyId: SIM_AWS_ACCESS_KEY_ID, secretAccessKey: SIM_AWS_SECRET_ACCESS_KEY }
-          : undefined,
+      credentials: scenario.aws?.credentialAvailable
+        ? { accessKeyId: SIM_AWS_ACCESS_KEY_ID, secretAccessKey: SIM_AWS_SECRET_ACCESS_KEY }
+        : undefined,
     },
     timeoutMs: opts.timeoutMs ?? 10_000,
     allowExchange: opts.allowExchange ?? true,

@@ -58,7 +58,9 @@ export async function createSimCa(): Promise<SimCa> {
       extensions: [
         new x509.BasicConstraintsExtension(false, undefined, true),
         new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-        new x509.SubjectAlternativeNameExtension([isIp ? { type: "ip", value: hostname } : { type: "dns", value: hostname }]),
+        new x509.SubjectAlternativeNameExtension([
+          isIp ? { type: "ip", value: hostname } : { type: "dns", value: hostname },
+        ]),
       ],
     });
     return { cert: cert.toString("pem"), key: leafKeyPem };

@@ -172,7 +172,8 @@ export async function startSimWorld(scenario: Scenario, options: StartOptions): 
       json: () => JSON.parse(body.toString("utf8") || "null"),
       form: () => new URLSearchParams(body.toString("utf8")),
     };
-    if (latency > 0) await sleep(latency);
+    // Calls the world makes to itself (Entra fetching an issuer's keys) happen inside the cloud: no client latency.
+    if (latency > 0 && req.headers["x-sim-internal"] !== "1") await sleep(latency);
 
     const fault = matchFault(simReq);
     if (fault) {
@@ -186,12 +187,19 @@ export async function startSimWorld(scenario: Scenario, options: StartOptions): 
       const headers: Record<string, string> = { "content-type": "application/json" };
       if (fault.retryAfter !== undefined) headers["retry-after"] = String(fault.retryAfter);
       res.writeHead(status, headers);
-      res.end(JSON.stringify({ error: { code: status === 429 ? "TooManyRequests" : "InternalServerError", message: "simulated fault" } }));
+      res.end(
+        JSON.stringify({
+          error: { code: status === 429 ? "TooManyRequests" : "InternalServerError", message: "simulated fault" },
+        }),
+      );
       return;
     }
 
     const answer = (await service.handle(simReq, world)) ??
-      service.notFound?.(simReq) ?? { status: 404, body: { error: { code: "NotFound", message: `no route ${simReq.method} ${simReq.path}` } } };
+      service.notFound?.(simReq) ?? {
+        status: 404,
+        body: { error: { code: "NotFound", message: `no route ${simReq.method} ${simReq.path}` } },
+      };
     send(res, answer);
   }
 
@@ -202,7 +210,8 @@ export async function startSimWorld(scenario: Scenario, options: StartOptions): 
       if (r.service !== req.service) continue;
       if (r.method && r.method.toUpperCase() !== req.method) continue;
       const action = req.form().get("Action") ?? "";
-      if (r.path && !req.url.pathname.includes(r.path) && !req.url.search.includes(r.path) && action !== r.path) continue;
+      if (r.path && !req.url.pathname.includes(r.path) && !req.url.search.includes(r.path) && action !== r.path)
+        continue;
       const used = faultUses.get(i) ?? 0;
       if (r.times !== undefined && used >= r.times) continue;
       faultUses.set(i, used + 1);
@@ -217,7 +226,8 @@ export async function startSimWorld(scenario: Scenario, options: StartOptions): 
   const agent = new SimAgent(port, ca.caPem);
 
   Object.assign(world, {
-    scenario,
+    // The world's own copy: writes (a federated credential PUT, a patched service account) stay in this world.
+    scenario: structuredClone(scenario),
     caPem: ca.caPem,
     port,
     agent,
@@ -251,7 +261,7 @@ function send(res: ServerResponse, answer: SimResponse) {
 async function simFetchJson(agent: Agent, url: string): Promise<{ status: number; body: unknown }> {
   const { request } = await import("node:https");
   return new Promise((resolvePromise, reject) => {
-    const req = request(url, { agent, method: "GET", timeout: 5000 }, (res) => {
+    const req = request(url, { agent, method: "GET", timeout: 5000, headers: { "x-sim-internal": "1" } }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (c) => chunks.push(c));
       res.on("end", () => {

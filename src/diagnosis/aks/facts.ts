@@ -68,7 +68,11 @@ export interface KeyVaultFacts {
     virtualNetworkRules: { id: string }[];
     ipRules: { value: string }[];
   };
-  accessPolicies: { objectId: string; tenantId?: string; permissions: { secrets?: string[]; keys?: string[]; certificates?: string[] } }[];
+  accessPolicies: {
+    objectId: string;
+    tenantId?: string;
+    permissions: { secrets?: string[]; keys?: string[]; certificates?: string[] };
+  }[];
 }
 
 /** A SecretProviderClass for the Azure Key Vault provider (secrets-store.csi.x-k8s.io/v1). */

@@ -1,12 +1,7 @@
 // The AKS workload identity diagnosis: every check, the root-cause order, and the report.
 import type { Check, CheckResult, Finding, Report, Verdict } from "../types.js";
 import { rankFindings, runChecks, valueOf } from "../types.js";
-import {
-  keyVaultAccess,
-  keyVaultFirewall,
-  rbacRoleMissing,
-  spcClientIdMismatch,
-} from "./checks/access.js";
+import { keyVaultAccess, keyVaultFirewall, rbacRoleMissing, spcClientIdMismatch } from "./checks/access.js";
 import { issuerAgreement, oidcIssuerDisabled, workloadIdentityDisabled } from "./checks/cluster.js";
 import { exchangeFailed } from "./checks/exchange.js";
 import {
@@ -102,7 +97,14 @@ function errorTextSection(facts: AksFacts, findings: Finding[]): AksReport["erro
     fic_issuer_mismatch: ["fic.issuer-mismatch", "cluster.issuer-disagreement"],
     fic_subject_mismatch: ["fic.subject-mismatch", "pod.service-account-mismatch", "sa.not-found"],
     fic_audience_mismatch: ["fic.audience-mismatch"],
-    fic_missing: ["fic.none", "fic.issuer-mismatch", "fic.subject-mismatch", "fic.audience-mismatch", "spc.client-id-mismatch", "identity.not-found"],
+    fic_missing: [
+      "fic.none",
+      "fic.issuer-mismatch",
+      "fic.subject-mismatch",
+      "fic.audience-mismatch",
+      "spc.client-id-mismatch",
+      "identity.not-found",
+    ],
     wrong_client_id: ["identity.not-found", "sa.client-id-malformed", "spc.client-id-mismatch", "pod.restart-needed"],
     app_not_found_in_tenant: ["identity.not-found", "identity.tenant-mismatch"],
     wrong_tenant: ["identity.tenant-mismatch"],
@@ -121,11 +123,14 @@ function errorTextSection(facts: AksFacts, findings: Finding[]): AksReport["erro
   const notes: string[] = [];
   const token = valueOf(facts.token);
   if (asserted.issuer && token?.claims.iss && asserted.issuer !== token.claims.iss) {
-    notes.push(`the error's issuer ${asserted.issuer} is not this cluster's (${token.claims.iss}): the error may come from another cluster`);
+    notes.push(
+      `the error's issuer ${asserted.issuer} is not this cluster's (${token.claims.iss}): the error may come from another cluster`,
+    );
   }
   if (asserted.subject && facts.serviceAccountName) {
     const want = `system:serviceaccount:${facts.target.namespace}:${facts.serviceAccountName}`;
-    if (asserted.subject !== want) notes.push(`the error's subject ${asserted.subject} is not the diagnosed service account (${want})`);
+    if (asserted.subject !== want)
+      notes.push(`the error's subject ${asserted.subject} is not the diagnosed service account (${want})`);
   }
   const note = confirmedBy.length
     ? `The live checks confirm the error: ${confirmedBy.join(", ")}.`

@@ -22,7 +22,10 @@ export function names(facts: AksFacts) {
   const sa = facts.serviceAccountName ?? facts.target.serviceAccount ?? "<service-account>";
   // The tokens' own issuer is what Entra compares; ARM's issuer URL is the fallback.
   const issuer =
-    valueOf(facts.token)?.claims.iss ?? valueOf(facts.apiServerIssuer) ?? cluster?.issuerUrl ?? "<cluster-oidc-issuer-url>";
+    valueOf(facts.token)?.claims.iss ??
+    valueOf(facts.apiServerIssuer) ??
+    cluster?.issuerUrl ??
+    "<cluster-oidc-issuer-url>";
   return {
     namespace: ns,
     serviceAccount: sa,
@@ -64,7 +67,12 @@ export function createFicCommand(facts: AksFacts, credentialName?: string): stri
 export function updateFicCommand(facts: AksFacts, credentialName: string): string {
   const n = names(facts);
   if (n.identityKind === "application") {
-    const params = JSON.stringify({ name: credentialName, issuer: n.issuer, subject: n.subject, audiences: [n.audience] });
+    const params = JSON.stringify({
+      name: credentialName,
+      issuer: n.issuer,
+      subject: n.subject,
+      audiences: [n.audience],
+    });
     return `az ad app federated-credential update --id ${sh(n.appObjectId)} --federated-credential-id ${sh(credentialName)} --parameters ${sh(params)}`;
   }
   // For a managed identity, create with an existing name replaces that credential.

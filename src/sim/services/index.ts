@@ -7,4 +7,11 @@ import { kubernetesService } from "./kubernetes.js";
 import { oidcService } from "./oidc.js";
 
 /** Order matters only where hosts could overlap: the API server first, then clouds, then issuers. */
-export const allServices: SimService[] = [kubernetesService, armService, graphService, entraService, ...awsServices, oidcService];
+export const allServices: SimService[] = [
+  kubernetesService,
+  armService,
+  graphService,
+  entraService,
+  ...awsServices,
+  oidcService,
+];

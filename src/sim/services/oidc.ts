@@ -61,5 +61,9 @@ export const oidcService: SimService = {
     }
     return undefined;
   },
-  notFound: () => ({ status: 404, headers: { "content-type": "text/plain" }, body: "The specified resource does not exist." }),
+  notFound: () => ({
+    status: 404,
+    headers: { "content-type": "text/plain" },
+    body: "The specified resource does not exist.",
+  }),
 };

@@ -1,7 +1,7 @@
 // After the exchange works: the identity still needs a role on the resource, and Key Vault's network rules must let the pod in.
 import type { Check, Finding } from "../../types.js";
 import { valueOf } from "../../types.js";
-import type { AksFacts, KeyVaultFacts, RoleAssignmentFacts, SecretProviderClassFacts } from "../facts.js";
+import type { AksFacts, RoleAssignmentFacts } from "../facts.js";
 import { names, sh } from "../names.js";
 import { annotatedClientId } from "./identity.js";
 
@@ -13,7 +13,12 @@ export function actionMatches(pattern: string, action: string): boolean {
   const a = action.toLowerCase();
   if (p === "*" || p === a) return true;
   if (!p.includes("*")) return false;
-  const re = new RegExp(`^${p.split("*").map((s) => s.replace(/[.+?^${}()|[\]\\/]/g, "\\$&")).join(".*")}$`);
+  const re = new RegExp(
+    `^${p
+      .split("*")
+      .map((s) => s.replace(/[.+?^${}()|[\]\\/]/g, "\\$&"))
+      .join(".*")}$`,
+  );
   return re.test(a);
 }
 
@@ -24,7 +29,11 @@ export function scopeCovers(scope: string, resourceId: string): boolean {
   return s === "" || s === "/" || r === s || r.startsWith(`${s}/`);
 }
 
-export function grants(assignments: RoleAssignmentFacts[], resourceId: string, dataAction: string): RoleAssignmentFacts | undefined {
+export function grants(
+  assignments: RoleAssignmentFacts[],
+  resourceId: string,
+  dataAction: string,
+): RoleAssignmentFacts | undefined {
   return assignments.find(
     (a) =>
       scopeCovers(a.scope, resourceId) &&
@@ -33,12 +42,8 @@ export function grants(assignments: RoleAssignmentFacts[], resourceId: string, d
   );
 }
 
-function vaultFor(f: AksFacts, spc: SecretProviderClassFacts): KeyVaultFacts | undefined {
-  const name = spc.parameters.keyvaultName?.toLowerCase();
-  return valueOf(f.keyVaults)?.find((v) => v.name.toLowerCase() === name);
-}
-
-const azureSpcs = (f: AksFacts) => (valueOf(f.secretProviderClasses) ?? []).filter((s) => (s.provider ?? "azure") === "azure");
+const azureSpcs = (f: AksFacts) =>
+  (valueOf(f.secretProviderClasses) ?? []).filter((s) => (s.provider ?? "azure") === "azure");
 
 export const spcClientIdMismatch: Check<AksFacts> = {
   id: "spc.client-id-mismatch",
@@ -59,18 +64,27 @@ export const spcClientIdMismatch: Check<AksFacts> = {
       const clientID = (p.clientID ?? "").trim();
       const problems: string[] = [];
       if (!clientID) problems.push("clientID is empty (workload identity mode needs it)");
-      else if (saClientId && clientID.toLowerCase() !== saClientId.toLowerCase()) problems.push(`clientID ${clientID} differs from the service account's ${saClientId}`);
+      else if (saClientId && clientID.toLowerCase() !== saClientId.toLowerCase())
+        problems.push(`clientID ${clientID} differs from the service account's ${saClientId}`);
       const tenant = (p.tenantID ?? p.tenantId ?? "").trim();
-      if (identity && tenant && tenant.toLowerCase() !== identity.tenantId.toLowerCase()) problems.push(`tenantID ${tenant} differs from the identity's tenant ${identity.tenantId}`);
+      if (identity && tenant && tenant.toLowerCase() !== identity.tenantId.toLowerCase())
+        problems.push(`tenantID ${tenant} differs from the identity's tenant ${identity.tenantId}`);
       if (!problems.length) continue;
       const want = saClientId ?? identity?.clientId ?? "<client-id>";
       findings.push({
         id: this.id,
         severity: "error",
         title: `SecretProviderClass ${spc.name}: ${problems[0]}`,
-        evidence: { secretProviderClass: spc.name, clientID: clientID || null, serviceAccountClientId: saClientId ?? null, tenantID: tenant || null, problems },
+        evidence: {
+          secretProviderClass: spc.name,
+          clientID: clientID || null,
+          serviceAccountClientId: saClientId ?? null,
+          tenantID: tenant || null,
+          problems,
+        },
         fix: {
-          summary: "Set parameters.clientID to the client id on the service account (the CSI driver exchanges the pod's token for that identity).",
+          summary:
+            "Set parameters.clientID to the client id on the service account (the CSI driver exchanges the pod's token for that identity).",
           commands: [
             `kubectl patch secretproviderclass ${sh(spc.name)} -n ${sh(spc.namespace)} --type merge -p ${sh(JSON.stringify({ spec: { parameters: { clientID: want } } }))}`,
             "# then recreate the pods that mount it",
@@ -86,7 +100,11 @@ export const keyVaultFirewall: Check<AksFacts> = {
   id: "keyvault.firewall-blocks-cluster",
   title: "Key Vault network rules admit the cluster",
   skippedBecause: (f) =>
-    f.keyVaults.status !== "ok" ? `Key Vaults could not be read: ${f.keyVaults.reason}` : valueOf(f.keyVaults)!.length ? undefined : "no Key Vault is referenced",
+    f.keyVaults.status !== "ok"
+      ? `Key Vaults could not be read: ${f.keyVaults.reason}`
+      : valueOf(f.keyVaults)!.length
+        ? undefined
+        : "no Key Vault is referenced",
   run(f) {
     const cluster = valueOf(f.cluster);
     const subnets = (cluster?.agentPoolSubnetIds ?? []).map((s) => s.toLowerCase());
@@ -99,8 +117,9 @@ export const keyVaultFirewall: Check<AksFacts> = {
       const allowed = (acl?.virtualNetworkRules ?? []).map((r) => r.id.toLowerCase());
       const admitted = subnets.filter((s) => allowed.includes(s));
       if (!publicDisabled && subnets.length && admitted.length === subnets.length) continue;
-      // Without subnet facts we cannot be sure: kubenet clusters egress through a public IP that an ipRule may admit.
-      if (!publicDisabled && !subnets.length && (acl?.ipRules.length ?? 0) > 0) continue;
+      // Without the cluster's subnets (cluster not readable, or kubenet egress through a public IP an ipRule may
+      // admit) the rules cannot be judged: say nothing rather than guess.
+      if (!publicDisabled && !subnets.length) continue;
       const n = names(f);
       const missing = subnets.filter((s) => !allowed.includes(s));
       findings.push({
@@ -119,10 +138,20 @@ export const keyVaultFirewall: Check<AksFacts> = {
           ipRules: acl?.ipRules.map((r) => r.value) ?? [],
         },
         fix: {
-          summary: "Allow the node pool subnets (with the Microsoft.KeyVault service endpoint on them), or use a private endpoint.",
-          commands: (missing.length ? missing : ["<agent-pool-subnet-id>"]).map(
-            (s) => `az keyvault network-rule add --name ${sh(vault.name)} --resource-group ${sh(vault.resourceGroup ?? "<vault-resource-group>")} --subnet ${sh(s)}`,
-          ).concat(cluster ? [] : [`az aks show -g ${sh(n.clusterResourceGroup)} -n ${sh(n.clusterName)} --query "agentPoolProfiles[].vnetSubnetId"`]),
+          summary:
+            "Allow the node pool subnets (with the Microsoft.KeyVault service endpoint on them), or use a private endpoint.",
+          commands: (missing.length ? missing : ["<agent-pool-subnet-id>"])
+            .map(
+              (s) =>
+                `az keyvault network-rule add --name ${sh(vault.name)} --resource-group ${sh(vault.resourceGroup ?? "<vault-resource-group>")} --subnet ${sh(s)}`,
+            )
+            .concat(
+              cluster
+                ? []
+                : [
+                    `az aks show -g ${sh(n.clusterResourceGroup)} -n ${sh(n.clusterName)} --query "agentPoolProfiles[].vnetSubnetId"`,
+                  ],
+            ),
         },
       });
     }
@@ -143,7 +172,9 @@ export const keyVaultAccess: Check<AksFacts> = {
     const findings: Finding[] = [];
     for (const vault of valueOf(f.keyVaults)!) {
       if (vault.enableRbacAuthorization) continue; // rbac.role-missing covers RBAC vaults
-      const byObject = vault.accessPolicies.find((p) => p.objectId.toLowerCase() === identity.principalId.toLowerCase());
+      const byObject = vault.accessPolicies.find(
+        (p) => p.objectId.toLowerCase() === identity.principalId.toLowerCase(),
+      );
       if (byObject?.permissions.secrets?.some((s) => ["get", "all"].includes(s.toLowerCase()))) continue;
       const byClient = vault.accessPolicies.find((p) => p.objectId.toLowerCase() === identity.clientId.toLowerCase());
       findings.push({
@@ -164,7 +195,9 @@ export const keyVaultAccess: Check<AksFacts> = {
         },
         fix: {
           summary: "Grant get (and list) on secrets to the identity's principal (object) id.",
-          commands: [`az keyvault set-policy --name ${sh(vault.name)} --object-id ${identity.principalId} --secret-permissions get list`],
+          commands: [
+            `az keyvault set-policy --name ${sh(vault.name)} --object-id ${identity.principalId} --secret-permissions get list`,
+          ],
         },
       });
     }
@@ -176,7 +209,8 @@ export const rbacRoleMissing: Check<AksFacts> = {
   id: "rbac.role-missing",
   title: "The identity holds a role that reads the referenced Key Vault secrets",
   skippedBecause: (f) => {
-    if (f.keyVaults.status !== "ok" || !valueOf(f.keyVaults)!.some((v) => v.enableRbacAuthorization)) return "no RBAC-mode Key Vault is referenced";
+    if (f.keyVaults.status !== "ok" || !valueOf(f.keyVaults)!.some((v) => v.enableRbacAuthorization))
+      return "no RBAC-mode Key Vault is referenced";
     if (!valueOf(f.identity)) return "the identity is not known";
     if (f.roleAssignments.status !== "ok") return `role assignments could not be read: ${f.roleAssignments.reason}`;
     return undefined;

@@ -26,7 +26,8 @@ export const oidcIssuerDisabled: Check<AksFacts> = {
         title: "The cluster's OIDC issuer is disabled, so Entra cannot verify its service-account tokens",
         evidence: { cluster: c.name, "oidcIssuerProfile.enabled": c.oidcIssuerEnabled, issuerURL: c.issuerUrl ?? null },
         fix: {
-          summary: "Enable the OIDC issuer (it cannot be disabled again), then create federated credentials with the new issuer URL.",
+          summary:
+            "Enable the OIDC issuer (it cannot be disabled again), then create federated credentials with the new issuer URL.",
           commands: [
             `az aks update --resource-group ${sh(n.clusterResourceGroup)} --name ${sh(n.clusterName)} --enable-oidc-issuer`,
             `az aks show --resource-group ${sh(n.clusterResourceGroup)} --name ${sh(n.clusterName)} --query oidcIssuerProfile.issuerUrl -o tsv`,
@@ -55,7 +56,11 @@ export const workloadIdentityDisabled: Check<AksFacts> = {
         title: selfManaged
           ? "The AKS workload identity add-on is off; a self-managed webhook is installed instead"
           : "Workload identity is not enabled on the cluster, so no webhook injects the token and environment into pods",
-        evidence: { cluster: c.name, "securityProfile.workloadIdentity.enabled": false, selfManagedWebhook: Boolean(selfManaged) },
+        evidence: {
+          cluster: c.name,
+          "securityProfile.workloadIdentity.enabled": false,
+          selfManagedWebhook: Boolean(selfManaged),
+        },
         fix: {
           summary: "Enable the workload identity add-on, then restart the workloads so their pods are mutated.",
           commands: [
@@ -71,7 +76,10 @@ export const workloadIdentityDisabled: Check<AksFacts> = {
 export const issuerAgreement: Check<AksFacts> = {
   id: "cluster.issuer-disagreement",
   title: "ARM, the API server and the token agree on the issuer",
-  skippedBecause: (f) => (valueOf(f.cluster)?.issuerUrl && valueOf(f.apiServerIssuer) ? undefined : "needs both the ARM issuer URL and the API server's discovery document"),
+  skippedBecause: (f) =>
+    valueOf(f.cluster)?.issuerUrl && valueOf(f.apiServerIssuer)
+      ? undefined
+      : "needs both the ARM issuer URL and the API server's discovery document",
   run(f) {
     const arm = valueOf(f.cluster)!.issuerUrl!;
     const api = valueOf(f.apiServerIssuer)!;
@@ -83,7 +91,8 @@ export const issuerAgreement: Check<AksFacts> = {
         title: "The API server signs tokens with a different issuer than the one ARM reports",
         evidence: { armIssuerURL: arm, apiServerIssuer: api, difference: issuerDifference(arm, api) },
         fix: {
-          summary: "Federated credentials must use the issuer in the tokens (the API server's). If the kube context points at another cluster, switch contexts.",
+          summary:
+            "Federated credentials must use the issuer in the tokens (the API server's). If the kube context points at another cluster, switch contexts.",
           commands: [],
         },
       },

@@ -28,7 +28,10 @@ export const exchangeFailed: Check<AksFacts> = {
           traceId: x.traceId ?? null,
           correlationId: x.correlationId ?? null,
         },
-        fix: { summary: "See the other findings for the misconfiguration; explain_error decodes the code.", commands: [] },
+        fix: {
+          summary: "See the other findings for the misconfiguration; explain_error decodes the code.",
+          commands: [],
+        },
       },
     ];
   },

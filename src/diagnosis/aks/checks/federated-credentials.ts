@@ -44,7 +44,8 @@ export function bestCandidate(creds: FederatedCredentialFacts[], exp: ReturnType
 
 const needFics = (f: AksFacts) => {
   if (!valueOf(f.identity)) return "the identity is not known";
-  if (f.federatedCredentials.status !== "ok") return `federated credentials could not be read: ${f.federatedCredentials.reason}`;
+  if (f.federatedCredentials.status !== "ok")
+    return `federated credentials could not be read: ${f.federatedCredentials.reason}`;
   return undefined;
 };
 
@@ -107,9 +108,21 @@ function makeMismatchCheck(id: string, field: "issuer" | "subject" | "audience",
   };
 }
 
-export const ficIssuerMismatch = makeMismatchCheck("fic.issuer-mismatch", "issuer", "A federated credential carries the cluster's issuer");
-export const ficSubjectMismatch = makeMismatchCheck("fic.subject-mismatch", "subject", "A federated credential names this service account");
-export const ficAudienceMismatch = makeMismatchCheck("fic.audience-mismatch", "audience", "A federated credential accepts the token's audience");
+export const ficIssuerMismatch = makeMismatchCheck(
+  "fic.issuer-mismatch",
+  "issuer",
+  "A federated credential carries the cluster's issuer",
+);
+export const ficSubjectMismatch = makeMismatchCheck(
+  "fic.subject-mismatch",
+  "subject",
+  "A federated credential names this service account",
+);
+export const ficAudienceMismatch = makeMismatchCheck(
+  "fic.audience-mismatch",
+  "audience",
+  "A federated credential accepts the token's audience",
+);
 
 export const ficLimitReached: Check<AksFacts> = {
   id: "fic.limit-reached",
@@ -139,4 +152,3 @@ export const ficLimitReached: Check<AksFacts> = {
     ];
   },
 };
-

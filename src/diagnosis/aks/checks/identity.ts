@@ -32,11 +32,14 @@ export const identityNotFound: Check<AksFacts> = {
         id: this.id,
         severity: "error",
         title: `No managed identity or app registration with client id ${clientId} is visible (AADSTS700016 at exchange time)`,
-        evidence: { clientId, searched: "user-assigned identities in the visible subscriptions, then app registrations by appId" },
+        evidence: {
+          clientId,
+          searched: "user-assigned identities in the visible subscriptions, then app registrations by appId",
+        },
         fix: {
           summary: "Put the client id of an existing identity on the service account (or create the identity).",
           commands: [
-            "az identity list --query \"[].{name:name, resourceGroup:resourceGroup, clientId:clientId}\" -o table",
+            'az identity list --query "[].{name:name, resourceGroup:resourceGroup, clientId:clientId}" -o table',
             `kubectl annotate serviceaccount ${sh(n.serviceAccount)} -n ${sh(n.namespace)} ${WI_CLIENT_ID}=<client-id> --overwrite`,
           ],
         },
@@ -48,7 +51,8 @@ export const identityNotFound: Check<AksFacts> = {
 export const identityTenantMismatch: Check<AksFacts> = {
   id: "identity.tenant-mismatch",
   title: "The identity lives in the tenant the pod authenticates against",
-  skippedBecause: (f) => (valueOf(f.identity) && effectiveTenantId(f) ? undefined : "needs the identity and the tenant the webhook injects"),
+  skippedBecause: (f) =>
+    valueOf(f.identity) && effectiveTenantId(f) ? undefined : "needs the identity and the tenant the webhook injects",
   run(f) {
     const identity = valueOf(f.identity)!;
     const tenant = effectiveTenantId(f)!;
@@ -63,7 +67,9 @@ export const identityTenantMismatch: Check<AksFacts> = {
         evidence: {
           identityTenantId: identity.tenantId,
           podTenantId: tenant,
-          podTenantFrom: fromAnnotation ? `annotation ${WI_TENANT_ID}` : "the webhook's default (azure-wi-webhook-config)",
+          podTenantFrom: fromAnnotation
+            ? `annotation ${WI_TENANT_ID}`
+            : "the webhook's default (azure-wi-webhook-config)",
         },
         fix: {
           summary: "Set the tenant-id annotation to the identity's tenant, then restart the pods.",

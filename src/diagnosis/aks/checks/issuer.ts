@@ -4,7 +4,8 @@ import { valueOf } from "../../types.js";
 import type { AksFacts } from "../facts.js";
 import { names, sh } from "../names.js";
 
-const needToken = (f: AksFacts) => (f.token.status === "ok" ? undefined : `no token could be minted: ${f.token.reason}`);
+const needToken = (f: AksFacts) =>
+  f.token.status === "ok" ? undefined : `no token could be minted: ${f.token.reason}`;
 
 export const issuerUnreachable: Check<AksFacts> = {
   id: "issuer.unreachable",
@@ -36,7 +37,8 @@ export const issuerUnreachable: Check<AksFacts> = {
 export const signingKeyMissing: Check<AksFacts> = {
   id: "issuer.signing-key-missing",
   title: "The issuer's JWKS lists the key that signs the tokens",
-  skippedBecause: (f) => needToken(f) ?? (valueOf(f.token)?.issuerCheck.status === "ok" ? undefined : "the issuer's JWKS could not be read"),
+  skippedBecause: (f) =>
+    needToken(f) ?? (valueOf(f.token)?.issuerCheck.status === "ok" ? undefined : "the issuer's JWKS could not be read"),
   run(f) {
     const t = valueOf(f.token)!;
     const check = valueOf(t.issuerCheck)!;
@@ -66,7 +68,10 @@ export const signingKeyMissing: Check<AksFacts> = {
           severity: "error",
           title: "The token's signature does not verify against the issuer's published keys",
           evidence: { tokenKid: t.kid ?? null, publishedKids: check.jwksKids, problem: check.problem ?? null },
-          fix: { summary: "Republish the issuer's JWKS from the API server's current signing keys (/openid/v1/jwks).", commands: [] },
+          fix: {
+            summary: "Republish the issuer's JWKS from the API server's current signing keys (/openid/v1/jwks).",
+            commands: [],
+          },
         },
       ];
     }

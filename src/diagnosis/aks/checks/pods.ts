@@ -6,7 +6,12 @@ import { valueOf } from "../../types.js";
 import type { AksFacts } from "../facts.js";
 import { names, restartCommand, sh, WI_CLIENT_ID, WI_SKIP_CONTAINERS, WI_USE_LABEL } from "../names.js";
 
-export const INJECTED_ENV = ["AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_FEDERATED_TOKEN_FILE", "AZURE_AUTHORITY_HOST"];
+export const INJECTED_ENV = [
+  "AZURE_CLIENT_ID",
+  "AZURE_TENANT_ID",
+  "AZURE_FEDERATED_TOKEN_FILE",
+  "AZURE_AUTHORITY_HOST",
+];
 export const TOKEN_PATH_V15 = "/var/run/secrets/azure/tokens/azure-identity-token";
 export const TOKEN_PATH_V16 = "/var/run/secrets/azure/wi/token/azure-identity-token";
 
@@ -63,7 +68,8 @@ export function injectionOf(pod: V1Pod): PodInjection {
     };
   });
   const considered = containers.filter((c) => !c.skipped);
-  const mutated = Boolean(tokenVolume) && considered.length > 0 && considered.every((c) => c.missingEnv.length === 0 && c.tokenMount);
+  const mutated =
+    Boolean(tokenVolume) && considered.length > 0 && considered.every((c) => c.missingEnv.length === 0 && c.tokenMount);
   return { pod: pod.metadata?.name ?? "", tokenVolume, containers, mutated };
 }
 
@@ -102,7 +108,8 @@ export const podLabelMissing: Check<AksFacts> = {
             workloadMetadataLabel: wl.labels[WI_USE_LABEL] ?? null,
           },
           fix: {
-            summary: "Add the label to spec.template.metadata.labels; the rollout recreates the pods with the injection.",
+            summary:
+              "Add the label to spec.template.metadata.labels; the rollout recreates the pods with the injection.",
             commands: [
               `kubectl patch ${wl.kind.toLowerCase()} ${sh(wl.name)} -n ${sh(n.namespace)} --type merge -p ${sh(
                 JSON.stringify({ spec: { template: { metadata: { labels: { [WI_USE_LABEL]: "true" } } } } }),
@@ -129,7 +136,8 @@ export const podLabelMissing: Check<AksFacts> = {
           note: raw !== undefined ? 'the value must be the string "true"' : undefined,
         },
         fix: {
-          summary: "Add the label to the pod template of the workload that owns the pod (labels added to a running pod do nothing).",
+          summary:
+            "Add the label to the pod template of the workload that owns the pod (labels added to a running pod do nothing).",
           commands: [
             ownerPatchCommand(pod, n.namespace) ??
               `kubectl label pod ${sh(pod.metadata?.name ?? "<pod>")} -n ${sh(n.namespace)} ${WI_USE_LABEL}=true   # then recreate the pod`,
@@ -163,7 +171,9 @@ export const podNotMutated: Check<AksFacts> = {
       if (!labelled(pod.metadata?.labels)) continue;
       const inj = injectionOf(pod);
       if (inj.mutated) continue;
-      const created = pod.metadata?.creationTimestamp ? new Date(pod.metadata.creationTimestamp).toISOString() : undefined;
+      const created = pod.metadata?.creationTimestamp
+        ? new Date(pod.metadata.creationTimestamp).toISOString()
+        : undefined;
       const webhookCreated = wh?.deployment?.createdAt;
       const predates = created && webhookCreated && created < new Date(webhookCreated).toISOString();
       // Pre-set variables block the webhook's own values for that container.
@@ -220,14 +230,19 @@ export const podRestartNeeded: Check<AksFacts> = {
         continue;
       }
       if (!inj.mutated || !annotated) continue;
-      const stale = inj.containers.find((c) => !c.skipped && c.env.AZURE_CLIENT_ID && c.env.AZURE_CLIENT_ID !== annotated);
+      const stale = inj.containers.find(
+        (c) => !c.skipped && c.env.AZURE_CLIENT_ID && c.env.AZURE_CLIENT_ID !== annotated,
+      );
       if (!stale) continue;
       findings.push({
         id: this.id,
         severity: "error",
         title: `Pod ${inj.pod} still uses client id ${stale.env.AZURE_CLIENT_ID}; the service account now says ${annotated}`,
         evidence: { pod: inj.pod, injectedClientId: stale.env.AZURE_CLIENT_ID, annotationClientId: annotated },
-        fix: { summary: "The webhook only mutates at creation: recreate the pods.", commands: [restartCommand(f, inj.pod)] },
+        fix: {
+          summary: "The webhook only mutates at creation: recreate the pods.",
+          commands: [restartCommand(f, inj.pod)],
+        },
       });
     }
     return findings;
@@ -237,13 +252,17 @@ export const podRestartNeeded: Check<AksFacts> = {
 export const podServiceAccountMismatch: Check<AksFacts> = {
   id: "pod.service-account-mismatch",
   title: "The pods run as the intended service account",
-  skippedBecause: (f) => needPods(f) ?? (f.target.serviceAccount ? undefined : "no service account was named to compare with"),
+  skippedBecause: (f) =>
+    needPods(f) ?? (f.target.serviceAccount ? undefined : "no service account was named to compare with"),
   run(f) {
     const want = f.target.serviceAccount!;
     const findings: Finding[] = [];
     const wl = valueOf(f.workload ?? { status: "skipped", reason: "" });
-    const runAs = wl ? [{ name: `${wl.kind}/${wl.name}`, sa: wl.podTemplate.spec?.serviceAccountName ?? "default" }] : [];
-    for (const pod of podsOf(f)) runAs.push({ name: `pod/${pod.metadata?.name}`, sa: pod.spec?.serviceAccountName ?? "default" });
+    const runAs = wl
+      ? [{ name: `${wl.kind}/${wl.name}`, sa: wl.podTemplate.spec?.serviceAccountName ?? "default" }]
+      : [];
+    for (const pod of podsOf(f))
+      runAs.push({ name: `pod/${pod.metadata?.name}`, sa: pod.spec?.serviceAccountName ?? "default" });
     for (const r of runAs) {
       if (r.sa === want) continue;
       findings.push({
@@ -252,7 +271,8 @@ export const podServiceAccountMismatch: Check<AksFacts> = {
         title: `${r.name} runs as service account "${r.sa}", not "${want}"`,
         evidence: { object: r.name, serviceAccountName: r.sa, expected: want },
         fix: {
-          summary: "Set spec.serviceAccountName on the pod template (or annotate the service account the pods really use).",
+          summary:
+            "Set spec.serviceAccountName on the pod template (or annotate the service account the pods really use).",
           commands: wl
             ? [
                 `kubectl patch ${wl.kind.toLowerCase()} ${sh(wl.name)} -n ${sh(f.target.namespace)} --type merge -p ${sh(
@@ -285,15 +305,24 @@ export const podTokenPathHardcoded: Check<AksFacts> = {
         for (const e of c.env ?? []) {
           if (e.name !== "AZURE_FEDERATED_TOKEN_FILE" && e.value?.includes(stalePath)) places.push(`env ${e.name}`);
         }
-        for (const a of [...(c.command ?? []), ...(c.args ?? [])]) if (a.includes(stalePath)) places.push("command/args");
+        for (const a of [...(c.command ?? []), ...(c.args ?? [])])
+          if (a.includes(stalePath)) places.push("command/args");
         const injected = inj.containers.find((x) => x.container === c.name)?.env.AZURE_FEDERATED_TOKEN_FILE;
-        if (injected && injected !== injectedPath && injected.includes("/var/run/secrets/azure/")) places.push("env AZURE_FEDERATED_TOKEN_FILE");
+        if (injected && injected !== injectedPath && injected.includes("/var/run/secrets/azure/"))
+          places.push("env AZURE_FEDERATED_TOKEN_FILE");
         if (!places.length) continue;
         findings.push({
           id: this.id,
           severity: "error",
           title: `Container ${c.name} in pod ${inj.pod} reads the token from ${stalePath}, but the webhook mounts it at ${injectedPath}`,
-          evidence: { pod: inj.pod, container: c.name, hardcodedIn: places, hardcodedPath: stalePath, injectedPath, webhookLayout: inj.tokenVolume.layout },
+          evidence: {
+            pod: inj.pod,
+            container: c.name,
+            hardcodedIn: places,
+            hardcodedPath: stalePath,
+            injectedPath,
+            webhookLayout: inj.tokenVolume.layout,
+          },
           fix: {
             summary: "Read the path from $AZURE_FEDERATED_TOKEN_FILE instead of hard-coding it, then redeploy.",
             commands: [],

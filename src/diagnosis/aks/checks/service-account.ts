@@ -102,7 +102,8 @@ export const saClientIdMissing: Check<AksFacts> = {
         title: `Service account ${n.namespace}/${n.serviceAccount} has no ${WI_CLIENT_ID} annotation`,
         evidence: { annotations: ann },
         fix: {
-          summary: "Annotate the service account with the client id of the managed identity or app registration, then restart the pods.",
+          summary:
+            "Annotate the service account with the client id of the managed identity or app registration, then restart the pods.",
           commands: [
             `kubectl annotate serviceaccount ${sh(n.serviceAccount)} -n ${sh(n.namespace)} ${WI_CLIENT_ID}=${sh(n.clientId)} --overwrite`,
           ],
@@ -128,7 +129,11 @@ export const saClientIdMalformed: Check<AksFacts> = {
         title: looksLikeResourceId
           ? "The client id annotation holds the identity's resource id, not its client id"
           : "The client id annotation is not a GUID",
-        evidence: { annotation: WI_CLIENT_ID, value, expected: "a client id (GUID), e.g. 00000000-0000-0000-0000-000000000000" },
+        evidence: {
+          annotation: WI_CLIENT_ID,
+          value,
+          expected: "a client id (GUID), e.g. 00000000-0000-0000-0000-000000000000",
+        },
         fix: {
           summary: "Use the identity's clientId (az identity show --query clientId).",
           commands: [
@@ -159,7 +164,9 @@ export const saTokenExpiration: Check<AksFacts> = {
         evidence: { value: raw, allowed: "3600..86400" },
         fix: {
           summary: "Set a value in range (3600 is the default), then recreate the pods.",
-          commands: [`kubectl annotate serviceaccount ${sh(n.serviceAccount)} -n ${sh(n.namespace)} ${WI_TOKEN_EXPIRATION}=3600 --overwrite`],
+          commands: [
+            `kubectl annotate serviceaccount ${sh(n.serviceAccount)} -n ${sh(n.namespace)} ${WI_TOKEN_EXPIRATION}=3600 --overwrite`,
+          ],
         },
       },
     ];

@@ -4,7 +4,8 @@ import { valueOf } from "../../types.js";
 import type { AksFacts } from "../facts.js";
 import { names, sh, WEBHOOK_DEPLOYMENT, WEBHOOK_MWC } from "../names.js";
 
-const needWebhook = (f: AksFacts) => (f.webhook.status === "ok" ? undefined : `the webhook could not be inspected: ${f.webhook.reason}`);
+const needWebhook = (f: AksFacts) =>
+  f.webhook.status === "ok" ? undefined : `the webhook could not be inspected: ${f.webhook.reason}`;
 
 export const webhookMissing: Check<AksFacts> = {
   id: "webhook.missing",
@@ -40,27 +41,35 @@ export const webhookMissing: Check<AksFacts> = {
 export const webhookUnhealthy: Check<AksFacts> = {
   id: "webhook.unhealthy",
   title: "The webhook is ready, reachable and selects this namespace",
-  skippedBecause: (f) => needWebhook(f) ?? (valueOf(f.webhook)?.configuration && valueOf(f.webhook)?.deployment ? undefined : "the webhook is not installed"),
+  skippedBecause: (f) =>
+    needWebhook(f) ??
+    (valueOf(f.webhook)?.configuration && valueOf(f.webhook)?.deployment ? undefined : "the webhook is not installed"),
   run(f) {
     const wh = valueOf(f.webhook)!;
     const dep = wh.deployment!;
     const problems: string[] = [];
     if (dep.readyReplicas < 1) problems.push(`controller has ${dep.readyReplicas}/${dep.replicas} ready replicas`);
-    if (wh.readyEndpoints !== undefined && wh.readyEndpoints < 1) problems.push("the webhook service has no ready endpoints");
+    if (wh.readyEndpoints !== undefined && wh.readyEndpoints < 1)
+      problems.push("the webhook service has no ready endpoints");
     const hooks = wh.configuration!.webhooks ?? [];
     const hook = hooks.find((h) => h.name.includes("azure-workload-identity")) ?? hooks[0];
     if (!hook) problems.push("the configuration has no webhooks");
     else {
-      if (!hook.clientConfig?.caBundle && !hook.clientConfig?.url) problems.push("clientConfig.caBundle is empty, so the API server cannot call the webhook");
+      if (!hook.clientConfig?.caBundle && !hook.clientConfig?.url)
+        problems.push("clientConfig.caBundle is empty, so the API server cannot call the webhook");
       const ns = hook.namespaceSelector;
       const labels = wh.namespaceLabels ?? {};
       for (const expr of ns?.matchExpressions ?? []) {
         const v = labels[expr.key];
         const has = v !== undefined;
-        if (expr.operator === "NotIn" && has && expr.values?.includes(v)) problems.push(`namespace label ${expr.key}=${v} excludes ${f.target.namespace}`);
-        if (expr.operator === "DoesNotExist" && has) problems.push(`namespace label ${expr.key} excludes ${f.target.namespace}`);
-        if (expr.operator === "In" && (!has || !expr.values?.includes(v))) problems.push(`namespace ${f.target.namespace} lacks ${expr.key} in [${expr.values?.join(", ")}]`);
-        if (expr.operator === "Exists" && !has) problems.push(`namespace ${f.target.namespace} lacks label ${expr.key}`);
+        if (expr.operator === "NotIn" && has && expr.values?.includes(v))
+          problems.push(`namespace label ${expr.key}=${v} excludes ${f.target.namespace}`);
+        if (expr.operator === "DoesNotExist" && has)
+          problems.push(`namespace label ${expr.key} excludes ${f.target.namespace}`);
+        if (expr.operator === "In" && (!has || !expr.values?.includes(v)))
+          problems.push(`namespace ${f.target.namespace} lacks ${expr.key} in [${expr.values?.join(", ")}]`);
+        if (expr.operator === "Exists" && !has)
+          problems.push(`namespace ${f.target.namespace} lacks label ${expr.key}`);
       }
       for (const [k, v] of Object.entries(ns?.matchLabels ?? {})) {
         if (labels[k] !== v) problems.push(`namespace ${f.target.namespace} lacks label ${k}=${v}`);
