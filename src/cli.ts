@@ -1,16 +1,22 @@
 #!/usr/bin/env node
 // The command line: the stdio MCP server (default), and the same tools as subcommands.
 import { readFileSync } from "node:fs";
-import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { Command, InvalidArgumentError, Option } from "commander";
 import type { Environment } from "./providers/environment.js";
-import { createLiveEnvironment } from "./providers/live.js";
-import { createServer } from "./server.js";
-import { startSimSession, type SimSession } from "./sim/environment.js";
-import { listBundledScenarios, loadScenario, ScenarioError, type Scenario } from "./sim/scenario.js";
+import type { SimSession } from "./sim/environment.js";
+import type { Scenario } from "./sim/scenario.js";
 import type { ToolContext, ToolDefinition } from "./tools/define.js";
-import { allTools } from "./tools/index.js";
 import { VERSION } from "./version.js";
+
+// The cloud SDKs take a second or two to load: load them when a command needs them, so --help stays instant.
+const lazy = {
+  server: () => import("./server.js"),
+  stdio: () => import("@modelcontextprotocol/sdk/server/stdio.js"),
+  live: () => import("./providers/live.js"),
+  sim: () => import("./sim/environment.js"),
+  scenarios: () => import("./sim/scenario.js"),
+  tools: () => import("./tools/index.js"),
+};
 
 /** Options every face shares. */
 interface WorldOptions {
@@ -27,6 +33,9 @@ interface WorldOptions {
 }
 
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
+
+// The AWS SDK warns about its own future Node support on every start; our pinned releases support Node 20.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
 function intArg(name: string) {
   return (value: string) => {
@@ -58,6 +67,8 @@ function addWorldOptions(cmd: Command): Command {
 /** Build the environment: the simulated world when a scenario is given, else the live one. */
 async function openWorld(opts: WorldOptions): Promise<{ env: Environment; scenario?: Scenario; session?: SimSession }> {
   if (opts.scenario) {
+    const { loadScenario } = await lazy.scenarios();
+    const { startSimSession } = await lazy.sim();
     const scenario = loadScenario(opts.scenario);
     const session = await startSimSession(scenario, {
       latencyMs: opts.simLatency,
@@ -66,6 +77,7 @@ async function openWorld(opts: WorldOptions): Promise<{ env: Environment; scenar
     });
     return { env: session.env, scenario, session };
   }
+  const { createLiveEnvironment } = await lazy.live();
   const env = await createLiveEnvironment({
     context: opts.context,
     kubeconfigPath: opts.kubeconfig,
@@ -79,7 +91,8 @@ async function openWorld(opts: WorldOptions): Promise<{ env: Environment; scenar
   return { env };
 }
 
-export function findTool(name: string): ToolDefinition {
+export async function findTool(name: string): Promise<ToolDefinition> {
+  const { allTools } = await lazy.tools();
   const tool = allTools.find((t) => t.name === name);
   if (!tool) throw new Error(`internal: tool ${name} is not registered`);
   return tool;
@@ -150,6 +163,8 @@ export function buildProgram(): Command {
   );
   mcp.action(async (opts: WorldOptions & { allowWrites?: boolean }) => {
     let session: SimSession | undefined;
+    const { createServer } = await lazy.server();
+    const { StdioServerTransport } = await lazy.stdio();
     const server = createServer({
       allowWrites: opts.allowWrites,
       environment: async () => {
@@ -199,7 +214,7 @@ export function buildProgram(): Command {
           : {};
       if (!input.namespace) throw new UsageError("--namespace is required (or a --scenario whose target names one)");
       const { output, text } = await runTool(
-        findTool("diagnose_workload_identity"),
+        await findTool("diagnose_workload_identity"),
         input,
         world.env,
         Boolean(opts.json),
@@ -227,14 +242,16 @@ export function buildProgram(): Command {
       const crossCheck = Boolean(opts.crossCheck || opts.scenario);
       const world = crossCheck ? await openWorld(opts) : undefined;
       try {
-        const env = world?.env ?? (await createLiveEnvironment({ context: opts.context, allowExchange: false }));
+        const env =
+          world?.env ??
+          (await (await lazy.live()).createLiveEnvironment({ context: opts.context, allowExchange: false }));
         const input = {
           text: errorText,
           namespace: opts.namespace,
           serviceAccount: opts.serviceAccount,
           crossCheck,
         };
-        const { text: out } = await runTool(findTool("explain_error"), input, env, Boolean(opts.json));
+        const { text: out } = await runTool(await findTool("explain_error"), input, env, Boolean(opts.json));
         process.stdout.write(`${out}\n`);
       } finally {
         await world?.session?.close();
@@ -250,6 +267,7 @@ export function buildProgram(): Command {
     .option("--sim-latency <ms>", "add latency to every simulated request", intArg("--sim-latency"))
     .option("--json", "print the report as JSON")
     .action(async (name: string, opts: { list?: boolean; json?: boolean; simLatency?: number }) => {
+      const { listBundledScenarios, loadScenario } = await lazy.scenarios();
       if (opts.list) {
         for (const s of listBundledScenarios()) {
           const sc = loadScenario(s.file);
@@ -263,7 +281,7 @@ export function buildProgram(): Command {
           process.stdout.write(`Simulated world: ${world.scenario!.name}\n${world.scenario!.description.trim()}\n\n`);
         }
         const { output, text } = await runTool(
-          findTool("diagnose_workload_identity"),
+          await findTool("diagnose_workload_identity"),
           world.scenario!.target,
           world.env,
           Boolean(opts.json),
@@ -282,8 +300,8 @@ async function main() {
   try {
     await buildProgram().parseAsync(process.argv);
   } catch (err) {
-    if (err instanceof ScenarioError || err instanceof UsageError) {
-      log(`wi-doctor: ${err.message}`);
+    if (err instanceof UsageError || (err as Error)?.name === "ScenarioError") {
+      log(`wi-doctor: ${(err as Error).message}`);
       process.exitCode = 2;
       return;
     }

@@ -5,6 +5,7 @@ import { startSimSession } from "../sim/environment.js";
 import { loadScenario } from "../sim/scenario.js";
 
 const LATENCY_MS = 100;
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
 /** A rough token count for JSON (about four characters per token for this kind of text). */
 export function approxTokens(text: string): number {

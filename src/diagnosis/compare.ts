@@ -23,7 +23,7 @@ export function differenceReason(expected: string, actual: string): string | und
   }
   if (expected.toLowerCase() === actual.toLowerCase()) return "letter case differs (matching is case-sensitive)";
   const d = editDistance(expected, actual);
-  if (d <= 3) return `typo (${d} character${d === 1 ? "" : "s"} differ)`;
+  if (d <= 3) return `a typo: ${d} character${d === 1 ? " differs" : "s differ"}`;
   return "different value";
 }
 
@@ -36,8 +36,8 @@ export function subjectDifference(expected: string, actual: string): string | un
     return `not of the form system:serviceaccount:<namespace>:<name> (${differenceReason(expected, actual)})`;
   }
   const parts: string[] = [];
-  if (e[2] !== a[2]) parts.push(`namespace "${a[2]}" should be "${e[2]}" (${differenceReason(e[2], a[2])})`);
-  if (e[3] !== a[3]) parts.push(`service account "${a[3]}" should be "${e[3]}" (${differenceReason(e[3], a[3])})`);
+  if (e[2] !== a[2]) parts.push(`namespace "${a[2]}" should be "${e[2]}"`);
+  if (e[3] !== a[3]) parts.push(`service account "${a[3]}" should be "${e[3]}"`);
   return parts.join("; ") || differenceReason(expected, actual);
 }
 

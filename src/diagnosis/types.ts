@@ -91,7 +91,8 @@ export function runChecks<F>(checks: Check<F>[], facts: F): { findings: Finding[
       results.push({
         id: check.id,
         status: raised.some((f) => f.severity === "error") ? "fail" : "pass",
-        detail: raised.length ? raised.map((f) => f.title).join("; ") : check.title,
+        // Findings carry the details; a passing check needs no words beyond its id (keeps reports small).
+        detail: raised.length ? `${raised.length} finding${raised.length === 1 ? "" : "s"}` : "ok",
       });
     } catch (err) {
       results.push({ id: check.id, status: "error", detail: `check failed: ${(err as Error).message}` });

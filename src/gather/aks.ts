@@ -153,29 +153,43 @@ export class AksGatherer {
         )
       : Promise.resolve(notApplicable<IdentityFacts | null>("the service account names no valid client id"));
 
-  /** Mint a token as the webhook would, and check it the way Entra will. */
+  /** Mint a token as the webhook would. The raw token stays in this process: only claims reach a report. */
+  async mint(
+    namespace: string,
+    sa: string,
+    audience: string,
+    expirationSeconds = 3600,
+  ): Promise<{ minted: Gathered<Pick<TokenFacts, "claims" | "kid" | "audience">>; raw?: string }> {
+    let raw: string | undefined;
+    const minted = await gather("service-account token", async () => {
+      const t = await this.kube.createServiceAccountToken(
+        namespace,
+        sa,
+        { audiences: [audience], expirationSeconds },
+        this.signal,
+      );
+      raw = t.token;
+      const { claims, kid } = decodeToken(t.token);
+      return { claims, kid, audience };
+    });
+    return { minted, raw };
+  }
+
+  /** Check a token the way Entra will: the issuer's discovery document and JWKS, and the signature. */
+  verifyIssuer(raw: string): Promise<TokenFacts["issuerCheck"]> {
+    return gather("issuer discovery and JWKS", () => verifyWithIssuer(this.env, raw, this.signal));
+  }
+
+  /** Mint a token and check it the way Entra will. */
   async token(
     namespace: string,
     sa: string,
     audience: string,
     expirationSeconds = 3600,
   ): Promise<{ facts: Gathered<TokenFacts>; raw?: string }> {
-    let raw: string | undefined;
-    const facts = await gather<TokenFacts>("service-account token", async () => {
-      const minted = await this.kube.createServiceAccountToken(
-        namespace,
-        sa,
-        { audiences: [audience], expirationSeconds },
-        this.signal,
-      );
-      raw = minted.token;
-      const { claims, kid } = decodeToken(minted.token);
-      const issuerCheck = await gather("issuer discovery and JWKS", () =>
-        verifyWithIssuer(this.env, minted.token, this.signal),
-      );
-      return { claims, kid, audience, issuerCheck };
-    });
-    return { facts, raw };
+    const { minted, raw } = await this.mint(namespace, sa, audience, expirationSeconds);
+    if (minted.status !== "ok" || !raw) return { facts: minted as Gathered<TokenFacts>, raw };
+    return { facts: ok({ ...minted.value, issuerCheck: await this.verifyIssuer(raw) }), raw };
   }
 
   async exchange(
@@ -262,11 +276,8 @@ export async function diagnoseAks(env: Environment, target: Target, opts: Gather
   await opts.progress("reading the cluster and cloud", 0, total);
 
   // Phase 1: everything that needs only the target.
-  const credentialWarmup = env.azure.credential
-    ? env.azure.credential
-        .getToken(`${env.azure.cloud.armEndpoint}/.default`, { abortSignal: opts.signal })
-        .catch(() => null)
-    : Promise.resolve(null);
+  // Sign in to Azure while Kubernetes is read, so the first ARM calls do not wait for it.
+  const credentialWarmup = g.azure.warmUp(opts.signal);
   const clusterP = g.cluster();
   const issuerP = g.apiServerIssuer();
   const webhookP = g.webhook(ns);
@@ -276,42 +287,58 @@ export async function diagnoseAks(env: Environment, target: Target, opts: Gather
   const earlySaP = target.serviceAccount
     ? gather("service account", () => g.kube.getServiceAccount(ns, target.serviceAccount!, g.signal))
     : undefined;
+  // Each of these is awaited below; until then a cancellation must not surface as an unhandled rejection.
+  for (const p of [credentialWarmup, clusterP, issuerP, webhookP, spcP, tenantP, targetP, earlySaP]) p?.catch(() => undefined);
 
-  const resolved = await targetP;
-  const saName = resolved.saName;
-  await opts.progress("reading the service account and identity", 1, total);
-
-  // Phase 2: the service account, then the identity and the token (independent of each other).
+  // Phase 2: the service account (named, or read off the pod or template), then the identity and the token.
+  // Resolving the workload's pods runs alongside: nothing below waits for it.
+  const saNameP = target.serviceAccount ? Promise.resolve(target.serviceAccount) : targetP.then((r) => r.saName);
   const saP: Promise<Gathered<V1ServiceAccount | null>> =
     earlySaP ??
-    (saName
-      ? gather("service account", () => g.kube.getServiceAccount(ns, saName, g.signal))
-      : Promise.resolve(skipped("no service account to read")));
-  const podsP: Promise<Gathered<V1Pod[]>> = resolved.pods
-    ? Promise.resolve(resolved.pods)
-    : saName
-      ? gather("pods", async () =>
-          (await g.kube.listPods(ns, {}, g.signal)).filter((p) => (p.spec?.serviceAccountName ?? "default") === saName),
-        )
-      : Promise.resolve(ok([]));
+    saNameP.then((name) =>
+      name
+        ? gather("service account", () => g.kube.getServiceAccount(ns, name, g.signal))
+        : skipped<V1ServiceAccount | null>("no service account to read"),
+    );
+  const podsP: Promise<Gathered<V1Pod[]>> = targetP.then((resolved) => {
+    const saName = resolved.saName;
+    if (resolved.pods) return resolved.pods;
+    if (!saName) return ok<V1Pod[]>([]);
+    return gather("pods", async () =>
+      (await g.kube.listPods(ns, {}, g.signal)).filter((p) => (p.spec?.serviceAccountName ?? "default") === saName),
+    );
+  });
+  for (const p of [saNameP, saP, podsP]) p.catch(() => undefined);
+  const saName = await saNameP;
+  await opts.progress("reading the service account and identity", 1, total);
 
-  podsP.catch(() => undefined);
   const sa = await saP;
   const annotations = valueOf(sa)?.metadata?.annotations ?? {};
   const rawClientId = annotations[WI_CLIENT_ID]?.trim();
   const clientId = rawClientId && GUID_RE.test(rawClientId) ? rawClientId : undefined;
   const expiration = Number(annotations["azure.workload.identity/service-account-token-expiration"]);
 
-  await credentialWarmup;
-  const identityP = g.identity(clientId);
-  const tokenP = valueOf(sa)
-    ? g.token(
+  // The identity lookup needs the operator's Azure token (requested early, above); minting does not.
+  const identityP = credentialWarmup.then(() => g.identity(clientId));
+  const mintP = valueOf(sa)
+    ? g.mint(
         ns,
         saName!,
         audience,
         Number.isInteger(expiration) && expiration >= 3600 && expiration <= 86400 ? expiration : 3600,
       )
-    : Promise.resolve({ facts: skipped<TokenFacts>("the service account does not exist"), raw: undefined });
+    : Promise.resolve({
+        minted: skipped<Pick<TokenFacts, "claims" | "kid" | "audience">>("the service account does not exist"),
+        raw: undefined,
+      });
+  // Entra's view of the issuer and the exchange itself both need only the minted token: run them side by side.
+  const tokenP = mintP.then(async ({ minted, raw }) => ({
+    facts:
+      minted.status === "ok" && raw
+        ? ok<TokenFacts>({ ...minted.value, issuerCheck: await g.verifyIssuer(raw) })
+        : (minted as Gathered<TokenFacts>),
+    raw,
+  }));
 
   // Phase 3: what depends on the identity or the token.
   const ficsP = identityP.then((id) => {
@@ -336,13 +363,16 @@ export async function diagnoseAks(env: Environment, target: Target, opts: Gather
       return found.filter((v): v is KeyVaultFacts => Boolean(v));
     });
   });
-  const exchangeP = Promise.all([tokenP, identityP, tenantP]).then(([tok, id, defTenant]) => {
-    const tenant = annotations[WI_TENANT_ID]?.trim() || defTenant || valueOf(id)?.tenantId;
-    return g.exchange(tok.raw, clientId, tenant);
-  });
+  // The tenant comes from the annotation or the webhook's config; only without both is the identity awaited.
+  const tenantForExchange = annotations[WI_TENANT_ID]?.trim()
+    ? Promise.resolve(annotations[WI_TENANT_ID].trim())
+    : tenantP.then(async (t) => t || valueOf(await identityP)?.tenantId);
+  const exchangeP = Promise.all([mintP, tenantForExchange]).then(([m, tenant]) => g.exchange(m.raw, clientId, tenant));
 
+  for (const p of [identityP, mintP, tokenP, ficsP, rolesP, vaultsP, exchangeP]) p.catch(() => undefined);
   await opts.progress("checking the token and federated credentials", 2, total);
   const [
+    resolved,
     cluster,
     apiServerIssuer,
     webhook,
@@ -356,6 +386,7 @@ export async function diagnoseAks(env: Environment, target: Target, opts: Gather
     vaults,
     exchange,
   ] = await Promise.all([
+    targetP,
     clusterP,
     issuerP,
     webhookP,

@@ -2,7 +2,9 @@
 import type { Platform, Report, Target } from "../diagnosis/types.js";
 import type { Environment } from "../providers/environment.js";
 import { diagnoseAks, type GatherOptions } from "./aks.js";
+import { diagnoseEks } from "./eks.js";
 import { detectPlatform } from "./platform.js";
+import { diagnosePodIdentity, targetUsesPodIdentity } from "./podid.js";
 
 export async function diagnose(
   env: Environment,
@@ -10,13 +12,27 @@ export async function diagnose(
   opts: GatherOptions & { platform?: Platform },
 ): Promise<Report & { mechanism?: string }> {
   const platform = opts.platform ?? detectPlatform(env) ?? "aks";
-  if (platform === "eks") {
-    const { diagnoseEks } = await import("./eks.js");
-    return diagnoseEks(env, target, opts);
+  if (platform === "eks") return diagnoseEks(env, target, opts);
+
+  // Most AKS workloads use workload identity: start that diagnosis at once, and switch to aad-pod-identity
+  // only if the target turns out to use it (its label, or a binding that selects it).
+  const workloadIdentityRun = new AbortController();
+  const signal = AbortSignal.any([opts.signal, workloadIdentityRun.signal]);
+  let decided = false;
+  const aks = diagnoseAks(env, target, {
+    ...opts,
+    signal,
+    progress: async (message, progress, total) => {
+      if (decided) await opts.progress(message, progress, total);
+    },
+  });
+  aks.catch(() => undefined);
+  const podIdentity = await targetUsesPodIdentity(env, target, opts.signal);
+  decided = true;
+  if (podIdentity) {
+    workloadIdentityRun.abort();
+    return { ...(await diagnosePodIdentity(env, target, opts)), mechanism: "aad-pod-identity" };
   }
-  const podIdentity = await import("./podid.js").catch(() => undefined);
-  if (podIdentity && (await podIdentity.targetUsesPodIdentity?.(env, target, opts.signal))) {
-    return { ...(await podIdentity.diagnosePodIdentity(env, target, opts)), mechanism: "aad-pod-identity" };
-  }
-  return { ...(await diagnoseAks(env, target, opts)), mechanism: "workload identity" };
+  await opts.progress("reading the cluster and cloud", 1, 4);
+  return { ...(await aks), mechanism: "workload identity" };
 }

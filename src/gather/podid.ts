@@ -334,8 +334,19 @@ export async function targetUsesPodIdentity(env: Environment, target: Target, si
     const g = new PodIdGatherer(env, signal);
     const [resolved, bindings] = await Promise.all([resolvePods(g, target), g.bindings()]);
     const b = factOf(bindings) ?? [];
-    const template = factOf(resolved.workload)?.podTemplate.metadata?.labels;
+    const wl = factOf(resolved.workload);
+    const template = wl?.podTemplate.metadata?.labels;
     if (template && usesPodIdentity(template, b)) return true;
+    // The binding label put on the workload's own metadata (where MIC never sees it) still says what was meant.
+    if (wl && usesPodIdentity(wl.labels, b)) return true;
+    // A namespace-only target: aad-pod-identity objects in the namespace (bindings, or identities left assigned).
+    if (!target.pod && !target.workload && !target.serviceAccount) {
+      if (b.some((x) => (x as { metadata?: { namespace?: string } }).metadata?.namespace === target.namespace)) return true;
+      const assigned = await g.kube
+        .listCustomObjects("aadpodidentity.k8s.io", "v1", "azureassignedidentities", target.namespace, signal)
+        .catch(() => []);
+      if (assigned.length) return true;
+    }
     return (factOf(resolved.pods) ?? []).some((p) => usesPodIdentity(p.metadata?.labels, b));
   } catch (err) {
     if (err instanceof ProviderError && err.kind === "cancelled") throw err;

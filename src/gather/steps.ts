@@ -198,7 +198,7 @@ export interface ResolvedTarget {
  * A pod, or a workload and its current pods, or the pods of a service account: the same scope the
  * diagnosis puts in `pods`.
  */
-export async function resolveTarget(g: AksGatherer, target: Target): Promise<ResolvedTarget> {
+export async function resolveTarget(g: Pick<AksGatherer, "kube" | "signal">, target: Target): Promise<ResolvedTarget> {
   const ns = target.namespace;
   const saName = target.serviceAccount;
   if (target.pod) {

@@ -1,7 +1,7 @@
 // Azure: AKS clusters, managed identities and their federated credentials, role assignments, Key Vaults and
 // scale sets through the Azure SDK management clients; app registrations through Microsoft Graph; and the
 // Entra token endpoint for a workload identity exchange. The only Azure I/O in the project.
-import type { TokenCredential } from "@azure/core-auth";
+import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/core-auth";
 import { ContainerServiceClient, type ManagedCluster } from "@azure/arm-containerservice";
 import { AuthorizationManagementClient } from "@azure/arm-authorization";
 import { KeyVaultManagementClient, type Vault } from "@azure/arm-keyvault";
@@ -18,12 +18,12 @@ import {
   type PipelinePolicy,
 } from "@azure/core-rest-pipeline";
 import { VERSION } from "../version.js";
-import { type AzureOperation, errorBodyPolicy, forbiddenRemedy, toAzureProviderError } from "./azure-errors.js";
+import { type AzureOperation, errorBodyPolicy, toAzureProviderError } from "./azure-errors.js";
 import type { Environment } from "./environment.js";
 import { ProviderError, withTimeout } from "./errors.js";
 import { httpRequest } from "./http.js";
 
-export { toAzureProviderError } from "./azure-errors.js";
+export { forbiddenRemedy, toAzureProviderError } from "./azure-errors.js";
 
 export interface ClusterInfo {
   id: string;
@@ -150,6 +150,60 @@ export function parseResourceId(
   return m ? { subscriptionId: m[1], resourceGroup: m[2], provider: m[3], name: m[4] } : undefined;
 }
 
+/** Tokens this close to expiry are fetched again rather than shared. */
+const TOKEN_REFRESH_MARGIN_MS = 5 * 60 * 1000;
+const sharedCredentials = new WeakMap<TokenCredential, TokenCredential>();
+
+interface RolePermissions {
+  roleName: string;
+  actions: string[];
+  dataActions: string[];
+  notActions: string[];
+  notDataActions: string[];
+}
+
+/**
+ * Role definitions change rarely (built-in ones are the same in every tenant), so one read serves every
+ * diagnosis in this process for a while.
+ */
+const ROLE_DEFINITION_TTL_MS = 10 * 60 * 1000;
+const roleDefinitionCache = new Map<string, { until: number; definition: Promise<RolePermissions> }>();
+
+/**
+ * One credential per underlying credential for every provider and SDK client: concurrent first calls share one
+ * token request instead of each asking the authority, and a token is reused until it nears expiry.
+ */
+function sharedCredential(credential: TokenCredential): TokenCredential {
+  let shared = sharedCredentials.get(credential);
+  if (shared) return shared;
+  /** `until` stays open while the request is in flight, then becomes the moment to fetch again. */
+  const tokens = new Map<string, { pending: Promise<AccessToken | null>; until: number }>();
+  shared = {
+    getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null> {
+      // A claims challenge must reach the authority; it is never answered from what we hold.
+      if (options?.claims) return credential.getToken(scopes, options);
+      const key = JSON.stringify([[scopes].flat(), options?.tenantId ?? "", options?.enableCae === true]);
+      const held = tokens.get(key);
+      if (held && held.until > Date.now()) return held.pending;
+      // Shared by every caller, so no single caller's abort signal may cancel it; callers keep their own deadlines.
+      const { abortSignal: _ignored, ...rest } = options ?? {};
+      const entry = { pending: credential.getToken(scopes, rest), until: Number.POSITIVE_INFINITY };
+      entry.pending.then(
+        (token) => {
+          entry.until = token ? token.expiresOnTimestamp - TOKEN_REFRESH_MARGIN_MS : 0;
+        },
+        () => {
+          entry.until = 0;
+        },
+      );
+      tokens.set(key, entry);
+      return entry.pending;
+    },
+  };
+  sharedCredentials.set(credential, shared);
+  return shared;
+}
+
 function graphEscape(value: string): string {
   return value.replace(/'/g, "''");
 }
@@ -157,16 +211,6 @@ function graphEscape(value: string): string {
 export class AzureProvider {
   private readonly clients = new Map<string, unknown>();
   private subscriptions?: Promise<string[]>;
-  private readonly roleDefinitions = new Map<
-    string,
-    Promise<{
-      roleName: string;
-      actions: string[];
-      dataActions: string[];
-      notActions: string[];
-      notDataActions: string[];
-    }>
-  >();
   private armRaw?: { pipeline: Pipeline; client: HttpClient };
   private graphRaw?: { pipeline: Pipeline; client: HttpClient };
 
@@ -186,7 +230,22 @@ export class AzureProvider {
         "sign in with `az login`, or set AZURE_CLIENT_ID and AZURE_TENANT_ID with a client secret or federated token",
       );
     }
-    return c;
+    return sharedCredential(c);
+  }
+
+  /**
+   * Fetch the ARM token the SDK clients will use, so it is ready (and shared) before the first lookups start.
+   * Failures are left for the calls that need the token to report.
+   */
+  async warmUp(signal?: AbortSignal): Promise<void> {
+    if (!this.env.azure.credential) return;
+    try {
+      await withTimeout("Azure sign-in", this.env.timeoutMs, signal, () =>
+        this.credential().getToken(`${this.cloud.armEndpoint}/.default`, { enableCae: true }),
+      );
+    } catch {
+      /* the calls that need the token report the failure with their own context */
+    }
   }
 
   private policies(): { policy: PipelinePolicy; position: "perCall" | "perRetry" }[] {
@@ -540,6 +599,11 @@ export class AzureProvider {
       : this.graphUrl(`/applications(appId='${graphEscape(identity.clientId)}')/federatedIdentityCredentials`);
   }
 
+  /** Graph addresses a federated credential by id or, with this form, by its name. */
+  private appFicByName(identity: IdentityInfo, name: string): string {
+    return `${this.appFicUrl(identity)}(name='${encodeURIComponent(graphEscape(name))}')`;
+  }
+
   private managedCoordinates(identity: IdentityInfo): { subscriptionId: string; resourceGroup: string } {
     const parts = identity.resourceId ? parseResourceId(identity.resourceId) : undefined;
     const subscriptionId = identity.subscriptionId ?? parts?.subscriptionId;
@@ -592,7 +656,7 @@ export class AzureProvider {
     const request = existing
       ? {
           method: "PATCH" as const,
-          url: `${base}/${encodeURIComponent(fic.name)}`,
+          url: this.appFicByName(identity, fic.name),
           body: { issuer: fic.issuer, subject: fic.subject, audiences },
         }
       : { method: "POST" as const, url: base, body };
@@ -618,9 +682,7 @@ export class AzureProvider {
     const existing = (await this.listFederatedCredentials(identity, signal)).find((f) => f.name === name);
     if (!existing) return { dryRun: opts.dryRun, action: "none" };
     const url =
-      identity.kind === "managedIdentity"
-        ? this.ficArmUrl(identity, name)
-        : `${this.appFicUrl(identity)}/${encodeURIComponent(name)}`;
+      identity.kind === "managedIdentity" ? this.ficArmUrl(identity, name) : this.appFicByName(identity, name);
     const request = { method: "DELETE" as const, url };
     if (opts.dryRun) return { dryRun: true, action: "delete", request, credential: existing };
     if (identity.kind === "managedIdentity") {
@@ -674,27 +736,27 @@ export class AzureProvider {
     );
   }
 
-  private roleDefinition(roleDefinitionId: string, sub: string, signal?: AbortSignal) {
-    const key = lower(roleDefinitionId.split("/").pop());
-    let p = this.roleDefinitions.get(key);
-    if (!p) {
-      p = this.call("roleDefinitions.read", `read role definition ${key}`, signal, async (s) => {
-        const d = await this.authorization(sub).roleDefinitions.getById(roleDefinitionId.replace(/^\/+/, ""), {
-          abortSignal: s,
-        });
-        const perms = d.permissions ?? [];
-        return {
-          roleName: d.roleName ?? key,
-          actions: perms.flatMap((x) => x.actions ?? []),
-          dataActions: perms.flatMap((x) => x.dataActions ?? []),
-          notActions: perms.flatMap((x) => x.notActions ?? []),
-          notDataActions: perms.flatMap((x) => x.notDataActions ?? []),
-        };
+  private roleDefinition(roleDefinitionId: string, sub: string, signal?: AbortSignal): Promise<RolePermissions> {
+    const id = lower(roleDefinitionId.split("/").pop());
+    const key = `${lower(this.cloud.armEndpoint)}|${id}`;
+    const held = roleDefinitionCache.get(key);
+    if (held && held.until > Date.now()) return held.definition;
+    const definition = this.call("roleDefinitions.read", `read role definition ${id}`, signal, async (s) => {
+      const d = await this.authorization(sub).roleDefinitions.getById(roleDefinitionId.replace(/^\/+/, ""), {
+        abortSignal: s,
       });
-      this.roleDefinitions.set(key, p);
-      p.catch(() => this.roleDefinitions.delete(key));
-    }
-    return p;
+      const perms = d.permissions ?? [];
+      return {
+        roleName: d.roleName ?? id,
+        actions: perms.flatMap((x) => x.actions ?? []),
+        dataActions: perms.flatMap((x) => x.dataActions ?? []),
+        notActions: perms.flatMap((x) => x.notActions ?? []),
+        notDataActions: perms.flatMap((x) => x.notDataActions ?? []),
+      };
+    });
+    roleDefinitionCache.set(key, { until: Date.now() + ROLE_DEFINITION_TTL_MS, definition });
+    definition.catch(() => roleDefinitionCache.get(key)?.definition === definition && roleDefinitionCache.delete(key));
+    return definition;
   }
 
   // ------------------------------------------------------------------------------------------ key vaults
@@ -824,8 +886,6 @@ export class AzureProvider {
     };
   }
 }
-
-export { forbiddenRemedy };
 
 // ---------------------------------------------------------------------------------------------- mapping
 

@@ -158,7 +158,8 @@ export async function startSimWorld(scenario: Scenario, options: StartOptions): 
       return;
     }
     world.stats.byService[service.name] = (world.stats.byService[service.name] ?? 0) + 1;
-    const url = new URL(req.url ?? "/", `https://${host}`);
+    // Paths such as "//subscriptions/…" must stay paths, not protocol-relative URLs.
+    const url = new URL(`https://${host}${req.url ?? "/"}`);
     const simReq: SimRequest = {
       service: service.name,
       method: req.method ?? "GET",

@@ -2,8 +2,25 @@ import type { V1LabelSelector, V1MutatingWebhook } from "@kubernetes/client-node
 import { z } from "zod";
 import type { WebhookFacts } from "../diagnosis/aks/facts.js";
 import { WEBHOOK_DEPLOYMENT, WEBHOOK_MWC } from "../diagnosis/aks/names.js";
+import {
+  AGENT_DAEMONSET,
+  AGENT_NAMESPACE,
+  WEBHOOK_MWC as EKS_WEBHOOK_MWC,
+  POD_IDENTITY_URI,
+} from "../diagnosis/eks/names.js";
 import { type Gathered, ok, valueOf } from "../diagnosis/types.js";
+import type { Environment } from "../providers/environment.js";
+import { gather } from "../providers/errors.js";
 import { labelSelectorToString } from "../providers/kubernetes.js";
+import {
+  anyIrsaAccount,
+  eksGathererFor,
+  partialEksFacts,
+  platformField,
+  platformFor,
+  platformOutput,
+  runEksChecks,
+} from "../gather/steps-eks.js";
 import {
   gathererFor,
   partialFacts,
@@ -13,10 +30,11 @@ import {
   sectionOf,
   stepShape,
 } from "../gather/steps.js";
-import { defineTool } from "./define.js";
-import { namespaceField } from "./schemas.js";
+import { defineTool, type ToolContext, ToolInputError } from "./define.js";
+import { k8sName, namespaceField } from "./schemas.js";
 
 const CHECKS = ["webhook.missing", "webhook.unhealthy"];
+const EKS_CHECKS = ["webhook.missing", "eks.pod-identity-agent-missing"];
 
 /** Which of a selector's requirements a set of labels fails (empty: selected). */
 function unmet(selector: V1LabelSelector | undefined, labels: Record<string, string>): string[] {
@@ -36,74 +54,109 @@ function unmet(selector: V1LabelSelector | undefined, labels: Record<string, str
 }
 
 function ourHook(hooks: V1MutatingWebhook[] | undefined): V1MutatingWebhook | undefined {
-  return hooks?.find((h) => h.name.includes("azure-workload-identity")) ?? hooks?.[0];
+  return (
+    hooks?.find((h) => h.name.includes("azure-workload-identity") || h.name.includes("iam-for-pods")) ?? hooks?.[0]
+  );
 }
+
+const inputSchema = z.object({
+  namespace: namespaceField.optional().describe("Namespace whose pods should be mutated (to check it is not excluded)"),
+  serviceAccount: k8sName("service account")
+    .optional()
+    .describe("EKS: a service account in namespace, to judge the webhook and the Pod Identity Agent for what it uses"),
+  platform: platformField,
+});
+
+const outputSchema = z.object({
+  platform: platformOutput,
+  read: SectionSchema,
+  configuration: z
+    .object({
+      name: z.string(),
+      webhooks: z.array(
+        z.object({
+          name: z.string(),
+          failurePolicy: z
+            .string()
+            .nullable()
+            .describe("Fail: pods are rejected while the webhook is down; Ignore: created without injection, silently"),
+          objectSelector: z.string().nullable(),
+          namespaceSelector: z.string().nullable(),
+          caBundlePresent: z.boolean(),
+          service: z.string().nullable().describe("namespace/name:port/path the API server calls"),
+          url: z.string().nullable(),
+        }),
+      ),
+    })
+    .nullable(),
+  deployment: z
+    .object({
+      namespace: z.string(),
+      name: z.string(),
+      mode: z.enum(["aks-add-on", "self-managed"]),
+      replicas: z.number().int(),
+      readyReplicas: z.number().int(),
+      createdAt: z.string().nullable(),
+      images: z.array(z.string()),
+    })
+    .nullable()
+    .optional()
+    .describe("AKS: the webhook's deployment (on EKS the webhook runs in the managed control plane)"),
+  readyEndpoints: z.number().int().nullable().optional().describe("AKS"),
+  namespace: z
+    .object({
+      name: z.string(),
+      exists: z.boolean(),
+      labels: z.record(z.string(), z.string()),
+      excluded: z.boolean(),
+      reasons: z.array(z.string()),
+    })
+    .optional(),
+  defaultTenantId: z
+    .string()
+    .nullable()
+    .optional()
+    .describe("AKS: AZURE_TENANT_ID in azure-wi-webhook-config, injected when a service account names no tenant"),
+  silentWhenDown: z
+    .boolean()
+    .nullable()
+    .optional()
+    .describe("EKS: failurePolicy Ignore, so pods created while the webhook is unreachable start without credentials"),
+  podIdentityAgent: SectionSchema.extend({
+    installed: z.boolean().nullable(),
+    namespace: z.string(),
+    name: z.string(),
+    desired: z.number().int().nullable(),
+    ready: z.number().int().nullable(),
+    healthy: z.boolean().nullable().describe("Installed with every desired pod ready"),
+  })
+    .optional()
+    .describe(`EKS: the ${AGENT_DAEMONSET} DaemonSet that serves Pod Identity credentials at ${POD_IDENTITY_URI}`),
+  ...stepShape,
+});
+
+type Output = z.infer<typeof outputSchema>;
 
 export const checkWebhook = defineTool({
   name: "check_webhook",
   title: "Check the workload identity webhook",
   description:
-    "Use when pods are labelled but get no AZURE_* variables or projected token, or are rejected at creation. " +
-    `Reads the MutatingWebhookConfiguration ${WEBHOOK_MWC} (failurePolicy, objectSelector, namespaceSelector, whether caBundle is set, ` +
+    "Use when pods get no injected credentials (no AZURE_* or AWS_* variables, no projected token) or are rejected at creation; " +
+    "serves AKS and EKS (detected from the kube context, or force platform). " +
+    `AKS: the MutatingWebhookConfiguration ${WEBHOOK_MWC} (failurePolicy, objectSelector, namespaceSelector, whether caBundle is set, ` +
     `the service it calls) and the ${WEBHOOK_DEPLOYMENT} deployment in kube-system (AKS add-on) or azure-workload-identity-system ` +
-    "(self-managed): ready replicas, ready endpoints, image. Give namespace to learn whether the webhook's namespaceSelector excludes it. " +
-    "Needs no Azure credential. Next: after fixing the webhook, recreate the pods (the webhook only mutates at creation) and call inspect_workload.",
-  inputSchema: z.object({
-    namespace: namespaceField
-      .optional()
-      .describe("Namespace whose pods should be mutated (to check it is not excluded)"),
-  }),
-  outputSchema: z.object({
-    read: SectionSchema,
-    configuration: z
-      .object({
-        name: z.string(),
-        webhooks: z.array(
-          z.object({
-            name: z.string(),
-            failurePolicy: z
-              .string()
-              .nullable()
-              .describe("Fail: labelled pods are rejected while the webhook is down; Ignore: created unmutated"),
-            objectSelector: z.string().nullable(),
-            namespaceSelector: z.string().nullable(),
-            caBundlePresent: z.boolean(),
-            service: z.string().nullable().describe("namespace/name:port/path the API server calls"),
-            url: z.string().nullable(),
-          }),
-        ),
-      })
-      .nullable(),
-    deployment: z
-      .object({
-        namespace: z.string(),
-        name: z.string(),
-        mode: z.enum(["aks-add-on", "self-managed"]),
-        replicas: z.number().int(),
-        readyReplicas: z.number().int(),
-        createdAt: z.string().nullable(),
-        images: z.array(z.string()),
-      })
-      .nullable(),
-    readyEndpoints: z.number().int().nullable(),
-    namespace: z
-      .object({
-        name: z.string(),
-        exists: z.boolean(),
-        labels: z.record(z.string(), z.string()),
-        excluded: z.boolean(),
-        reasons: z.array(z.string()),
-      })
-      .optional(),
-    defaultTenantId: z
-      .string()
-      .nullable()
-      .describe("AZURE_TENANT_ID in azure-wi-webhook-config: injected when a service account names no tenant"),
-    ...stepShape,
-  }),
+    "(self-managed): ready replicas, ready endpoints, image. " +
+    `EKS: the ${EKS_WEBHOOK_MWC} MutatingWebhookConfiguration (failurePolicy Ignore means pods created while it is unreachable start ` +
+    `without credentials and nothing says so; caBundle; the service or URL it calls) and the ${AGENT_DAEMONSET} DaemonSet's health ` +
+    "(judged for a named serviceAccount that uses Pod Identity). Give namespace to learn whether the webhook's namespaceSelector excludes it. " +
+    "Reads only the cluster (and, with serviceAccount on EKS, its Pod Identity associations). " +
+    "Next: after fixing the webhook, recreate the pods (the webhook only mutates at creation) and call inspect_workload.",
+  inputSchema,
+  outputSchema,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   async handler(input, ctx) {
     const env = await ctx.env();
+    if (platformFor(env, input.platform) === "eks") return eksWebhook(env, input, ctx);
     const g = gathererFor(env, ctx.signal);
     const ns = input.namespace;
     // The cluster only names the resource group and cluster in the fix commands.
@@ -138,6 +191,7 @@ export const checkWebhook = defineTool({
     const reasons = ns && hook ? unmet(hook.namespaceSelector, labels) : [];
     if (ns && hook && reasons.length === 0 && nsObject === null) reasons.push(`namespace ${ns} does not exist`);
     return {
+      platform: "aks" as const,
       read: sectionOf(webhook),
       configuration: wh?.configuration
         ? {
@@ -184,6 +238,7 @@ export const checkWebhook = defineTool({
     };
   },
   render(out) {
+    if (out.platform === "eks") return renderEks(out);
     const lines: string[] = [];
     if (out.read.status !== "ok") lines.push(`could not read: ${out.read.reason}`);
     const h = out.configuration?.webhooks[0];
@@ -206,3 +261,111 @@ export const checkWebhook = defineTool({
     return renderStep("Workload identity webhook", lines, out);
   },
 });
+
+async function eksWebhook(env: Environment, input: z.infer<typeof inputSchema>, ctx: ToolContext): Promise<Output> {
+  if (input.serviceAccount && !input.namespace) {
+    throw new ToolInputError("namespace", "the namespace of serviceAccount");
+  }
+  const g = eksGathererFor(env, ctx.signal);
+  const ns = input.namespace;
+  const saName = input.serviceAccount;
+  // The cluster names it in the findings and fix commands; its associations matter only for a named service account.
+  const clusterP = g.cluster();
+  const associationsP = ns && saName ? clusterP.then((c) => g.associations(c, ns)) : undefined;
+  const [raw, webhook, agent, nsObject, sa, cluster, associations] = await Promise.all([
+    gather(`${EKS_WEBHOOK_MWC} configuration`, () => g.kube.getMutatingWebhookConfiguration(EKS_WEBHOOK_MWC, g.signal)),
+    g.webhook(),
+    g.podIdentityAgent(),
+    ns ? g.kube.getNamespace(ns, g.signal).catch(() => undefined) : Promise.resolve(undefined),
+    ns && saName ? g.serviceAccount(ns, saName) : Promise.resolve(undefined),
+    clusterP,
+    associationsP,
+  ]);
+
+  // Without a service account, the webhook is judged as every IRSA service account needs it.
+  const target = { namespace: ns ?? AGENT_NAMESPACE, serviceAccount: saName };
+  const facts = partialEksFacts(target, {
+    serviceAccount: sa ?? ok(anyIrsaAccount(target.namespace, "sts.amazonaws.com")),
+    webhook,
+    podIdentityAgent: agent,
+    cluster,
+    ...(associations ? { associations } : {}),
+  });
+  const result = runEksChecks(facts, EKS_CHECKS);
+  if (!sa) {
+    for (const c of result.checks) {
+      if (c.id === "eks.pod-identity-agent-missing" && c.status === "skipped") {
+        c.detail = "name a service account that uses EKS Pod Identity to judge the agent for it";
+      }
+    }
+  }
+
+  const config = valueOf(raw) ?? undefined;
+  const hook = ourHook(config?.webhooks);
+  const labels = nsObject?.metadata?.labels ?? {};
+  const reasons = ns && hook ? unmet(hook.namespaceSelector, labels) : [];
+  if (ns && nsObject === null) reasons.push(`namespace ${ns} does not exist`);
+  const a = valueOf(agent);
+  return {
+    platform: "eks",
+    read: sectionOf(raw),
+    configuration: config
+      ? {
+          name: config.metadata?.name ?? EKS_WEBHOOK_MWC,
+          webhooks: (config.webhooks ?? []).map((h) => {
+            const svc = h.clientConfig?.service;
+            return {
+              name: h.name,
+              failurePolicy: h.failurePolicy ?? null,
+              objectSelector: labelSelectorToString(h.objectSelector) ?? null,
+              namespaceSelector: labelSelectorToString(h.namespaceSelector) ?? null,
+              caBundlePresent: Boolean(h.clientConfig?.caBundle),
+              service: svc ? `${svc.namespace}/${svc.name}:${svc.port ?? 443}${svc.path ?? ""}` : null,
+              url: h.clientConfig?.url ?? null,
+            };
+          }),
+        }
+      : null,
+    ...(ns
+      ? { namespace: { name: ns, exists: Boolean(nsObject), labels, excluded: reasons.length > 0, reasons } }
+      : {}),
+    silentWhenDown: hook ? hook.failurePolicy === "Ignore" : null,
+    podIdentityAgent: {
+      ...sectionOf(agent),
+      installed: agent.status === "ok" ? Boolean(a) : null,
+      namespace: AGENT_NAMESPACE,
+      name: AGENT_DAEMONSET,
+      desired: a?.desired ?? null,
+      ready: a?.ready ?? null,
+      healthy: agent.status === "ok" ? Boolean(a && a.ready > 0 && a.ready >= a.desired) : null,
+    },
+    ...result,
+  };
+}
+
+function renderEks(out: Output): string {
+  const lines: string[] = [];
+  if (out.read.status !== "ok") lines.push(`could not read: ${out.read.reason}`);
+  const h = out.configuration?.webhooks[0];
+  lines.push(
+    out.configuration
+      ? `${out.configuration.name}: failurePolicy=${h?.failurePolicy ?? "?"}${out.silentWhenDown ? " (pods start without credentials when it is down)" : ""} caBundle=${h?.caBundlePresent ? "set" : "EMPTY"} calls ${h?.service ?? h?.url ?? "?"}`
+      : `${EKS_WEBHOOK_MWC}: not found`,
+  );
+  const a = out.podIdentityAgent;
+  if (a) {
+    lines.push(
+      a.installed === null
+        ? `${a.namespace}/${a.name}: ${a.reason ?? "unknown"}`
+        : a.installed
+          ? `${a.namespace}/${a.name}: ${a.ready}/${a.desired} ready`
+          : `${a.namespace}/${a.name}: not installed (needed only for EKS Pod Identity)`,
+    );
+  }
+  if (out.namespace) {
+    lines.push(
+      `namespace ${out.namespace.name}: ${out.namespace.excluded ? `excluded (${out.namespace.reasons.join("; ")})` : "selected"}`,
+    );
+  }
+  return renderStep("Pod identity webhook (EKS)", lines, out);
+}

@@ -1,10 +1,31 @@
+import type { V1Pod } from "@kubernetes/client-node";
 import { z } from "zod";
 import { nearMissKeys } from "../diagnosis/aks/checks/service-account.js";
+import { roleArnProblem } from "../diagnosis/eks/arn.js";
+import { nearMissKeys as eksNearMissKeys } from "../diagnosis/eks/checks/service-account.js";
+import type { PodLike } from "../diagnosis/eks/facts.js";
+import {
+  AUDIENCE_KEY,
+  DEFAULT_AUDIENCE,
+  ROLE_ARN_KEY,
+  STS_REGIONAL_KEY,
+  TOKEN_EXPIRATION_KEY,
+} from "../diagnosis/eks/names.js";
 import { WI_CLIENT_ID, WI_TENANT_ID, WI_TOKEN_EXPIRATION, WI_USE_LABEL } from "../diagnosis/aks/names.js";
 import { GUID_RE } from "../diagnosis/compare.js";
 import { type Gathered, ok, valueOf } from "../diagnosis/types.js";
 import { gather } from "../providers/errors.js";
+import type { Environment } from "../providers/environment.js";
 import type { Workload } from "../providers/kubernetes.js";
+import {
+  clusterAndAssociations,
+  eksGathererFor,
+  partialEksFacts,
+  platformField,
+  platformFor,
+  platformOutput,
+  runEksChecks,
+} from "../gather/steps-eks.js";
 import {
   gathererFor,
   partialFacts,
@@ -15,7 +36,7 @@ import {
   serviceAccountOf,
   stepShape,
 } from "../gather/steps.js";
-import { defineTool } from "./define.js";
+import { defineTool, type ToolContext } from "./define.js";
 import { k8sName, namespaceField } from "./schemas.js";
 
 const CHECKS = [
@@ -24,6 +45,15 @@ const CHECKS = [
   "sa.client-id-missing",
   "sa.client-id-malformed",
   "sa.token-expiration-invalid",
+];
+const EKS_CHECKS = [
+  "sa.not-found",
+  "sa.annotation-typo",
+  "sa.role-arn-missing",
+  "sa.role-arn-malformed",
+  "sa.annotation-invalid",
+  "eks.pod-identity-association-missing",
+  "eks.irsa-and-pod-identity",
 ];
 
 const AnnotationSchema = z.object({
@@ -46,43 +76,78 @@ function annotation(
   return problem ? { key, value, valid: false, problem } : { key, value, valid: true };
 }
 
+const inputSchema = z.object({
+  namespace: namespaceField,
+  serviceAccount: k8sName("service account"),
+  platform: platformField,
+});
+
+const outputSchema = z.object({
+  platform: platformOutput,
+  namespace: z.string(),
+  serviceAccount: z.string(),
+  read: SectionSchema.describe("Whether the service account could be read"),
+  exists: z.boolean().nullable(),
+  annotations: z.object({
+    clientId: AnnotationSchema.optional().describe(`AKS: ${WI_CLIENT_ID}`),
+    tenantId: AnnotationSchema.optional().describe(`AKS: ${WI_TENANT_ID}`),
+    tokenExpiration: AnnotationSchema.describe(`${WI_TOKEN_EXPIRATION} (AKS) or ${TOKEN_EXPIRATION_KEY} (EKS)`),
+    roleArn: AnnotationSchema.optional().describe(`EKS: ${ROLE_ARN_KEY}`),
+    audience: AnnotationSchema.optional().describe(`EKS: ${AUDIENCE_KEY} (default ${DEFAULT_AUDIENCE})`),
+    stsRegionalEndpoints: AnnotationSchema.optional().describe(`EKS: ${STS_REGIONAL_KEY}`),
+  }),
+  nearMissKeys: z.array(z.object({ key: z.string(), meant: z.string(), value: z.string() })),
+  usedBy: z.object({
+    workloads: SectionSchema.extend({
+      items: z.array(
+        z.object({
+          kind: z.string(),
+          name: z.string(),
+          podTemplateLabelled: z.boolean().optional().describe(`AKS: ${WI_USE_LABEL}: "true" on the pod template`),
+        }),
+      ),
+    }),
+    pods: SectionSchema.extend({
+      items: z.array(
+        z.object({
+          name: z.string(),
+          phase: z.string().nullable(),
+          labelled: z.boolean().optional().describe(`AKS: ${WI_USE_LABEL}: "true" on the pod`),
+          injected: z
+            .enum(["irsa", "pod-identity", "none"])
+            .optional()
+            .describe("EKS: which credentials the webhook put into the pod's containers"),
+        }),
+      ),
+    }),
+  }),
+  podIdentityAssociations: SectionSchema.extend({
+    items: z.array(z.object({ associationId: z.string(), roleArn: z.string().nullable() })),
+  })
+    .optional()
+    .describe("EKS: Pod Identity associations of the cluster for this namespace and service account"),
+  ...stepShape,
+});
+
+type Output = z.infer<typeof outputSchema>;
+
 export const inspectServiceAccount = defineTool({
   name: "inspect_service_account",
   title: "Inspect a service account",
   description:
-    "Use to check the Kubernetes side of the identity link: whether the service account exists, its " +
-    "azure.workload.identity/client-id (must be the identity's client id GUID, not a resource id), tenant-id and " +
-    "service-account-token-expiration (3600–86400) annotations, annotation keys that are almost right but ignored by the webhook " +
-    "(client_id, azure.workload.identity.io/…), and which workloads and pods run as it. Needs no Azure credential. " +
-    "Next: list_federated_credentials with the client id, or inspect_workload for a pod that uses it.",
-  inputSchema: z.object({
-    namespace: namespaceField,
-    serviceAccount: k8sName("service account"),
-  }),
-  outputSchema: z.object({
-    namespace: z.string(),
-    serviceAccount: z.string(),
-    read: SectionSchema.describe("Whether the service account could be read"),
-    exists: z.boolean().nullable(),
-    annotations: z.object({
-      clientId: AnnotationSchema,
-      tenantId: AnnotationSchema,
-      tokenExpiration: AnnotationSchema,
-    }),
-    nearMissKeys: z.array(z.object({ key: z.string(), meant: z.string(), value: z.string() })),
-    usedBy: z.object({
-      workloads: SectionSchema.extend({
-        items: z.array(z.object({ kind: z.string(), name: z.string(), podTemplateLabelled: z.boolean() })),
-      }),
-      pods: SectionSchema.extend({
-        items: z.array(z.object({ name: z.string(), phase: z.string().nullable(), labelled: z.boolean() })),
-      }),
-    }),
-    ...stepShape,
-  }),
+    "Use to check the Kubernetes side of the identity link; serves AKS and EKS (detected from the kube context, or force platform). " +
+    "Whether the service account exists, annotation keys that are almost right but ignored by the webhook, and which workloads and pods " +
+    "run as it. AKS: azure.workload.identity/client-id (must be the identity's client id GUID, not a resource id), tenant-id and " +
+    "service-account-token-expiration (3600–86400); needs no Azure credential. EKS: eks.amazonaws.com/role-arn (a well-formed role ARN), " +
+    "audience, sts-regional-endpoints and token-expiration (600–86400), near misses such as eks.amazon.com/role-arn, which credentials " +
+    "each pod was injected with, and the cluster's Pod Identity associations for it (which win over the annotation for new pods). " +
+    "Next: list_federated_credentials (AKS) or inspect_iam_role (EKS) with what it names, or inspect_workload for a pod that uses it.",
+  inputSchema,
+  outputSchema,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   async handler(input, ctx) {
     const env = await ctx.env();
+    if (platformFor(env, input.platform) === "eks") return eksServiceAccount(env, input, ctx);
     const g = gathererFor(env, ctx.signal);
     const { namespace, serviceAccount } = input;
     const [sa, workloads, pods] = await Promise.all([
@@ -108,6 +173,7 @@ export const inspectServiceAccount = defineTool({
       items: map(valueOf(g) ?? []),
     });
     return {
+      platform: "aks" as const,
       namespace,
       serviceAccount,
       read: sectionOf(sa),
@@ -154,11 +220,23 @@ export const inspectServiceAccount = defineTool({
   },
   render(out) {
     const a = out.annotations;
-    const show = (x: z.infer<typeof AnnotationSchema>) => `${x.value ?? "(none)"}${x.problem ? ` — ${x.problem}` : ""}`;
+    const show = (x: z.infer<typeof AnnotationSchema> | undefined) =>
+      x ? `${x.value ?? "(none)"}${x.problem ? ` — ${x.problem}` : ""}` : "(none)";
+    const assoc = out.podIdentityAssociations;
     const lines = [
       out.exists === null ? `could not read: ${out.read.reason}` : out.exists ? "exists" : "does not exist",
-      `client-id: ${show(a.clientId)}`,
-      `tenant-id: ${show(a.tenantId)}`,
+      ...(out.platform === "eks"
+        ? [
+            `role-arn: ${show(a.roleArn)}`,
+            `audience: ${show(a.audience)}`,
+            `sts-regional-endpoints: ${show(a.stsRegionalEndpoints)}`,
+            `Pod Identity associations: ${
+              assoc?.status !== "ok"
+                ? `unknown (${assoc?.reason})`
+                : assoc.items.map((x) => `${x.associationId} → ${x.roleArn ?? "?"}`).join(", ") || "none"
+            }`,
+          ]
+        : [`client-id: ${show(a.clientId)}`, `tenant-id: ${show(a.tenantId)}`]),
       `token-expiration: ${show(a.tokenExpiration)}`,
       ...out.nearMissKeys.map((k) => `ignored key ${k.key} (meant ${k.meant})`),
       `used by: ${out.usedBy.workloads.items.map((w) => `${w.kind}/${w.name}`).join(", ") || "no workloads"}; ${out.usedBy.pods.items.length} pod(s)`,
@@ -166,3 +244,92 @@ export const inspectServiceAccount = defineTool({
     return renderStep(`Service account ${out.namespace}/${out.serviceAccount}`, lines, out);
   },
 });
+
+/** Which credentials the webhook put into a pod's containers. */
+function injectedInto(pod: V1Pod): "irsa" | "pod-identity" | "none" {
+  const names = new Set(
+    [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].flatMap((c) =>
+      (c.env ?? []).map((e) => e.name),
+    ),
+  );
+  if (names.has("AWS_CONTAINER_CREDENTIALS_FULL_URI")) return "pod-identity";
+  if (names.has("AWS_WEB_IDENTITY_TOKEN_FILE")) return "irsa";
+  return "none";
+}
+
+async function eksServiceAccount(
+  env: Environment,
+  input: z.infer<typeof inputSchema>,
+  ctx: ToolContext,
+): Promise<Output> {
+  const g = eksGathererFor(env, ctx.signal);
+  const { namespace, serviceAccount } = input;
+  const [sa, workloads, pods, agent, accountId, { cluster, associations }] = await Promise.all([
+    g.serviceAccount(namespace, serviceAccount),
+    gather<Workload[]>("workloads", () => g.kube.listWorkloads(namespace, g.signal)),
+    gather("pods", () => g.kube.listPods(namespace, {}, g.signal)),
+    g.podIdentityAgent(),
+    g.accountId(),
+    clusterAndAssociations(g, namespace),
+  ]);
+  const runsAs = (spec: { serviceAccountName?: string } | undefined) =>
+    (spec?.serviceAccountName || "default") === serviceAccount;
+  const ownPods = pods.status === "ok" ? ok(pods.value.filter((p) => runsAs(p.spec))) : pods;
+
+  const facts = partialEksFacts(
+    { namespace, serviceAccount },
+    {
+      serviceAccount: sa,
+      pods: ownPods as Gathered<PodLike[]>,
+      podIdentityAgent: agent,
+      associations,
+      cluster,
+      accountId,
+      region: valueOf(cluster)?.region ?? g.region,
+    },
+  );
+  const result = runEksChecks(facts, EKS_CHECKS);
+
+  const ann = valueOf(sa)?.annotations ?? {};
+  const ownAssociations = (valueOf(associations) ?? []).filter(
+    (a) => a.namespace === namespace && a.serviceAccount === serviceAccount,
+  );
+  const list = <T, U>(x: Gathered<T[]>, map: (items: T[]) => U[]) => ({
+    ...sectionOf(x),
+    items: map(valueOf(x) ?? []),
+  });
+  return {
+    platform: "eks",
+    namespace,
+    serviceAccount,
+    read: sectionOf(sa),
+    exists: sa.status === "ok" ? Boolean(sa.value) : null,
+    annotations: {
+      roleArn: annotation(ROLE_ARN_KEY, ann[ROLE_ARN_KEY], ownAssociations.length === 0, () =>
+        roleArnProblem(ann[ROLE_ARN_KEY]),
+      ),
+      audience: annotation(AUDIENCE_KEY, ann[AUDIENCE_KEY], false, (v) => (v ? undefined : "empty")),
+      stsRegionalEndpoints: annotation(STS_REGIONAL_KEY, ann[STS_REGIONAL_KEY], false, (v) =>
+        ["true", "false"].includes(v.toLowerCase()) ? undefined : 'must be "true" or "false"',
+      ),
+      tokenExpiration: annotation(TOKEN_EXPIRATION_KEY, ann[TOKEN_EXPIRATION_KEY], false, (v) => {
+        const n = Number(v);
+        return /^\d+$/.test(v) && n >= 600 && n <= 86400 ? undefined : "must be whole seconds from 600 to 86400";
+      }),
+    },
+    nearMissKeys: eksNearMissKeys(ann).map(({ key, meant }) => ({ key, meant, value: ann[key] })),
+    usedBy: {
+      workloads: list(workloads, (items) =>
+        items.filter((w) => runsAs(w.podTemplate.spec)).map((w) => ({ kind: w.kind, name: w.name })),
+      ),
+      pods: list(ownPods, (items) =>
+        items.map((p) => ({ name: p.metadata?.name ?? "", phase: p.status?.phase ?? null, injected: injectedInto(p) })),
+      ),
+    },
+    podIdentityAssociations: {
+      ...sectionOf(associations),
+      items: ownAssociations.map((a) => ({ associationId: a.associationId, roleArn: a.roleArn ?? null })),
+    },
+    ...result,
+  };
+}

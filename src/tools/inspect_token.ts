@@ -1,6 +1,19 @@
 import { z } from "zod";
 import type { TokenFacts } from "../diagnosis/aks/facts.js";
+import { DEFAULT_AUDIENCE } from "../diagnosis/eks/names.js";
 import { type Gathered, skipped, valueOf } from "../diagnosis/types.js";
+import type { Environment } from "../providers/environment.js";
+import {
+  audienceOfAccount,
+  eksGathererFor,
+  issuerOf,
+  mintEksToken,
+  partialEksFacts,
+  platformField,
+  platformFor,
+  platformOutput,
+  runEksChecks,
+} from "../gather/steps-eks.js";
 import {
   gathererFor,
   partialFacts,
@@ -11,10 +24,11 @@ import {
   serviceAccountOf,
   stepShape,
 } from "../gather/steps.js";
-import { defineTool } from "./define.js";
+import { defineTool, type ToolContext } from "./define.js";
 import { k8sName, namespaceField } from "./schemas.js";
 
 const CHECKS = ["sa.not-found", "issuer.unreachable", "issuer.signing-key-missing"];
+const EKS_CHECKS = ["sa.not-found", "eks.oidc-provider-missing", "eks.oidc-audience-missing"];
 
 export const TokenClaimsSchema = z.object({
   iss: z.string().nullable(),
@@ -25,7 +39,7 @@ export const TokenClaimsSchema = z.object({
   nbf: z.number().nullable(),
 });
 
-export function claimsOutput(t: TokenFacts): z.infer<typeof TokenClaimsSchema> {
+export function claimsOutput(t: Pick<TokenFacts, "claims">): z.infer<typeof TokenClaimsSchema> {
   const { iss, sub, aud, exp, iat, nbf } = t.claims;
   return {
     iss: iss ?? null,
@@ -37,56 +51,80 @@ export function claimsOutput(t: TokenFacts): z.infer<typeof TokenClaimsSchema> {
   };
 }
 
+const inputSchema = z.object({
+  namespace: namespaceField,
+  serviceAccount: k8sName("service account"),
+  audience: z
+    .string()
+    .min(1)
+    .max(512)
+    .optional()
+    .describe(
+      `Token audience (default: AKS the cloud's api://AzureADTokenExchange; EKS the service account's audience annotation, else ${DEFAULT_AUDIENCE})`,
+    ),
+  expirationSeconds: z
+    .number()
+    .int()
+    .min(600)
+    .max(86400)
+    .optional()
+    .describe("Requested lifetime in seconds (600–86400, default 3600)"),
+  platform: platformField,
+});
+
+const outputSchema = z.object({
+  platform: platformOutput,
+  namespace: z.string(),
+  serviceAccount: z.string(),
+  token: SectionSchema.extend({
+    claims: TokenClaimsSchema.nullable(),
+    kid: z.string().nullable(),
+    audienceRequested: z.string(),
+    audienceFrom: z
+      .enum(["input", "service-account", "default"])
+      .optional()
+      .describe("EKS: where the audience came from"),
+    expiresAt: z.string().nullable(),
+    subjectExpected: z.string(),
+  }),
+  issuer: SectionSchema.extend({
+    discoveryIssuer: z.string().nullable().describe("issuer in the discovery document Entra or STS fetches"),
+    jwksUri: z.string().nullable(),
+    jwksKids: z.array(z.string()),
+    kidPublished: z.boolean().nullable(),
+    signatureValid: z.boolean().nullable(),
+    problem: z.string().nullable(),
+  }),
+  oidcProvider: SectionSchema.extend({
+    arn: z.string().nullable().describe("The account's IAM OIDC provider for the cluster's issuer; null when none"),
+    clientIdList: z.array(z.string()),
+    tokenAudienceListed: z.boolean().nullable().describe("One of the token's audiences is in the ClientIDList"),
+  })
+    .optional()
+    .describe("EKS: what STS will look the token up by"),
+  ...stepShape,
+});
+
+type Output = z.infer<typeof outputSchema>;
+
 export const inspectToken = defineTool({
   name: "inspect_token",
   title: "Inspect a service-account token",
   description:
-    "Use to see exactly what Entra will be shown: mints a short-lived token for the service account by TokenRequest (audience " +
-    "api://AzureADTokenExchange unless told otherwise), returns its claims (iss, sub, aud, exp, iat) and key id — never the token — " +
-    "then fetches the issuer's discovery document and JWKS over public HTTPS as Entra does and verifies the signature. " +
-    "An unreachable issuer predicts AADSTS90061; a key id missing from the JWKS predicts AADSTS7000272-style rejections. " +
-    "Needs permission to create serviceaccounts/token; no Azure credential. " +
-    "Next: list_federated_credentials with this namespace and service account to compare iss/sub/aud, or test_token_exchange.",
-  inputSchema: z.object({
-    namespace: namespaceField,
-    serviceAccount: k8sName("service account"),
-    audience: z
-      .string()
-      .min(1)
-      .max(512)
-      .optional()
-      .describe("Token audience (default: the cloud's api://AzureADTokenExchange)"),
-    expirationSeconds: z
-      .number()
-      .int()
-      .min(600)
-      .max(86400)
-      .optional()
-      .describe("Requested lifetime in seconds (600–86400, default 3600)"),
-  }),
-  outputSchema: z.object({
-    namespace: z.string(),
-    serviceAccount: z.string(),
-    token: SectionSchema.extend({
-      claims: TokenClaimsSchema.nullable(),
-      kid: z.string().nullable(),
-      audienceRequested: z.string(),
-      expiresAt: z.string().nullable(),
-      subjectExpected: z.string(),
-    }),
-    issuer: SectionSchema.extend({
-      discoveryIssuer: z.string().nullable().describe("issuer in the discovery document Entra fetches"),
-      jwksUri: z.string().nullable(),
-      jwksKids: z.array(z.string()),
-      kidPublished: z.boolean().nullable(),
-      signatureValid: z.boolean().nullable(),
-      problem: z.string().nullable(),
-    }),
-    ...stepShape,
-  }),
+    "Use to see exactly what Entra (AKS) or STS (EKS) will be shown; serves both (detected from the kube context, or force platform). " +
+    "Mints a short-lived token for the service account by TokenRequest — audience api://AzureADTokenExchange on AKS, on EKS the service " +
+    "account's eks.amazonaws.com/audience else sts.amazonaws.com, unless told otherwise — returns its claims (iss, sub, aud, exp, iat) and " +
+    "key id, never the token, then fetches the issuer's discovery document and JWKS over public HTTPS as the cloud does and verifies the " +
+    "signature. AKS: an unreachable issuer predicts AADSTS90061; a key id missing from the JWKS predicts AADSTS7000272-style rejections. " +
+    "EKS: also whether the account has an IAM OIDC provider for the issuer and whether its ClientIDList holds the token's audience. " +
+    "Needs permission to create serviceaccounts/token. " +
+    "Next: list_federated_credentials (AKS) or inspect_iam_role (EKS) to compare iss/sub/aud with the trust, or test_token_exchange.",
+  inputSchema,
+  outputSchema,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   async handler(input, ctx) {
     const env = await ctx.env();
+    if (platformFor(env, input.platform) === "eks") return eksToken(env, input, ctx);
     const g = gathererFor(env, ctx.signal);
     const { namespace, serviceAccount } = input;
     const audience = input.audience ?? env.azure.cloud.tokenExchangeAudience;
@@ -110,6 +148,7 @@ export const inspectToken = defineTool({
     const check = t?.issuerCheck;
     const v = valueOf(check);
     return {
+      platform: "aks" as const,
       namespace,
       serviceAccount,
       token: {
@@ -145,6 +184,97 @@ export const inspectToken = defineTool({
             : `issuer: ${out.issuer.reason}`,
         ]
       : [`no token: ${out.token.reason}`];
+    const p = out.oidcProvider;
+    if (p) {
+      lines.push(
+        p.status !== "ok"
+          ? `IAM OIDC provider: ${p.reason}`
+          : p.arn
+            ? `IAM OIDC provider: ${p.arn}; token audience ${p.tokenAudienceListed ? "listed" : "NOT listed"} in [${p.clientIdList.join(", ")}]`
+            : "IAM OIDC provider: none for this issuer in the account",
+      );
+    }
     return renderStep(`Token for ${out.namespace}/${out.serviceAccount} (claims only)`, lines, out);
   },
 });
+
+async function eksToken(env: Environment, input: z.infer<typeof inputSchema>, ctx: ToolContext): Promise<Output> {
+  const g = eksGathererFor(env, ctx.signal);
+  const { namespace, serviceAccount } = input;
+  const clusterP = g.cluster();
+  const apiP = g.apiServerIssuer();
+  const arnsP = g.oidcProviderArns();
+  const accountP = g.accountId();
+  for (const p of [clusterP, apiP, arnsP, accountP]) p.catch(() => undefined);
+  const sa = await g.serviceAccount(namespace, serviceAccount);
+  const account = valueOf(sa);
+  const audience = input.audience ?? audienceOfAccount(account);
+  const audienceFrom = input.audience
+    ? ("input" as const)
+    : audience !== DEFAULT_AUDIENCE
+      ? ("service-account" as const)
+      : ("default" as const);
+  // TokenRequest for a missing account fails anyway; say so plainly instead.
+  const minted =
+    sa.status === "ok" && !sa.value
+      ? undefined
+      : await mintEksToken(g, namespace, serviceAccount, audience, {
+          expirationSeconds: input.expirationSeconds ?? 3600,
+          verify: true,
+        });
+  const token = minted?.claims ?? skipped(`service account ${namespace}/${serviceAccount} does not exist`);
+  const [cluster, apiIssuer, arns, accountId] = await Promise.all([clusterP, apiP, arnsP, accountP]);
+  const issuer = issuerOf(cluster, apiIssuer);
+  const provider = await g.oidcProvider(arns, issuer);
+
+  const facts = partialEksFacts(
+    { namespace, serviceAccount },
+    {
+      serviceAccount: sa,
+      token,
+      cluster,
+      issuer,
+      oidcProviderArns: arns,
+      oidcProvider: provider,
+      accountId,
+      region: valueOf(cluster)?.region ?? g.region,
+    },
+  );
+  const result = runEksChecks(facts, EKS_CHECKS);
+
+  const raw = minted?.raw;
+  const check = minted?.issuerCheck;
+  const v = valueOf(check);
+  const claims = valueOf(token);
+  const p = valueOf(provider) ?? undefined;
+  return {
+    platform: "eks",
+    namespace,
+    serviceAccount,
+    token: {
+      ...sectionOf(token),
+      claims: raw && claims ? claimsOutput({ claims: raw }) : null,
+      kid: minted?.kid ?? null,
+      audienceRequested: audience,
+      audienceFrom,
+      expiresAt: raw?.exp ? new Date(raw.exp * 1000).toISOString() : null,
+      subjectExpected: `system:serviceaccount:${namespace}:${serviceAccount}`,
+    },
+    issuer: {
+      ...(check ? sectionOf(check) : { status: "skipped" as const, reason: "no token was minted" }),
+      discoveryIssuer: v?.discoveryIssuer ?? null,
+      jwksUri: v?.jwksUri ?? null,
+      jwksKids: v?.jwksKids ?? [],
+      kidPublished: v && minted?.kid ? v.jwksKids.includes(minted.kid) : null,
+      signatureValid: v ? v.signatureValid : null,
+      problem: v?.problem ?? null,
+    },
+    oidcProvider: {
+      ...sectionOf(provider),
+      arn: p?.arn ?? null,
+      clientIdList: p?.clientIds ?? [],
+      tokenAudienceListed: p && claims ? claims.aud.some((a) => p.clientIds.includes(a)) : null,
+    },
+    ...result,
+  };
+}

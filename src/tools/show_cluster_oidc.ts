@@ -1,6 +1,23 @@
 import { z } from "zod";
+import { partitionForRegion, providerArnFor } from "../diagnosis/eks/arn.js";
+import { thumbprintRelied } from "../diagnosis/eks/checks/cluster.js";
+import type { EksClusterFact, ServiceAccountFact } from "../diagnosis/eks/facts.js";
+import { DEFAULT_AUDIENCE } from "../diagnosis/eks/names.js";
 import { issuerDifference } from "../diagnosis/compare.js";
-import { valueOf } from "../diagnosis/types.js";
+import { type Gathered, skipped, valueOf } from "../diagnosis/types.js";
+import type { Environment } from "../providers/environment.js";
+import { gather } from "../providers/errors.js";
+import {
+  anyIrsaAccount,
+  audienceOfAccount,
+  eksGathererFor,
+  issuerOf,
+  partialEksFacts,
+  platformField,
+  platformFor,
+  platformOutput,
+  runEksChecks,
+} from "../gather/steps-eks.js";
 import {
   clusterOf,
   gathererFor,
@@ -13,63 +30,123 @@ import {
   sectionOf,
   stepShape,
 } from "../gather/steps.js";
-import { defineTool, ToolInputError } from "./define.js";
+import { defineTool, type ToolContext, ToolInputError } from "./define.js";
+import { k8sName, namespaceField } from "./schemas.js";
 
 const CHECKS = ["cluster.oidc-issuer-disabled", "cluster.workload-identity-disabled", "cluster.issuer-disagreement"];
+const EKS_CHECKS = ["eks.oidc-provider-missing", "eks.oidc-audience-missing", "eks.thumbprint-mismatch"];
+
+const inputSchema = z.object({
+  clusterName: z
+    .string()
+    .min(1)
+    .max(100)
+    .optional()
+    .describe("AKS or EKS cluster name (default: the cluster behind the kube context)"),
+  resourceGroup: resourceGroupField.optional().describe("AKS: resource group of the cluster (with clusterName)"),
+  subscriptionId: guidField(
+    "AKS: subscription of the cluster (default: every subscription the credential can see)",
+  ).optional(),
+  namespace: namespaceField.optional().describe("EKS: namespace of serviceAccount"),
+  serviceAccount: k8sName("service account")
+    .optional()
+    .describe("EKS: judge the OIDC provider for this service account (its audience annotation)"),
+  audience: z
+    .string()
+    .min(1)
+    .max(512)
+    .optional()
+    .describe(
+      `EKS: the audience the provider must list, when no service account is named (default ${DEFAULT_AUDIENCE})`,
+    ),
+  platform: platformField,
+});
+
+const outputSchema = z.object({
+  platform: platformOutput,
+  cluster: SectionSchema.extend({
+    name: z.string().optional(),
+    resourceGroup: z.string().optional().describe("AKS"),
+    subscriptionId: z.string().optional().describe("AKS"),
+    id: z.string().optional().describe("AKS: the ARM resource id"),
+    fqdn: z.string().optional().describe("AKS"),
+    arn: z.string().optional().describe("EKS: the cluster ARN"),
+    region: z.string().optional().describe("EKS"),
+    endpoint: z.string().optional().describe("EKS: the API server endpoint"),
+    version: z.string().optional().describe("EKS: the Kubernetes version"),
+    issuer: z.string().nullable().optional().describe("EKS: DescribeCluster's identity.oidc.issuer"),
+  }).describe("Which cluster the cloud returned, or why it could not be read"),
+  arm: z
+    .object({
+      oidcIssuerEnabled: z.boolean().describe("oidcIssuerProfile.enabled"),
+      issuerURL: z.string().nullable().describe("oidcIssuerProfile.issuerURL"),
+      workloadIdentityEnabled: z.boolean().describe("securityProfile.workloadIdentity.enabled"),
+    })
+    .nullable()
+    .optional()
+    .describe("AKS only"),
+  apiServer: SectionSchema.extend({
+    issuer: z.string().nullable().describe("issuer in the API server's /.well-known/openid-configuration"),
+  }),
+  agree: z
+    .boolean()
+    .nullable()
+    .describe(
+      "The cloud's issuer URL (ARM or DescribeCluster) equals the API server's issuer; null when one is unknown",
+    ),
+  difference: z.string().nullable().describe("How the two issuers differ"),
+  iamOidcProvider: SectionSchema.extend({
+    accountId: z
+      .string()
+      .nullable()
+      .describe("The account the credential belongs to, where the provider was looked for"),
+    expectedArn: z.string().nullable().describe("The provider ARN the cluster's issuer calls for"),
+    exists: z.boolean().nullable(),
+    arn: z.string().nullable(),
+    url: z.string().nullable(),
+    clientIdList: z.array(z.string()),
+    audience: z.string().describe("The audience the provider must list"),
+    audienceFrom: z.enum(["input", "service-account", "default"]),
+    audienceListed: z.boolean().nullable(),
+    thumbprints: z.array(z.string()),
+    thumbprintUsedByAws: z
+      .boolean()
+      .nullable()
+      .describe("false for issuers AWS hosts: STS verifies them through trusted root CAs and ignores the list"),
+    thumbprintNote: z.string().nullable(),
+    providersInAccount: z.array(z.string()).describe("Every IAM OIDC provider ARN in the account (first 50)"),
+  })
+    .optional()
+    .describe("EKS only: the account's IAM OIDC provider for the cluster's issuer"),
+  ...stepShape,
+});
+
+type Output = z.infer<typeof outputSchema>;
 
 export const showClusterOidc = defineTool({
   name: "show_cluster_oidc",
   title: "Show the cluster's OIDC issuer",
   description:
-    "Use to confirm an AKS cluster can take part in workload identity at all: whether the OIDC issuer and the workload identity add-on " +
-    "are enabled (from ARM), the issuer URL ARM reports, and the issuer the API server itself announces in its discovery document " +
-    "(read through the kube context, so it works without an Azure credential), and whether the two agree. " +
-    "Defaults to the cluster behind the current kube context; name clusterName + resourceGroup to look at another one. " +
-    "Federated credentials must carry the API server's issuer exactly. " +
-    "Next: list_federated_credentials to compare the credentials' issuer with it, or inspect_token to see the issuer in a real token.",
-  inputSchema: z.object({
-    clusterName: z
-      .string()
-      .min(1)
-      .max(63)
-      .optional()
-      .describe("AKS cluster name (default: the cluster behind the kube context)"),
-    resourceGroup: resourceGroupField.optional().describe("Resource group of the cluster (with clusterName)"),
-    subscriptionId: guidField(
-      "Subscription of the cluster (default: every subscription the credential can see)",
-    ).optional(),
-  }),
-  outputSchema: z.object({
-    cluster: SectionSchema.extend({
-      name: z.string().optional(),
-      resourceGroup: z.string().optional(),
-      subscriptionId: z.string().optional(),
-      id: z.string().optional(),
-      fqdn: z.string().optional(),
-    }).describe("Which AKS cluster ARM returned, or why it could not be read"),
-    arm: z
-      .object({
-        oidcIssuerEnabled: z.boolean().describe("oidcIssuerProfile.enabled"),
-        issuerURL: z.string().nullable().describe("oidcIssuerProfile.issuerURL"),
-        workloadIdentityEnabled: z.boolean().describe("securityProfile.workloadIdentity.enabled"),
-      })
-      .nullable(),
-    apiServer: SectionSchema.extend({
-      issuer: z.string().nullable().describe("issuer in the API server's /.well-known/openid-configuration"),
-    }),
-    agree: z.boolean().nullable().describe("ARM's issuer URL equals the API server's issuer; null when one is unknown"),
-    difference: z.string().nullable().describe("How the two issuers differ"),
-    ...stepShape,
-  }),
+    "Use to confirm a cluster can take part in workload identity at all; serves AKS and EKS (detected from the kube context, or " +
+    "force platform). AKS: whether the OIDC issuer and the workload identity add-on are enabled (from ARM), the issuer URL ARM " +
+    "reports, the issuer the API server itself announces in its discovery document (read through the kube context, so it works " +
+    "without an Azure credential), and whether the two agree; name clusterName + resourceGroup to look at another cluster. " +
+    "EKS: DescribeCluster's identity.oidc.issuer, whether this account has the IAM OIDC provider for that URL, whether its " +
+    "ClientIDList holds sts.amazonaws.com (or the audience a named service account asks for), and its thumbprints with whether AWS " +
+    "still uses them for this issuer; name clusterName to look at another EKS cluster. " +
+    "Next: list_federated_credentials (AKS) or inspect_iam_role (EKS) to compare the trust with this issuer, or inspect_token.",
+  inputSchema,
+  outputSchema,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   async handler(input, ctx) {
+    const env = await ctx.env();
+    if (platformFor(env, input.platform) === "eks") return eksClusterOidc(env, input, ctx);
     if (Boolean(input.clusterName) !== Boolean(input.resourceGroup)) {
       throw new ToolInputError(
         input.clusterName ? "resourceGroup" : "clusterName",
         "clusterName and resourceGroup together (or neither, for the cluster behind the kube context)",
       );
     }
-    const env = await ctx.env();
     const g = gathererFor(env, ctx.signal);
     // The webhook tells a self-managed installation apart from a missing add-on.
     const [cluster, apiServerIssuer, webhook] = await Promise.all([
@@ -85,6 +162,7 @@ export const showClusterOidc = defineTool({
     const apiIssuer = valueOf(apiServerIssuer);
     const bothKnown = Boolean(armIssuer && apiIssuer);
     return {
+      platform: "aks" as const,
       cluster: {
         ...sectionOf(cluster),
         ...(cluster.status === "ok" && !c
@@ -108,6 +186,7 @@ export const showClusterOidc = defineTool({
     };
   },
   render(out) {
+    if (out.platform === "eks") return renderEks(out);
     const lines = [
       out.arm
         ? `ARM: oidcIssuerProfile.enabled=${out.arm.oidcIssuerEnabled} issuerURL=${out.arm.issuerURL ?? "(none)"} workloadIdentity.enabled=${out.arm.workloadIdentityEnabled}`
@@ -119,3 +198,129 @@ export const showClusterOidc = defineTool({
     return renderStep(`Cluster OIDC issuer of ${name}`, lines, out);
   },
 });
+
+async function eksClusterOidc(env: Environment, input: z.infer<typeof inputSchema>, ctx: ToolContext): Promise<Output> {
+  if (Boolean(input.namespace) !== Boolean(input.serviceAccount)) {
+    throw new ToolInputError("namespace + serviceAccount", "both, or neither");
+  }
+  if (input.serviceAccount && input.audience) {
+    throw new ToolInputError("audience", "no audience when a service account is named: its annotation says which");
+  }
+  const g = eksGathererFor(env, ctx.signal);
+  const namespace = input.namespace ?? "default";
+  const clusterP: Promise<Gathered<EksClusterFact | null>> = input.clusterName
+    ? gather("EKS cluster", () => g.aws.describeCluster(input.clusterName!, { signal: g.signal }))
+    : g.cluster();
+  const saP: Promise<Gathered<ServiceAccountFact | null>> = input.serviceAccount
+    ? g.serviceAccount(namespace, input.serviceAccount)
+    : Promise.resolve(skipped("no service account named"));
+  const [cluster, apiServerIssuer, accountId, arns, sa] = await Promise.all([
+    clusterP,
+    g.apiServerIssuer(),
+    g.accountId(),
+    g.oidcProviderArns(),
+    saP,
+  ]);
+  // A named cluster other than the context's speaks for itself; the API server's issuer is the context's.
+  const issuer = input.clusterName
+    ? issuerOf(cluster, skipped("the named cluster reports no issuer"))
+    : issuerOf(cluster, apiServerIssuer);
+  const provider = await g.oidcProvider(arns, issuer);
+
+  const named = valueOf(sa);
+  const audience = input.audience ?? audienceOfAccount(named);
+  const audienceFrom = input.audience
+    ? "input"
+    : named && audienceOfAccount(named) !== DEFAULT_AUDIENCE
+      ? "service-account"
+      : "default";
+  const facts = partialEksFacts(
+    { namespace, serviceAccount: input.serviceAccount },
+    {
+      accountId,
+      cluster,
+      issuer,
+      oidcProviderArns: arns,
+      oidcProvider: provider,
+      serviceAccount: input.serviceAccount ? sa : { status: "ok", value: anyIrsaAccount(namespace, audience) },
+      region: valueOf(cluster)?.region ?? g.region,
+    },
+  );
+  const result = runEksChecks(facts, EKS_CHECKS);
+
+  const c = valueOf(cluster) ?? undefined;
+  const fromCluster = c?.issuer;
+  const apiIssuer = valueOf(apiServerIssuer);
+  const bothKnown = Boolean(fromCluster && apiIssuer) && !input.clusterName;
+  const p = valueOf(provider) ?? undefined;
+  const iss = valueOf(issuer);
+  const account = valueOf(accountId);
+  const region = c?.region ?? g.region;
+  const relied = iss ? thumbprintRelied(iss) : undefined;
+  return {
+    platform: "eks",
+    cluster: {
+      ...sectionOf(cluster),
+      ...(cluster.status === "ok" && !c
+        ? { reason: "the API server is not an EKS endpoint this credential can see (see the checks)" }
+        : {}),
+      ...(c
+        ? {
+            name: c.name,
+            arn: c.arn,
+            region: c.region,
+            endpoint: c.endpoint,
+            version: c.version,
+            issuer: c.issuer ?? null,
+          }
+        : {}),
+    },
+    apiServer: { ...sectionOf(apiServerIssuer), issuer: apiIssuer ?? null },
+    agree: bothKnown ? fromCluster === apiIssuer : null,
+    difference: bothKnown ? (issuerDifference(apiIssuer!, fromCluster!) ?? null) : null,
+    iamOidcProvider: {
+      ...(provider.status === "ok" ? sectionOf(provider) : { status: provider.status, reason: provider.reason }),
+      accountId: account ?? null,
+      expectedArn: iss && account ? providerArnFor(account, iss, partitionForRegion(region)) : null,
+      exists: provider.status === "ok" ? Boolean(p) : null,
+      arn: p?.arn ?? null,
+      url: p?.url ?? null,
+      clientIdList: p?.clientIds ?? [],
+      audience,
+      audienceFrom,
+      audienceListed: p ? p.clientIds.includes(audience) : null,
+      thumbprints: p?.thumbprints ?? [],
+      thumbprintUsedByAws: p && relied !== undefined ? relied : null,
+      thumbprintNote:
+        p && relied !== undefined
+          ? relied
+            ? "The issuer is not hosted by AWS: STS trusts its certificate when it chains to a CA AWS trusts, else when the top intermediate CA's SHA-1 thumbprint is in this list."
+            : "AWS hosts this issuer and verifies it through its own trusted root CAs; the thumbprint list is kept but not used."
+          : null,
+      providersInAccount: (valueOf(arns) ?? []).slice(0, 50),
+    },
+    ...result,
+  };
+}
+
+function renderEks(out: Output): string {
+  const p = out.iamOidcProvider;
+  const lines = [
+    `DescribeCluster issuer: ${out.cluster.issuer ?? out.cluster.reason ?? "(unknown)"}`,
+    `API server issuer: ${out.apiServer.issuer ?? out.apiServer.reason ?? "(unknown)"}`,
+    `agree: ${out.agree === null ? "unknown" : out.agree ? "yes" : `no (${out.difference})`}`,
+  ];
+  if (p) {
+    if (p.exists === null) lines.push(`IAM OIDC provider: ${p.reason ?? "unknown"}`);
+    else if (!p.exists)
+      lines.push(`IAM OIDC provider: none in account ${p.accountId ?? "?"} (expected ${p.expectedArn ?? "?"})`);
+    else {
+      lines.push(
+        `IAM OIDC provider: ${p.arn}`,
+        `  ClientIDList: ${p.clientIdList.join(", ") || "(empty)"}; ${p.audience} ${p.audienceListed ? "listed" : "NOT listed"}`,
+        `  thumbprints: ${p.thumbprints.join(", ") || "(none)"}${p.thumbprintUsedByAws === false ? " (not used by AWS for this issuer)" : ""}`,
+      );
+    }
+  }
+  return renderStep(`Cluster OIDC issuer of ${out.cluster.name ?? "the kube context's cluster"} (EKS)`, lines, out);
+}

@@ -2,8 +2,25 @@ import { z } from "zod";
 import type { IdentityFacts } from "../diagnosis/aks/facts.js";
 import { WI_TENANT_ID } from "../diagnosis/aks/names.js";
 import { GUID_RE } from "../diagnosis/compare.js";
+import { parseRoleArn } from "../diagnosis/eks/arn.js";
+import type { ExchangeFact, RoleFact } from "../diagnosis/eks/facts.js";
+import { ROLE_ARN_KEY } from "../diagnosis/eks/names.js";
 import { findEntry } from "../diagnosis/errors/catalogue.js";
+import { explainError } from "../diagnosis/errors/explain.js";
 import { type Gathered, skipped, valueOf } from "../diagnosis/types.js";
+import type { Environment } from "../providers/environment.js";
+import {
+  audienceOfAccount,
+  eksGathererFor,
+  issuerOf,
+  type MintedEksToken,
+  mintEksToken,
+  partialEksFacts,
+  platformField,
+  platformFor,
+  platformOutput,
+  runEksChecks,
+} from "../gather/steps-eks.js";
 import {
   clientIdOf,
   gathererFor,
@@ -17,64 +34,100 @@ import {
   serviceAccountOf,
   stepShape,
 } from "../gather/steps.js";
-import { defineTool } from "./define.js";
+import { defineTool, type ToolContext, ToolInputError } from "./define.js";
 import { k8sName, namespaceField } from "./schemas.js";
 
 const CHECKS = ["sa.not-found", "exchange.failed"];
+const EKS_CHECKS = ["sa.not-found", "exchange.failed"];
 
 const Source = z.enum(["input", "annotation", "webhook-config", "identity"]);
 
+const inputSchema = z.object({
+  namespace: namespaceField,
+  serviceAccount: k8sName("service account"),
+  clientId: guidField("AKS: client id to exchange for (default: the service account's annotation)").optional(),
+  tenantId: guidField(
+    "AKS: tenant to exchange in (default: annotation, webhook config, then the identity's)",
+  ).optional(),
+  roleArn: z
+    .string()
+    .min(20)
+    .max(2048)
+    .optional()
+    .describe(
+      `EKS: role to assume, arn:aws:iam::<account>:role/<name> (default: the service account's ${ROLE_ARN_KEY})`,
+    ),
+  platform: platformField,
+});
+
+const outputSchema = z.object({
+  platform: platformOutput,
+  namespace: z.string(),
+  serviceAccount: z.string(),
+  clientId: z.object({ value: z.string().nullable(), from: Source.nullable() }).optional().describe("AKS"),
+  tenantId: z.object({ value: z.string().nullable(), from: Source.nullable() }).optional().describe("AKS"),
+  roleArn: z
+    .object({ value: z.string().nullable(), from: z.enum(["input", "annotation"]).nullable() })
+    .optional()
+    .describe("EKS: the role STS was asked for"),
+  audience: z.string(),
+  exchange: SectionSchema.extend({
+    success: z.boolean().nullable().describe("null when the exchange could not be attempted"),
+    expiresIn: z.number().nullable().optional().describe("AKS: lifetime of the access token Entra issued, in seconds"),
+    assumedRoleArn: z.string().nullable().optional().describe("EKS: the assumed-role session STS returned"),
+    expiration: z.string().nullable().optional().describe("EKS: when the temporary credentials expire (not shown)"),
+    error: z
+      .object({
+        httpStatus: z.number().int().nullable(),
+        error: z.string().describe("Entra's error, or STS's error code"),
+        codes: z.array(z.string()).describe("AADSTS codes, or the STS error code"),
+        meaning: z.string().nullable(),
+        description: z.string().describe("First line of error_description, or STS's message"),
+        traceId: z.string().nullable(),
+        correlationId: z.string().nullable(),
+      })
+      .nullable(),
+  }),
+  token: SectionSchema.extend({
+    iss: z.string().nullable(),
+    sub: z.string().nullable(),
+  }).describe(
+    "Claims of the presented token that Entra matches against federated credentials, or STS against the trust policy",
+  ),
+  ...stepShape,
+});
+
+type Output = z.infer<typeof outputSchema>;
+
 export const testTokenExchange = defineTool({
   name: "test_token_exchange",
-  title: "Test the token exchange at Entra",
+  title: "Test the token exchange at Entra or STS",
   description:
-    "Use to prove whether the service account can get an Entra token right now: mints a token for it (as the webhook would) and presents " +
-    "it at the Entra token endpoint with the service account's client id and tenant (from its annotations, else the webhook's default tenant " +
-    "or the identity's; clientId/tenantId override). Returns success with the token's lifetime only — never the access token — or Entra's " +
-    "decoded error: AADSTS codes, the first line of the description, trace and correlation ids. Contacts Entra; refused when the server " +
-    "runs with --no-exchange. Next: on failure, list_federated_credentials (700211/700212/700213/70021) or explain_error with the code.",
-  inputSchema: z.object({
-    namespace: namespaceField,
-    serviceAccount: k8sName("service account"),
-    clientId: guidField("Client id to exchange for (default: the service account's annotation)").optional(),
-    tenantId: guidField("Tenant to exchange in (default: annotation, webhook config, then the identity's)").optional(),
-  }),
-  outputSchema: z.object({
-    namespace: z.string(),
-    serviceAccount: z.string(),
-    clientId: z.object({ value: z.string().nullable(), from: Source.nullable() }),
-    tenantId: z.object({ value: z.string().nullable(), from: Source.nullable() }),
-    audience: z.string(),
-    exchange: SectionSchema.extend({
-      success: z.boolean().nullable().describe("null when the exchange could not be attempted"),
-      expiresIn: z.number().nullable().describe("Lifetime of the access token Entra issued, in seconds"),
-      error: z
-        .object({
-          httpStatus: z.number().int(),
-          error: z.string(),
-          codes: z.array(z.string()).describe("AADSTS codes"),
-          meaning: z.string().nullable(),
-          description: z.string().describe("First line of error_description"),
-          traceId: z.string().nullable(),
-          correlationId: z.string().nullable(),
-        })
-        .nullable(),
-    }),
-    token: SectionSchema.extend({
-      iss: z.string().nullable(),
-      sub: z.string().nullable(),
-    }).describe("Claims of the presented token that Entra matches against federated credentials"),
-    ...stepShape,
-  }),
+    "Use to prove whether the service account can get cloud credentials right now; serves AKS and EKS (detected from the kube context, " +
+    "or force platform). Mints a token for it as the webhook would and presents it. AKS: at the Entra token endpoint with the service " +
+    "account's client id and tenant (from its annotations, else the webhook's default tenant or the identity's; clientId/tenantId " +
+    "override); returns success with the token's lifetime only — never the access token — or Entra's decoded error: AADSTS codes, the " +
+    "first line of the description, trace and correlation ids. EKS: STS AssumeRoleWithWebIdentity for the role in the service account's " +
+    "eks.amazonaws.com/role-arn (roleArn overrides) with its audience; returns the assumed role ARN and expiry only — never credentials — " +
+    "or STS's error code and message. Contacts the cloud; refused when the server runs with --no-exchange. " +
+    "Next: on failure, list_federated_credentials (AADSTS700211/700212/700213/70021), inspect_iam_role (AccessDenied), " +
+    "show_cluster_oidc (InvalidIdentityToken) or explain_error with the code.",
+  inputSchema,
+  outputSchema,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   async handler(input, ctx) {
     const env = await ctx.env();
+    const platform = platformFor(env, input.platform);
     if (!env.allowExchange) {
       throw new Error(
-        "the token exchange is disabled (the server runs with --no-exchange), so Entra was not contacted. " +
-          "Compare the values offline instead: inspect_token for the token's claims, list_federated_credentials for the credentials.",
+        platform === "eks"
+          ? "the token exchange is disabled (the server runs with --no-exchange), so STS was not contacted. " +
+              "Compare the values offline instead: inspect_token for the token's claims, inspect_iam_role for the trust policy."
+          : "the token exchange is disabled (the server runs with --no-exchange), so Entra was not contacted. " +
+              "Compare the values offline instead: inspect_token for the token's claims, list_federated_credentials for the credentials.",
       );
     }
+    if (platform === "eks") return eksExchange(env, input, ctx);
     const g = gathererFor(env, ctx.signal);
     const { namespace, serviceAccount } = input;
     const audience = env.azure.cloud.tokenExchangeAudience;
@@ -122,6 +175,7 @@ export const testTokenExchange = defineTool({
     const x = valueOf(exchange);
     const claims = minted ? valueOf(minted.facts)?.claims : undefined;
     return {
+      platform: "aks" as const,
       namespace,
       serviceAccount,
       clientId: { value: clientId ?? null, from: clientFrom },
@@ -153,10 +207,11 @@ export const testTokenExchange = defineTool({
     };
   },
   render(out) {
+    if (out.platform === "eks") return renderEks(out);
     const x = out.exchange;
     const lines = [
-      `client id: ${out.clientId.value ?? "(none)"}${out.clientId.from ? ` (from ${out.clientId.from})` : ""}`,
-      `tenant: ${out.tenantId.value ?? "(unknown)"}${out.tenantId.from ? ` (from ${out.tenantId.from})` : ""}`,
+      `client id: ${out.clientId?.value ?? "(none)"}${out.clientId?.from ? ` (from ${out.clientId.from})` : ""}`,
+      `tenant: ${out.tenantId?.value ?? "(unknown)"}${out.tenantId?.from ? ` (from ${out.tenantId.from})` : ""}`,
       x.success === true
         ? `exchange: succeeded; the access token lives ${x.expiresIn ?? "?"} s (not shown)`
         : x.error
@@ -167,3 +222,119 @@ export const testTokenExchange = defineTool({
     return renderStep(`Token exchange for ${out.namespace}/${out.serviceAccount}`, lines, out);
   },
 });
+
+/** The first sentence of what the error catalogue says the STS error means. */
+function stsMeaning(code: string, message: string): string | null {
+  const cause = explainError(`${code}: ${message}`).causes[0];
+  const first = cause?.explanation.split(/(?<=\.)\s/)[0];
+  return first ?? findEntry(code)?.title ?? null;
+}
+
+async function eksExchange(env: Environment, input: z.infer<typeof inputSchema>, ctx: ToolContext): Promise<Output> {
+  const explicit = input.roleArn?.trim();
+  if (explicit && !parseRoleArn(explicit)) {
+    throw new ToolInputError("roleArn", "arn:aws:iam::<12-digit-account>:role/<name>", input.roleArn);
+  }
+  const g = eksGathererFor(env, ctx.signal);
+  const { namespace, serviceAccount } = input;
+  const clusterP = g.cluster();
+  const apiP = g.apiServerIssuer();
+  const arnsP = g.oidcProviderArns();
+  const accountP = g.accountId();
+  for (const p of [clusterP, apiP, arnsP, accountP]) p.catch(() => undefined);
+  const sa = await g.serviceAccount(namespace, serviceAccount);
+  const account = valueOf(sa);
+  const annotated = account?.annotations[ROLE_ARN_KEY];
+  const roleArn = explicit ?? annotated?.trim();
+  const roleFrom = explicit ? ("input" as const) : annotated !== undefined ? ("annotation" as const) : null;
+  const audience = audienceOfAccount(account);
+
+  const minted: MintedEksToken | undefined = account
+    ? await mintEksToken(g, namespace, serviceAccount, audience)
+    : undefined;
+  const roleP: Promise<Gathered<RoleFact | null>> =
+    roleArn && parseRoleArn(roleArn) ? g.role(roleArn) : Promise.resolve(skipped("no usable role ARN"));
+  let exchange: Gathered<ExchangeFact>;
+  if (!account) {
+    exchange = skipped(
+      sa.status === "ok" ? `service account ${namespace}/${serviceAccount} does not exist` : sa.reason,
+    );
+  } else if (roleArn === undefined) {
+    exchange = skipped(`the service account has no ${ROLE_ARN_KEY} annotation and no roleArn was given`);
+  } else if (!parseRoleArn(roleArn)) {
+    exchange = skipped("the role ARN annotation is malformed");
+  } else if (!minted?.token) {
+    exchange = skipped(minted?.claims.status === "ok" ? "no token" : (minted?.claims.reason ?? "no token"));
+  } else {
+    exchange = await g.exchange(roleArn, minted.token);
+  }
+  const [cluster, apiIssuer, arns, accountId, role] = await Promise.all([clusterP, apiP, arnsP, accountP, roleP]);
+  const issuer = issuerOf(cluster, apiIssuer);
+  const provider = await g.oidcProvider(arns, issuer);
+
+  // The role, provider and issuer let exchange.failed say what the configuration predicted, as the diagnosis does.
+  const facts = partialEksFacts(
+    { namespace, serviceAccount },
+    {
+      serviceAccount: sa,
+      token: minted?.claims ?? skipped("no token was minted"),
+      exchange,
+      irsaRole: role,
+      cluster,
+      issuer,
+      oidcProviderArns: arns,
+      oidcProvider: provider,
+      accountId,
+      region: valueOf(cluster)?.region ?? g.region,
+    },
+  );
+  const result = runEksChecks(facts, EKS_CHECKS);
+
+  const x = valueOf(exchange);
+  const claims = minted ? valueOf(minted.claims) : undefined;
+  return {
+    platform: "eks",
+    namespace,
+    serviceAccount,
+    roleArn: { value: roleArn ?? null, from: roleFrom },
+    audience,
+    exchange: {
+      ...sectionOf(exchange),
+      success: x ? x.ok : null,
+      assumedRoleArn: x?.ok ? x.assumedRoleArn : null,
+      expiration: x?.ok ? (x.expiration ?? null) : null,
+      error:
+        x && !x.ok
+          ? {
+              httpStatus: x.httpStatus ?? null,
+              error: x.code,
+              codes: [x.code],
+              meaning: stsMeaning(x.code, x.message),
+              description: x.message.split(/\r?\n/)[0],
+              traceId: null,
+              correlationId: null,
+            }
+          : null,
+    },
+    token: {
+      ...(minted ? sectionOf(minted.claims) : { status: "skipped" as const, reason: "no token was minted" }),
+      iss: claims?.iss ?? null,
+      sub: claims?.sub ?? null,
+    },
+    ...result,
+  };
+}
+
+function renderEks(out: Output): string {
+  const x = out.exchange;
+  const lines = [
+    `role: ${out.roleArn?.value ?? "(none)"}${out.roleArn?.from ? ` (from ${out.roleArn.from})` : ""}`,
+    `audience: ${out.audience}`,
+    x.success === true
+      ? `exchange: succeeded as ${x.assumedRoleArn}; credentials expire ${x.expiration ?? "?"} (not shown)`
+      : x.error
+        ? `exchange: STS refused: ${x.error.error}: ${x.error.description}${x.error.meaning ? ` (${x.error.meaning})` : ""}`
+        : `exchange: not attempted (${x.reason})`,
+  ];
+  return renderStep(`STS AssumeRoleWithWebIdentity for ${out.namespace}/${out.serviceAccount}`, lines, out);
+}

@@ -142,6 +142,23 @@ describe("Entra: client-secret grant", () => {
     expect((token.json as { error: string }).error).toBe("invalid_tenant");
   });
 
+  it("serves the v1 endpoint, which names the resource instead of a scope", async () => {
+    const res = await httpRequest(`https://login.microsoftonline.com/${TENANT}/oauth2/token`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({
+        client_id: SIM_OPERATOR_CLIENT_ID,
+        client_secret: SIM_OPERATOR_CLIENT_SECRET,
+        resource: "https://management.azure.com/",
+        grant_type: "client_credentials",
+      }).toString(),
+      agent: s.world.agent,
+      timeoutMs: 8000,
+    });
+    expect(res.status).toBe(200);
+    expect((res.json as { token_type: string }).token_type).toBe("Bearer");
+  });
+
   it("requires a /.default scope for client credentials (AADSTS1002012)", async () => {
     const res = await postToken(s, TENANT, {
       client_id: SIM_OPERATOR_CLIENT_ID,

@@ -152,6 +152,41 @@ describe("AzureProvider: reads", () => {
   });
 });
 
+describe("AzureProvider: sign-in", () => {
+  it("concurrent first calls, across providers, share one token request; warmUp fetches it ahead", async () => {
+    const s = await session();
+    try {
+      const a = new AzureProvider(s.env);
+      const b = new AzureProvider(s.env);
+      await a.warmUp();
+      expect(s.world.stats.byService.entra).toBe(1);
+      await Promise.all([
+        a.findClusterByApiHost(API_HOST),
+        b.findKeyVault("payments-kv"),
+        b.listRoleAssignments(IDENTITY.principalId),
+      ]);
+      expect(s.world.stats.byService.entra).toBe(1);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("without warm-up, concurrent calls still ask the authority once", async () => {
+    const s = await session();
+    try {
+      const a = new AzureProvider(s.env);
+      await Promise.all([
+        a.findClusterByApiHost(API_HOST),
+        a.findKeyVault("payments-kv"),
+        new AzureProvider(s.env).findIdentity({ clientId: IDENTITY.clientId }),
+      ]);
+      expect(s.world.stats.byService.entra).toBe(1);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
 describe("AzureProvider: federated credential writes", () => {
   let s: SimSession;
   let azure: AzureProvider;

@@ -144,7 +144,7 @@ function success(world: SimWorld, principal: DirectoryPrincipal, tenantId: strin
   };
 }
 
-async function token(req: SimRequest, world: SimWorld, tenantSegment: string): Promise<SimResponse> {
+async function token(req: SimRequest, world: SimWorld, tenantSegment: string, v1: boolean): Promise<SimResponse> {
   const form = req.form();
   const tenant = tenantSegment.toLowerCase();
   if (!knownTenants(world).has(tenant)) return tenantNotFound(req, tenantSegment);
@@ -161,9 +161,10 @@ async function token(req: SimRequest, world: SimWorld, tenantSegment: string): P
   }
   const clientId = form.get("client_id");
   if (!clientId) return missingParameter(req, "client_id");
-  const scope = form.get("scope");
-  if (!scope) return missingParameter(req, "scope");
-  const resource = resourceOfScope(scope);
+  // The v1 endpoint names the resource itself; v2 asks for "{resource}/.default".
+  const scope = v1 ? form.get("resource") : form.get("scope");
+  if (!scope) return missingParameter(req, v1 ? "resource" : "scope");
+  const resource = v1 ? scope : resourceOfScope(scope);
   if (!resource) {
     return entraError(
       req,
@@ -385,7 +386,7 @@ export const entraService: SimService = {
     const [, tenantSegment, rest] = m;
     const tenant = decodeURIComponent(tenantSegment);
     if (req.method === "POST" && (rest === "oauth2/v2.0/token" || rest === "oauth2/token")) {
-      return token(req, world, tenant);
+      return token(req, world, tenant, rest === "oauth2/token");
     }
     if (
       req.method === "GET" &&

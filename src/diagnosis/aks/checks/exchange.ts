@@ -11,13 +11,15 @@ export const exchangeFailed: Check<AksFacts> = {
     const x = valueOf(f.exchange)!;
     if (x.ok) return [];
     const code = x.errorCodes[0];
-    // Only the first line of Entra's description: the rest is trace metadata.
-    const description = x.description.split(/\r?\n/)[0];
+    // Only the first sentence of Entra's description: the rest is a link and trace metadata.
+    const firstLine = x.description.split(/\r?\n/)[0];
+    const description = firstLine.replace(/\s+https?:\/\/\S+\s*$/, "").trim();
+    const sentence = description.replace(/^AADSTS\d+:\s*/, "").split(/(?<=\.)\s/)[0];
     return [
       {
         id: this.id,
         severity: "error",
-        title: `Entra rejected the token exchange${code ? ` with AADSTS${code}` : ""}: ${description.replace(/^AADSTS\d+:\s*/, "")}`,
+        title: `Entra rejected the token exchange${code ? ` with AADSTS${code}` : ""}: ${sentence}`,
         evidence: {
           clientId: x.clientId,
           tenantId: x.tenantId,

@@ -1,0 +1,87 @@
+// No output of any tool or command contains a token: mint tokens in the world, run every tool, scan every output.
+import { spawnSync } from "node:child_process";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { KubeProvider } from "../src/providers/kubernetes.js";
+import { allTools } from "../src/tools/index.js";
+import { connect, type Harness } from "./helpers/mcp.js";
+
+const JWT = /eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+/;
+
+/** Plausible arguments for every tool against the bundled AKS worlds. */
+const ARGS: Record<string, Record<string, unknown>> = {
+  diagnose_workload_identity: {
+    namespace: "payments",
+    serviceAccount: "payments-api",
+    workload: "deployment/payments-api",
+  },
+  explain_error: {
+    text: 'AADSTS70021: No matching federated identity record. client_assertion=eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJodHRwczovL3gifQ.c2lnbmF0dXJlLXNpZ25hdHVyZQ access_token":"eyJ0eXAiOiJKV1QifQ.eyJhdWQiOiJodHRwcyJ9.c2ln"',
+    namespace: "payments",
+  },
+  show_cluster_oidc: {},
+  list_federated_credentials: {
+    clientId: "3f2c9a8e-5b1d-4c7a-9e6f-0a1b2c3d4e5f",
+    namespace: "payments",
+    serviceAccount: "payments-api",
+  },
+  inspect_service_account: { namespace: "payments", serviceAccount: "payments-api" },
+  inspect_workload: { namespace: "payments", workload: "deployment/payments-api" },
+  check_webhook: { namespace: "payments" },
+  inspect_token: { namespace: "payments", serviceAccount: "payments-api" },
+  test_token_exchange: { namespace: "payments", serviceAccount: "payments-api" },
+  check_role_assignments: { namespace: "payments", serviceAccount: "payments-api" },
+  check_keyvault_access: { namespace: "payments", serviceAccount: "payments-api" },
+  inspect_iam_role: { roleName: "payments-api" },
+  inspect_pod_identity: { namespace: "payments", workload: "deployment/payments-api" },
+  plan_migration: { namespace: "payments" },
+};
+
+describe.each(["aks-healthy", "aks-fic-subject-namespace-typo", "aks-issuer-key-rotated"])(
+  "no token in any output (%s)",
+  (scenario) => {
+    let h: Harness;
+    let minted: string;
+    beforeAll(async () => {
+      h = await connect({ scenario });
+      // A token the world really issued: if any output carried tokens, this kind would be among them.
+      const kube = new KubeProvider(h.session!.env);
+      minted = (
+        await kube.createServiceAccountToken("payments", "payments-api", { audiences: ["api://AzureADTokenExchange"] })
+      ).token;
+    });
+    afterAll(async () => h.close());
+
+    it("every tool's structured and text output", async () => {
+      expect(minted).toMatch(JWT);
+      for (const tool of allTools) {
+        const args = ARGS[tool.name];
+        expect(args, `no test arguments for ${tool.name}`).toBeDefined();
+        const r = await h.client.callTool({ name: tool.name, arguments: args });
+        const all = JSON.stringify(r);
+        expect(all, tool.name).not.toMatch(JWT);
+        expect(all, tool.name).not.toContain(minted.split(".")[2]);
+        expect(all, tool.name).not.toMatch(/simulated-access-token|"access_token"/);
+      }
+    });
+  },
+);
+
+describe("no token in command output", () => {
+  it("diagnose, demo and explain print no token", () => {
+    const runs = [
+      ["diagnose", "--scenario", "aks-fic-subject-namespace-typo", "--json"],
+      ["diagnose", "--scenario", "aks-issuer-key-rotated"],
+      ["demo", "aks-keyvault-firewall", "--json"],
+      [
+        "explain",
+        "--json",
+        `Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW0ifQ.c2lnbmF0dXJl AADSTS7000215 client_secret=abc~DEF123456789012345678901234567890`,
+      ],
+    ];
+    for (const args of runs) {
+      const r = spawnSync(process.execPath, ["dist/cli.js", ...args], { encoding: "utf8", timeout: 60_000 });
+      expect(r.stdout + r.stderr, args.join(" ")).not.toMatch(JWT);
+      expect(r.stdout, args.join(" ")).not.toContain("abc~DEF123456789012345678901234567890");
+    }
+  });
+});
