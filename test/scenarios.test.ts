@@ -52,6 +52,10 @@ describe("bundled scenarios diagnose to their expectations", () => {
         // Nothing beyond what the scenario expects: near misses must stay quiet.
         expect(ids.filter((id) => !scenario.expect.findings.includes(id))).toEqual([]);
         if (scenario.expect.verdict) expect(report.verdict).toBe(scenario.expect.verdict);
+        // An error text in a broken world is confirmed by the findings that explain it.
+        if (scenario.target.errorText && scenario.expect.findings.length) {
+          expect(report.errorText?.confirmedBy.length, JSON.stringify(report.errorText)).toBeGreaterThan(0);
+        }
       } finally {
         await session.close();
       }

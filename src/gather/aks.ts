@@ -4,7 +4,6 @@ import type { V1Pod, V1ServiceAccount } from "@kubernetes/client-node";
 import type {
   AksFacts,
   ClusterFacts,
-  ErrorTextFacts,
   ExchangeFacts,
   IdentityFacts,
   KeyVaultFacts,
@@ -16,12 +15,12 @@ import type {
 import { type AksReport, diagnoseAksFacts } from "../diagnosis/aks/index.js";
 import { WEBHOOK_DEPLOYMENT, WEBHOOK_MWC, WI_CLIENT_ID, WI_TENANT_ID } from "../diagnosis/aks/names.js";
 import { GUID_RE } from "../diagnosis/compare.js";
-import { explainError } from "../diagnosis/errors/explain.js";
 import { type Gathered, ok, skipped, type Target, valueOf } from "../diagnosis/types.js";
 import { AzureProvider } from "../providers/azure.js";
 import type { Environment } from "../providers/environment.js";
 import { gather, ProviderError } from "../providers/errors.js";
 import { KubeProvider } from "../providers/kubernetes.js";
+import { errorTextFacts } from "./error-text.js";
 import { decodeToken, verifyWithIssuer } from "../providers/oidc.js";
 
 export interface GatherOptions {
@@ -208,23 +207,6 @@ export class AksGatherer {
   }
 }
 
-function errorTextFacts(text: string | undefined): ErrorTextFacts | undefined {
-  if (!text?.trim()) return undefined;
-  const r = explainError(text);
-  const x = r.extracted as Record<string, string | undefined>;
-  return {
-    codes: r.codes,
-    classes: r.causes.filter((c) => c.class !== "unknown").map((c) => c.class),
-    extracted: {
-      issuer: x.issuer,
-      subject: x.subject,
-      audience: x.audience,
-      clientId: x.clientId,
-      tenantId: x.tenantId,
-    },
-  };
-}
-
 function workloadFacts(w: {
   kind: string;
   name: string;
@@ -288,7 +270,8 @@ export async function diagnoseAks(env: Environment, target: Target, opts: Gather
     ? gather("service account", () => g.kube.getServiceAccount(ns, target.serviceAccount!, g.signal))
     : undefined;
   // Each of these is awaited below; until then a cancellation must not surface as an unhandled rejection.
-  for (const p of [credentialWarmup, clusterP, issuerP, webhookP, spcP, tenantP, targetP, earlySaP]) p?.catch(() => undefined);
+  for (const p of [credentialWarmup, clusterP, issuerP, webhookP, spcP, tenantP, targetP, earlySaP])
+    p?.catch(() => undefined);
 
   // Phase 2: the service account (named, or read off the pod or template), then the identity and the token.
   // Resolving the workload's pods runs alongside: nothing below waits for it.

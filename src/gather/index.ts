@@ -1,16 +1,34 @@
 // One entry point for a full diagnosis: pick the platform and the mechanism, then gather and check.
+import { type ErrorTextSection, errorTextSection } from "../diagnosis/error-text.js";
 import type { Platform, Report, Target } from "../diagnosis/types.js";
 import type { Environment } from "../providers/environment.js";
 import { diagnoseAks, type GatherOptions } from "./aks.js";
 import { diagnoseEks } from "./eks.js";
+import { errorTextFacts } from "./error-text.js";
 import { detectPlatform } from "./platform.js";
 import { diagnosePodIdentity, targetUsesPodIdentity } from "./podid.js";
+
+export type DiagnosisReport = Report & { mechanism?: string; errorText?: ErrorTextSection };
 
 export async function diagnose(
   env: Environment,
   target: Target,
   opts: GatherOptions & { platform?: Platform },
-): Promise<Report & { mechanism?: string }> {
+): Promise<DiagnosisReport> {
+  const report: DiagnosisReport = await diagnoseOnce(env, target, opts);
+  // Every platform's report says whether the live checks confirm the error the user saw.
+  if (opts.errorText && !report.errorText) {
+    const facts = errorTextFacts(opts.errorText);
+    if (facts) report.errorText = errorTextSection(facts, report.findings);
+  }
+  return report;
+}
+
+async function diagnoseOnce(
+  env: Environment,
+  target: Target,
+  opts: GatherOptions & { platform?: Platform },
+): Promise<DiagnosisReport> {
   const platform = opts.platform ?? detectPlatform(env) ?? "aks";
   if (platform === "eks") return diagnoseEks(env, target, opts);
 

@@ -341,7 +341,8 @@ export async function targetUsesPodIdentity(env: Environment, target: Target, si
     if (wl && usesPodIdentity(wl.labels, b)) return true;
     // A namespace-only target: aad-pod-identity objects in the namespace (bindings, or identities left assigned).
     if (!target.pod && !target.workload && !target.serviceAccount) {
-      if (b.some((x) => (x as { metadata?: { namespace?: string } }).metadata?.namespace === target.namespace)) return true;
+      if (b.some((x) => (x as { metadata?: { namespace?: string } }).metadata?.namespace === target.namespace))
+        return true;
       const assigned = await g.kube
         .listCustomObjects("aadpodidentity.k8s.io", "v1", "azureassignedidentities", target.namespace, signal)
         .catch(() => []);

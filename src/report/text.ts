@@ -22,7 +22,9 @@ export function renderFinding(f: Finding, index?: number): string[] {
   return out;
 }
 
-export function renderReport(r: Report & { errorText?: { note: string }; mechanism?: string }): string {
+export function renderReport(
+  r: Report & { errorText?: { note: string; explanation?: string; confirmedBy?: string[] }; mechanism?: string },
+): string {
   const who = [
     r.target.workload,
     r.target.pod && `pod/${r.target.pod}`,
@@ -32,7 +34,7 @@ export function renderReport(r: Report & { errorText?: { note: string }; mechani
     .join(", ");
   const verdict = { healthy: "HEALTHY", broken: "BROKEN", inconclusive: "INCONCLUSIVE" }[r.verdict];
   const lines = [
-    `${verdict}  ${r.platform.toUpperCase()} workload identity for ${r.target.namespace}${who ? ` (${who})` : ""}${r.mechanism ? ` via ${r.mechanism}` : ""}`,
+    `${verdict}  ${r.platform.toUpperCase()} ${r.mechanism ?? "workload identity"} for ${r.target.namespace}${who ? ` (${who})` : ""}`,
   ];
   const errors = r.findings.filter((f) => f.severity !== "info");
   if (errors.length) {
@@ -41,7 +43,10 @@ export function renderReport(r: Report & { errorText?: { note: string }; mechani
       lines.push(...renderFinding(f, i));
     });
   }
-  if (r.errorText) lines.push("", `Error text: ${r.errorText.note}`);
+  if (r.errorText) {
+    lines.push("", `Error text: ${r.errorText.note}`);
+    if (!r.errorText.confirmedBy?.length && r.errorText.explanation) lines.push(`  ${r.errorText.explanation}`);
+  }
   const count = (s: string) => r.checks.filter((c) => c.status === s).length;
   lines.push(
     "",

@@ -42,9 +42,7 @@ const ManagedClusterSchema = z.strictObject({
   kubernetesVersion: z.string().optional(),
   nodeResourceGroup: z.string().optional(),
   oidcIssuerProfile: z.strictObject({ enabled: z.boolean(), issuerURL: z.string().optional() }).optional(),
-  securityProfile: z
-    .strictObject({ workloadIdentity: z.strictObject({ enabled: z.boolean() }).optional() })
-    .optional(),
+  securityProfile: z.strictObject({ workloadIdentity: z.strictObject({ enabled: z.boolean() }).optional() }).optional(),
   agentPoolProfiles: z
     .array(z.strictObject({ name: z.string(), vnetSubnetID: z.string().optional(), count: z.number().optional() }))
     .default([]),

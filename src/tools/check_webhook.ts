@@ -153,7 +153,7 @@ export const checkWebhook = defineTool({
     "Next: after fixing the webhook, recreate the pods (the webhook only mutates at creation) and call inspect_workload.",
   inputSchema,
   outputSchema,
-  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   async handler(input, ctx) {
     const env = await ctx.env();
     if (platformFor(env, input.platform) === "eks") return eksWebhook(env, input, ctx);

@@ -144,7 +144,7 @@ export const inspectServiceAccount = defineTool({
     "Next: list_federated_credentials (AKS) or inspect_iam_role (EKS) with what it names, or inspect_workload for a pod that uses it.",
   inputSchema,
   outputSchema,
-  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   async handler(input, ctx) {
     const env = await ctx.env();
     if (platformFor(env, input.platform) === "eks") return eksServiceAccount(env, input, ctx);

@@ -228,7 +228,7 @@ export const inspectWorkload = defineTool({
     "Next: check_webhook when pods are not mutated; inspect_service_account for the annotations.",
   inputSchema,
   outputSchema,
-  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   async handler(input, ctx) {
     if (input.pod && input.workload) throw new ToolInputError("pod | workload", "one of them, not both");
     if (!input.pod && !input.workload)

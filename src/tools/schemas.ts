@@ -74,6 +74,7 @@ export const ReportSchema = z.object({
       classes: z.array(z.string()),
       asserted: z.record(z.string(), z.string()),
       confirmedBy: z.array(z.string()),
+      explanation: z.string().optional().describe("What the most likely cause of the error means"),
       note: z.string(),
     })
     .optional()

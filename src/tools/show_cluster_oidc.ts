@@ -4,7 +4,7 @@ import { thumbprintRelied } from "../diagnosis/eks/checks/cluster.js";
 import type { EksClusterFact, ServiceAccountFact } from "../diagnosis/eks/facts.js";
 import { DEFAULT_AUDIENCE } from "../diagnosis/eks/names.js";
 import { issuerDifference } from "../diagnosis/compare.js";
-import { type Gathered, skipped, valueOf } from "../diagnosis/types.js";
+import { type Gathered, ok, skipped, valueOf } from "../diagnosis/types.js";
 import type { Environment } from "../providers/environment.js";
 import { gather } from "../providers/errors.js";
 import {
@@ -242,7 +242,7 @@ async function eksClusterOidc(env: Environment, input: z.infer<typeof inputSchem
       issuer,
       oidcProviderArns: arns,
       oidcProvider: provider,
-      serviceAccount: input.serviceAccount ? sa : { status: "ok", value: anyIrsaAccount(namespace, audience) },
+      serviceAccount: input.serviceAccount ? sa : ok(anyIrsaAccount(namespace, audience)),
       region: valueOf(cluster)?.region ?? g.region,
     },
   );
@@ -279,7 +279,7 @@ async function eksClusterOidc(env: Environment, input: z.infer<typeof inputSchem
     agree: bothKnown ? fromCluster === apiIssuer : null,
     difference: bothKnown ? (issuerDifference(apiIssuer!, fromCluster!) ?? null) : null,
     iamOidcProvider: {
-      ...(provider.status === "ok" ? sectionOf(provider) : { status: provider.status, reason: provider.reason }),
+      ...sectionOf(provider),
       accountId: account ?? null,
       expectedArn: iss && account ? providerArnFor(account, iss, partitionForRegion(region)) : null,
       exists: provider.status === "ok" ? Boolean(p) : null,

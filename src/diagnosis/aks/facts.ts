@@ -135,12 +135,8 @@ export type ExchangeFacts =
       correlationId?: string;
     };
 
-/** What an error message the user saw asserts (from explain_error). */
-export interface ErrorTextFacts {
-  codes: string[];
-  classes: string[];
-  extracted: { issuer?: string; subject?: string; audience?: string; clientId?: string; tenantId?: string };
-}
+export type { ErrorTextFacts } from "../error-text.js";
+import type { ErrorTextFacts } from "../error-text.js";
 
 export interface AksFacts {
   target: Target;
