@@ -12,7 +12,8 @@ import type { SimSession } from "../../src/sim/environment.js";
 import { findBuiltInRole } from "../../src/sim/services/azure-roles.js";
 import { API_HOST, IDENTITY, ISSUER, session, SUB, SUBJECT, SUBNET_ID, TENANT, VAULT_ID } from "./azure-world.js";
 
-const fixture = (name: string) => JSON.parse(readFileSync(`/work/shared/fixtures/azure-arm/${name}`, "utf8"));
+const fixture = (name: string) =>
+  JSON.parse(readFileSync(new URL(`../fixtures/azure-arm/${name}`, import.meta.url), "utf8"));
 const wireOf = (name: string) => {
   const f = fixture(name);
   return f.responses ? (f.responses["200"] ?? f.responses["201"]).body : f;

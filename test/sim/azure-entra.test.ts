@@ -22,7 +22,8 @@ import {
   TENANT,
 } from "./azure-world.js";
 
-const fixture = (name: string) => JSON.parse(readFileSync(`/work/shared/fixtures/entra/${name}`, "utf8"));
+const fixture = (name: string) =>
+  JSON.parse(readFileSync(new URL(`../fixtures/entra/${name}`, import.meta.url), "utf8"));
 const UNKNOWN_TENANT = "11111111-2222-4333-8444-555555555555";
 
 async function postToken(s: SimSession, tenant: string, form: Record<string, string>) {

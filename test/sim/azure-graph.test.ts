@@ -13,7 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SimSession } from "../../src/sim/environment.js";
 import { APP, IDENTITY, ISSUER, OTHER_TENANT, session, SUBJECT } from "./azure-world.js";
 
-const fixture = (name: string) => JSON.parse(readFileSync(`/work/shared/fixtures/graph/${name}`, "utf8"));
+const fixture = (name: string) =>
+  JSON.parse(readFileSync(new URL(`../fixtures/graph/${name}`, import.meta.url), "utf8"));
 
 // biome-ignore lint/suspicious/noExplicitAny: Graph bodies are read loosely here and checked field by field.
 type Body = any;
