@@ -288,6 +288,18 @@ export const catalogue: CatalogueEntry[] = [
     docs: `${POD_IDENTITY_TROUBLESHOOTING}#linkedauthorizationfailed`,
   },
   {
+    code: "InvalidResourceID",
+    title: "MIC ignores an AzureIdentity whose resourceID it cannot read (field capitalisation since MIC 1.6)",
+    platform: "aad-pod-identity",
+    codes: [],
+    text: [
+      ["invalid resource id", "must match /subscriptions/"],
+      ["ignoring azure identity", "invalid resource id"],
+    ],
+    causes: [["nmi_identity_not_assigned", 0.9]],
+    docs: `${POD_IDENTITY_TROUBLESHOOTING}#ignoring-azure-identity-podnspodname-error-invalid-resource-id--must-match-subscriptionssubidresourcegroupsresourcegroupprovidersmicrosoftmanagedidentityuserassignedidentitiesname`,
+  },
+  {
     code: "ForbiddenByFirewall",
     title: "Key Vault firewall rejected the client address",
     platform: "azure-sdk",

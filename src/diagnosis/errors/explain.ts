@@ -291,11 +291,13 @@ export function explainWithWork(input: string, opts: ExplainOptions = {}): { res
     }
     for (const [cls, w] of entry.causes) {
       const s = scores.get(cls);
-      if (!s) scores.set(cls, { score: w, entries: [entry.code] });
+      // The entry's own title says what this particular text means, beyond its class.
+      const seen = `${entry.code}: ${entry.title}`;
+      if (!s) scores.set(cls, { score: w, entries: [seen] });
       else {
         // A second signature for the same cause corroborates it a little.
         s.score = Math.min(0.97, Math.max(s.score, w) + 0.03);
-        s.entries.push(entry.code);
+        s.entries.push(seen);
       }
     }
   }
