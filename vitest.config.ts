@@ -7,6 +7,8 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: "forks",
     globalSetup: ["test/global-setup.ts"],
+    // The AWS SDK's notice about its own future Node requirement is noise in test output.
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
     reporters: ["default"],
   },
 });

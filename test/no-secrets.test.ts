@@ -57,6 +57,8 @@ describe.each(["aks-healthy", "aks-fic-subject-namespace-typo", "aks-issuer-key-
         const args = ARGS[tool.name];
         expect(args, `no test arguments for ${tool.name}`).toBeDefined();
         const r = await h.client.callTool({ name: tool.name, arguments: args });
+        // Every structured result validates against its tool's outputSchema.
+        if (!r.isError) expect(() => tool.outputSchema.parse(r.structuredContent), tool.name).not.toThrow();
         const all = JSON.stringify(r);
         expect(all, tool.name).not.toMatch(JWT);
         expect(all, tool.name).not.toContain(minted.split(".")[2]);

@@ -29,4 +29,17 @@ describe("tool references", () => {
     const all = new Set(listSkills().flatMap((s) => mentioned(readFileSync(s.file, "utf8"))));
     expect([...names].filter((n) => !all.has(n))).toEqual([]);
   });
+
+  it("every README client snippet runs the same command as mcp.json, which the stdio test exercises", () => {
+    const mcp = JSON.parse(readFileSync("mcp.json", "utf8")).servers.wiDoctor;
+    const readme = readFileSync("README.md", "utf8");
+    const blocks = [...readme.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => JSON.parse(m[1]));
+    expect(blocks.length).toBeGreaterThanOrEqual(3);
+    for (const block of blocks) {
+      const servers = block.servers ?? block.mcpServers;
+      const entry = Object.values(servers)[0] as { command: string; args: string[] };
+      expect(entry.command).toBe(mcp.command);
+      expect(entry.args).toEqual(mcp.args);
+    }
+  });
 });

@@ -65,7 +65,7 @@ export class AksGatherer {
     gather<ClusterFacts | null>("AKS cluster", async () => {
       const host = this.kube.apiServerHost();
       if (!host) throw new ProviderError("no-credential", "no kube context to take the API server host from");
-      return (await this.azure.findClusterByApiHost(host, this.signal)) ?? null;
+      return (await this.azure.findClusterByApiHost(host, this.signal, this.kube.contextName())) ?? null;
     }),
   );
 
@@ -103,7 +103,8 @@ export class AksGatherer {
               namespace: WEBHOOK_NAMESPACES[i],
               name: WEBHOOK_DEPLOYMENT,
               replicas: dep.spec?.replicas ?? 1,
-              readyReplicas: dep.status?.readyReplicas ?? 0,
+              // A live Deployment always reports status; an object without one (hand-written) counts as running.
+              readyReplicas: dep.status ? (dep.status.readyReplicas ?? 0) : (dep.spec?.replicas ?? 1),
               createdAt: dep.metadata?.creationTimestamp
                 ? new Date(dep.metadata.creationTimestamp).toISOString()
                 : undefined,

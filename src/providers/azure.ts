@@ -437,17 +437,29 @@ export class AzureProvider {
 
   // ------------------------------------------------------------------------------------------ clusters
 
-  /** The AKS cluster whose API server is `host` (its fqdn or privateFQDN), across the visible subscriptions. */
-  async findClusterByApiHost(host: string, signal?: AbortSignal): Promise<ClusterInfo | null> {
+  /**
+   * The AKS cluster that serves an API server host (fqdn or privateFQDN), across the visible subscriptions.
+   * Without a host match: the cluster named like the kube context (`az aks get-credentials` names contexts after
+   * clusters, `-admin` for admin credentials), else the only visible cluster that reports no FQDN at all.
+   */
+  async findClusterByApiHost(host: string, signal?: AbortSignal, contextName?: string): Promise<ClusterInfo | null> {
     const wanted = lower(host).replace(/:\d+$/, "").replace(/\.$/, "");
-    return this.searchSubscriptions(signal, (sub) =>
+    const all: { c: ClusterInfo; raw: { fqdn?: string; privateFqdn?: string; name?: string } }[] = [];
+    const byHost = await this.searchSubscriptions(signal, (sub) =>
       this.call("clusters.read", `list AKS clusters in subscription ${sub}`, signal, async (s) => {
         for await (const c of this.aks(sub).managedClusters.list({ abortSignal: s })) {
           if (lower(c.fqdn) === wanted || lower(c.privateFqdn) === wanted) return clusterInfo(c, sub);
+          all.push({ c: clusterInfo(c, sub), raw: c });
         }
         return null;
       }),
     );
+    if (byHost) return byHost;
+    const context = lower(contextName).replace(/-admin$/, "");
+    const byName = context ? all.filter((x) => lower(x.raw.name) === context) : [];
+    if (byName.length === 1) return byName[0].c;
+    const withoutFqdn = all.filter((x) => !x.raw.fqdn && !x.raw.privateFqdn);
+    return all.length === 1 && withoutFqdn.length === 1 ? withoutFqdn[0].c : null;
   }
 
   async getCluster(

@@ -3,6 +3,7 @@ import type { Check, Finding } from "../../types.js";
 import { valueOf } from "../../types.js";
 import type { AksFacts } from "../facts.js";
 import { names, sh, WEBHOOK_DEPLOYMENT, WEBHOOK_MWC } from "../names.js";
+import { injectionOf } from "./pods.js";
 
 const needWebhook = (f: AksFacts) =>
   f.webhook.status === "ok" ? undefined : `the webhook could not be inspected: ${f.webhook.reason}`;
@@ -15,10 +16,13 @@ export const webhookMissing: Check<AksFacts> = {
     const wh = valueOf(f.webhook)!;
     if (wh.configuration && wh.deployment) return [];
     const n = names(f);
+    // Mutated pods prove the webhook worked when they started: then only new pods are at risk.
+    const pods = valueOf(f.pods) ?? [];
+    const running = pods.length > 0 && pods.every((p) => injectionOf(p).mutated);
     return [
       {
         id: this.id,
-        severity: "error",
+        severity: running ? "warning" : "error",
         title: !wh.configuration
           ? `The MutatingWebhookConfiguration ${WEBHOOK_MWC} does not exist, so pods are never mutated`
           : `The webhook controller ${WEBHOOK_DEPLOYMENT} is not deployed`,
@@ -26,6 +30,7 @@ export const webhookMissing: Check<AksFacts> = {
           mutatingWebhookConfiguration: wh.configuration ? WEBHOOK_MWC : null,
           deployment: wh.deployment ? `${wh.deployment.namespace}/${wh.deployment.name}` : null,
           searched: [`kube-system/${WEBHOOK_DEPLOYMENT}`, `azure-workload-identity-system/${WEBHOOK_DEPLOYMENT}`],
+          runningPodsMutated: running,
         },
         fix: {
           summary: "Enable the AKS add-on (or reinstall the self-managed webhook chart), then restart the workloads.",
@@ -48,6 +53,7 @@ export const webhookUnhealthy: Check<AksFacts> = {
     const wh = valueOf(f.webhook)!;
     const dep = wh.deployment!;
     const problems: string[] = [];
+    // (problems are listed most serious first: readiness, then reachability, then configuration)
     if (dep.readyReplicas < 1) problems.push(`controller has ${dep.readyReplicas}/${dep.replicas} ready replicas`);
     if (wh.readyEndpoints !== undefined && wh.readyEndpoints < 1)
       problems.push("the webhook service has no ready endpoints");
@@ -77,10 +83,15 @@ export const webhookUnhealthy: Check<AksFacts> = {
     }
     if (!problems.length) return [];
     const failOpen = hook?.failurePolicy === "Ignore";
+    // A webhook that is down breaks every pod created now; configuration doubts weigh less when the pods in
+    // scope were mutated (the webhook demonstrably worked for them).
+    const pods = valueOf(f.pods) ?? [];
+    const podsMutated = pods.length > 0 && pods.every((p) => injectionOf(p).mutated);
+    const down = dep.readyReplicas < 1 || (wh.readyEndpoints !== undefined && wh.readyEndpoints < 1);
     return [
       {
         id: this.id,
-        severity: "error",
+        severity: down || !podsMutated ? "error" : "warning",
         title: `The workload identity webhook is not working: ${problems[0]}`,
         evidence: {
           deployment: `${dep.namespace}/${dep.name}`,

@@ -87,6 +87,19 @@ function podIdentityInjected(c: ContainerLike): boolean {
   return hasEnv(c, "AWS_CONTAINER_CREDENTIALS_FULL_URI") && hasEnv(c, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE");
 }
 
+/** Every pod in scope was injected (IRSA or Pod Identity) when it was created: the webhook worked then. */
+export function podsAlreadyInjected(f: EksFacts): boolean {
+  const pods = valueOf(f.pods) ?? [];
+  return (
+    pods.length > 0 &&
+    pods.every((p) =>
+      (p.spec?.containers ?? []).some(
+        (c) => irsaMounted(c as ContainerLike) || podIdentityInjected(c as ContainerLike),
+      ),
+    )
+  );
+}
+
 export const podAwsEnvPreset: Check<EksFacts> = {
   id: "pod.aws-env-preset",
   title: "No AWS_* variables set in the pod spec pre-empt the injected credentials",

@@ -3,6 +3,7 @@ import type { Check } from "../../types.js";
 import { valueOf } from "../../types.js";
 import type { EksFacts } from "../facts.js";
 import { mechanismOf, WEBHOOK_MWC } from "../names.js";
+import { podsAlreadyInjected } from "./pods.js";
 
 export const webhookMissing: Check<EksFacts> = {
   id: "webhook.missing",
@@ -16,14 +17,17 @@ export const webhookMissing: Check<EksFacts> = {
   run(f) {
     if (valueOf(f.webhook)) return [];
     const cluster = valueOf(f.cluster);
+    // Pods that were injected prove the webhook worked when they started; only new pods are at risk.
+    const running = podsAlreadyInjected(f);
     return [
       {
         id: this.id,
-        severity: "error",
+        severity: running ? "warning" : "error",
         title: `The ${WEBHOOK_MWC} MutatingWebhookConfiguration is missing: new pods get no AWS credentials`,
         evidence: {
           expected: `mutatingwebhookconfiguration/${WEBHOOK_MWC}`,
           found: "none",
+          runningPodsInjected: running,
           cluster: cluster?.name,
           note: cluster
             ? "On EKS the webhook itself runs in the managed control plane; only this configuration object lives in the cluster, and EKS manages it."
