@@ -21,7 +21,7 @@ import type { Environment } from "../providers/environment.js";
 import { gather, ProviderError } from "../providers/errors.js";
 import { KubeProvider } from "../providers/kubernetes.js";
 import { errorTextFacts } from "./error-text.js";
-import { decodeToken, verifyWithIssuer } from "../providers/oidc.js";
+import { decodeToken, fetchIssuerKeys, type IssuerKeys, verifyWithIssuer } from "../providers/oidc.js";
 
 export interface GatherOptions {
   signal: AbortSignal;
@@ -176,8 +176,8 @@ export class AksGatherer {
   }
 
   /** Check a token the way Entra will: the issuer's discovery document and JWKS, and the signature. */
-  verifyIssuer(raw: string): Promise<TokenFacts["issuerCheck"]> {
-    return gather("issuer discovery and JWKS", () => verifyWithIssuer(this.env, raw, this.signal));
+  verifyIssuer(raw: string, prefetched?: Promise<IssuerKeys | undefined>): Promise<TokenFacts["issuerCheck"]> {
+    return gather("issuer discovery and JWKS", () => verifyWithIssuer(this.env, raw, this.signal, prefetched));
   }
 
   /** Mint a token and check it the way Entra will. */
@@ -315,11 +315,16 @@ export async function diagnoseAks(env: Environment, target: Target, opts: Gather
         minted: skipped<Pick<TokenFacts, "claims" | "kid" | "audience">>("the service account does not exist"),
         raw: undefined,
       });
+  // The issuer the API server announces is almost always the tokens' own: fetch its keys while the token is minted.
+  const issuerKeysP = issuerP.then((iss) =>
+    iss.status === "ok" ? fetchIssuerKeys(env, iss.value, opts.signal) : undefined,
+  );
+  issuerKeysP.catch(() => undefined);
   // Entra's view of the issuer and the exchange itself both need only the minted token: run them side by side.
   const tokenP = mintP.then(async ({ minted, raw }) => ({
     facts:
       minted.status === "ok" && raw
-        ? ok<TokenFacts>({ ...minted.value, issuerCheck: await g.verifyIssuer(raw) })
+        ? ok<TokenFacts>({ ...minted.value, issuerCheck: await g.verifyIssuer(raw, issuerKeysP) })
         : (minted as Gathered<TokenFacts>),
     raw,
   }));

@@ -699,6 +699,7 @@ export class KubeProvider {
         "point KUBECONFIG at a kubeconfig for the cluster (or pass --kubeconfig), and choose its context with --context",
       );
     }
+    reuseConnections(kc);
     this.apis = {
       kc,
       core: kc.makeApiClient(CoreV1Api),
@@ -924,4 +925,38 @@ function toWorkload(kind: WorkloadKind, object: Workload["object"], namespace: s
   object.kind ??= kind;
   object.apiVersion ??= kind === "Job" || kind === "CronJob" ? "batch/v1" : "apps/v1";
   return { kind, name, namespace: object.metadata?.namespace ?? namespace, object, podTemplate, selector };
+}
+
+const reusing = new WeakSet<KubeConfig>();
+
+/**
+ * The client builds a fresh HTTPS agent for every request, so every call pays a TLS handshake with the API
+ * server. A diagnosis makes dozens of calls at once: keep one keep-alive agent per set of TLS settings instead.
+ */
+function reuseConnections(kc: KubeConfig): void {
+  if (reusing.has(kc)) return;
+  reusing.add(kc);
+  type CreateAgent = (cluster: unknown, options: Record<string, unknown>) => unknown;
+  const target = kc as unknown as { createAgent: CreateAgent };
+  const original = target.createAgent.bind(kc);
+  const agents = new Map<string, unknown>();
+  target.createAgent = (cluster, options) => {
+    const c = cluster as { server?: string; proxyUrl?: string } | undefined;
+    // Proxy agents keep their own pools; only plain HTTPS agents are shared.
+    if (c?.proxyUrl) return original(cluster, options);
+    const key = JSON.stringify([
+      c?.server,
+      options.servername,
+      options.ca,
+      options.cert,
+      options.key,
+      options.rejectUnauthorized,
+    ]);
+    let agent = agents.get(key);
+    if (!agent) {
+      agent = original(cluster, { ...options, keepAlive: true });
+      agents.set(key, agent);
+    }
+    return agent;
+  };
 }
