@@ -149,6 +149,48 @@ describe("explainError", () => {
     expect(explainError("").causes[0].class).toBe("unknown");
   });
 
+  it("takes a vault name only from Key Vault's own 'Vault: <name>;' line, not from prose", () => {
+    const prose = explainError(
+      'level=fatal msg="[error] : failed to get vault: failed to get management token: nmi response failed with status code: 403"',
+    );
+    expect(prose.extracted.vault).toBeUndefined();
+    expect(prose.causes[0].class).toBe("nmi_identity_not_assigned");
+    const kv = explainError(
+      "Client address is not authorized and caller is not a trusted service.\r\nClient address: 10.15.3.100\r\nVault: tiberius-cd-kv-02;location=southcentralus",
+    );
+    expect(kv.extracted.vault).toBe("tiberius-cd-kv-02");
+  });
+
+  it("drops a provider URL that was masked or cut short", () => {
+    const masked = explainError(
+      "WebIdentityErr: failed to retrieve credentials\ncaused by: InvalidIdentityToken: No OpenIDConnect provider found in your account for *****",
+    );
+    expect(masked.extracted.providerUrl).toBeUndefined();
+    const cut = explainError(
+      "InvalidIdentityToken: No OpenIDConnect provider found in your account for https://oidc.eks.eu-west-1.amazonaws.com/id/<REDACTED>",
+    );
+    expect(cut.extracted.providerUrl).toBeUndefined();
+    expect(cut.causes[0].class).toBe("irsa_no_oidc_provider");
+  });
+
+  it("does not call a masked AADSTS700016 identifier a wrong client ID", () => {
+    const r = explainError(
+      "AADSTS700016: Application with identifier '***' was not found in the directory 'mydirectory'. You may have sent your authentication request to the wrong tenant.",
+    );
+    expect(r.causes[0].class).toBe("app_not_found_in_tenant");
+    const word = explainError("AADSTS700016: Application with identifier 'msi' was not found in the directory 'x'.");
+    expect(word.causes[0].class).toBe("wrong_client_id");
+  });
+
+  it("reads a 403/404 from the managed identity endpoint as NMI refusing the pod, not as unreachable", () => {
+    const r = explainError(
+      "ManagedIdentityCredential authentication failed.(status code 404). More details: unknown_error(status code 404). Response body: ManagedIdentityCredential - IMDS: Failed to retrieve IMDS token after 3 retries.",
+    );
+    expect(r.causes[0].class).toBe("nmi_identity_not_assigned");
+    const imds = r.causes.find((c) => c.class === "imds_unreachable");
+    expect(imds?.confidence ?? 0).toBeLessThanOrEqual(0.4);
+  });
+
   it("is deterministic and never names a class outside the taxonomy", () => {
     expect(explainError(GO_70021)).toEqual(explainError(GO_70021));
   });

@@ -29,6 +29,9 @@ const IRSA = "https://docs.aws.amazon.com/eks/latest/userguide/iam-roles-for-ser
 const INVALID_IDENTITY_TOKEN = "https://repost.aws/knowledge-center/eks-error-invalid-identity-token";
 const STS_ASSUME_WEB = "https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRoleWithWebIdentity.html";
 const POD_IDENTITY = "https://docs.aws.amazon.com/eks/latest/userguide/pod-id-agent-setup.html";
+const IMDS_TOKEN = "https://learn.microsoft.com/entra/identity/managed-identities-azure-resources/how-to-use-vm-token";
+const KV_NETWORK = "https://learn.microsoft.com/azure/key-vault/general/network-security";
+const STS_REGIONS = "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_enable-regions.html";
 
 /** Each phrase alongside each of the timeout / refusal wordings Go, Python, Java and Node use. */
 function unreachable(hosts: string[][]): string[][] {
@@ -306,7 +309,16 @@ export const catalogue: CatalogueEntry[] = [
     codes: ["ForbiddenByFirewall"],
     text: [["client address is not authorized and caller is not a trusted service"]],
     causes: [["keyvault_firewall", 0.95]],
-    docs: "https://learn.microsoft.com/azure/key-vault/general/network-security",
+    docs: KV_NETWORK,
+  },
+  {
+    code: "ForbiddenByConnection",
+    title: "Key Vault public network access is disabled and the request did not come through a private link",
+    platform: "azure-sdk",
+    codes: ["ForbiddenByConnection"],
+    text: [["public network access is disabled and request is not from a trusted service"]],
+    causes: [["keyvault_firewall", 0.92]],
+    docs: KV_NETWORK,
   },
   {
     code: "AuthorizationFailed",
@@ -409,6 +421,43 @@ export const catalogue: CatalogueEntry[] = [
     docs: POD_IDENTITY_TROUBLESHOOTING,
   },
   {
+    code: "NMI-error-response",
+    title: "NMI refused the token request (403/404: no identity is assigned to the pod yet)",
+    platform: "aad-pod-identity",
+    text: [["nmi response failed with status code"]],
+    unless: ["getting assigned identities for pod"],
+    causes: [
+      ["nmi_identity_not_assigned", 0.82],
+      ["mic_linked_authorization", 0.4],
+      ["wrong_client_id", 0.3],
+    ],
+    docs: POD_IDENTITY_TROUBLESHOOTING,
+  },
+  {
+    code: "NMI-token-refresh-failed",
+    title: "NMI could not get a token for the pod's identity from the node's identity endpoint",
+    platform: "aad-pod-identity",
+    text: [
+      ["failed to refresh token, error: adal: refresh request failed"],
+      ["failed to get service principal token"],
+      ["msi responsecode: forbidden"],
+    ],
+    causes: [
+      ["nmi_identity_not_assigned", 0.72],
+      ["wrong_client_id", 0.45],
+      ["mic_linked_authorization", 0.3],
+    ],
+    docs: POD_IDENTITY_TROUBLESHOOTING,
+  },
+  {
+    code: "NMI-resource-missing",
+    title: "The token request named no resource",
+    platform: "aad-pod-identity",
+    text: [["parameter resource cannot be empty"]],
+    causes: [["invalid_scope", 0.85]],
+    docs: IMDS_TOKEN,
+  },
+  {
     code: "IMDS-identity-not-assigned",
     title: "The requested identity is not assigned to the VM or scale set",
     platform: "azure-sdk",
@@ -425,6 +474,17 @@ export const catalogue: CatalogueEntry[] = [
       ["mic_linked_authorization", 0.3],
     ],
     docs: AZIDENTITY_TROUBLESHOOTING,
+  },
+  {
+    code: "IMDS-multiple-identities",
+    title: "Several identities are assigned to the node and the request did not say which one",
+    platform: "azure-sdk",
+    text: [["multiple user assigned identities exist"]],
+    causes: [
+      ["missing_env_config", 0.85],
+      ["wrong_client_id", 0.35],
+    ],
+    docs: IMDS_TOKEN,
   },
   // Azure SDK configuration.
   {
@@ -505,6 +565,21 @@ export const catalogue: CatalogueEntry[] = [
     docs: "https://github.com/Azure/azure-workload-identity/releases/tag/v1.6.0",
   },
   {
+    code: "federated-token-path-empty",
+    title: "The token file path is empty: the pod has no AZURE_FEDERATED_TOKEN_FILE",
+    platform: "aks-workload-identity",
+    text: [
+      ["service account token", "open : no such file or directory"],
+      ["federated token", "open : no such file or directory"],
+    ],
+    causes: [
+      ["pod_not_mutated_label_missing", 0.8],
+      ["webhook_not_running", 0.45],
+      ["missing_env_config", 0.3],
+    ],
+    docs: AZWI_TROUBLESHOOTING,
+  },
+  {
     code: "federated-token-file-permission",
     title: "The federated token file is not readable",
     platform: "aks-workload-identity",
@@ -543,7 +618,7 @@ export const catalogue: CatalogueEntry[] = [
     code: "InvalidIdentityToken-no-oidc-provider",
     title: "No IAM OIDC provider for the cluster's issuer",
     platform: "eks-irsa",
-    text: [["no openidconnect provider found in your account"]],
+    text: [["no openidconnect provider found"]],
     causes: [["irsa_no_oidc_provider", 0.95]],
     docs: INVALID_IDENTITY_TOKEN,
   },
@@ -601,6 +676,20 @@ export const catalogue: CatalogueEntry[] = [
     docs: IRSA,
   },
   {
+    code: "WebIdentity-token-load-failed",
+    title: "The SDK could not open the web identity token file",
+    platform: "eks-irsa",
+    text: [
+      ["tokenfilewebidentitycredentials", "opensync"],
+      ["a token could not be loaded from the webidentitytokenfile"],
+    ],
+    causes: [
+      ["token_file_unreadable", 0.75],
+      ["irsa_sa_annotation_missing", 0.3],
+    ],
+    docs: IRSA,
+  },
+  {
     code: "WebIdentityErr-no-token-file",
     title: "The web identity token file does not exist",
     platform: "eks-irsa",
@@ -645,7 +734,18 @@ export const catalogue: CatalogueEntry[] = [
       ["sts.amazonaws.com", "http status: 0"],
     ],
     causes: [["sts_endpoint_unreachable", 0.88]],
-    docs: "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_enable-regions.html",
+    docs: STS_REGIONS,
+  },
+  {
+    code: "AssumeRole-connect-failure",
+    title: "The SDK could not connect to STS to assume the role",
+    platform: "eks-irsa",
+    text: [
+      ["error calling assumerole", "unable to connect to the remote server"],
+      ["error calling assumerole", "connectfailure"],
+    ],
+    causes: [["sts_endpoint_unreachable", 0.8]],
+    docs: STS_REGIONS,
   },
   {
     code: "NoCredentialProviders",
@@ -718,6 +818,8 @@ export const catalogue: CatalogueEntry[] = [
       ["invalid endpoint host", "169.254.170.23"],
       ["only loopback hosts are allowed"],
       ["unsupported host", "169.254.170.23"],
+      ["is not a valid container metadata service hostname"],
+      ["aws_container_credentials_full_uri", "has an invalid host"],
     ],
     causes: [["sdk_too_old", 0.92]],
     docs: "https://docs.aws.amazon.com/eks/latest/userguide/pod-id-minimum-sdk.html",

@@ -75,6 +75,7 @@ const platformHints: [ErrorPlatform, string[]][] = [
       "assumeroleforpodidentity",
       "eks-pod-identity",
       "aws_container_credentials_full_uri",
+      "from container-role",
     ],
   ],
   [
@@ -85,6 +86,8 @@ const platformHints: [ErrorPlatform, string[]][] = [
       "assumerolewithwebidentity",
       "eks.amazonaws.com/role-arn",
       "oidc.eks.",
+      "webidentityerr",
+      "tokenfilewebidentitycredentials",
     ],
   ],
   [
@@ -97,6 +100,7 @@ const platformHints: [ErrorPlatform, string[]][] = [
       "component=nmi",
       "aad-pod-identity",
       "mic.go",
+      "nmi response failed",
     ],
   ],
   [
@@ -118,8 +122,14 @@ function hintedPlatform(scan: Scan): ErrorPlatform | undefined {
   return undefined;
 }
 
+/** '***', '<redacted>', 'xxxx' and similar placeholders people put in place of real values. */
+function isMasked(value: string): boolean {
+  const c = value.charAt(0);
+  return c === "*" || c === "<" || value.toLowerCase().startsWith("xxx") || value.toLowerCase().startsWith("redacted");
+}
+
 /** Adjustments that read the extracted values: the text says more than the code alone. */
-function refine(scan: Scan, x: Extracted, scores: Map<ErrorClass, Scored>): void {
+function refine(scan: Scan, x: Extracted, codes: Set<string>, scores: Map<ErrorClass, Scored>): void {
   const raise = (cls: ErrorClass, to: number, why: string) => {
     const s = scores.get(cls);
     if (s) {
@@ -179,10 +189,38 @@ function refine(scan: Scan, x: Extracted, scores: Map<ErrorClass, Scored>): void
     if (clientOnly) raise("missing_env_config", 0.7, "only the client ID is missing: the service account annotation");
   }
   // AADSTS700016 naming a resource ID or a word instead of a GUID: the configured client ID is simply wrong.
+  // A masked identifier ('***', '<redacted>') says nothing either way.
   const identifierAt = find(scan, "application with identifier '");
   if (identifierAt !== -1) {
     const id = scan.text.slice(identifierAt + 29, identifierAt + 29 + 37);
-    if (!guidAt(id, 0)) raise("wrong_client_id", 0.85, "the identifier Entra looked up is not a client ID (GUID)");
+    if (!guidAt(id, 0) && !isMasked(id))
+      raise("wrong_client_id", 0.85, "the identifier Entra looked up is not a client ID (GUID)");
+  }
+  // The managed identity endpoint answered 403 or 404: it is reachable, and on a cluster that answer comes from
+  // aad-pod-identity's NMI, which refuses pods it has no assigned identity for (IMDS itself answers 400).
+  if (codes.has("ManagedIdentityCredential") && (codes.has("HTTP 403") || codes.has("HTTP 404"))) {
+    raise(
+      "nmi_identity_not_assigned",
+      0.8,
+      "the identity endpoint answered 403/404, which is how NMI refuses a pod without an assigned identity",
+    );
+    lower("imds_unreachable", 0.4);
+  }
+  // A retired library wrapping a concrete answer from the identity endpoint: the answer is the cause.
+  if (
+    scores.has("sdk_too_old") &&
+    (find(scan, "identity not found") !== -1 || find(scan, "msi responsecode: forbidden") !== -1)
+  ) {
+    lower("sdk_too_old", 0.45);
+  }
+  // The identity endpoint named the problem: the environment-variable rows matched only on the chain's
+  // generic EnvironmentCredential line.
+  if (
+    find(scan, "requested identity has not been assigned") !== -1 ||
+    find(scan, "requested identity hasn't been assigned") !== -1
+  ) {
+    lower("missing_env_config", 0.4);
+    lower("pod_not_mutated_label_missing", 0.35);
   }
   // NMI waiting for an identity while the Key Vault CSI driver asks: the SecretProviderClass names the client ID.
   if (
@@ -301,7 +339,7 @@ export function explainWithWork(input: string, opts: ExplainOptions = {}): { res
       }
     }
   }
-  refine(scan, x, scores);
+  refine(scan, x, codeSet, scores);
   const platform = platformOf(scan, best);
 
   let causes: Cause[];

@@ -332,8 +332,25 @@ function vault(scan: Scan): string | undefined {
     }
     if (at > p) return scan.text.slice(p, at);
   }
-  const v = valueAfter(scan, "vault: ", { stopAt: ";" }) ?? valueAfter(scan, "vaults/", { stopAt: "/" });
+  // Key Vault's own messages end with "Vault: <name>;location=<region>"; elsewhere "vault: " is prose
+  // ("failed to get vault: failed to …").
+  const named = vaultInDiagnostics(scan);
+  if (named) return named;
+  const v = valueAfter(scan, "vaults/", { stopAt: "/" });
   if (v && /^[A-Za-z0-9-]{3,24}$/.test(v)) return v;
+  return undefined;
+}
+
+function vaultInDiagnostics(scan: Scan): string | undefined {
+  let from = 0;
+  for (let tries = 0; tries < 16; tries++) {
+    const at = find(scan, "vault: ", from);
+    if (at === -1) return undefined;
+    const start = at + 7;
+    const m = /^([A-Za-z0-9-]{3,24});/.exec(scan.text.slice(start, start + 26));
+    if (m) return m[1];
+    from = start;
+  }
   return undefined;
 }
 
@@ -369,6 +386,15 @@ function timestamp(scan: Scan): string | undefined {
   return undefined;
 }
 
+/** The provider URL STS named, unless it was masked or cut short ("…/id/<REDACTED>"). */
+function providerUrl(v: string | undefined): string | undefined {
+  if (!v) return undefined;
+  const lower = v.toLowerCase();
+  if (!(lower.startsWith("https://") || lower.startsWith("oidc."))) return undefined;
+  if (lower.endsWith("/id/") || lower.endsWith("/id")) return undefined;
+  return v;
+}
+
 function stripQuotes(v: string | undefined): string | undefined {
   return v?.replace(/^['"]+|['".]+$/g, "") || undefined;
 }
@@ -393,7 +419,8 @@ export function extractFields(scan: Scan): Extracted {
     x.serviceAccount = sa.serviceAccount;
   }
   x.providerUrl =
-    stripQuotes(valueAfter(scan, "no openidconnect provider found in your account for ")) ?? eksIssuer(scan);
+    providerUrl(stripQuotes(valueAfter(scan, "no openidconnect provider found in your account for "))) ??
+    eksIssuer(scan);
   x.roleArn = roleArn(scan);
   x.tenantId =
     tenantFromUrl(scan) ??
