@@ -44,7 +44,18 @@ export function subjectDifference(expected: string, actual: string): string | un
 /** AKS issuers look like https://<region>.oic.prod-aks.azure.com/<tenant>/<cluster-guid>/ */
 export function issuerDifference(expected: string, actual: string): string | undefined {
   const base = differenceReason(expected, actual);
-  if (!base || base !== "different value") return base;
+  if (!base || !(base === "different value" || base.startsWith("a typo"))) return base;
+  // A few characters apart can still be another region's or another cluster's issuer: say which part differs.
+  if (base.startsWith("a typo")) {
+    try {
+      const eu = new URL(expected);
+      const au = new URL(actual);
+      if (eu.host !== au.host && eu.pathname === au.pathname) return `host differs (${au.host} instead of ${eu.host})`;
+    } catch {
+      // not URLs: the typo reading stands
+    }
+    return base;
+  }
   const guidsOf = (u: string) => u.match(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi) ?? [];
   const [et, ec] = guidsOf(expected);
   const [at, ac] = guidsOf(actual);

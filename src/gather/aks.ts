@@ -1,6 +1,6 @@
 // Gather the facts of an AKS workload identity diagnosis. Independent calls run concurrently; only the
 // dependent round trips (pod → service account → identity → credentials) are sequential.
-import type { V1Pod, V1ServiceAccount } from "@kubernetes/client-node";
+import type { V1Deployment, V1Pod, V1ServiceAccount } from "@kubernetes/client-node";
 import type {
   AksFacts,
   ClusterFacts,
@@ -14,6 +14,7 @@ import type {
 } from "../diagnosis/aks/facts.js";
 import { type AksReport, diagnoseAksFacts } from "../diagnosis/aks/index.js";
 import { WEBHOOK_DEPLOYMENT, WEBHOOK_MWC, WI_CLIENT_ID, WI_TENANT_ID } from "../diagnosis/aks/names.js";
+import { mountedSpcNames } from "../diagnosis/aks/checks/access.js";
 import { GUID_RE } from "../diagnosis/compare.js";
 import { type Gathered, ok, skipped, type Target, valueOf } from "../diagnosis/types.js";
 import { AzureProvider } from "../providers/azure.js";
@@ -81,9 +82,16 @@ export class AksGatherer {
   webhook = (namespace: string) =>
     gather<WebhookFacts>("workload identity webhook", async () => {
       const [configuration, deployments, ns] = await Promise.all([
-        this.kube.getMutatingWebhookConfiguration(WEBHOOK_MWC, this.signal),
+        this.kube
+          .getMutatingWebhookConfiguration(WEBHOOK_MWC, this.signal)
+          .then((c) => c ?? this.findWebhookConfiguration()),
         Promise.all(
-          WEBHOOK_NAMESPACES.map((n) => this.kube.getDeployment(n, WEBHOOK_DEPLOYMENT, this.signal).catch(() => null)),
+          WEBHOOK_NAMESPACES.map((n) =>
+            this.kube
+              .getDeployment(n, WEBHOOK_DEPLOYMENT, this.signal)
+              .catch(() => null)
+              .then((d) => d ?? this.findWebhookDeployment(n)),
+          ),
         ),
         this.kube.getNamespace(namespace, this.signal).catch(() => null),
       ]);
@@ -91,8 +99,14 @@ export class AksGatherer {
       const dep = i >= 0 ? deployments[i]! : null;
       let readyEndpoints: number | undefined;
       if (dep) {
+        // The configuration names the service the API server calls; the standard name otherwise.
+        const svc = configuration?.webhooks?.find((w) => w.clientConfig?.service)?.clientConfig?.service;
         const eps = await this.kube
-          .getEndpoints(WEBHOOK_NAMESPACES[i], "azure-wi-webhook-webhook-service", this.signal)
+          .getEndpoints(
+            svc?.namespace ?? WEBHOOK_NAMESPACES[i],
+            svc?.name ?? "azure-wi-webhook-webhook-service",
+            this.signal,
+          )
           .catch(() => null);
         if (eps) readyEndpoints = (eps.subsets ?? []).reduce((n, s) => n + (s.addresses?.length ?? 0), 0);
       }
@@ -101,10 +115,10 @@ export class AksGatherer {
         deployment: dep
           ? {
               namespace: WEBHOOK_NAMESPACES[i],
-              name: WEBHOOK_DEPLOYMENT,
+              name: dep.metadata?.name ?? WEBHOOK_DEPLOYMENT,
               replicas: dep.spec?.replicas ?? 1,
               // A live Deployment always reports status; an object without one (hand-written) counts as running.
-              readyReplicas: dep.status ? (dep.status.readyReplicas ?? 0) : (dep.spec?.replicas ?? 1),
+              readyReplicas: readyOf(dep),
               createdAt: dep.metadata?.creationTimestamp
                 ? new Date(dep.metadata.creationTimestamp).toISOString()
                 : undefined,
@@ -114,6 +128,34 @@ export class AksGatherer {
         namespaceLabels: ns?.metadata?.labels ?? {},
       };
     });
+
+  /**
+   * Installations renamed by hand or by another chart: the configuration is recognised by its webhook's name,
+   * `mutation.azure-workload-identity.io`. Only asked when the standard name is absent.
+   */
+  private async findWebhookConfiguration() {
+    const all = await this.kube.listMutatingWebhookConfigurations(this.signal).catch(() => []);
+    return (
+      all.find((c) =>
+        (c.webhooks ?? []).some(
+          (w) => w.name === "mutation.azure-workload-identity.io" || w.name.endsWith(".azure-workload-identity.io"),
+        ),
+      ) ?? null
+    );
+  }
+
+  /** The controller under another name: it carries the azure-workload-identity.io/system label. */
+  private async findWebhookDeployment(namespace: string) {
+    const all = await this.kube.listWorkloads(namespace, this.signal).catch(() => []);
+    const hit = all.find(
+      (w) =>
+        w.kind === "Deployment" &&
+        (w.object.metadata?.labels?.["azure-workload-identity.io/system"] === "true" ||
+          w.podTemplate.metadata?.labels?.["azure-workload-identity.io/system"] === "true" ||
+          w.name.startsWith("azure-wi-webhook")),
+    );
+    return (hit?.object as V1Deployment | undefined) ?? null;
+  }
 
   /** The tenant the webhook injects by default (azure-wi-webhook-config). */
   defaultTenant = once(async () => {
@@ -208,6 +250,39 @@ export class AksGatherer {
   }
 }
 
+/** AZURE_TENANT_ID as the pods carry it, when they agree on one. */
+function injectedTenant(pods: V1Pod[]): string | undefined {
+  const seen = new Set(
+    pods.flatMap((p) =>
+      [...(p.spec?.initContainers ?? []), ...(p.spec?.containers ?? [])].flatMap((c) =>
+        (c.env ?? [])
+          .filter((e) => e.name === "AZURE_TENANT_ID" && e.value && GUID_RE.test(e.value))
+          .map((e) => e.value!),
+      ),
+    ),
+  );
+  return seen.size === 1 ? [...seen][0] : undefined;
+}
+
+/**
+ * Ready replicas as a live Deployment reports them. kubectl omits zero counts, so a status that reports
+ * replicas without readyReplicas means none is ready; an object with no counts at all (written by hand)
+ * is taken as running.
+ */
+function readyOf(dep: V1Deployment): number {
+  const st = dep.status;
+  const desired = dep.spec?.replicas ?? 1;
+  if (
+    !st ||
+    (st.replicas === undefined &&
+      st.readyReplicas === undefined &&
+      st.availableReplicas === undefined &&
+      st.unavailableReplicas === undefined)
+  )
+    return desired;
+  return st.readyReplicas ?? st.availableReplicas ?? 0;
+}
+
 function workloadFacts(w: {
   kind: string;
   name: string;
@@ -245,7 +320,15 @@ async function resolveTarget(g: AksGatherer, target: Target) {
       saName ??= w.podTemplate.spec?.serviceAccountName ?? "default";
       pods = w.selector
         ? await gather("pods", () => g.kube.listPods(ns, { labelSelector: w.selector }, g.signal))
-        : ok([]);
+        : w.kind === "CronJob"
+          ? // A CronJob's pods belong to its Jobs, named <cronjob>-<scheduled minute>.
+            await gather("pods", async () => {
+              const jobName = new RegExp(`^${w.name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}-\\d+$`);
+              return (await g.kube.listPods(ns, {}, g.signal)).filter((p) =>
+                (p.metadata?.ownerReferences ?? []).some((r) => r.kind === "Job" && jobName.test(r.name)),
+              );
+            })
+          : ok([]);
     } else pods = wl.status === "ok" ? ok([]) : (wl as Gathered<V1Pod[]>);
   }
   return { saName, pods, workload, podMissing };
@@ -279,11 +362,17 @@ export async function diagnoseAks(env: Environment, target: Target, opts: Gather
   const saNameP = target.serviceAccount ? Promise.resolve(target.serviceAccount) : targetP.then((r) => r.saName);
   const saP: Promise<Gathered<V1ServiceAccount | null>> =
     earlySaP ??
-    saNameP.then((name) =>
-      name
-        ? gather("service account", () => g.kube.getServiceAccount(ns, name, g.signal))
-        : skipped<V1ServiceAccount | null>("no service account to read"),
-    );
+    saNameP.then(async (name) => {
+      if (name) return gather("service account", () => g.kube.getServiceAccount(ns, name, g.signal));
+      // Say which part of the target is missing: that is why nothing else could be examined.
+      const r = await targetP;
+      const why = r.podMissing
+        ? `pod ${ns}/${r.podMissing} does not exist`
+        : r.workload?.status === "ok" && !r.workload.value
+          ? `${target.workload} does not exist in namespace ${ns}`
+          : "no service account to read";
+      return skipped<V1ServiceAccount | null>(why);
+    });
   const podsP: Promise<Gathered<V1Pod[]>> = targetP.then((resolved) => {
     const saName = resolved.saName;
     if (resolved.pods) return resolved.pods;
@@ -296,10 +385,32 @@ export async function diagnoseAks(env: Environment, target: Target, opts: Gather
   const saName = await saNameP;
   await opts.progress("reading the service account and identity", 1, total);
 
-  const sa = await saP;
+  let sa = await saP;
+  // The service account controller gives every namespace a "default" account; a world written by hand may omit it.
+  if (saName === "default" && sa.status === "ok" && !sa.value)
+    sa = ok<V1ServiceAccount | null>({
+      apiVersion: "v1",
+      kind: "ServiceAccount",
+      metadata: { name: "default", namespace: ns },
+    });
   const annotations = valueOf(sa)?.metadata?.annotations ?? {};
   const rawClientId = annotations[WI_CLIENT_ID]?.trim();
   const clientId = rawClientId && GUID_RE.test(rawClientId) ? rawClientId : undefined;
+  // When the pods' own service account names no identity and none was asked about, another account in the
+  // namespace that does is the likely intent: pods left on "default" are the classic case.
+  const candidatesP: Promise<string[] | undefined> =
+    !target.serviceAccount && !clientId && sa.status === "ok"
+      ? g.kube
+          .listServiceAccounts(ns, g.signal)
+          .then((all) =>
+            all
+              .filter((a) => a.metadata?.name !== saName)
+              .filter((a) => GUID_RE.test(a.metadata?.annotations?.[WI_CLIENT_ID]?.trim() ?? ""))
+              .map((a) => a.metadata?.name ?? ""),
+          )
+          .catch(() => undefined)
+      : Promise.resolve(undefined);
+  candidatesP.catch(() => undefined);
   const expiration = Number(annotations["azure.workload.identity/service-account-token-expiration"]);
 
   // The identity lookup needs the operator's Azure token (requested early, above); minting does not.
@@ -342,9 +453,19 @@ export async function diagnoseAks(env: Environment, target: Target, opts: Gather
       ? gather("role assignments", () => g.azure.listRoleAssignments(identity.principalId, g.signal))
       : skipped<Awaited<ReturnType<AzureProvider["listRoleAssignments"]>>>("the identity is not known");
   });
-  const vaultsP = spcP.then(async (spcs) => {
+  // Only the vaults behind the classes this workload mounts (all of the namespace's when it mounts none).
+  const vaultsP = Promise.all([spcP, targetP, podsP]).then(async ([spcs, resolved, scoped]) => {
+    const mounted = mountedSpcNames(
+      valueOf(scoped) ?? [],
+      valueOf(resolved.workload ?? skipped<WorkloadFacts | null>(""))?.podTemplate,
+    );
     const names = [
-      ...new Set((valueOf(spcs) ?? []).map((s) => s.parameters.keyvaultName).filter((n): n is string => Boolean(n))),
+      ...new Set(
+        (valueOf(spcs) ?? [])
+          .filter((s) => !mounted || mounted.has(s.name))
+          .map((s) => s.parameters.keyvaultName)
+          .filter((n): n is string => Boolean(n)),
+      ),
     ];
     if (!names.length) return ok<KeyVaultFacts[]>([]);
     return gather("Key Vaults", async () => {
@@ -352,10 +473,11 @@ export async function diagnoseAks(env: Environment, target: Target, opts: Gather
       return found.filter((v): v is KeyVaultFacts => Boolean(v));
     });
   });
-  // The tenant comes from the annotation or the webhook's config; only without both is the identity awaited.
+  // The tenant the pod uses: the annotation, the webhook's config, or what the webhook put into the pods;
+  // only without all three is the identity awaited.
   const tenantForExchange = annotations[WI_TENANT_ID]?.trim()
     ? Promise.resolve(annotations[WI_TENANT_ID].trim())
-    : tenantP.then(async (t) => t || valueOf(await identityP)?.tenantId);
+    : tenantP.then(async (t) => t || injectedTenant(valueOf(await podsP) ?? []) || valueOf(await identityP)?.tenantId);
   const exchangeP = Promise.all([mintP, tenantForExchange]).then(([m, tenant]) => g.exchange(m.raw, clientId, tenant));
 
   for (const p of [identityP, mintP, tokenP, ficsP, rolesP, vaultsP, exchangeP]) p.catch(() => undefined);
@@ -416,6 +538,7 @@ export async function diagnoseAks(env: Environment, target: Target, opts: Gather
     exchange,
     errorText: errorTextFacts(opts.errorText),
     defaultTenantId: annotations[WI_TENANT_ID] ? undefined : defaultTenantId,
+    serviceAccountCandidates: await candidatesP,
   };
   const report = diagnoseAksFacts(facts);
   await opts.progress("done", total, total);

@@ -164,4 +164,9 @@ export interface AksFacts {
   errorText?: ErrorTextFacts;
   /** The tenant the webhook injects when the service account has no tenant-id annotation. */
   defaultTenantId?: string;
+  /**
+   * Other service accounts in the namespace that carry a client id; read only when no service account was
+   * named and the one the pods use has none.
+   */
+  serviceAccountCandidates?: string[];
 }

@@ -1,4 +1,5 @@
 // After the exchange works: the identity still needs a role on the resource, and Key Vault's network rules must let the pod in.
+import type { V1Pod, V1PodTemplateSpec } from "@kubernetes/client-node";
 import type { Check, Finding } from "../../types.js";
 import { valueOf } from "../../types.js";
 import type { AksFacts, RoleAssignmentFacts } from "../facts.js";
@@ -42,8 +43,32 @@ export function grants(
   );
 }
 
-const azureSpcs = (f: AksFacts) =>
-  (valueOf(f.secretProviderClasses) ?? []).filter((s) => (s.provider ?? "azure") === "azure");
+/**
+ * The SecretProviderClasses that the pods in scope (or the workload's template) mount through the CSI driver.
+ * Undefined when they mount none: then every class in the namespace is taken as possibly theirs.
+ */
+export function mountedSpcNames(pods: V1Pod[], template?: V1PodTemplateSpec): Set<string> | undefined {
+  const mounted = new Set<string>();
+  for (const spec of [...pods.map((p) => p.spec), template?.spec]) {
+    for (const v of spec?.volumes ?? []) {
+      const name =
+        v.csi?.driver === "secrets-store.csi.k8s.io" ? v.csi.volumeAttributes?.secretProviderClass : undefined;
+      if (name) mounted.add(name);
+    }
+  }
+  return mounted.size ? mounted : undefined;
+}
+
+/** Azure SecretProviderClasses that concern this workload: other apps' classes in the namespace are not its problem. */
+const azureSpcs = (f: AksFacts) => {
+  const mounted = mountedSpcNames(
+    valueOf(f.pods) ?? [],
+    valueOf(f.workload ?? { status: "skipped", reason: "" })?.podTemplate,
+  );
+  return (valueOf(f.secretProviderClasses) ?? []).filter(
+    (s) => (s.provider ?? "azure") === "azure" && (!mounted || mounted.has(s.name)),
+  );
+};
 
 export const spcClientIdMismatch: Check<AksFacts> = {
   id: "spc.client-id-mismatch",

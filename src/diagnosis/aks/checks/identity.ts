@@ -10,9 +10,21 @@ export function annotatedClientId(f: AksFacts): string | undefined {
   return v && GUID_RE.test(v) ? v : undefined;
 }
 
-/** The tenant the webhook injects: the annotation, else the cluster's default. */
+/** The tenant the webhook injects: the annotation, else the cluster's default, else what the pods carry. */
 export function effectiveTenantId(f: AksFacts): string | undefined {
-  return valueOf(f.serviceAccount)?.metadata?.annotations?.[WI_TENANT_ID]?.trim() || f.defaultTenantId;
+  return (
+    valueOf(f.serviceAccount)?.metadata?.annotations?.[WI_TENANT_ID]?.trim() || f.defaultTenantId || podTenantId(f)
+  );
+}
+
+/** AZURE_TENANT_ID as injected into the pods in scope, when they agree on one. */
+function podTenantId(f: AksFacts): string | undefined {
+  const seen = new Set<string>();
+  for (const pod of valueOf(f.pods) ?? [])
+    for (const c of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])])
+      for (const e of c.env ?? [])
+        if (e.name === "AZURE_TENANT_ID" && e.value && GUID_RE.test(e.value)) seen.add(e.value);
+  return seen.size === 1 ? [...seen][0] : undefined;
 }
 
 export const identityNotFound: Check<AksFacts> = {
@@ -69,7 +81,9 @@ export const identityTenantMismatch: Check<AksFacts> = {
           podTenantId: tenant,
           podTenantFrom: fromAnnotation
             ? `annotation ${WI_TENANT_ID}`
-            : "the webhook's default (azure-wi-webhook-config)",
+            : f.defaultTenantId
+              ? "the webhook's default (azure-wi-webhook-config)"
+              : "AZURE_TENANT_ID in the running pods",
         },
         fix: {
           summary: "Set the tenant-id annotation to the identity's tenant, then restart the pods.",

@@ -21,6 +21,8 @@ export interface ContainerInjection {
   env: Record<string, string | undefined>;
   missingEnv: string[];
   tokenMount?: string;
+  /** The token file and its mount are in place: what the SDK needs to find the token. */
+  injected: boolean;
 }
 
 export interface PodInjection {
@@ -28,6 +30,7 @@ export interface PodInjection {
   /** The projected token volume (v1.5 azure-identity-token, or v1.6 azure-workload-identity-reserved-*). */
   tokenVolume?: { name: string; audience?: string; path?: string; layout: "v1.5" | "v1.6" };
   containers: ContainerInjection[];
+  /** At least one container the webhook was meant to reach carries the token (sidecars added later may not). */
   mutated: boolean;
 }
 
@@ -36,6 +39,12 @@ function skipList(pod: V1Pod): string[] {
     .split(";")
     .map((s) => s.trim())
     .filter(Boolean);
+}
+
+/** Where the token file lands in a container: its mount of the token volume plus the projected path. */
+export function tokenFileIn(inj: PodInjection, c: ContainerInjection): string | undefined {
+  if (!c.tokenMount || !inj.tokenVolume) return undefined;
+  return `${c.tokenMount.replace(/\/$/, "")}/${inj.tokenVolume.path ?? "azure-identity-token"}`;
 }
 
 /** What the webhook put into a pod, per container. */
@@ -55,27 +64,36 @@ export function injectionOf(pod: V1Pod): PodInjection {
     }
   }
   const skip = skipList(pod);
-  const containers = [...(spec.initContainers ?? []), ...spec.containers].map((c: V1Container): ContainerInjection => {
-    const env: Record<string, string | undefined> = {};
-    for (const e of c.env ?? []) if (INJECTED_ENV.includes(e.name)) env[e.name] = e.value;
-    const mount = c.volumeMounts?.find((m) => tokenVolume && m.name === tokenVolume.name);
-    return {
-      container: c.name,
-      skipped: skip.includes(c.name),
-      env,
-      missingEnv: INJECTED_ENV.filter((k) => !(k in env)),
-      tokenMount: mount?.mountPath,
-    };
-  });
+  const containers = [...(spec.initContainers ?? []), ...(spec.containers ?? [])].map(
+    (c: V1Container): ContainerInjection => {
+      const env: Record<string, string | undefined> = {};
+      for (const e of c.env ?? []) if (INJECTED_ENV.includes(e.name)) env[e.name] = e.value;
+      const mount = c.volumeMounts?.find((m) => tokenVolume && m.name === tokenVolume.name);
+      return {
+        container: c.name,
+        skipped: skip.includes(c.name),
+        env,
+        missingEnv: INJECTED_ENV.filter((k) => !(k in env)),
+        tokenMount: mount?.mountPath,
+        // The webhook leaves AZURE_CLIENT_ID out while the service account has no client id (and never
+        // overrides a value set by hand): the service-account and restart checks judge it, not this one.
+        injected: Boolean(mount) && "AZURE_FEDERATED_TOKEN_FILE" in env,
+      };
+    },
+  );
   const considered = containers.filter((c) => !c.skipped);
-  const mutated =
-    Boolean(tokenVolume) && considered.length > 0 && considered.every((c) => c.missingEnv.length === 0 && c.tokenMount);
+  const mutated = Boolean(tokenVolume) && considered.some((c) => c.injected);
   return { pod: pod.metadata?.name ?? "", tokenVolume, containers, mutated };
 }
 
 const labelled = (labels: Record<string, string> | undefined) => labels?.[WI_USE_LABEL] === "true";
 
 const podsOf = (f: AksFacts) => valueOf(f.pods) ?? [];
+
+/** Pods on their way out (being deleted) are replaced anyway: they say nothing about the next pod. */
+const leaving = (pod: V1Pod) => Boolean(pod.metadata?.deletionTimestamp);
+/** A Job's finished pod is not restarted: the next run creates a fresh, freshly mutated one. */
+const finished = (pod: V1Pod) => pod.status?.phase === "Succeeded" || pod.status?.phase === "Failed";
 
 const needPods = (f: AksFacts) => {
   if (f.pods.status !== "ok") return `pods could not be read: ${f.pods.reason}`;
@@ -101,7 +119,11 @@ export const podLabelMissing: Check<AksFacts> = {
           severity: "error",
           title: onWorkloadOnly
             ? `The label ${WI_USE_LABEL} is on the ${wl.kind}'s own metadata, not on its pod template, so the webhook never sees it`
-            : `${wl.kind} ${wl.name}'s pod template lacks the label ${WI_USE_LABEL}: "true"`,
+            : raw !== undefined
+              ? `${wl.kind} ${wl.name}'s pod template has ${WI_USE_LABEL}: ${JSON.stringify(raw)}; the webhook selects only the exact string "true"`
+              : wl.podTemplate.metadata?.annotations?.[WI_USE_LABEL] !== undefined
+                ? `${WI_USE_LABEL} is an annotation on ${wl.kind} ${wl.name}'s pod template; the webhook selects pods by label`
+                : `${wl.kind} ${wl.name}'s pod template lacks the label ${WI_USE_LABEL}: "true"`,
           evidence: {
             workload: `${wl.kind}/${wl.name}`,
             podTemplateLabel: raw ?? null,
@@ -168,9 +190,28 @@ export const podNotMutated: Check<AksFacts> = {
     const findings: Finding[] = [];
     const wh = valueOf(f.webhook);
     for (const pod of podsOf(f)) {
-      if (!labelled(pod.metadata?.labels)) continue;
+      if (!labelled(pod.metadata?.labels) || leaving(pod)) continue;
       const inj = injectionOf(pod);
-      if (inj.mutated) continue;
+      if (inj.mutated) {
+        // Containers added by a later webhook (a mesh sidecar) can lack the token; harmless unless they call Azure.
+        const without = inj.containers.filter((c) => !c.skipped && !c.injected).map((c) => c.container);
+        if (without.length)
+          findings.push({
+            id: this.id,
+            severity: "info",
+            title: `In pod ${inj.pod}, container${without.length === 1 ? "" : "s"} ${without.join(", ")} did not receive the token; fine unless ${without.length === 1 ? "it calls" : "they call"} Azure`,
+            evidence: {
+              pod: inj.pod,
+              containersWithoutToken: without,
+              containersWithToken: inj.containers.filter((c) => c.injected).map((c) => c.container),
+            },
+            fix: {
+              summary: `If such a container needs Azure, make sure it exists when the workload identity webhook runs (not added by a later webhook) and is not listed in ${WI_SKIP_CONTAINERS}; otherwise list it there to make the intent explicit.`,
+              commands: [],
+            },
+          });
+        continue;
+      }
       const created = pod.metadata?.creationTimestamp
         ? new Date(pod.metadata.creationTimestamp).toISOString()
         : undefined;
@@ -217,6 +258,7 @@ export const podRestartNeeded: Check<AksFacts> = {
     const findings: Finding[] = [];
     const wl = valueOf(f.workload ?? { status: "skipped", reason: "" });
     for (const pod of podsOf(f)) {
+      if (leaving(pod) || (finished(pod) && pod.metadata?.ownerReferences?.some((r) => r.kind === "Job"))) continue;
       const inj = injectionOf(pod);
       // A labelled template with an unlabelled running pod: the pod predates the label.
       if (wl && labelled(wl.podTemplate.metadata?.labels) && !labelled(pod.metadata?.labels)) {
@@ -230,46 +272,108 @@ export const podRestartNeeded: Check<AksFacts> = {
         continue;
       }
       if (!inj.mutated || !annotated) continue;
-      const stale = inj.containers.find(
-        (c) => !c.skipped && c.env.AZURE_CLIENT_ID && c.env.AZURE_CLIENT_ID !== annotated,
+      const considered = inj.containers.filter((c) => !c.skipped && c.injected);
+      const stale = considered.find(
+        (c) => c.env.AZURE_CLIENT_ID && c.env.AZURE_CLIENT_ID.toLowerCase() !== annotated.toLowerCase(),
       );
-      if (!stale) continue;
-      findings.push({
-        id: this.id,
-        severity: "error",
-        title: `Pod ${inj.pod} still uses client id ${stale.env.AZURE_CLIENT_ID}; the service account now says ${annotated}`,
-        evidence: { pod: inj.pod, injectedClientId: stale.env.AZURE_CLIENT_ID, annotationClientId: annotated },
-        fix: {
-          summary: "The webhook only mutates at creation: recreate the pods.",
-          commands: [restartCommand(f, inj.pod)],
-        },
-      });
+      // The webhook adds AZURE_CLIENT_ID only when the annotation is there: a pod without it predates the annotation.
+      const unset = considered.find((c) => !("AZURE_CLIENT_ID" in c.env));
+      if (stale) {
+        // A value written into the pod template is never overridden by the webhook: a restart brings it back.
+        const byHand = wl?.podTemplate.spec?.containers
+          ?.find((c) => c.name === stale.container)
+          ?.env?.find((e) => e.name === "AZURE_CLIENT_ID");
+        if (byHand && wl) {
+          findings.push({
+            id: this.id,
+            severity: "error",
+            title: `${wl.kind} ${wl.name} sets AZURE_CLIENT_ID=${byHand.value ?? "(from a reference)"} in container ${stale.container} itself; the webhook never overrides it, so the service account's ${annotated} is not used`,
+            evidence: {
+              pod: inj.pod,
+              container: stale.container,
+              templateClientId: byHand.value ?? null,
+              annotationClientId: annotated,
+              note: "restarting alone does not help: the value comes from the pod template",
+            },
+            fix: {
+              summary:
+                "Remove AZURE_CLIENT_ID from the pod template (the webhook injects the annotation's value), which also rolls the pods.",
+              commands: [
+                `kubectl set env ${wl.kind.toLowerCase()}/${sh(wl.name)} -n ${sh(f.target.namespace)} -c ${sh(stale.container)} AZURE_CLIENT_ID-`,
+              ],
+            },
+          });
+          continue;
+        }
+        findings.push({
+          id: this.id,
+          severity: "error",
+          title: `Pod ${inj.pod} still uses client id ${stale.env.AZURE_CLIENT_ID}; the service account now says ${annotated}`,
+          evidence: { pod: inj.pod, injectedClientId: stale.env.AZURE_CLIENT_ID, annotationClientId: annotated },
+          fix: {
+            summary: "The webhook only mutates at creation: recreate the pods.",
+            commands: [restartCommand(f, inj.pod)],
+          },
+        });
+      } else if (unset) {
+        findings.push({
+          id: this.id,
+          severity: "error",
+          title: `Pod ${inj.pod} has no AZURE_CLIENT_ID: it was created before the service account got its client id annotation`,
+          evidence: { pod: inj.pod, container: unset.container, injectedClientId: null, annotationClientId: annotated },
+          fix: {
+            summary: "The webhook only mutates at creation: recreate the pods.",
+            commands: [restartCommand(f, inj.pod)],
+          },
+        });
+      }
     }
     return findings;
   },
 };
 
+/**
+ * The service account the pods should run as: the one named in the target, or, when none was named and the pods'
+ * own account names no identity, the accounts in the namespace that do.
+ */
+export function intendedServiceAccounts(f: AksFacts): { names: string[]; inferred: boolean } | undefined {
+  if (f.target.serviceAccount) return { names: [f.target.serviceAccount], inferred: false };
+  const candidates = f.serviceAccountCandidates ?? [];
+  return candidates.length ? { names: candidates, inferred: true } : undefined;
+}
+
 export const podServiceAccountMismatch: Check<AksFacts> = {
   id: "pod.service-account-mismatch",
   title: "The pods run as the intended service account",
   skippedBecause: (f) =>
-    needPods(f) ?? (f.target.serviceAccount ? undefined : "no service account was named to compare with"),
+    needPods(f) ?? (intendedServiceAccounts(f) ? undefined : "no service account was named to compare with"),
   run(f) {
-    const want = f.target.serviceAccount!;
+    const intended = intendedServiceAccounts(f)!;
+    const want = intended.names[0];
     const findings: Finding[] = [];
     const wl = valueOf(f.workload ?? { status: "skipped", reason: "" });
     const runAs = wl
-      ? [{ name: `${wl.kind}/${wl.name}`, sa: wl.podTemplate.spec?.serviceAccountName ?? "default" }]
+      ? [{ name: `${wl.kind}/${wl.name}`, sa: wl.podTemplate.spec?.serviceAccountName || "default" }]
       : [];
     for (const pod of podsOf(f))
-      runAs.push({ name: `pod/${pod.metadata?.name}`, sa: pod.spec?.serviceAccountName ?? "default" });
+      runAs.push({ name: `pod/${pod.metadata?.name}`, sa: pod.spec?.serviceAccountName || "default" });
     for (const r of runAs) {
-      if (r.sa === want) continue;
+      if (intended.names.includes(r.sa)) continue;
+      const wanted = intended.names.map((n) => `"${n}"`).join(" or ");
       findings.push({
         id: this.id,
         severity: "error",
-        title: `${r.name} runs as service account "${r.sa}", not "${want}"`,
-        evidence: { object: r.name, serviceAccountName: r.sa, expected: want },
+        title: intended.inferred
+          ? `${r.name} runs as service account "${r.sa}", which names no identity; ${wanted} in the namespace does`
+          : `${r.name} runs as service account "${r.sa}", not "${want}"`,
+        evidence: {
+          object: r.name,
+          serviceAccountName: r.sa,
+          expected: intended.inferred ? intended.names : want,
+          ...(intended.inferred
+            ? { inferredFrom: "service accounts in the namespace that carry azure.workload.identity/client-id" }
+            : {}),
+        },
         fix: {
           summary:
             "Set spec.serviceAccountName on the pod template (or annotate the service account the pods really use).",
@@ -298,18 +402,29 @@ export const podTokenPathHardcoded: Check<AksFacts> = {
     for (const pod of podsOf(f)) {
       const inj = injectionOf(pod);
       if (!inj.tokenVolume) continue;
-      const injectedPath = inj.tokenVolume.layout === "v1.5" ? TOKEN_PATH_V15 : TOKEN_PATH_V16;
-      const stalePath = inj.tokenVolume.layout === "v1.5" ? TOKEN_PATH_V16 : TOKEN_PATH_V15;
+      const layoutPath = inj.tokenVolume.layout === "v1.5" ? TOKEN_PATH_V15 : TOKEN_PATH_V16;
       for (const c of pod.spec?.containers ?? []) {
+        const ci = inj.containers.find((x) => x.container === c.name);
+        // Where the token really is in this container (newer webhooks add a per-pod hash to the mount path).
+        const injectedPath = (ci && tokenFileIn(inj, ci)) ?? layoutPath;
+        const stale = [TOKEN_PATH_V15, TOKEN_PATH_V16].filter((p) => p !== injectedPath);
         const places: string[] = [];
-        for (const e of c.env ?? []) {
-          if (e.name !== "AZURE_FEDERATED_TOKEN_FILE" && e.value?.includes(stalePath)) places.push(`env ${e.name}`);
-        }
-        for (const a of [...(c.command ?? []), ...(c.args ?? [])])
-          if (a.includes(stalePath)) places.push("command/args");
-        const injected = inj.containers.find((x) => x.container === c.name)?.env.AZURE_FEDERATED_TOKEN_FILE;
-        if (injected && injected !== injectedPath && injected.includes("/var/run/secrets/azure/"))
+        let stalePath = stale[0];
+        const mention = (where: string, text: string | undefined) => {
+          const hit = stale.find((p) => text?.includes(p));
+          if (hit) {
+            places.push(where);
+            stalePath = hit;
+          }
+        };
+        for (const e of c.env ?? []) if (e.name !== "AZURE_FEDERATED_TOKEN_FILE") mention(`env ${e.name}`, e.value);
+        for (const a of [...(c.command ?? []), ...(c.args ?? [])]) mention("command/args", a);
+        // The webhook never overrides a variable already set: a hand-written AZURE_FEDERATED_TOKEN_FILE stays.
+        const tokenEnv = ci?.env.AZURE_FEDERATED_TOKEN_FILE;
+        if (ci?.tokenMount && tokenEnv && tokenEnv !== injectedPath && tokenEnv.includes("/var/run/secrets/azure/")) {
           places.push("env AZURE_FEDERATED_TOKEN_FILE");
+          stalePath = tokenEnv;
+        }
         if (!places.length) continue;
         findings.push({
           id: this.id,

@@ -95,12 +95,15 @@ export const saClientIdMissing: Check<AksFacts> = {
     const ann = annotations(f);
     if (ann[WI_CLIENT_ID]?.trim()) return [];
     const n = names(f);
+    // When another account in the namespace carries the client id, the pods are on the wrong account: that
+    // finding leads, and annotating this one would be the wrong fix.
+    const elsewhere = f.target.serviceAccount ? [] : (f.serviceAccountCandidates ?? []);
     return [
       {
         id: this.id,
-        severity: "error",
+        severity: elsewhere.length ? "info" : "error",
         title: `Service account ${n.namespace}/${n.serviceAccount} has no ${WI_CLIENT_ID} annotation`,
-        evidence: { annotations: ann },
+        evidence: { annotations: ann, ...(elsewhere.length ? { annotatedServiceAccounts: elsewhere } : {}) },
         fix: {
           summary:
             "Annotate the service account with the client id of the managed identity or app registration, then restart the pods.",

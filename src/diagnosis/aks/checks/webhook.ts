@@ -19,10 +19,12 @@ export const webhookMissing: Check<AksFacts> = {
     // Mutated pods prove the webhook worked when they started: then only new pods are at risk.
     const pods = valueOf(f.pods) ?? [];
     const running = pods.length > 0 && pods.every((p) => injectionOf(p).mutated);
+    // With the add-on on, AKS owns and reconciles the webhook; mutated pods show it was there when they started.
+    const addOn = valueOf(f.cluster)?.workloadIdentityEnabled === true;
     return [
       {
         id: this.id,
-        severity: running ? "warning" : "error",
+        severity: running ? (addOn ? "info" : "warning") : "error",
         title: !wh.configuration
           ? `The MutatingWebhookConfiguration ${WEBHOOK_MWC} does not exist, so pods are never mutated`
           : `The webhook controller ${WEBHOOK_DEPLOYMENT} is not deployed`,
@@ -31,6 +33,7 @@ export const webhookMissing: Check<AksFacts> = {
           deployment: wh.deployment ? `${wh.deployment.namespace}/${wh.deployment.name}` : null,
           searched: [`kube-system/${WEBHOOK_DEPLOYMENT}`, `azure-workload-identity-system/${WEBHOOK_DEPLOYMENT}`],
           runningPodsMutated: running,
+          addOnEnabled: addOn,
         },
         fix: {
           summary: "Enable the AKS add-on (or reinstall the self-managed webhook chart), then restart the workloads.",
@@ -88,10 +91,13 @@ export const webhookUnhealthy: Check<AksFacts> = {
     const pods = valueOf(f.pods) ?? [];
     const podsMutated = pods.length > 0 && pods.every((p) => injectionOf(p).mutated);
     const down = dep.readyReplicas < 1 || (wh.readyEndpoints !== undefined && wh.readyEndpoints < 1);
+    // The controller writes caBundle itself at start-up (cert rotation): with it ready and the pods mutated,
+    // an empty caBundle in the object read is no evidence of a broken webhook.
+    const onlyCaBundle = problems.every((p) => p.startsWith("clientConfig.caBundle"));
     return [
       {
         id: this.id,
-        severity: down || !podsMutated ? "error" : "warning",
+        severity: down || !podsMutated ? "error" : onlyCaBundle ? "info" : "warning",
         title: `The workload identity webhook is not working: ${problems[0]}`,
         evidence: {
           deployment: `${dep.namespace}/${dep.name}`,
