@@ -133,9 +133,12 @@ export class EksGatherer {
   }
 
   /** The pods the target names, and the service account they (or the target) point at. */
-  async pods(target: Target): Promise<{ pods: Gathered<PodLike[]>; serviceAccountName?: string }> {
+  async pods(
+    target: Target,
+  ): Promise<{ pods: Gathered<PodLike[]>; serviceAccountName?: string; podTemplate?: PodLike }> {
     const ns = target.namespace;
     let fromPods: string | undefined;
+    let podTemplate: PodLike | undefined;
     const pods = await gather<PodLike[]>("pods", async () => {
       let list: V1Pod[];
       if (target.pod) {
@@ -149,7 +152,18 @@ export class EksGatherer {
         const w = await this.kube.getWorkload(ns, kind, name, this.signal);
         if (!w) throw new ProviderError("not-found", `${target.workload} does not exist in ${ns}`);
         fromPods = w.podTemplate.spec?.serviceAccountName || "default";
-        list = w.selector ? await this.kube.listPods(ns, { labelSelector: w.selector }, this.signal) : [];
+        podTemplate = w.podTemplate as unknown as PodLike;
+        if (w.selector) list = await this.kube.listPods(ns, { labelSelector: w.selector }, this.signal);
+        else if (w.kind === "CronJob") {
+          // A CronJob has no selector: its pods belong to the Jobs it names <cronjob>-<schedule-time>.
+          const all = await this.kube.listPods(ns, {}, this.signal);
+          list = all.filter((p) =>
+            (p.metadata?.ownerReferences ?? []).some(
+              (r) =>
+                r.kind === "Job" && r.name.startsWith(`${w.name}-`) && /^\d+$/.test(r.name.slice(w.name.length + 1)),
+            ),
+          );
+        } else list = [];
       } else {
         const all = await this.kube.listPods(ns, {}, this.signal);
         list = all.filter((p) => (p.spec?.serviceAccountName || "default") === target.serviceAccount);
@@ -157,14 +171,16 @@ export class EksGatherer {
       fromPods ??= list[0] ? list[0].spec?.serviceAccountName || "default" : undefined;
       return list as unknown as PodLike[];
     });
-    return { pods, serviceAccountName: target.serviceAccount ?? fromPods };
+    return { pods, serviceAccountName: target.serviceAccount ?? fromPods, podTemplate };
   }
 
   serviceAccount(ns: string, name: string | undefined): Promise<Gathered<ServiceAccountFact | null>> {
     if (!name) return Promise.resolve(skipped("no service account: name one, or a pod or workload that uses it"));
     return gather("service account", async () => {
       const sa = await this.kube.getServiceAccount(ns, name, this.signal);
-      if (!sa) return null;
+      // Kubernetes keeps a "default" service account in every namespace (it is recreated when deleted);
+      // a listing without it is incomplete, not a cluster without it.
+      if (!sa) return name === "default" ? { name, namespace: ns, annotations: {} } : null;
       return {
         name,
         namespace: ns,
@@ -191,6 +207,7 @@ export class EksGatherer {
         namespace: AGENT_NAMESPACE,
         desired: status?.desiredNumberScheduled ?? 0,
         ready: status?.numberReady ?? 0,
+        statusKnown: status !== undefined,
       };
     });
   }
@@ -208,9 +225,16 @@ export class EksGatherer {
     return gather("IAM OIDC provider", () => this.aws.getOidcProvider(arn, { signal: this.signal }));
   }
 
-  role(roleArn: string): Promise<Gathered<RoleFact | null>> {
+  role(roleArn: string, callerAccount?: string): Promise<Gathered<RoleFact | null>> {
     const parsed = parseRoleArn(roleArn.trim());
     if (!parsed) return Promise.resolve(skipped(`"${roleArn}" is not a role ARN`));
+    // GetRole only looks in the caller's own account: asking it for another account's role by name would
+    // describe a different role (or none) and judge the wrong trust policy.
+    if (callerAccount && parsed.account !== callerAccount) {
+      return Promise.resolve(
+        skipped(`the role is in account ${parsed.account}; this credential reads account ${callerAccount}`),
+      );
+    }
     return gather(`IAM role ${parsed.roleName}`, async () => {
       const [role, policies] = await Promise.all([
         this.aws.getRole(parsed.roleName, { signal: this.signal }),
@@ -305,14 +329,14 @@ export async function gatherEksFacts(env: Environment, target: Target, opts: Eks
   const providerP = Promise.all([arnsP, issuerP]).then(([arns, issuer]) => g.oidcProvider(arns, issuer));
   const associationsP = clusterP.then((c) => g.associations(c, ns));
   const roleArnP = saP.then((sa) => valueOf(sa)?.annotations[ROLE_ARN_KEY]);
-  const irsaRoleP = roleArnP.then((arn) =>
-    arn === undefined ? skipped<RoleFact | null>("no IRSA annotation") : g.role(arn),
+  const irsaRoleP = Promise.all([roleArnP, accountP]).then(([arn, account]) =>
+    arn === undefined ? skipped<RoleFact | null>("no IRSA annotation") : g.role(arn, valueOf(account)),
   );
-  const podRolesP = Promise.all([associationsP, saNameP]).then(async ([assoc, sa]) => {
+  const podRolesP = Promise.all([associationsP, saNameP, accountP]).then(async ([assoc, sa, account]) => {
     const arns = [
       ...new Set((valueOf(assoc) ?? []).filter((a) => a.serviceAccount === sa && a.roleArn).map((a) => a.roleArn!)),
     ];
-    const roles = await Promise.all(arns.map((a) => g.role(a)));
+    const roles = await Promise.all(arns.map((a) => g.role(a, valueOf(account))));
     return Object.fromEntries(arns.map((a, i) => [a, roles[i]]));
   });
   const tokenP = Promise.all([saP, saNameP]).then(async ([sa, name]) => {
@@ -372,6 +396,7 @@ export async function gatherEksFacts(env: Environment, target: Target, opts: Eks
     oidcProvider,
     serviceAccount,
     pods: pods.pods,
+    ...(pods.podTemplate ? { podTemplate: pods.podTemplate } : {}),
     webhook,
     podIdentityAgent,
     associations,

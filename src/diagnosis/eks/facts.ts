@@ -103,6 +103,8 @@ export interface DaemonSetFact {
   namespace: string;
   desired: number;
   ready: number;
+  /** false when the object carries no status (the controller has not reported), so the counts mean nothing. */
+  statusKnown?: boolean;
 }
 
 export interface TokenClaims {
@@ -135,6 +137,8 @@ export interface EksFacts {
   serviceAccount: Gathered<ServiceAccountFact | null>;
   /** The target pods (the named pod, the workload's pods, or the pods using the service account). */
   pods: Gathered<PodLike[]>;
+  /** The workload's pod template, when a workload was named: what the user wrote, before any webhook. */
+  podTemplate?: PodLike;
   /** The pod-identity-webhook MutatingWebhookConfiguration; null when absent. */
   webhook: Gathered<WebhookFact | null>;
   /** The eks-pod-identity-agent DaemonSet in kube-system; null when absent. */

@@ -25,6 +25,7 @@ import {
 } from "./checks/service-account.js";
 import {
   iamRoleNotFound,
+  iamRoleOtherAccount,
   trustActionMissing,
   trustAudienceMismatch,
   trustConditionFailed,
@@ -51,6 +52,7 @@ export const eksChecks: Check<EksFacts>[] = [
   oidcAudienceMissing,
   thumbprintMismatch,
   iamRoleNotFound,
+  iamRoleOtherAccount,
   trustProviderMismatch,
   trustActionMissing,
   trustExplicitDeny,

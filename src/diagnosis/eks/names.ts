@@ -41,17 +41,19 @@ export function audienceOf(f: EksFacts): string {
   return annotationsOf(f)[AUDIENCE_KEY] || DEFAULT_AUDIENCE;
 }
 
-/** Which mechanism the service account is set up for (or, with neither, most likely meant). */
+/**
+ * Which mechanism the pods of the service account get. With both an annotation and an association the webhook
+ * injects only the Pod Identity variables, so the IRSA path is never used and its checks would speak of nothing.
+ */
 export function mechanismOf(f: EksFacts): "irsa" | "pod-identity" | "none" {
-  if (roleArnAnnotation(f) !== undefined) return "irsa";
   if (serviceAccountAssociations(f).length) return "pod-identity";
+  if (roleArnAnnotation(f) !== undefined) return "irsa";
   return "none";
 }
 
 /** What the webhook injects into new pods: with an association, Pod Identity wins over the annotation. */
 export function injectionOf(f: EksFacts): "irsa" | "pod-identity" | "none" {
-  if (serviceAccountAssociations(f).length) return "pod-identity";
-  return roleArnAnnotation(f) !== undefined ? "irsa" : "none";
+  return mechanismOf(f);
 }
 
 /** Pod Identity associations for exactly this namespace and service account. */

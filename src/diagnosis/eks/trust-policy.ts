@@ -494,6 +494,16 @@ export function evaluateIrsaTrust(
   };
   const result = evaluateTrustPolicy(doc, req);
   result.mistakes.push(...irsaMistakes(doc, input.providerArn, input.claims));
+  // When both :sub and :aud fail in one statement, the subject is named first whatever the key order in the
+  // document: it is the one that identifies the service account (and what a swap of the two looks like).
+  const fc = result.failingClause;
+  if (fc && /:aud$/i.test(fc.key)) {
+    const sub = result.statements[fc.statementIndex]?.clauses.find((c) => !c.holds && /:sub$/i.test(c.key));
+    if (sub) {
+      const { holds: _h, ...rest } = sub;
+      result.failingClause = rest;
+    }
+  }
   if (result.failingClause) result.failingClause.reason = refineReason(result.failingClause, input.claims);
   return result;
 }

@@ -39,7 +39,12 @@ export function predictExchange(f: EksFacts): ExchangePrediction {
 export const exchangeFailed: Check<EksFacts> = {
   id: "exchange.failed",
   title: "STS exchanges the service account's token for the role",
-  skippedBecause: (f) => (f.exchange.status !== "ok" ? f.exchange.reason : undefined),
+  skippedBecause(f) {
+    if (f.exchange.status !== "ok") return f.exchange.reason;
+    // The pods get Pod Identity credentials; how STS treats the annotated role does not reach them.
+    if (mechanismOf(f) === "pod-identity") return "the service account's pods use EKS Pod Identity, not the IRSA role";
+    return undefined;
+  },
   run(f) {
     const x = valueOf(f.exchange)!;
     if (x.ok) return [];

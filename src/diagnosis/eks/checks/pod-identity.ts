@@ -71,6 +71,8 @@ export const agentMissing: Check<EksFacts> = {
   },
   run(f) {
     const agent = valueOf(f.podIdentityAgent);
+    // Installed, with no status to judge its pods by: nothing says it is unhealthy.
+    if (agent && agent.statusKnown === false) return [];
     if (agent && agent.ready > 0 && agent.ready >= agent.desired) return [];
     const n = names(f);
     return [

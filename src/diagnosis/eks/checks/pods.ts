@@ -73,13 +73,27 @@ function irsaMounted(c: ContainerLike): boolean {
 
 type Injection = "injected" | "absent" | "stale" | "preset";
 
-function irsaInjection(c: ContainerLike, roleArn: string): Injection {
+/** The same container in the workload's pod template, when the template is known. */
+function templateContainer(f: EksFacts, c: ContainerLike): ContainerLike | undefined {
+  const spec = f.podTemplate?.spec;
+  return [...(spec?.initContainers ?? []), ...(spec?.containers ?? [])].find((t) => t.name === c.name);
+}
+
+/** The container's own spec sets the web-identity variables (the webhook never overwrites them). */
+function presetInTemplate(f: EksFacts, c: ContainerLike): boolean {
+  const t = templateContainer(f, c);
+  return t !== undefined && (hasEnv(t, "AWS_ROLE_ARN") || hasEnv(t, "AWS_WEB_IDENTITY_TOKEN_FILE"));
+}
+
+function irsaInjection(f: EksFacts, c: ContainerLike, roleArn: string): Injection {
   const arn = envOf(c, "AWS_ROLE_ARN");
   const file = hasEnv(c, "AWS_WEB_IDENTITY_TOKEN_FILE");
   if (arn === undefined && !file) return "absent";
-  // The webhook leaves a container alone when these are already set, so no token volume gets mounted.
-  if (!irsaMounted(c)) return "preset";
-  if (arn !== roleArn) return "stale";
+  if (presetInTemplate(f, c) && arn?.trim() !== roleArn) return "preset";
+  // Old webhooks leave a container with either variable alone (no token volume); newer ones mount the volume
+  // but keep the container's own values. Either way the webhook always adds both variables together.
+  if (!irsaMounted(c) || arn === undefined || !file) return "preset";
+  if (arn.trim() !== roleArn) return "stale";
   return "injected";
 }
 
@@ -110,14 +124,26 @@ export const podAwsEnvPreset: Check<EksFacts> = {
     const findings: Finding[] = [];
     for (const p of podsOfServiceAccount(f)) {
       for (const c of mutableContainers(p, annotationsOf(f))) {
-        const preset = roleArn !== undefined && irsaInjection(c, roleArn) === "preset";
+        const mech = mechanismOf(f);
+        const preset =
+          (mech === "irsa" && roleArn !== undefined && irsaInjection(f, c, roleArn) === "preset") ||
+          // Web identity comes before container credentials in every SDK's default chain.
+          // (Pods the webhook gave IRSA before the association existed are not preset: they need a restart.)
+          (mech === "pod-identity" &&
+            hasEnv(c, "AWS_ROLE_ARN") &&
+            hasEnv(c, "AWS_WEB_IDENTITY_TOKEN_FILE") &&
+            (presetInTemplate(f, c) || !irsaMounted(c)));
         const staticKeys = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE"].filter((k) => hasEnv(c, k));
+        // A complete key pair is used before anything the webhook injects: the role is never assumed.
+        const keyPair = hasEnv(c, "AWS_ACCESS_KEY_ID") && hasEnv(c, "AWS_SECRET_ACCESS_KEY");
         if (!preset && staticKeys.length === 0) continue;
         findings.push({
           id: this.id,
-          severity: preset ? "error" : "warning",
+          severity: preset || keyPair ? "error" : "warning",
           title: preset
-            ? `Container ${c.name} of ${podName(p)} sets AWS_ROLE_ARN/AWS_WEB_IDENTITY_TOKEN_FILE itself, so the webhook skipped it`
+            ? mech === "pod-identity"
+              ? `Container ${c.name} of ${podName(p)} sets AWS_ROLE_ARN/AWS_WEB_IDENTITY_TOKEN_FILE: the SDK tries web identity before the Pod Identity credentials`
+              : `Container ${c.name} of ${podName(p)} sets AWS_ROLE_ARN/AWS_WEB_IDENTITY_TOKEN_FILE itself, so the webhook does not inject its own`
             : `Container ${c.name} of ${podName(p)} sets ${staticKeys.join(", ")}: those credentials come first in the SDK's chain`,
           evidence: {
             pod: podName(p),
@@ -148,6 +174,8 @@ function notMutatedOrStale(f: EksFacts, want: "not-mutated" | "restart-needed"):
   const n = names(f);
   const mech = injectionOf(f);
   if (mech === "none") return [];
+  // Without the service account no pod can be admitted or injected; sa.not-found says it all.
+  if (f.serviceAccount.status === "ok" && !f.serviceAccount.value) return [];
   const roleArn = roleArnAnnotation(f)?.trim() ?? "";
   const sa = valueOf(f.serviceAccount);
   const saChanged = sa?.lastModified ? Date.parse(sa.lastModified) : undefined;
@@ -160,10 +188,13 @@ function notMutatedOrStale(f: EksFacts, want: "not-mutated" | "restart-needed"):
     let state: "ok" | "absent" | "stale";
     const details: Record<string, unknown> = {};
     if (mech === "pod-identity") {
-      state = containers.some(podIdentityInjected) ? "ok" : "absent";
+      // IRSA variables the webhook injected mean the pod started before the association existed.
+      const irsaInjected = containers.some((c) => irsaMounted(c) && !presetInTemplate(f, c));
+      state = containers.some(podIdentityInjected) ? "ok" : irsaInjected ? "stale" : "absent";
+      if (state === "stale") details.injectedRoleArn = containers.map((c) => envOf(c, "AWS_ROLE_ARN")).find(Boolean);
       details.expectedVariables = ["AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"];
     } else {
-      const states = containers.map((c) => irsaInjection(c, roleArn));
+      const states = containers.map((c) => irsaInjection(f, c, roleArn));
       if (states.includes("stale")) {
         state = "stale";
         details.injectedRoleArn = containers.map((c) => envOf(c, "AWS_ROLE_ARN")).find((v) => v && v !== roleArn);
@@ -184,7 +215,9 @@ function notMutatedOrStale(f: EksFacts, want: "not-mutated" | "restart-needed"):
       title:
         kind === "restart-needed"
           ? state === "stale"
-            ? `Pod ${podName(p)} still carries the old role ARN: it started before the annotation changed`
+            ? mech === "pod-identity"
+              ? `Pod ${podName(p)} still has IRSA credentials: it started before the Pod Identity association existed`
+              : `Pod ${podName(p)} still carries the old role ARN: it started before the annotation changed`
             : `Pod ${podName(p)} started before the service account was configured and was never injected`
           : `Pod ${podName(p)} was not injected with AWS credentials by the webhook`,
       evidence: {

@@ -53,6 +53,58 @@ export const iamRoleNotFound: Check<EksFacts> = {
   },
 };
 
+/**
+ * A role ARN naming another account than the operator's: its trust policy cannot be read from here, so only
+ * STS can tell. When STS refuses, the usual causes are an account id typo, or a cross-account role whose
+ * account has no OIDC provider for this cluster.
+ */
+export const iamRoleOtherAccount: Check<EksFacts> = {
+  id: "iam.role-other-account",
+  title: "The annotated role is in the account this diagnosis can read",
+  skippedBecause(f) {
+    if (mechanismOf(f) !== "irsa") return "the service account does not use IRSA";
+    if (f.accountId.status !== "ok") return `the caller's account is unknown: ${f.accountId.reason}`;
+    if (!names(f).roleAccount) return "the role ARN is malformed";
+    return undefined;
+  },
+  run(f) {
+    const n = names(f);
+    const caller = valueOf(f.accountId);
+    if (!n.roleAccount || !caller || n.roleAccount === caller) return [];
+    const x = valueOf(f.exchange);
+    if (x?.ok) return [];
+    const cluster = valueOf(f.cluster);
+    const clusterAccount = cluster?.arn ? /^arn:[^:]+:eks:[^:]*:(\d{12}):/.exec(cluster.arn)?.[1] : undefined;
+    const refused = x !== undefined && !x.ok;
+    return [
+      {
+        id: this.id,
+        severity: refused ? "error" : "info",
+        title: refused
+          ? `The role ARN names account ${n.roleAccount}, not ${clusterAccount ?? caller}, and STS refused the token`
+          : `The role ARN names account ${n.roleAccount}; its trust policy cannot be read with this credential (account ${caller})`,
+        evidence: {
+          annotatedRoleArn: n.roleArn,
+          roleAccount: n.roleAccount,
+          callerAccount: caller,
+          ...(clusterAccount ? { clusterAccount } : {}),
+          ...(refused ? { stsCode: x.code, stsMessage: x.message } : {}),
+          requiredInRoleAccount: `an IAM OIDC provider ${n.providerArn} and a trust policy naming it`,
+        },
+        fix: {
+          summary:
+            "If the account id is a typo, correct the annotation and restart the pods. For a role meant to live in another account, create this cluster's OIDC provider in that account and trust it from the role.",
+          commands: [
+            `kubectl annotate serviceaccount ${sh(n.serviceAccount)} -n ${sh(n.namespace)} eks.amazonaws.com/role-arn=${sh(n.roleArn.replace(`::${n.roleAccount}:`, `::${caller}:`))} --overwrite`,
+            `aws iam create-open-id-connect-provider --url ${sh(n.issuer)} --client-id-list sts.amazonaws.com --profile <profile-of-account-${n.roleAccount}>`,
+            `aws iam get-role --role-name ${sh(n.roleName)} --query Role.AssumeRolePolicyDocument --profile <profile-of-account-${n.roleAccount}>`,
+          ],
+        },
+      },
+    ];
+  },
+};
+
 /** The trust policy that would let exactly this service account in, for the fix commands. */
 export function suggestedTrustPolicy(f: EksFacts): string {
   const n = names(f);
