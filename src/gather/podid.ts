@@ -10,6 +10,7 @@ import type {
 import { PODID_ROOT_CAUSE_ORDER, podIdChecks } from "../diagnosis/podid/checks.js";
 import { usesPodIdentity } from "../diagnosis/podid/detect.js";
 import {
+  type ComponentController,
   type ComponentFacts,
   PODID_GROUP,
   PODID_LABEL,
@@ -140,8 +141,47 @@ export class PodIdGatherer {
           }
         }),
       );
-      return { pods, errorLines: errorLines.filter((e) => e.lines.length), logProblems };
+      const controllers = pods.length ? undefined : await this.controllers(name);
+      return { pods, errorLines: errorLines.filter((e) => e.lines.length), logProblems, controllers };
     });
+
+  /** MIC's Deployment or NMI's DaemonSet in any namespace, by the chart's labels or their usual names. */
+  controllers = async (name: "mic" | "nmi"): Promise<ComponentController[]> => {
+    const kind = name === "mic" ? "Deployment" : "DaemonSet";
+    const items = (await this.kube.listCustomObjects(
+      "apps",
+      "v1",
+      name === "mic" ? "deployments" : "daemonsets",
+      undefined,
+      this.signal,
+    )) as {
+      metadata?: { name?: string; namespace?: string; labels?: Record<string, string> };
+      spec?: {
+        replicas?: number;
+        template?: { spec?: { containers?: { command?: string[]; args?: string[] }[] } };
+      };
+      status?: { readyReplicas?: number; numberReady?: number; desiredNumberScheduled?: number };
+    }[];
+    return items
+      .filter((o) => {
+        const labels = o.metadata?.labels ?? {};
+        const n = o.metadata?.name ?? "";
+        return (
+          labels.component === name ||
+          labels["app.kubernetes.io/component"] === name ||
+          n === name ||
+          n.endsWith(`-${name}`)
+        );
+      })
+      .map((o) => ({
+        kind,
+        namespace: o.metadata?.namespace ?? "default",
+        name: o.metadata?.name ?? "",
+        desired: kind === "Deployment" ? (o.spec?.replicas ?? 1) : o.status?.desiredNumberScheduled,
+        ready: o.status ? ((kind === "Deployment" ? o.status.readyReplicas : o.status.numberReady) ?? 0) : undefined,
+        args: (o.spec?.template?.spec?.containers ?? []).flatMap((c) => [...(c.command ?? []), ...(c.args ?? [])]),
+      }));
+  };
 
   secretProviderClasses = (namespace: string) =>
     gather<SecretProviderClassFacts[]>("SecretProviderClasses", async () => {
@@ -181,6 +221,16 @@ export class PodIdGatherer {
   };
 }
 
+/**
+ * Labels a workload carries above its pod template: its own, and for a CronJob its job template's too. A binding
+ * label there never reaches the pods, but says that pod identity was meant.
+ */
+function ownLabels(object: { metadata?: { labels?: Record<string, string> }; spec?: unknown }) {
+  const jobTemplate = (object.spec as { jobTemplate?: { metadata?: { labels?: Record<string, string> } } } | undefined)
+    ?.jobTemplate;
+  return { ...(jobTemplate?.metadata?.labels ?? {}), ...(object.metadata?.labels ?? {}) };
+}
+
 async function resolvePods(g: PodIdGatherer, target: Target) {
   const ns = target.namespace;
   let podMissing: string | undefined;
@@ -195,11 +245,7 @@ async function resolvePods(g: PodIdGatherer, target: Target) {
     const o = factOf(owner);
     workload =
       owner.status === "ok"
-        ? ok(
-            o
-              ? { kind: o.kind, name: o.name, labels: o.object.metadata?.labels ?? {}, podTemplate: o.podTemplate }
-              : null,
-          )
+        ? ok(o ? { kind: o.kind, name: o.name, labels: ownLabels(o.object), podTemplate: o.podTemplate } : null)
         : (owner as PodIdFacts["workload"]);
     if (!o) workload = undefined;
   } else if (target.workload) {
@@ -209,7 +255,7 @@ async function resolvePods(g: PodIdGatherer, target: Target) {
     if (wl.status !== "ok")
       return { pods: wl as Gathered<V1Pod[]>, workload: wl as PodIdFacts["workload"], podMissing };
     if (!w) return { pods: ok<V1Pod[]>([]), workload: ok(null), podMissing: `${kind} ${ns}/${name} does not exist` };
-    workload = ok({ kind: w.kind, name: w.name, labels: w.object.metadata?.labels ?? {}, podTemplate: w.podTemplate });
+    workload = ok({ kind: w.kind, name: w.name, labels: ownLabels(w.object), podTemplate: w.podTemplate });
     if (w.selector) pods = await gather("pods", () => g.kube.listPods(ns, { labelSelector: w.selector }, g.signal));
   } else if (target.serviceAccount) {
     const sa = target.serviceAccount;
@@ -348,7 +394,17 @@ export async function targetUsesPodIdentity(env: Environment, target: Target, si
         .catch(() => []);
       if (assigned.length) return true;
     }
-    return (factOf(resolved.pods) ?? []).some((p) => usesPodIdentity(p.metadata?.labels, b));
+    const pods = factOf(resolved.pods) ?? [];
+    if (pods.some((p) => usesPodIdentity(p.metadata?.labels, b))) return true;
+    // A Secrets Store volume whose SecretProviderClass sets usePodIdentity asks NMI for its token, label or not.
+    const specs = [wl?.podTemplate.spec, ...pods.map((p) => p.spec)];
+    const volumes = new Set(
+      specs.flatMap((spec) => (spec?.volumes ?? []).map((v) => v.csi?.volumeAttributes?.secretProviderClass)),
+    );
+    volumes.delete(undefined);
+    if (volumes.size === 0) return false;
+    const spcs = factOf(await g.secretProviderClasses(target.namespace)) ?? [];
+    return spcs.some((spc) => volumes.has(spc.name) && String(spc.parameters.usePodIdentity).toLowerCase() === "true");
   } catch (err) {
     if (err instanceof ProviderError && err.kind === "cancelled") throw err;
     return false;

@@ -13,6 +13,7 @@ import {
   podReady,
   podState,
   restartCommand,
+  targetNamed,
   templatePatch,
 } from "./derive.js";
 import {
@@ -26,6 +27,7 @@ import {
   type PodIdFacts,
   RESOURCE_ID_FORM,
 } from "./facts.js";
+import { misspeltLabelKeys } from "./detect.js";
 import { egressAllowed } from "./network.js";
 import { actionAllowed, ASSIGN_ACTION, VMSS_WRITE_ACTION } from "./roles.js";
 
@@ -49,8 +51,11 @@ export const PODID_ROOT_CAUSE_ORDER = [
 ];
 
 const needTarget = (f: PodIdFacts) => {
-  if (!f.target.pod && !f.target.workload) return "no pod or workload named";
   if (f.pods.status !== "ok") return `the pods could not be read: ${f.pods.reason}`;
+  if (!targetNamed(f))
+    return f.target.serviceAccount
+      ? `no pod runs as service account ${f.target.serviceAccount}`
+      : "no pod or workload named";
   if (f.podMissing) return f.podMissing;
   return undefined;
 };
@@ -89,6 +94,25 @@ export const micUnhealthy: Check<PodIdFacts> = {
     const mic = factOf(f.mic)!;
     const d = derive(f);
     const lines = clip(errorLines(f, "mic"));
+    if (mic.pods.length === 0 && mic.controllers?.length) {
+      if (d.micReady > 0) return [];
+      const c = mic.controllers[0];
+      return [
+        {
+          id: this.id,
+          severity: "error",
+          title: `MIC's Deployment ${c.namespace}/${c.name} has no ready replica`,
+          evidence: { controllers: mic.controllers.map(({ args: _, ...x }) => x), micPods: 0 },
+          fix: {
+            summary: "Find out why MIC's pods do not start (the Deployment's events and its pods' logs).",
+            commands: [
+              `kubectl describe deployment -n ${sh(c.namespace)} ${sh(c.name)}`,
+              `kubectl get pods -n ${sh(c.namespace)} -l component=mic -o wide`,
+            ],
+          },
+        },
+      ];
+    }
     if (mic.pods.length === 0) {
       return [
         {
@@ -143,6 +167,28 @@ export const nmiUnhealthy: Check<PodIdFacts> = {
   run(f) {
     const nmi = factOf(f.nmi)!;
     const lines = clip(errorLines(f, "nmi"));
+    // Only the DaemonSet could be read: its status says whether every node has a ready NMI.
+    const sets = nmi.pods.length === 0 ? (nmi.controllers ?? []) : [];
+    if (sets.length) {
+      const short = sets.filter((x) => x.ready !== undefined && x.ready < Math.max(1, x.desired ?? 1));
+      if (short.length < sets.length) return [];
+      const c = short[0];
+      return [
+        {
+          id: this.id,
+          severity: "error",
+          title: `NMI's DaemonSet ${c.namespace}/${c.name} has ${c.ready} of ${c.desired ?? "?"} pods ready`,
+          evidence: { controllers: sets.map(({ args: _, ...x }) => x), nmiPods: 0 },
+          fix: {
+            summary: "Each node needs a ready NMI: find out why they do not start (events, logs).",
+            commands: [
+              `kubectl describe daemonset -n ${sh(c.namespace)} ${sh(c.name)}`,
+              `kubectl get pods -n ${sh(c.namespace)} -l component=nmi -o wide`,
+            ],
+          },
+        },
+      ];
+    }
     if (nmi.pods.length === 0) {
       return [
         {
@@ -236,19 +282,24 @@ export const labelMissing: Check<PodIdFacts> = {
       { metadata: { labels: { [PODID_LABEL]: suggested } } },
     )}`;
     const allLabels = [...(wl ? [wl.podTemplate.metadata?.labels ?? {}] : []), ...pods.map(labelsOf)];
-    const miscased = [
-      ...new Set(
-        allLabels.flatMap((l) => Object.keys(l)).filter((k) => k !== PODID_LABEL && k.toLowerCase() === PODID_LABEL),
-      ),
-    ];
-    if (miscased.length) {
+    const exactKeyUsed = allLabels.some((l) => l[PODID_LABEL]);
+    const misspelt = exactKeyUsed ? [] : [...new Set(allLabels.flatMap((l) => misspeltLabelKeys(l)))];
+    if (misspelt.length) {
+      const value = allLabels.map((l) => l[misspelt[0]]).find((v) => !!v) ?? suggested;
+      const fixed = `kubectl patch ${d.workloadRef ?? "deployment/<name>"} ${nsFlag(ns)} --type=merge -p ${templatePatch(
+        d.workloadKind,
+        { metadata: { labels: { [PODID_LABEL]: value, [misspelt[0]]: null } } },
+      )}`;
       return [
         {
           id: this.id,
           severity: "error",
-          title: `The label key is written "${miscased[0]}"; aad-pod-identity only reads "${PODID_LABEL}"`,
-          evidence: { found: miscased, expected: PODID_LABEL },
-          fix: { summary: "Use the exact lower-case label key on the pod template.", commands: [patch] },
+          title: `The label key is written "${misspelt[0]}"; aad-pod-identity only reads "${PODID_LABEL}"`,
+          evidence: { found: misspelt, expected: PODID_LABEL, value, bindingSelectorsInNamespace: candidates },
+          fix: {
+            summary: `Use the exact key ${PODID_LABEL} (all lower case) on the pod template, with the binding's selector as its value.`,
+            commands: [fixed],
+          },
         },
       ];
     }
@@ -261,7 +312,7 @@ export const labelMissing: Check<PodIdFacts> = {
             id: this.id,
             severity: "error",
             title: onWorkload
-              ? `${wl.kind} ${wl.name} has the ${PODID_LABEL} label on its own metadata, not on its pod template`
+              ? `${wl.kind} ${wl.name} has the ${PODID_LABEL} label on its own metadata${wl.kind === "CronJob" ? " or job template" : ""}, not on its pod template`
               : `The pod template of ${wl.kind} ${wl.name} has no ${PODID_LABEL} label`,
             evidence: {
               workloadLabel: onWorkload ?? null,
@@ -276,7 +327,8 @@ export const labelMissing: Check<PodIdFacts> = {
         ];
       }
       const stale = pods.filter((p) => labelsOf(p)[PODID_LABEL] !== onTemplate && !p.metadata?.deletionTimestamp);
-      if (stale.length) {
+      // Rolling helps only when the template's label is one a binding selects; otherwise the selector is the problem.
+      if (stale.length && d.bound.length) {
         return [
           {
             id: this.id,
@@ -337,6 +389,33 @@ export const bindingSelectorMismatch: Check<PodIdFacts> = {
       b,
     }));
     all.sort((a, b) => Number(b.sameNamespace) - Number(a.sameNamespace) || a.distance - b.distance);
+    // The pre-1.6 spelling of a binding written for this pod: MIC reads its selector as empty.
+    const oldStyle = d.bindings.find((b) => b.miscased.some((m) => m.expected === "selector" && m.value === value));
+    if (oldStyle) {
+      const spec: Record<string, unknown> = {};
+      for (const m of oldStyle.miscased) {
+        spec[m.expected] = m.value;
+        spec[m.found] = null;
+      }
+      return [
+        {
+          id: this.id,
+          severity: "error",
+          title: `Binding ${oldStyle.namespace}/${oldStyle.name} spells its fields the pre-1.6 way (${oldStyle.miscased.map((m) => m.found).join(", ")}); MIC ≥ 1.6 reads its selector as empty`,
+          evidence: {
+            podLabel: value,
+            binding: `${oldStyle.namespace}/${oldStyle.name}`,
+            miscasedFields: oldStyle.miscased.map((m) => `${m.found} → ${m.expected}`),
+          },
+          fix: {
+            summary: "Rename the binding's fields to azureIdentity and selector (exact case) and drop the old ones.",
+            commands: [
+              `kubectl patch azureidentitybinding ${sh(oldStyle.name)} ${nsFlag(oldStyle.namespace)} --type=merge -p ${sh(JSON.stringify({ spec }))}`,
+            ],
+          },
+        },
+      ];
+    }
     const nearest = all[0];
     const otherNs = d.namespaced ? d.bindings.filter((b) => b.selector === value && b.namespace !== ns) : [];
     const commands: string[] = [];
@@ -397,7 +476,10 @@ export const bindingIdentityNotFound: Check<PodIdFacts> = {
     const findings: Finding[] = [];
     for (const { binding, identity } of d.bound) {
       if (identity) continue;
-      const pool = d.identities.filter((i) => !d.namespaced || i.namespace === binding.namespace);
+      const pool = d.identities.filter((i) => i.namespace === binding.namespace);
+      const elsewhere = d.identities.filter(
+        (i) => binding.azureIdentity && i.name === binding.azureIdentity && i.namespace !== binding.namespace,
+      );
       const byArmName = pool.find(
         (i) =>
           binding.azureIdentity &&
@@ -408,7 +490,9 @@ export const bindingIdentityNotFound: Check<PodIdFacts> = {
       )[0];
       const suggestion = byArmName ?? nearest;
       let reason: string;
-      if (!binding.azureIdentity && binding.miscased.some((m) => m.expected === "azureIdentity")) {
+      if (elsewhere.length) {
+        reason = `AzureIdentity "${binding.azureIdentity}" exists in namespace ${elsewhere.map((i) => i.namespace).join(", ")}, but MIC looks it up in the binding's namespace ${binding.namespace}`;
+      } else if (!binding.azureIdentity && binding.miscased.some((m) => m.expected === "azureIdentity")) {
         reason = `the field is written "${binding.miscased.find((m) => m.expected === "azureIdentity")!.found}"; MIC ≥ 1.6 reads only "azureIdentity", so it is empty`;
       } else if (!binding.azureIdentity) {
         reason = "spec.azureIdentity is empty";
@@ -422,21 +506,31 @@ export const bindingIdentityNotFound: Check<PodIdFacts> = {
       findings.push({
         id: this.id,
         severity: "error",
-        title: `Binding ${binding.namespace}/${binding.name} names AzureIdentity "${binding.azureIdentity}", which does not exist`,
+        title: elsewhere.length
+          ? `Binding ${binding.namespace}/${binding.name} names AzureIdentity "${binding.azureIdentity}", which exists only in namespace ${elsewhere[0].namespace}`
+          : `Binding ${binding.namespace}/${binding.name} names AzureIdentity "${binding.azureIdentity}", which does not exist`,
         evidence: {
           binding: `${binding.namespace}/${binding.name}`,
           azureIdentity: binding.azureIdentity,
-          existingAzureIdentities: pool.map((i) => `${i.namespace}/${i.name}`),
+          existingAzureIdentities: [...pool, ...elsewhere].map((i) => `${i.namespace}/${i.name}`),
           reason,
         },
-        fix: {
-          summary: "Point the binding at the AzureIdentity's metadata.name.",
-          commands: [
-            `kubectl patch azureidentitybinding ${sh(binding.name)} ${nsFlag(binding.namespace)} --type=merge -p ${sh(
-              JSON.stringify({ spec: { azureIdentity: suggestion?.name ?? "<AzureIdentity name>" } }),
-            )}`,
-          ],
-        },
+        fix: elsewhere.length
+          ? {
+              summary:
+                "A binding and the AzureIdentity it names must live in the same namespace: create the AzureIdentity in the binding's namespace (or move the binding next to it).",
+              commands: [
+                `kubectl get azureidentity ${sh(elsewhere[0].name)} ${nsFlag(elsewhere[0].namespace)} -o json | jq 'del(.metadata.uid, .metadata.resourceVersion, .metadata.creationTimestamp, .metadata.managedFields) | .metadata.namespace=${JSON.stringify(binding.namespace)}' | kubectl apply -f -`,
+              ],
+            }
+          : {
+              summary: "Point the binding at the AzureIdentity's metadata.name.",
+              commands: [
+                `kubectl patch azureidentitybinding ${sh(binding.name)} ${nsFlag(binding.namespace)} --type=merge -p ${sh(
+                  JSON.stringify({ spec: { azureIdentity: suggestion?.name ?? "<AzureIdentity name>" } }),
+                )}`,
+              ],
+            },
       });
     }
     return findings;
@@ -449,14 +543,13 @@ export const bindingIdentityNotFound: Check<PodIdFacts> = {
 /** Identities the checks look at: those bound to the target, or, with no pod named, those in the namespace. */
 function identitiesInScope(f: PodIdFacts): AzureIdentityView[] {
   const d = derive(f);
-  if (f.target.pod || f.target.workload)
-    return d.bound.map((b) => b.identity).filter((i): i is AzureIdentityView => !!i);
+  if (targetNamed(f)) return d.bound.map((b) => b.identity).filter((i): i is AzureIdentityView => !!i);
   return d.identities.filter((i) => i.namespace === f.target.namespace);
 }
 
 const needIdentities = (f: PodIdFacts) => {
   if (f.identities.status !== "ok") return `AzureIdentities could not be read: ${f.identities.reason}`;
-  if (f.target.pod || f.target.workload) {
+  if (targetNamed(f)) {
     const why = needBindings(f);
     if (why) return why;
   }
@@ -464,6 +557,13 @@ const needIdentities = (f: PodIdFacts) => {
 };
 
 const userAssigned = (i: AzureIdentityView) => (i.type ?? 0) === 0 && i.typeRaw === undefined;
+
+/** ARM answered that the identity does not exist: identity-resource-id-invalid says so, nothing else applies. */
+function missingInArm(f: PodIdFacts, i: AzureIdentityView): boolean {
+  const arm = factOf(f.armIdentities);
+  const key = i.resourceID.toLowerCase();
+  return !!arm && Object.hasOwn(arm, key) && arm[key] === null;
+}
 
 export const identityResourceIdInvalid: Check<PodIdFacts> = {
   id: "podid.identity-resource-id-invalid",
@@ -626,7 +726,7 @@ export const clientIdMismatch: Check<PodIdFacts> = {
       }
     }
     // What the workload asks for: an explicit client id must be one of the identities bound to it.
-    if (!(f.target.pod || f.target.workload)) return findings;
+    if (!targetNamed(f)) return findings;
     const boundIds = scoped.map((i) => i.clientID.toLowerCase()).filter(Boolean);
     if (boundIds.length === 0) return findings;
     const requested: { where: string; clientId: string }[] = [];
@@ -721,7 +821,7 @@ export const linkedAuthorizationFailed: Check<PodIdFacts> = {
     const roles = factOf(f.clusterIdentityRoles);
     const scopes = identitiesInScope(f)
       .filter(userAssigned)
-      .filter((i) => parseIdentityResourceId(i.resourceID));
+      .filter((i) => parseIdentityResourceId(i.resourceID) && !missingInArm(f, i));
     const assigneeFlag = principal
       ? `--assignee-object-id ${sh(principal.objectId)} --assignee-principal-type ServicePrincipal`
       : `--assignee "<cluster identity client id>"`;
@@ -836,7 +936,7 @@ export const identityNotOnVmss: Check<PodIdFacts> = {
     const anyOf = targets.length === 0;
     const findings: Finding[] = [];
     for (const i of identitiesInScope(f).filter(userAssigned)) {
-      if (!parseIdentityResourceId(i.resourceID)) continue;
+      if (!parseIdentityResourceId(i.resourceID) || missingInArm(f, i)) continue;
       const has = (s: (typeof sets)[number]) =>
         s.userAssignedIdentities.some((id) => id.toLowerCase() === i.resourceID.toLowerCase());
       const lacking = anyOf ? (sets.some(has) ? [] : sets) : targets.filter((s) => !has(s));
@@ -890,10 +990,19 @@ export const assignedIdentityMissing: Check<PodIdFacts> = {
     const findings: Finding[] = [];
     const micLines = errorLines(f, "mic");
     const created = f.errorText && /in CREATED state/i.test(f.errorText);
-    for (const pod of d.pods.filter((p) => p.status?.phase === "Running" || p.status?.phase === "Pending")) {
+    // MIC assigns identities only to pods scheduled on a node; finished and terminating pods need none.
+    const live = d.pods.filter(
+      (p) =>
+        !!p.spec?.nodeName &&
+        !p.metadata?.deletionTimestamp &&
+        p.status?.phase !== "Succeeded" &&
+        p.status?.phase !== "Failed",
+    );
+    for (const pod of live) {
       const name = pod.metadata?.name ?? "";
       const mine = d.assigned.filter((a) => a.pod === name && a.podNamespace === ns);
-      if (mine.some((a) => a.state === "Assigned")) continue;
+      // NMI also accepts an assignment without a state (written by MIC before 1.6).
+      if (mine.some((a) => a.state === "Assigned" || a.state === undefined)) continue;
       const related = micLines.filter((l) => l.includes(name) || (pod.spec?.nodeName && l.includes(pod.spec.nodeName)));
       findings.push({
         id: this.id,

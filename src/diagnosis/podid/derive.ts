@@ -1,6 +1,6 @@
 // The facts read once into the shapes the checks share: which bindings and identities serve the target,
 // how MIC and NMI run, and the names fix commands need.
-import type { V1Pod } from "@kubernetes/client-node";
+import type { V1Pod, V1PodSpec } from "@kubernetes/client-node";
 import { sh } from "../aks/names.js";
 import { valueOf as factOf } from "../types.js";
 import {
@@ -8,6 +8,7 @@ import {
   type AzureIdentityView,
   type BindingView,
   bindingsSelecting,
+  type ComponentFacts,
   identityForBinding,
   labelsOf,
   NMI_DEFAULT_PORT,
@@ -50,6 +51,24 @@ export interface Derived {
 
 const cache = new WeakMap<PodIdFacts, Derived>();
 
+/** A pod, a workload, or a service account whose pods were found: something concrete to diagnose. */
+export function targetNamed(f: PodIdFacts): boolean {
+  if (f.target.pod || f.target.workload) return true;
+  return !!f.target.serviceAccount && (factOf(f.pods)?.length ?? 0) > 0;
+}
+
+/** Secrets Store CSI volumes whose SecretProviderClass asks NMI for the token (usePodIdentity). */
+export function podIdentitySpcs(f: PodIdFacts, specs: (V1PodSpec | undefined)[]): string[] {
+  const names = new Set(
+    specs.flatMap((spec) =>
+      (spec?.volumes ?? []).map((v) => v.csi?.volumeAttributes?.secretProviderClass).filter((n): n is string => !!n),
+    ),
+  );
+  return (factOf(f.secretProviderClasses) ?? [])
+    .filter((spc) => names.has(spc.name) && String(spc.parameters.usePodIdentity).toLowerCase() === "true")
+    .map((spc) => spc.name);
+}
+
 function args(pod: V1Pod): string[] {
   return (pod.spec?.containers ?? []).flatMap((c) => [...(c.command ?? []), ...(c.args ?? [])]);
 }
@@ -65,7 +84,17 @@ export function flagValue(pods: V1Pod[], flag: string): string | undefined {
   return undefined;
 }
 
+/** Ready replicas the controllers report (one each when they report no status: not taken as broken). */
+export function controllersReady(c: ComponentFacts | undefined): number {
+  return (c?.controllers ?? []).reduce(
+    (n, x) => n + (x.ready === undefined ? Math.max(1, x.desired ?? 1) : x.ready),
+    0,
+  );
+}
+
+/** Ready, or reporting no status at all: like a workload without status, it is not taken as broken. */
 export function podReady(pod: V1Pod): boolean {
+  if (!pod.status || (!pod.status.phase && !pod.status.conditions?.length)) return true;
   return (
     pod.status?.phase === "Running" &&
     (pod.status?.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True")
@@ -93,8 +122,11 @@ export function derive(f: PodIdFacts): Derived {
   const bindings = readAll(f.bindings, readBinding);
   const assigned = readAll(f.assignedIdentities, readAssigned);
   const micPods = factOf(f.mic)?.pods ?? [];
-  const nmiPods = factOf(f.nmi)?.pods ?? [];
-  const componentPods = [...micPods, ...nmiPods];
+  // With no pods to read, the controllers' pod templates carry the same flags.
+  const fromControllers = (c: ComponentFacts | undefined): V1Pod[] =>
+    (c?.controllers ?? []).map((x) => ({ spec: { containers: [{ name: x.name, args: x.args }] } }));
+  const nmiPods = factOf(f.nmi)?.pods.length ? factOf(f.nmi)!.pods : fromControllers(factOf(f.nmi));
+  const componentPods = [...(micPods.length ? micPods : fromControllers(factOf(f.mic))), ...nmiPods];
   const operationMode = flagValue(nmiPods, "operation-mode");
   const mode = operationMode === "managed" ? "managed" : "standard";
   const forced = flagValue(componentPods, "forceNamespaced");
@@ -115,9 +147,10 @@ export function derive(f: PodIdFacts): Derived {
       identities.filter((i) => !namespaced || i.namespace === binding.namespace),
     ),
   }));
-  const named = !!(f.target.pod || f.target.workload);
+  const named = targetNamed(f);
+  const specs = [workload?.podTemplate.spec, ...pods.map((p) => p.spec)];
   const relies = named
-    ? !!labelValue || bound.length > 0
+    ? !!labelValue || bound.length > 0 || podIdentitySpcs(f, specs).length > 0
     : pods.some((p) => !!labelsOf(p)[PODID_LABEL]) || bindings.some((b) => b.namespace === ns);
   let workloadRef: string | undefined;
   let workloadKind: string | undefined;
@@ -143,7 +176,7 @@ export function derive(f: PodIdFacts): Derived {
     relies,
     workloadRef,
     workloadKind,
-    micReady: micPods.filter(podReady).length,
+    micReady: micPods.length ? micPods.filter(podReady).length : controllersReady(factOf(f.mic)),
     micPods: micPods.length,
   };
   cache.set(f, d);

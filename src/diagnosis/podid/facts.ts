@@ -90,6 +90,21 @@ export interface ComponentFacts {
   errorLines: { pod: string; namespace: string; lines: string[] }[];
   /** Pods whose log could not be read, and why. */
   logProblems: string[];
+  /**
+   * Read only when no pod was found: the Deployment (MIC) or DaemonSet (NMI) that should run them, with the
+   * ready count its status reports (`ready` undefined: it reports no status).
+   */
+  controllers?: ComponentController[];
+}
+
+export interface ComponentController {
+  kind: "Deployment" | "DaemonSet";
+  namespace: string;
+  name: string;
+  desired?: number;
+  ready?: number;
+  /** Container arguments of its pod template (NMI's --operation-mode and friends). */
+  args: string[];
 }
 
 export interface VmssFacts {
@@ -239,14 +254,16 @@ export function bindingsSelecting(labels: Record<string, string>, bindings: Bind
   return bindings.filter((b) => b.selector === value);
 }
 
-/** The AzureIdentity a binding names: by metadata.name, preferring the binding's own namespace. */
+/**
+ * The AzureIdentity a binding names: its metadata.name in the binding's own namespace. MIC looks identities up
+ * by namespace and name, so one of that name elsewhere does not count.
+ */
 export function identityForBinding(
   binding: BindingView,
   identities: AzureIdentityView[],
 ): AzureIdentityView | undefined {
   if (!binding.azureIdentity) return undefined;
-  const named = identities.filter((i) => i.name === binding.azureIdentity);
-  return named.find((i) => i.namespace === binding.namespace) ?? named[0];
+  return identities.find((i) => i.name === binding.azureIdentity && i.namespace === binding.namespace);
 }
 
 export function readAll<T>(g: Gathered<RawObject[]>, read: (o: RawObject) => T): T[] {
