@@ -105,4 +105,23 @@ describe("AKS diagnosis", () => {
       await session.close();
     }
   });
+
+  it("takes a bare workload name as a Deployment", async () => {
+    const scenario = loadScenario("aks-label-missing");
+    const session = await startSimSession(scenario);
+    try {
+      const report = await diagnose(
+        session.env,
+        { namespace: "payments", workload: "payments-api" },
+        {
+          signal: AbortSignal.timeout(20_000),
+          ...quiet,
+        },
+      );
+      expect(report.target.workload).toBe("deployment/payments-api");
+      expect(report.findings[0]?.id).toBe("pod.label-missing");
+    } finally {
+      await session.close();
+    }
+  });
 });

@@ -5,7 +5,7 @@ import type { Environment } from "../providers/environment.js";
 import { diagnoseAks, type GatherOptions } from "./aks.js";
 import { diagnoseEks } from "./eks.js";
 import { errorTextFacts } from "./error-text.js";
-import { detectPlatform } from "./platform.js";
+import { detectPlatform, normalizeTarget } from "./platform.js";
 import { diagnosePodIdentity, targetUsesPodIdentity } from "./podid.js";
 
 export type DiagnosisReport = Report & { mechanism?: string; errorText?: ErrorTextSection };
@@ -15,7 +15,7 @@ export async function diagnose(
   target: Target,
   opts: GatherOptions & { platform?: Platform },
 ): Promise<DiagnosisReport> {
-  const report: DiagnosisReport = await diagnoseOnce(env, target, opts);
+  const report: DiagnosisReport = await diagnoseOnce(env, normalizeTarget(target), opts);
   // Every platform's report says whether the live checks confirm the error the user saw.
   if (opts.errorText && !report.errorText) {
     const facts = errorTextFacts(opts.errorText);
@@ -45,7 +45,11 @@ async function diagnoseOnce(
     },
   });
   aks.catch(() => undefined);
-  const podIdentity = await targetUsesPodIdentity(env, target, opts.signal);
+  // An error text from NMI or MIC (a 404 "getting assigned identities", LinkedAuthorizationFailed) says which
+  // mechanism the workload uses even when its objects no longer show it.
+  const podIdentity =
+    (await targetUsesPodIdentity(env, target, opts.signal)) ||
+    errorTextFacts(opts.errorText)?.platform === "aad-pod-identity";
   decided = true;
   if (podIdentity) {
     workloadIdentityRun.abort();

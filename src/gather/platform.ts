@@ -1,5 +1,5 @@
 // Which cloud a kube context points at: from the API server host (or the simulated scenario).
-import type { Platform } from "../diagnosis/types.js";
+import type { Platform, Target } from "../diagnosis/types.js";
 import type { Environment } from "../providers/environment.js";
 
 export function detectPlatform(env: Environment): Platform | undefined {
@@ -12,4 +12,11 @@ export function detectPlatform(env: Environment): Platform | undefined {
   if (host.endsWith(".azmk8s.io") || host.includes(".azmk8s.") || host.endsWith(".azure.com")) return "aks";
   if (env.aws.credentials && !env.azure.credential) return "eks";
   return undefined;
+}
+
+/** A bare workload name means a Deployment, the way kubectl users usually mean it. */
+export function normalizeTarget<T extends Target>(target: T): T {
+  if (target.workload && !target.workload.includes("/"))
+    return { ...target, workload: `deployment/${target.workload}` };
+  return target;
 }

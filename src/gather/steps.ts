@@ -23,6 +23,7 @@ import { gather } from "../providers/errors.js";
 import { renderFinding } from "../report/text.js";
 import { CheckResultSchema, FindingSchema } from "../tools/schemas.js";
 import { AksGatherer } from "./aks.js";
+import { normalizeTarget } from "./platform.js";
 
 export const NOT_GATHERED = "not gathered by this tool";
 
@@ -208,9 +209,10 @@ export async function resolveTarget(g: Pick<AksGatherer, "kube" | "signal">, tar
     return { saName: saName ?? pod.value.spec?.serviceAccountName ?? "default", pods: ok([pod.value]) };
   }
   if (target.workload) {
-    const i = target.workload.indexOf("/");
-    const kind = target.workload.slice(0, i);
-    const name = target.workload.slice(i + 1);
+    const workload = normalizeTarget(target).workload!;
+    const i = workload.indexOf("/");
+    const kind = workload.slice(0, i);
+    const name = workload.slice(i + 1);
     const wl = await gather("workload", () => g.kube.getWorkload(ns, kind, name, g.signal));
     if (wl.status !== "ok") return { saName, pods: wl, workload: wl };
     if (!wl.value) return { saName, pods: ok([]), workload: ok(null) };

@@ -167,7 +167,11 @@ interface RolePermissions {
  * diagnosis in this process for a while.
  */
 const ROLE_DEFINITION_TTL_MS = 10 * 60 * 1000;
-const roleDefinitionCache = new Map<string, { until: number; definition: Promise<RolePermissions> }>();
+/**
+ * Role definitions change rarely: keep what was read, per credential (one world, one operator), for a while.
+ * Only answers are kept; a request still in flight belongs to the call that made it (it may be cancelled).
+ */
+const roleDefinitionCache = new WeakMap<object, Map<string, { until: number; value: RolePermissions }>>();
 
 /**
  * One credential per underlying credential for every provider and SDK client: concurrent first calls share one
@@ -748,11 +752,18 @@ export class AzureProvider {
     );
   }
 
+  private readonly roleDefinitionsInFlight = new Map<string, Promise<RolePermissions>>();
+
   private roleDefinition(roleDefinitionId: string, sub: string, signal?: AbortSignal): Promise<RolePermissions> {
     const id = lower(roleDefinitionId.split("/").pop());
     const key = `${lower(this.cloud.armEndpoint)}|${id}`;
-    const held = roleDefinitionCache.get(key);
-    if (held && held.until > Date.now()) return held.definition;
+    const owner = (this.env.azure.credential ?? this) as object;
+    let known = roleDefinitionCache.get(owner);
+    if (!known) roleDefinitionCache.set(owner, (known = new Map()));
+    const held = known.get(key);
+    if (held && held.until > Date.now()) return Promise.resolve(held.value);
+    const pending = this.roleDefinitionsInFlight.get(key);
+    if (pending) return pending;
     const definition = this.call("roleDefinitions.read", `read role definition ${id}`, signal, async (s) => {
       const d = await this.authorization(sub).roleDefinitions.getById(roleDefinitionId.replace(/^\/+/, ""), {
         abortSignal: s,
@@ -766,8 +777,12 @@ export class AzureProvider {
         notDataActions: perms.flatMap((x) => x.notDataActions ?? []),
       };
     });
-    roleDefinitionCache.set(key, { until: Date.now() + ROLE_DEFINITION_TTL_MS, definition });
-    definition.catch(() => roleDefinitionCache.get(key)?.definition === definition && roleDefinitionCache.delete(key));
+    this.roleDefinitionsInFlight.set(key, definition);
+    definition.then(
+      (value) => known.set(key, { until: Date.now() + ROLE_DEFINITION_TTL_MS, value }),
+      () => undefined,
+    );
+    definition.finally(() => this.roleDefinitionsInFlight.delete(key)).catch(() => undefined);
     return definition;
   }
 

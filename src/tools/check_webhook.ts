@@ -337,7 +337,9 @@ async function eksWebhook(env: Environment, input: z.infer<typeof inputSchema>, 
       name: AGENT_DAEMONSET,
       desired: a?.desired ?? null,
       ready: a?.ready ?? null,
-      healthy: agent.status === "ok" ? Boolean(a && a.ready > 0 && a.ready >= a.desired) : null,
+      // A DaemonSet without status (hand-written) is taken as running, as the diagnosis does.
+      healthy:
+        agent.status === "ok" ? Boolean(a && (a.statusKnown === false || (a.ready > 0 && a.ready >= a.desired))) : null,
     },
     ...result,
   };

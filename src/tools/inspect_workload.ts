@@ -1,6 +1,13 @@
 import type { V1Pod, V1ServiceAccount } from "@kubernetes/client-node";
 import { z } from "zod";
-import { INJECTED_ENV, injectionOf, TOKEN_PATH_V15, TOKEN_PATH_V16 } from "../diagnosis/aks/checks/pods.js";
+import {
+  INJECTED_ENV,
+  injectionOf,
+  type PodInjection,
+  TOKEN_PATH_V15,
+  TOKEN_PATH_V16,
+  tokenFileIn,
+} from "../diagnosis/aks/checks/pods.js";
 import { WI_CLIENT_ID, WI_SKIP_CONTAINERS, WI_USE_LABEL } from "../diagnosis/aks/names.js";
 import { tokenReadableRule } from "../diagnosis/eks/checks/pods.js";
 import type { ContainerLike, PodLike, ServiceAccountFact } from "../diagnosis/eks/facts.js";
@@ -74,15 +81,18 @@ function lastChanged(sa: V1ServiceAccount | null | undefined): string | undefine
 }
 
 /** Where a container names a token path itself instead of reading $AZURE_FEDERATED_TOKEN_FILE. */
-function tokenPathMentions(pod: V1Pod, injectedPath: string | undefined) {
+/** Known token paths a container names although the webhook mounted its token somewhere else. */
+function tokenPathMentions(pod: V1Pod, inj: PodInjection) {
   const out: { container: string; where: string; path: string }[] = [];
   for (const c of pod.spec?.containers ?? []) {
+    const ci = inj.containers.find((x) => x.container === c.name);
+    const mounted = ci ? tokenFileIn(inj, ci) : undefined;
     const look = (where: string, text: string | undefined) => {
       for (const path of [TOKEN_PATH_V15, TOKEN_PATH_V16]) {
-        if (text?.includes(path) && path !== injectedPath) out.push({ container: c.name, where, path });
+        if (text?.includes(path) && mounted && path !== mounted) out.push({ container: c.name, where, path });
       }
     };
-    for (const e of c.env ?? []) look(`env ${e.name}`, e.value);
+    for (const e of c.env ?? []) if (e.name !== "AZURE_FEDERATED_TOKEN_FILE") look(`env ${e.name}`, e.value);
     for (const a of [...(c.command ?? []), ...(c.args ?? [])]) look("command/args", a);
   }
   return out;
@@ -264,11 +274,6 @@ export const inspectWorkload = defineTool({
       const injectedIds = inj.containers
         .filter((c) => !c.skipped && c.env.AZURE_CLIENT_ID)
         .map((c) => c.env.AZURE_CLIENT_ID);
-      const injectedPath = inj.tokenVolume
-        ? inj.tokenVolume.layout === "v1.5"
-          ? TOKEN_PATH_V15
-          : TOKEN_PATH_V16
-        : undefined;
       return {
         name: inj.pod,
         createdAt: created ?? null,
@@ -297,7 +302,7 @@ export const inspectWorkload = defineTool({
           annotated && injectedIds.length
             ? injectedIds.every((id) => id?.toLowerCase() === annotated.toLowerCase())
             : null,
-        hardcodedTokenPaths: tokenPathMentions(pod, injectedPath),
+        hardcodedTokenPaths: tokenPathMentions(pod, inj),
       };
     });
 

@@ -21,10 +21,11 @@ export const k8sName = (what: string) =>
 
 export const workloadField = z
   .string()
-  .regex(/^[A-Za-z]+\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, {
-    message: "expected KIND/NAME, e.g. deployment/payments-api (deployment, statefulset, daemonset, job, cronjob)",
+  .regex(/^([A-Za-z]+\/)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, {
+    message:
+      "expected KIND/NAME, e.g. deployment/payments-api (deployment, statefulset, daemonset, job, cronjob); a bare NAME means a Deployment",
   })
-  .describe("Workload as KIND/NAME, e.g. deployment/payments-api");
+  .describe("Workload as KIND/NAME, e.g. deployment/payments-api (a bare NAME means a Deployment)");
 
 export const targetShape = {
   namespace: namespaceField,

@@ -253,7 +253,9 @@ async function eksExchange(env: Environment, input: z.infer<typeof inputSchema>,
     ? await mintEksToken(g, namespace, serviceAccount, audience)
     : undefined;
   const roleP: Promise<Gathered<RoleFact | null>> =
-    roleArn && parseRoleArn(roleArn) ? g.role(roleArn) : Promise.resolve(skipped("no usable role ARN"));
+    roleArn && parseRoleArn(roleArn)
+      ? accountP.then((acct) => g.role(roleArn, valueOf(acct)))
+      : Promise.resolve(skipped("no usable role ARN"));
   let exchange: Gathered<ExchangeFact>;
   if (!account) {
     exchange = skipped(

@@ -569,7 +569,11 @@ describe("step tools: bad input and --no-exchange", () => {
       args: { namespace: "payments", pod: "a", workload: "deployment/b" },
       field: /pod \| workload/,
     },
-    { tool: "inspect_workload", args: { namespace: "payments", workload: "payments-api" }, field: /workload/ },
+    {
+      tool: "inspect_workload",
+      args: { namespace: "payments", workload: "deployment/Payments_API" },
+      field: /workload/,
+    },
     {
       tool: "check_role_assignments",
       args: { principalId: "9c8b7a6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d", role: "Reader" },

@@ -462,8 +462,31 @@ function namespacesOf(world: SimWorld): Obj[] {
   return [...explicit, ...synthesized];
 }
 
+/** Every namespace has a "default" service account (the service-account controller recreates it at once). */
+function serviceAccountsOf(world: SimWorld): Obj[] {
+  const explicit = store(world).filter((o) => o.apiVersion === "v1" && o.kind === "ServiceAccount");
+  const synthesized: Obj[] = [];
+  for (const ns of namespacesOf(world)) {
+    const namespace = ns.metadata.name as string;
+    if (explicit.some((o) => o.metadata.namespace === namespace && o.metadata.name === "default")) continue;
+    synthesized.push({
+      apiVersion: "v1",
+      kind: "ServiceAccount",
+      metadata: {
+        name: "default",
+        namespace,
+        uid: uidFor("v1", "ServiceAccount", namespace, "default"),
+        resourceVersion: "1",
+        creationTimestamp: DEFAULT_CREATION_TIMESTAMP,
+      },
+    });
+  }
+  return [...explicit, ...synthesized];
+}
+
 function objectsOf(world: SimWorld, r: ResourceType): Obj[] {
   if (r.group === "" && r.kind === "Namespace") return namespacesOf(world);
+  if (r.group === "" && r.kind === "ServiceAccount") return serviceAccountsOf(world);
   return store(world).filter((o) => o.kind === r.kind && groupVersion(o.apiVersion).group === r.group);
 }
 
