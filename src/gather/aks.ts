@@ -45,6 +45,32 @@ function once<T>(fn: () => Promise<T>): () => Promise<T> {
   };
 }
 
+/** The namespace's SecretProviderClasses (Secrets Store CSI driver), with their parameters as strings. */
+export function readSecretProviderClasses(
+  kube: KubeProvider,
+  namespace: string,
+  signal: AbortSignal,
+): Promise<Gathered<SecretProviderClassFacts[]>> {
+  return gather<SecretProviderClassFacts[]>("SecretProviderClasses", async () => {
+    const items = (await kube.listCustomObjects(
+      "secrets-store.csi.x-k8s.io",
+      "v1",
+      "secretproviderclasses",
+      namespace,
+      signal,
+    )) as {
+      metadata?: { name?: string; namespace?: string };
+      spec?: { provider?: string; parameters?: Record<string, unknown> };
+    }[];
+    return items.map((o) => ({
+      name: o.metadata?.name ?? "",
+      namespace: o.metadata?.namespace ?? namespace,
+      provider: o.spec?.provider,
+      parameters: Object.fromEntries(Object.entries(o.spec?.parameters ?? {}).map(([k, v]) => [k, String(v)])),
+    }));
+  });
+}
+
 export class AksGatherer {
   readonly kube: KubeProvider;
   readonly azure: AzureProvider;
@@ -167,25 +193,7 @@ export class AksGatherer {
     return undefined;
   });
 
-  secretProviderClasses = (namespace: string) =>
-    gather<SecretProviderClassFacts[]>("SecretProviderClasses", async () => {
-      const items = (await this.kube.listCustomObjects(
-        "secrets-store.csi.x-k8s.io",
-        "v1",
-        "secretproviderclasses",
-        namespace,
-        this.signal,
-      )) as {
-        metadata?: { name?: string; namespace?: string };
-        spec?: { provider?: string; parameters?: Record<string, unknown> };
-      }[];
-      return items.map((o) => ({
-        name: o.metadata?.name ?? "",
-        namespace: o.metadata?.namespace ?? namespace,
-        provider: o.spec?.provider,
-        parameters: Object.fromEntries(Object.entries(o.spec?.parameters ?? {}).map(([k, v]) => [k, String(v)])),
-      }));
-    });
+  secretProviderClasses = (namespace: string) => readSecretProviderClasses(this.kube, namespace, this.signal);
 
   identity = (clientId: string | undefined) =>
     clientId

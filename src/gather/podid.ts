@@ -1,12 +1,7 @@
 // Gather the facts of an aad-pod-identity diagnosis and of a migration plan. Independent reads run concurrently;
 // the ARM reads that need the AzureIdentities' resource ids wait for them.
 import type { V1Pod } from "@kubernetes/client-node";
-import type {
-  FederatedCredentialFacts,
-  IdentityFacts,
-  RoleAssignmentFacts,
-  SecretProviderClassFacts,
-} from "../diagnosis/aks/facts.js";
+import type { FederatedCredentialFacts, IdentityFacts, RoleAssignmentFacts } from "../diagnosis/aks/facts.js";
 import { PODID_ROOT_CAUSE_ORDER, podIdChecks } from "../diagnosis/podid/checks.js";
 import { usesPodIdentity } from "../diagnosis/podid/detect.js";
 import {
@@ -45,6 +40,7 @@ import { AzureProvider } from "../providers/azure.js";
 import type { Environment } from "../providers/environment.js";
 import { gather, ProviderError } from "../providers/errors.js";
 import { KubeProvider } from "../providers/kubernetes.js";
+import { readSecretProviderClasses } from "./aks.js";
 
 export { usesPodIdentity };
 
@@ -183,25 +179,7 @@ export class PodIdGatherer {
       }));
   };
 
-  secretProviderClasses = (namespace: string) =>
-    gather<SecretProviderClassFacts[]>("SecretProviderClasses", async () => {
-      const items = (await this.kube.listCustomObjects(
-        "secrets-store.csi.x-k8s.io",
-        "v1",
-        "secretproviderclasses",
-        namespace,
-        this.signal,
-      )) as {
-        metadata?: { name?: string; namespace?: string };
-        spec?: { provider?: string; parameters?: Record<string, unknown> };
-      }[];
-      return items.map((o) => ({
-        name: o.metadata?.name ?? "",
-        namespace: o.metadata?.namespace ?? namespace,
-        provider: o.spec?.provider,
-        parameters: Object.fromEntries(Object.entries(o.spec?.parameters ?? {}).map(([k, v]) => [k, String(v)])),
-      }));
-    });
+  secretProviderClasses = (namespace: string) => readSecretProviderClasses(this.kube, namespace, this.signal);
 
   /** ARM's view of every user-assigned identity the AzureIdentities name (null: it does not exist). */
   armIdentities = (identities: Gathered<RawObject[]>): Promise<Gathered<Record<string, IdentityFacts | null>>> => {
