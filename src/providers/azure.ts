@@ -758,8 +758,8 @@ export class AzureProvider {
     const id = lower(roleDefinitionId.split("/").pop());
     const key = `${lower(this.cloud.armEndpoint)}|${id}`;
     const owner = (this.env.azure.credential ?? this) as object;
-    let known = roleDefinitionCache.get(owner);
-    if (!known) roleDefinitionCache.set(owner, (known = new Map()));
+    const known = roleDefinitionCache.get(owner) ?? new Map<string, { until: number; value: RolePermissions }>();
+    roleDefinitionCache.set(owner, known);
     const held = known.get(key);
     if (held && held.until > Date.now()) return Promise.resolve(held.value);
     const pending = this.roleDefinitionsInFlight.get(key);

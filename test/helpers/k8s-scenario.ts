@@ -396,7 +396,6 @@ export interface RawResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
   text: string;
-  // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON shapes.
   json: any;
 }
 

@@ -16,7 +16,6 @@ import { APP, IDENTITY, ISSUER, OTHER_TENANT, session, SUBJECT } from "./azure-w
 const fixture = (name: string) =>
   JSON.parse(readFileSync(new URL(`../fixtures/graph/${name}`, import.meta.url), "utf8"));
 
-// biome-ignore lint/suspicious/noExplicitAny: Graph bodies are read loosely here and checked field by field.
 type Body = any;
 
 type Graph = (

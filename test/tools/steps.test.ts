@@ -39,7 +39,6 @@ interface Check {
   status: string;
   detail: string;
 }
-// biome-ignore lint/suspicious/noExplicitAny: structured results are checked against the tools' own schemas.
 type Out = Record<string, any> & { findings: Finding[]; checks: Check[] };
 
 interface World {
