@@ -73,3 +73,18 @@ export function issuerDifference(expected: string, actual: string): string | und
 }
 
 export const GUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
+/**
+ * Which known annotation key a near-miss key (already lower-cased and normalised by the caller) was meant to be:
+ * the closest by edit distance within `maxDistance`, else the one with the same last path segment.
+ */
+export function closestKnownKey(normal: string, known: readonly string[], maxDistance: number): string | undefined {
+  let best: { meant: string; d: number } | undefined;
+  for (const k of known) {
+    const d = editDistance(normal, k);
+    if (!best || d < best.d) best = { meant: k, d };
+  }
+  if (best && best.d <= maxDistance) return best.meant;
+  const suffix = normal.split("/").pop() ?? "";
+  return known.find((k) => k.split("/")[1] === suffix);
+}

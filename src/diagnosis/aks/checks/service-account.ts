@@ -1,5 +1,5 @@
 // The service account carries the identity's client id; typos here are silent until the token exchange.
-import { editDistance, GUID_RE } from "../../compare.js";
+import { closestKnownKey, GUID_RE } from "../../compare.js";
 import type { Check, Finding } from "../../types.js";
 import { valueOf } from "../../types.js";
 import type { AksFacts } from "../facts.js";
@@ -50,15 +50,8 @@ export function nearMissKeys(ann: Record<string, string>): { key: string; meant:
     if (KNOWN_KEYS.includes(key)) continue;
     const lower = key.toLowerCase();
     if (!/azure|workload|identity|client|tenant/.test(lower)) continue;
-    let best: { meant: string; d: number } | undefined;
-    for (const known of KNOWN_KEYS) {
-      const d = editDistance(lower.replace(/_/g, "-").replace(".io/", "/"), known);
-      if (!best || d < best.d) best = { meant: known, d };
-    }
-    const suffix = lower.split("/").pop() ?? "";
-    const meantBySuffix = KNOWN_KEYS.find((k) => k.split("/")[1] === suffix.replace(/_/g, "-"));
-    if (best && best.d <= 6) out.push({ key, meant: best.meant });
-    else if (meantBySuffix) out.push({ key, meant: meantBySuffix });
+    const meant = closestKnownKey(lower.replace(/_/g, "-").replace(".io/", "/"), KNOWN_KEYS, 6);
+    if (meant) out.push({ key, meant });
   }
   return out;
 }

@@ -1,5 +1,5 @@
 // The service account: it exists, and its eks.amazonaws.com annotations are spelt and shaped right.
-import { editDistance } from "../../compare.js";
+import { closestKnownKey } from "../../compare.js";
 import type { Check, Finding } from "../../types.js";
 import { valueOf } from "../../types.js";
 import { roleArnProblem } from "../arn.js";
@@ -62,15 +62,8 @@ export function nearMissKeys(ann: Record<string, string>): { key: string; meant:
       continue;
     }
     const normal = lower.replace(/_/g, "-").replace(/rolearn$/, "role-arn");
-    let best: { meant: string; d: number } | undefined;
-    for (const known of KNOWN_SA_KEYS) {
-      const d = editDistance(normal, known);
-      if (!best || d < best.d) best = { meant: known, d };
-    }
-    const suffix = normal.split("/").pop() ?? "";
-    const bySuffix = KNOWN_SA_KEYS.find((k) => k.split("/")[1] === suffix);
-    if (best && best.d <= 4) out.push({ key, meant: best.meant });
-    else if (bySuffix) out.push({ key, meant: bySuffix });
+    const meant = closestKnownKey(normal, KNOWN_SA_KEYS, 4);
+    if (meant) out.push({ key, meant });
   }
   return out;
 }
