@@ -35,7 +35,11 @@ async function diagnoseOnce(
   // Most AKS workloads use workload identity: start that diagnosis at once, and switch to aad-pod-identity
   // only if the target turns out to use it (its label, or a binding that selects it).
   const workloadIdentityRun = new AbortController();
-  const signal = AbortSignal.any([opts.signal, workloadIdentityRun.signal]);
+  // Linked by hand: a signal made by AbortSignal.any can be collected before it fires.
+  const stop = () => workloadIdentityRun.abort(opts.signal.reason);
+  if (opts.signal.aborted) stop();
+  else opts.signal.addEventListener("abort", stop, { once: true });
+  const signal = workloadIdentityRun.signal;
   let decided = false;
   const aks = diagnoseAks(env, target, {
     ...opts,

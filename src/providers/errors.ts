@@ -1,4 +1,5 @@
 // One error type for every provider, so a failing call becomes a clear skipped/error check, never a crash.
+import { setMaxListeners } from "node:events";
 import { failed, type Gathered, ok, skipped } from "../diagnosis/types.js";
 
 export type ProviderErrorKind =
@@ -24,11 +25,26 @@ export class ProviderError extends Error {
   }
 }
 
-/** A signal that aborts on the caller's signal or after `ms`. */
-export function timeoutSignal(ms: number, parent?: AbortSignal): AbortSignal {
-  const signals = [AbortSignal.timeout(ms)];
-  if (parent) signals.push(parent);
-  return AbortSignal.any(signals);
+/**
+ * A signal that aborts on the caller's signal or after `ms`, and a function that releases it. The deadline is a
+ * plain timer held by the event loop: signals made with AbortSignal.timeout and AbortSignal.any can be garbage
+ * collected before they fire (and then never fire), which under memory pressure turns a deadline into a hang.
+ */
+export function deadline(ms: number, parent?: AbortSignal): { signal: AbortSignal; release(): void } {
+  const controller = new AbortController();
+  const onParent = () => controller.abort(parent?.reason);
+  // A diagnosis hangs dozens of concurrent calls on one caller's signal: that is by design, not a leak.
+  if (parent) setMaxListeners(0, parent);
+  const timer = setTimeout(() => controller.abort(new ProviderError("timeout", `no answer within ${ms} ms`)), ms);
+  if (parent?.aborted) onParent();
+  else parent?.addEventListener("abort", onParent, { once: true });
+  return {
+    signal: controller.signal,
+    release() {
+      clearTimeout(timer);
+      parent?.removeEventListener("abort", onParent);
+    },
+  };
 }
 
 /** Run `fn` with a deadline; a timeout or cancellation becomes a ProviderError. */
@@ -38,9 +54,9 @@ export async function withTimeout<T>(
   parent: AbortSignal | undefined,
   fn: (signal: AbortSignal) => Promise<T>,
 ): Promise<T> {
-  const signal = timeoutSignal(ms, parent);
+  const { signal, release } = deadline(ms, parent);
   let onAbort: (() => void) | undefined;
-  const deadline = new Promise<never>((_, reject) => {
+  const expired = new Promise<never>((_, reject) => {
     onAbort = () =>
       reject(
         parent?.aborted
@@ -51,10 +67,11 @@ export async function withTimeout<T>(
     else signal.addEventListener("abort", onAbort, { once: true });
   });
   // The race may be decided by fn; a later abort must not leave a rejected promise nobody awaits.
-  deadline.catch(() => undefined);
+  expired.catch(() => undefined);
   try {
-    return await Promise.race([fn(signal), deadline]);
+    return await Promise.race([fn(signal), expired]);
   } finally {
+    release();
     if (onAbort) signal.removeEventListener("abort", onAbort);
   }
 }

@@ -1,7 +1,7 @@
 // Plain HTTPS for the few calls no SDK covers (OIDC discovery and JWKS, the token endpoint).
 import type { Agent } from "node:https";
 import { request } from "node:https";
-import { ProviderError, timeoutSignal } from "./errors.js";
+import { deadline, ProviderError } from "./errors.js";
 
 export interface HttpResponse {
   status: number;
@@ -25,9 +25,9 @@ export interface HttpOptions {
 export async function httpRequest(url: string, opts: HttpOptions): Promise<HttpResponse> {
   const u = new URL(url);
   if (u.protocol !== "https:") throw new ProviderError("invalid-response", `refusing non-HTTPS URL ${url}`);
-  const signal = timeoutSignal(opts.timeoutMs, opts.signal);
+  const { signal, release } = deadline(opts.timeoutMs, opts.signal);
   const max = opts.maxBytes ?? 4 * 1024 * 1024;
-  return new Promise<HttpResponse>((resolve, reject) => {
+  const pending = new Promise<HttpResponse>((resolve, reject) => {
     const req = request(
       u,
       { method: opts.method ?? "GET", headers: opts.headers, agent: opts.agent, signal },
@@ -69,4 +69,5 @@ export async function httpRequest(url: string, opts: HttpOptions): Promise<HttpR
     if (opts.body) req.write(opts.body);
     req.end();
   });
+  return pending.finally(release);
 }
