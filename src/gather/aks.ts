@@ -203,6 +203,10 @@ export class AksGatherer {
         )
       : Promise.resolve(notApplicable<IdentityFacts | null>("the service account names no valid client id"));
 
+  /** The identity a mistaken object id in the client-id annotation belongs to (only asked when nothing else matched). */
+  identityByPrincipalId = async (id: string): Promise<IdentityFacts | undefined> =>
+    (await this.azure.findIdentityByPrincipalId(id, this.signal).catch(() => null)) ?? undefined;
+
   /** Mint a token as the webhook would. The raw token stays in this process: only claims reach a report. */
   async mint(
     namespace: string,
@@ -423,6 +427,11 @@ export async function diagnoseAks(env: Environment, target: Target, opts: Gather
 
   // The identity lookup needs the operator's Azure token (requested early, above); minting does not.
   const identityP = credentialWarmup.then(() => g.identity(clientId));
+  // Only when the client id matched nothing: is it some identity's object id?
+  const byPrincipalP = identityP.then((id) =>
+    clientId && id.status === "ok" && !id.value ? g.identityByPrincipalId(clientId) : undefined,
+  );
+  byPrincipalP.catch(() => undefined);
   const mintP = valueOf(sa)
     ? g.mint(
         ns,
@@ -539,6 +548,7 @@ export async function diagnoseAks(env: Environment, target: Target, opts: Gather
     secretProviderClasses: spcs,
     cluster,
     identity,
+    identityByPrincipalId: await byPrincipalP,
     federatedCredentials: fics,
     roleAssignments: roles,
     keyVaults: vaults,

@@ -529,6 +529,22 @@ export class AzureProvider {
     return null;
   }
 
+  /**
+   * The user-assigned identity whose principal (object) id this is: people often paste the object id where the
+   * client id belongs, and this names the identity they meant.
+   */
+  async findIdentityByPrincipalId(principalId: string, signal?: AbortSignal): Promise<IdentityInfo | null> {
+    const wanted = lower(principalId);
+    return this.searchSubscriptions(signal, (sub) =>
+      this.call("identities.read", `list managed identities in subscription ${sub}`, signal, async (s) => {
+        for await (const i of this.msi(sub).userAssignedIdentities.listBySubscription({ abortSignal: s })) {
+          if (lower(i.principalId) === wanted) return identityInfo(i);
+        }
+        return null;
+      }),
+    );
+  }
+
   private getIdentity(
     subscriptionId: string,
     resourceGroup: string,

@@ -156,6 +156,8 @@ export interface AksFacts {
   secretProviderClasses: Gathered<SecretProviderClassFacts[]>;
   cluster: Gathered<ClusterFacts | null>;
   identity: Gathered<IdentityFacts | null>;
+  /** When no identity has the annotated client id: the identity whose principal (object) id it is, if any. */
+  identityByPrincipalId?: IdentityFacts;
   federatedCredentials: Gathered<FederatedCredentialFacts[]>;
   roleAssignments: Gathered<RoleAssignmentFacts[]>;
   keyVaults: Gathered<KeyVaultFacts[]>;

@@ -39,6 +39,28 @@ export const identityNotFound: Check<AksFacts> = {
     if (valueOf(f.identity)) return [];
     const n = names(f);
     const clientId = annotatedClientId(f)!;
+    const meant = f.identityByPrincipalId;
+    if (meant) {
+      return [
+        {
+          id: this.id,
+          severity: "error",
+          title: `The client-id annotation holds the principal (object) id of ${meant.name}, not its client id (AADSTS700016 at exchange time)`,
+          evidence: {
+            annotated: clientId,
+            identity: meant.name,
+            principalId: meant.principalId,
+            clientId: meant.clientId,
+          },
+          fix: {
+            summary: `Annotate the service account with ${meant.name}'s client id, then restart the pods.`,
+            commands: [
+              `kubectl annotate serviceaccount ${sh(n.serviceAccount)} -n ${sh(n.namespace)} ${WI_CLIENT_ID}=${meant.clientId} --overwrite`,
+            ],
+          },
+        },
+      ];
+    }
     return [
       {
         id: this.id,
