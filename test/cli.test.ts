@@ -51,7 +51,7 @@ describe("wi-doctor CLI", () => {
     expect(list.out).toContain("aks-healthy");
     expect(list.out).toContain("eks-irsa-healthy");
     const demo = cli(["demo"]);
-    expect(demo.code).toBe(1);
+    expect(demo.code).toBe(0);
     expect(demo.out).toContain("BROKEN");
     expect(demo.out).toContain("fic.subject-mismatch");
     expect(demo.out).toContain("az identity federated-credential create");
