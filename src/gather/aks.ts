@@ -22,6 +22,7 @@ import type { Environment } from "../providers/environment.js";
 import { gather, ProviderError } from "../providers/errors.js";
 import { KubeProvider } from "../providers/kubernetes.js";
 import { errorTextFacts } from "./error-text.js";
+import { normalizeTarget } from "./platform.js";
 import { decodeToken, fetchIssuerKeys, type IssuerKeys, verifyWithIssuer } from "../providers/oidc.js";
 
 export interface GatherOptions {
@@ -295,7 +296,7 @@ function readyOf(dep: V1Deployment): number {
   return st.readyReplicas ?? st.availableReplicas ?? 0;
 }
 
-function workloadFacts(w: {
+export function workloadFacts(w: {
   kind: string;
   name: string;
   object: { metadata?: { labels?: Record<string, string> } };
@@ -304,9 +305,28 @@ function workloadFacts(w: {
   return { kind: w.kind, name: w.name, labels: w.object.metadata?.labels ?? {}, podTemplate: w.podTemplate };
 }
 
-/** Resolve the target to a service account, a workload and the pods in scope. */
-async function resolveTarget(g: AksGatherer, target: Target) {
+/** The pods in a namespace that run as a service account (those without one run as "default"). */
+export function podsOfServiceAccount(
+  g: Pick<AksGatherer, "kube" | "signal">,
+  namespace: string,
+  serviceAccount: string,
+): Promise<Gathered<V1Pod[]>> {
+  return gather("pods", async () =>
+    (await g.kube.listPods(namespace, {}, g.signal)).filter(
+      (p) => (p.spec?.serviceAccountName ?? "default") === serviceAccount,
+    ),
+  );
+}
+
+/**
+ * Resolve the target to a service account, a workload and the pods in scope (a named pod, or the workload's
+ * current pods). For a service account alone, `pods` stays undefined: the caller lists the pods that use it.
+ * The diagnosis and the step tools share this, so they always look at the same pods.
+ */
+export async function resolveTarget(g: Pick<AksGatherer, "kube" | "signal">, named: Target) {
+  const target = normalizeTarget(named);
   const ns = target.namespace;
+  let selector: string | undefined;
   let podMissing: string | undefined;
   let workload: Gathered<WorkloadFacts | null> | undefined;
   let pods: Gathered<V1Pod[]> | undefined;
@@ -330,6 +350,7 @@ async function resolveTarget(g: AksGatherer, target: Target) {
     const w = valueOf(wl);
     if (w) {
       saName ??= w.podTemplate.spec?.serviceAccountName ?? "default";
+      selector = w.selector;
       pods = w.selector
         ? await gather("pods", () => g.kube.listPods(ns, { labelSelector: w.selector }, g.signal))
         : w.kind === "CronJob"
@@ -343,7 +364,7 @@ async function resolveTarget(g: AksGatherer, target: Target) {
           : ok([]);
     } else pods = wl.status === "ok" ? ok([]) : (wl as Gathered<V1Pod[]>);
   }
-  return { saName, pods, workload, podMissing };
+  return { saName, pods, workload, podMissing, selector };
 }
 
 export async function diagnoseAks(env: Environment, target: Target, opts: GatherOptions): Promise<AksReport> {
@@ -389,9 +410,7 @@ export async function diagnoseAks(env: Environment, target: Target, opts: Gather
     const saName = resolved.saName;
     if (resolved.pods) return resolved.pods;
     if (!saName) return ok<V1Pod[]>([]);
-    return gather("pods", async () =>
-      (await g.kube.listPods(ns, {}, g.signal)).filter((p) => (p.spec?.serviceAccountName ?? "default") === saName),
-    );
+    return podsOfServiceAccount(g, ns, saName);
   });
   for (const p of [saNameP, saP, podsP]) p.catch(() => undefined);
   const saName = await saNameP;

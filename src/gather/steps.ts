@@ -22,8 +22,7 @@ import type { Environment } from "../providers/environment.js";
 import { gather } from "../providers/errors.js";
 import { renderFinding } from "../report/text.js";
 import { CheckResultSchema, FindingSchema } from "../tools/schemas.js";
-import { AksGatherer } from "./aks.js";
-import { normalizeTarget } from "./platform.js";
+import { AksGatherer, podsOfServiceAccount, resolveTarget as resolveAksTarget } from "./aks.js";
 
 export const NOT_GATHERED = "not gathered by this tool";
 
@@ -177,15 +176,6 @@ export function identityOf(g: AksGatherer, ref: IdentityRef): Promise<Gathered<I
   return gather("identity", async () => (await g.azure.findIdentity(ref, g.signal)) ?? null);
 }
 
-export function workloadFacts(w: {
-  kind: string;
-  name: string;
-  object: { metadata?: { labels?: Record<string, string> } };
-  podTemplate: WorkloadFacts["podTemplate"];
-}): WorkloadFacts {
-  return { kind: w.kind, name: w.name, labels: w.object.metadata?.labels ?? {}, podTemplate: w.podTemplate };
-}
-
 export interface ResolvedTarget {
   saName?: string;
   pods: Gathered<V1Pod[]>;
@@ -195,43 +185,12 @@ export interface ResolvedTarget {
   selector?: string;
 }
 
-/**
- * A pod, or a workload and its current pods, or the pods of a service account: the same scope the
- * diagnosis puts in `pods`.
- */
+/** The diagnosis's own target resolution, plus the pods of a service account named alone. */
 export async function resolveTarget(g: Pick<AksGatherer, "kube" | "signal">, target: Target): Promise<ResolvedTarget> {
-  const ns = target.namespace;
-  const saName = target.serviceAccount;
-  if (target.pod) {
-    const pod = await gather("pod", () => g.kube.getPod(ns, target.pod!, g.signal));
-    if (pod.status !== "ok") return { saName, pods: pod };
-    if (!pod.value) return { saName, pods: ok([]), podMissing: target.pod };
-    return { saName: saName ?? pod.value.spec?.serviceAccountName ?? "default", pods: ok([pod.value]) };
-  }
-  if (target.workload) {
-    const workload = normalizeTarget(target).workload!;
-    const i = workload.indexOf("/");
-    const kind = workload.slice(0, i);
-    const name = workload.slice(i + 1);
-    const wl = await gather("workload", () => g.kube.getWorkload(ns, kind, name, g.signal));
-    if (wl.status !== "ok") return { saName, pods: wl, workload: wl };
-    if (!wl.value) return { saName, pods: ok([]), workload: ok(null) };
-    const w = wl.value;
-    const pods = w.selector
-      ? await gather("pods", () => g.kube.listPods(ns, { labelSelector: w.selector }, g.signal))
-      : ok<V1Pod[]>([]);
-    return {
-      saName: saName ?? w.podTemplate.spec?.serviceAccountName ?? "default",
-      pods,
-      workload: ok(workloadFacts(w)),
-      selector: w.selector,
-    };
-  }
-  if (!saName) return { pods: ok([]) };
-  const pods = await gather("pods", async () =>
-    (await g.kube.listPods(ns, {}, g.signal)).filter((p) => (p.spec?.serviceAccountName ?? "default") === saName),
-  );
-  return { saName, pods };
+  const r = await resolveAksTarget(g, target);
+  if (r.pods) return { ...r, pods: r.pods };
+  if (!r.saName) return { ...r, pods: ok([]) };
+  return { ...r, pods: await podsOfServiceAccount(g, target.namespace, r.saName) };
 }
 
 // ---------------------------------------------------------------------------------------------
