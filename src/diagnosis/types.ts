@@ -34,6 +34,14 @@ export interface CheckResult {
   id: string;
   status: CheckStatus;
   detail: string;
+  /** Set when a verdict of "healthy" needs this check to have run and passed (see docs/findings.md, "Verdict"). */
+  essential?: boolean;
+}
+
+/** An essential check that did not run: what could not be read, and what would settle it. */
+export interface Unsettled {
+  check: string;
+  reason: string;
 }
 
 export interface Report {
@@ -42,6 +50,8 @@ export interface Report {
   target: Target;
   findings: Finding[];
   checks: CheckResult[];
+  /** Why the verdict is inconclusive: the essential checks that could not run, each with what would settle it. */
+  unsettled?: Unsettled[];
 }
 
 /**
@@ -73,6 +83,12 @@ export interface Check<F> {
   /** Why this check could not run on these facts, or undefined when it can. */
   skippedBecause?(facts: F): string | undefined;
   run(facts: F): Finding[];
+  /**
+   * Whether a verdict of "healthy" rests on this check for these facts: true for the links of the mechanism in
+   * use; a function when the check matters only in some worlds (a Key Vault is referenced, or the list that would
+   * say so could not be read). A skipped or errored essential check makes the verdict inconclusive.
+   */
+  essential?: boolean | ((facts: F) => boolean);
 }
 
 /** Run a list of checks over facts and assemble a report (findings ranked by the caller's order). */
@@ -80,25 +96,43 @@ export function runChecks<F>(checks: Check<F>[], facts: F): { findings: Finding[
   const findings: Finding[] = [];
   const results: CheckResult[] = [];
   for (const check of checks) {
+    let essential = false;
+    try {
+      essential = typeof check.essential === "function" ? check.essential(facts) : check.essential === true;
+    } catch {
+      essential = true;
+    }
+    const mark = essential ? { essential } : {};
     const why = check.skippedBecause?.(facts);
     if (why) {
-      results.push({ id: check.id, status: "skipped", detail: why });
+      results.push({ id: check.id, status: "skipped", detail: why, ...mark });
       continue;
     }
     try {
       const raised = check.run(facts);
       findings.push(...raised);
       results.push({
+        ...mark,
         id: check.id,
         status: raised.some((f) => f.severity === "error") ? "fail" : "pass",
         // Findings carry the details; a passing check needs no words beyond its id (keeps reports small).
         detail: raised.length ? `${raised.length} finding${raised.length === 1 ? "" : "s"}` : "ok",
       });
     } catch (err) {
-      results.push({ id: check.id, status: "error", detail: `check failed: ${(err as Error).message}` });
+      results.push({ id: check.id, status: "error", detail: `check failed: ${(err as Error).message}`, ...mark });
     }
   }
   return { findings, checks: results };
+}
+
+/**
+ * The target itself, as an essential check: a named pod or workload that does not exist (or could not be read)
+ * leaves nothing whose identity could be verified, so the verdict cannot be "healthy" (docs/findings.md, "Verdict").
+ */
+export function targetCheck(problem: string | undefined): CheckResult {
+  return problem
+    ? { id: "target.exists", status: "skipped", detail: problem, essential: true }
+    : { id: "target.exists", status: "pass", detail: "ok", essential: true };
 }
 
 const severityRank: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
@@ -123,8 +157,39 @@ export function rankFindings(findings: Finding[], rootCauseOrder: string[]): Fin
     });
 }
 
-export function verdictOf(findings: Finding[], checks: CheckResult[]): Verdict {
+/**
+ * The essential checks that did not run and pass, less those `settled` by stronger evidence (a live token
+ * exchange that succeeded settles the identity chain, and only that).
+ */
+export function unsettledChecks(checks: CheckResult[], settled: readonly string[] = []): Unsettled[] {
+  return checks
+    .filter((c) => c.essential && c.status !== "pass" && c.status !== "fail" && !settled.includes(c.id))
+    .map((c) => ({ check: c.id, reason: c.detail }));
+}
+
+/**
+ * The verdict is a promise: "broken" when a finding is an error; otherwise "healthy" only when every essential
+ * check ran and passed (or was settled by a successful exchange); anything else is "inconclusive".
+ */
+export function verdictOf(findings: Finding[], checks: CheckResult[], settled: readonly string[] = []): Verdict {
   if (findings.some((f) => f.severity === "error")) return "broken";
-  const essentialSkipped = checks.some((c) => c.status === "error");
-  return essentialSkipped ? "inconclusive" : "healthy";
+  if (!checks.some((c) => c.essential)) return "inconclusive";
+  return unsettledChecks(checks, settled).length ? "inconclusive" : "healthy";
+}
+
+/** Verdict and, when inconclusive, what was left unsettled: the fields every report carries. */
+export function verdictFields(
+  findings: Finding[],
+  checks: CheckResult[],
+  settled: readonly string[] = [],
+): { verdict: Verdict; unsettled?: Unsettled[] } {
+  const verdict = verdictOf(findings, checks, settled);
+  if (verdict !== "inconclusive") return { verdict };
+  const unsettled = unsettledChecks(checks, settled);
+  return {
+    verdict,
+    unsettled: unsettled.length
+      ? unsettled
+      : [{ check: "(none)", reason: "no essential check applied to this target: nothing was verified" }],
+  };
 }

@@ -491,6 +491,8 @@ export async function diagnoseAks(env: Environment, target: Target, opts: Gather
   });
   // Only the vaults behind the classes this workload mounts (all of the namespace's when it mounts none).
   const vaultsP = Promise.all([spcP, targetP, podsP]).then(async ([spcs, resolved, scoped]) => {
+    // The classes could not be read: which vaults are in use is unknown, not "none".
+    if (spcs.status !== "ok") return { status: spcs.status, reason: spcs.reason } as Gathered<KeyVaultFacts[]>;
     const mounted = mountedSpcNames(
       valueOf(scoped) ?? [],
       valueOf(resolved.workload ?? skipped<WorkloadFacts | null>(""))?.podTemplate,

@@ -47,6 +47,11 @@ export function renderReport(
     lines.push("", `Error text: ${r.errorText.note}`);
     if (!r.errorText.confirmedBy?.length && r.errorText.explanation) lines.push(`  ${r.errorText.explanation}`);
   }
+  if (r.verdict === "inconclusive" && r.unsettled?.length) {
+    lines.push("", "Not healthy until these can be read (each says what would settle it):");
+    for (const u of r.unsettled.slice(0, 8)) lines.push(`  ? [${u.check}] ${u.reason}`);
+    if (r.unsettled.length > 8) lines.push(`  … and ${r.unsettled.length - 8} more`);
+  }
   const count = (s: string) => r.checks.filter((c) => c.status === s).length;
   lines.push(
     "",

@@ -169,6 +169,8 @@ const FaultRuleSchema = z.strictObject({
   /** Substring of the request path (or the AWS Action for iam/sts). */
   path: z.string().default(""),
   method: z.string().optional(),
+  /** Only the operator's own requests (wi-doctor's), or only the cloud's calls to itself (Entra/STS fetching an issuer). */
+  from: z.enum(["operator", "cloud"]).optional(),
   status: z.number().int().optional(),
   /** Seconds, sent as Retry-After with 429/503. */
   retryAfter: z.number().optional(),

@@ -210,6 +210,8 @@ export async function startSimWorld(scenario: Scenario, options: StartOptions): 
       const r = rules[i];
       if (r.service !== req.service) continue;
       if (r.method && r.method.toUpperCase() !== req.method) continue;
+      const internal = req.headers["x-sim-internal"] === "1";
+      if ((r.from === "operator" && internal) || (r.from === "cloud" && !internal)) continue;
       const action = req.form().get("Action") ?? "";
       if (r.path && !req.url.pathname.includes(r.path) && !req.url.search.includes(r.path) && action !== r.path)
         continue;

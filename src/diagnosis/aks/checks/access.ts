@@ -188,7 +188,9 @@ export const keyVaultAccess: Check<AksFacts> = {
   id: "keyvault.access-policy-missing",
   title: "The identity may read secrets from the referenced Key Vaults",
   skippedBecause: (f) => {
-    if (f.keyVaults.status !== "ok" || !valueOf(f.keyVaults)!.length) return "no Key Vault is referenced";
+    if (f.keyVaults.status !== "ok") return `Key Vaults could not be read: ${f.keyVaults.reason}`;
+    if (!valueOf(f.keyVaults)!.length) return "no Key Vault is referenced";
+    if (f.identity.status !== "ok") return `the identity could not be looked up: ${f.identity.reason}`;
     if (!valueOf(f.identity)) return "the identity is not known";
     return undefined;
   },
@@ -234,8 +236,9 @@ export const rbacRoleMissing: Check<AksFacts> = {
   id: "rbac.role-missing",
   title: "The identity holds a role that reads the referenced Key Vault secrets",
   skippedBecause: (f) => {
-    if (f.keyVaults.status !== "ok" || !valueOf(f.keyVaults)!.some((v) => v.enableRbacAuthorization))
-      return "no RBAC-mode Key Vault is referenced";
+    if (f.keyVaults.status !== "ok") return `Key Vaults could not be read: ${f.keyVaults.reason}`;
+    if (!valueOf(f.keyVaults)!.some((v) => v.enableRbacAuthorization)) return "no RBAC-mode Key Vault is referenced";
+    if (f.identity.status !== "ok") return `the identity could not be looked up: ${f.identity.reason}`;
     if (!valueOf(f.identity)) return "the identity is not known";
     if (f.roleAssignments.status !== "ok") return `role assignments could not be read: ${f.roleAssignments.reason}`;
     return undefined;

@@ -7,27 +7,77 @@ import { names, sh } from "../names.js";
 const needToken = (f: AksFacts) =>
   f.token.status === "ok" ? undefined : `no token could be minted: ${f.token.reason}`;
 
+/** The HTTP status the issuer answered our fetch with, when it answered at all. */
+function answeredStatus(reason: string): number | undefined {
+  const m = /answered HTTP (\d{3})/.exec(reason);
+  return m ? Number(m[1]) : undefined;
+}
+
+/** Entra's own answer about the issuer: AADSTS90061 means Entra could not fetch its documents. */
+const entraCouldNotFetch = (f: AksFacts) => {
+  const x = valueOf(f.exchange);
+  return Boolean(x && !x.ok && x.errorCodes.includes(90061));
+};
+const exchangeSucceeded = (f: AksFacts) => valueOf(f.exchange)?.ok === true;
+
+/**
+ * Our fetch failed in a way that says nothing about Entra's view (5xx, timeout, reset, no route, a 401/403 from a
+ * proxy): only Entra's own answer can settle it. A 404 is the issuer saying the document is not published.
+ */
+function unreachableFromHereOnly(f: AksFacts): string | undefined {
+  const t = valueOf(f.token);
+  if (!t || t.issuerCheck.status === "ok") return undefined;
+  if (entraCouldNotFetch(f) || exchangeSucceeded(f)) return undefined;
+  if (answeredStatus(t.issuerCheck.reason) === 404) return undefined;
+  return `the issuer could not be fetched from here (${t.issuerCheck.reason}); whether Entra can fetch it is unknown: a token exchange (test_token_exchange, or diagnose without --no-exchange) or a fetch from a public network settles it`;
+}
+
 export const issuerUnreachable: Check<AksFacts> = {
   id: "issuer.unreachable",
   title: "The issuer's discovery document and JWKS are reachable",
-  skippedBecause: needToken,
+  skippedBecause: (f) => needToken(f) ?? unreachableFromHereOnly(f),
   run(f) {
     const t = valueOf(f.token)!;
     if (t.issuerCheck.status === "ok") return [];
     const n = names(f);
+    const iss = t.claims.iss ?? n.issuer;
+    const commands = [
+      `curl -sf ${sh(`${iss.replace(/\/?$/, "/")}.well-known/openid-configuration`)}`,
+      `az aks show --resource-group ${sh(n.clusterResourceGroup)} --name ${sh(n.clusterName)} --query oidcIssuerProfile`,
+    ];
+    if (exchangeSucceeded(f)) {
+      // Entra fetched the documents (the exchange succeeded): only this machine's network cannot.
+      return [
+        {
+          id: this.id,
+          severity: "info",
+          title: "The issuer could not be fetched from here, but Entra fetched it: the token exchange succeeded",
+          evidence: { issuer: iss, problem: t.issuerCheck.reason, exchange: "succeeded" },
+          fix: {
+            summary:
+              "Nothing to fix for the workload. A proxy or firewall on this machine's network blocks the issuer.",
+            commands: [],
+          },
+        },
+      ];
+    }
+    const entra = entraCouldNotFetch(f);
     return [
       {
         id: this.id,
         severity: "error",
-        title: "Entra cannot fetch the issuer's discovery document or keys (AADSTS90061)",
-        evidence: { issuer: t.claims.iss, problem: t.issuerCheck.reason },
+        title: entra
+          ? "Entra cannot fetch the issuer's discovery document or keys (AADSTS90061)"
+          : "The issuer does not publish its discovery document or keys (HTTP 404): Entra will not be able to fetch them",
+        evidence: {
+          issuer: iss,
+          problem: t.issuerCheck.reason,
+          ...(entra ? { entra: "AADSTS90061 in the token exchange" } : {}),
+        },
         fix: {
           summary:
             "The issuer URL in the tokens must serve /.well-known/openid-configuration and its JWKS publicly. On AKS, check the OIDC issuer is enabled and the URL is current; for a self-managed issuer, republish the documents.",
-          commands: [
-            `curl -sf ${sh(`${(t.claims.iss ?? n.issuer).replace(/\/?$/, "/")}.well-known/openid-configuration`)}`,
-            `az aks show --resource-group ${sh(n.clusterResourceGroup)} --name ${sh(n.clusterName)} --query oidcIssuerProfile`,
-          ],
+          commands,
         },
       },
     ];
