@@ -103,8 +103,16 @@ export const agentMissing: Check<EksFacts> = {
 export const podIdentityTrustInvalid: Check<EksFacts> = {
   id: "eks.pod-identity-trust-invalid",
   title: "The associated role trusts pods.eks.amazonaws.com for sts:AssumeRole and sts:TagSession",
-  skippedBecause: (f) =>
-    serviceAccountAssociations(f).length ? undefined : "the service account has no Pod Identity association",
+  skippedBecause(f) {
+    const associations = serviceAccountAssociations(f);
+    if (!associations.length) return "the service account has no Pod Identity association";
+    // A role that could not be read cannot be said to trust the agent.
+    for (const a of associations) {
+      const g = a.roleArn ? f.podIdentityRoles[a.roleArn] : undefined;
+      if (g && g.status !== "ok") return `the associated role could not be read: ${g.reason}`;
+    }
+    return undefined;
+  },
   run(f) {
     const n = names(f);
     const findings: Finding[] = [];
