@@ -34,7 +34,8 @@ import {
   skipped,
   type Target,
   valueOf as factOf,
-  verdictOf,
+  targetCheck,
+  verdictFields,
 } from "../diagnosis/types.js";
 import { AzureProvider } from "../providers/azure.js";
 import type { Environment } from "../providers/environment.js";
@@ -339,7 +340,13 @@ export async function gatherPodIdFacts(
 export function diagnosePodIdentityFacts(facts: PodIdFacts): Report {
   const { findings, checks } = runChecks(podIdChecks, facts);
   const ranked = rankFindings(findings, PODID_ROOT_CAUSE_ORDER);
-  return { verdict: verdictOf(ranked, checks), platform: "aks", target: facts.target, findings: ranked, checks };
+  const wl = facts.workload;
+  checks.unshift(
+    targetCheck(
+      facts.podMissing ?? (wl && wl.status !== "ok" ? `the workload could not be read: ${wl.reason}` : undefined),
+    ),
+  );
+  return { ...verdictFields(ranked, checks), platform: "aks", target: facts.target, findings: ranked, checks };
 }
 
 /** The aad-pod-identity diagnosis of a pod, workload or service account (or, with only a namespace, of its setup). */

@@ -2,7 +2,7 @@
 // and the network path from the pod to IMDS.
 import { differenceReason, editDistance } from "../compare.js";
 import { sh } from "../aks/names.js";
-import type { Check, Finding } from "../types.js";
+import type { Check, Gathered, Finding } from "../types.js";
 import { valueOf as factOf } from "../types.js";
 import {
   clip,
@@ -1207,6 +1207,39 @@ export const iptablesRule: Check<PodIdFacts> = {
   run: () => [],
 };
 
+/** The facts each check reads: a check that is skipped while one of them could not be read did not run. */
+const READS: Record<string, (f: PodIdFacts) => (Gathered<unknown> | undefined)[]> = {
+  "podid.mic-unhealthy": (f) => [f.mic],
+  "podid.nmi-unhealthy": (f) => [f.nmi],
+  "podid.label-missing": (f) => [f.pods, f.workload],
+  "podid.binding-selector-mismatch": (f) => [f.pods, f.workload, f.bindings, f.identities],
+  "podid.binding-identity-not-found": (f) => [f.pods, f.workload, f.bindings, f.identities],
+  "podid.identity-resource-id-invalid": (f) => [f.pods, f.workload, f.bindings, f.identities],
+  "podid.client-id-mismatch": (f) => [f.pods, f.workload, f.bindings, f.identities, f.armIdentities],
+  "podid.linked-authorization-failed": (f) => [f.pods, f.bindings, f.identities, f.mic, f.clusterIdentityRoles],
+  "podid.node-rg-role-missing": (f) => [f.pods, f.bindings, f.identities, f.cluster, f.clusterIdentityRoles],
+  "podid.identity-not-on-vmss": (f) => [f.pods, f.bindings, f.identities, f.cluster, f.vmss],
+  "podid.assigned-identity-missing": (f) => [f.pods, f.bindings, f.identities, f.assignedIdentities],
+  "podid.finalizer-stuck": (f) => [f.assignedIdentities, f.mic],
+  "podid.egress-blocked": (f) => [f.pods, f.networkPolicies],
+};
+
+/**
+ * aad-pod-identity's verdict rests on every check that applies (docs/findings.md, "Verdict"): essential when it
+ * runs, or when it was skipped while something it reads could not be read. Skipped because it does not apply
+ * to what was read (managed mode, no user-assigned identity): not essential. NMI's iptables rule cannot be
+ * read through the API and is never essential.
+ */
+function withEssential(check: Check<PodIdFacts>): Check<PodIdFacts> {
+  const reads = READS[check.id];
+  if (!reads) return check;
+  return {
+    ...check,
+    essential: (f) =>
+      !check.skippedBecause?.(f) || reads(f).some((g) => g !== undefined && g.status !== "ok") || Boolean(f.podMissing),
+  };
+}
+
 export const podIdChecks: Check<PodIdFacts>[] = [
   micUnhealthy,
   nmiUnhealthy,
@@ -1222,4 +1255,4 @@ export const podIdChecks: Check<PodIdFacts>[] = [
   finalizerStuck,
   egressBlocked,
   iptablesRule,
-];
+].map(withEssential);
