@@ -20,6 +20,7 @@ import {
   stepShape,
 } from "../gather/steps.js";
 import { defineTool } from "./define.js";
+import { envFor } from "./platform.js";
 import { k8sName, namespaceField } from "./schemas.js";
 
 const CHECKS = [
@@ -113,7 +114,7 @@ export const checkKeyvaultAccess = defineTool({
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   async handler(input, ctx) {
-    const env = await ctx.env();
+    const env = await envFor(ctx, "check_keyvault_access", "aks");
     const g = gathererFor(env, ctx.signal);
     const { namespace, serviceAccount } = input;
     const [spcs, sa, cluster] = await Promise.all([

@@ -19,6 +19,7 @@ import {
   stepShape,
 } from "../gather/steps.js";
 import { defineTool, ToolInputError } from "./define.js";
+import { envFor } from "./platform.js";
 import { k8sName, namespaceField } from "./schemas.js";
 
 /** Built-in roles that carry a common data action, for a ready-to-paste fix. */
@@ -179,7 +180,7 @@ export const checkRoleAssignments = defineTool({
     if (asks.length > 1) throw new ToolInputError(asks.join(" | "), "one of role, action or dataAction per call", asks);
     if (asks.length && !input.scope) throw new ToolInputError("scope", `the resource id to check ${asks[0]} at`);
 
-    const env = await ctx.env();
+    const env = await envFor(ctx, "check_role_assignments", "aks");
     const g = gathererFor(env, ctx.signal);
     let identity: Gathered<IdentityFacts | null> = skipped("named by principal id");
     let principalId = input.principalId;

@@ -8,6 +8,7 @@ import { type Gathered, ok, runChecks, skipped, valueOf } from "../diagnosis/typ
 import { EksGatherer } from "../gather/eks.js";
 import { gather } from "../providers/errors.js";
 import { defineTool, ToolInputError } from "./define.js";
+import { envFor } from "./platform.js";
 import { CheckResultSchema, FindingSchema, k8sName, namespaceField } from "./schemas.js";
 
 const ClauseSchema = z.object({
@@ -92,7 +93,7 @@ export const inspectIamRole = defineTool({
       throw new ToolInputError("roleArn", "arn:aws:iam::<12-digit-account>:role/<name>", input.roleArn);
     }
     const roleName = parsed?.roleName ?? input.roleName!;
-    const env = await ctx.env();
+    const env = await envFor(ctx, "inspect_iam_role", "eks");
     const g = new EksGatherer(env, ctx.signal);
     const ns = input.namespace;
     const saName = input.serviceAccount;

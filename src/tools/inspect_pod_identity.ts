@@ -3,6 +3,7 @@ import { podIdentityDetails } from "../diagnosis/podid/details.js";
 import { diagnosePodIdentityFacts, gatherPodIdFacts } from "../gather/podid.js";
 import { renderReport } from "../report/text.js";
 import { defineTool } from "./define.js";
+import { envFor } from "./platform.js";
 import { ReportSchema, targetShape } from "./schemas.js";
 
 const component = z.object({
@@ -57,7 +58,7 @@ export const inspectPodIdentity = defineTool({
   outputSchema: ReportSchema.extend({ podIdentity: DetailsSchema }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   async handler(input, ctx) {
-    const env = await ctx.env();
+    const env = await envFor(ctx, "inspect_pod_identity", "aks");
     const { errorText, ...target } = input;
     await ctx.progress("reading aad-pod-identity objects, MIC and NMI", 0, 2);
     const facts = await gatherPodIdFacts(env, target, { signal: ctx.signal, progress: ctx.progress, errorText });

@@ -23,6 +23,7 @@ import {
   stepShape,
 } from "../gather/steps.js";
 import { defineTool, ToolInputError } from "./define.js";
+import { envFor } from "./platform.js";
 import { k8sName, namespaceField } from "./schemas.js";
 
 const FIC_CHECKS = [
@@ -127,7 +128,7 @@ export const listFederatedCredentials = defineTool({
       );
     }
 
-    const env = await ctx.env();
+    const env = await envFor(ctx, "list_federated_credentials", "aks");
     const g = gathererFor(env, ctx.signal);
     const ns = input.namespace;
     const saName = input.serviceAccount;

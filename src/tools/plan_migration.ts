@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { planPodIdentityMigration } from "../gather/podid.js";
 import { defineTool } from "./define.js";
+import { envFor } from "./platform.js";
 import { namespaceField } from "./schemas.js";
 
 const StepSchema = z.object({
@@ -66,7 +67,7 @@ export const planMigration = defineTool({
   outputSchema: PlanSchema,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   async handler(input, ctx) {
-    const env = await ctx.env();
+    const env = await envFor(ctx, "plan_migration", "aks");
     const plan = await planPodIdentityMigration(
       env,
       { namespace: input.namespace },

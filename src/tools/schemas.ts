@@ -53,6 +53,7 @@ export const CheckResultSchema = z.object({
   id: z.string(),
   status: z.enum(["pass", "fail", "skipped", "error"]),
   detail: z.string(),
+  essential: z.boolean().optional().describe("A verdict of healthy needs this check to have run and passed"),
 });
 
 export const TargetSchema = z.object({
@@ -69,6 +70,21 @@ export const ReportSchema = z.object({
   findings: z.array(FindingSchema).describe("Most likely root cause first"),
   checks: z.array(CheckResultSchema),
   mechanism: z.string().optional().describe("Which identity mechanism the workload uses"),
+  unsettled: z
+    .array(z.object({ check: z.string(), reason: z.string() }))
+    .optional()
+    .describe("Why the verdict is inconclusive: essential checks that could not run, and what would settle each"),
+  exchange: z
+    .object({
+      predicted: z.object({
+        accepted: z.boolean().optional().describe("Absent when the facts do not allow a prediction"),
+        stage: z.enum(["provider", "audience", "role", "trust-policy", "unknown"]),
+        reason: z.string(),
+      }),
+      actual: z.object({ ok: z.boolean(), code: z.string().optional() }).optional(),
+    })
+    .optional()
+    .describe("EKS IRSA: what the configuration predicts STS answers, next to what it did answer"),
   errorText: z
     .object({
       codes: z.array(z.string()),

@@ -1,0 +1,98 @@
+// A broken world whose evidence cannot be read is never reported healthy. The matrix: every bundled broken world
+// × a 403, a 500 and a hung answer on each service its root-cause evidence comes from.
+import { describe, expect, it } from "vitest";
+import { diagnose } from "../src/gather/index.js";
+import { startSimSession } from "../src/sim/environment.js";
+import { listBundledScenarios, loadScenario, type Scenario } from "../src/sim/scenario.js";
+
+type Rule = Scenario["faults"]["rules"][number];
+type Evidence = Pick<Rule, "service" | "path">[];
+
+const k8s = (path: string): Evidence => [{ service: "kubernetes", path }];
+const arm = (path: string): Evidence => [{ service: "arm", path }];
+const iam = (...actions: string[]): Evidence => actions.map((path) => ({ service: "iam", path }));
+
+/** Where the evidence of each root cause is read from (finding id → the requests that read it). */
+const EVIDENCE: [RegExp, Evidence[]][] = [
+  [/^cluster\./, [arm("managedClusters")]],
+  [/^eks\.oidc-|^eks\.thumbprint/, [iam("ListOpenIDConnectProviders", "GetOpenIDConnectProvider")]],
+  [/^eks\.pod-identity-agent/, [k8s("daemonsets")]],
+  [/^eks\.pod-identity-association|^eks\.irsa-and/, [[{ service: "eks", path: "pod-identity-associations" }]]],
+  [/^eks\.pod-identity-trust|^iam\./, [iam("GetRole")]],
+  [
+    /^exchange\.failed/,
+    [[{ service: "entra", path: "token" }], [{ service: "sts", path: "AssumeRoleWithWebIdentity" }]],
+  ],
+  [/^fic\./, [arm("federatedIdentityCredentials")]],
+  [/^identity\./, [arm("userAssignedIdentities")]],
+  [/^issuer\./, [[{ service: "oidc", path: "" }]]],
+  [/^keyvault\./, [arm("vaults")]],
+  [/^rbac\./, [arm("roleAssignments")]],
+  [/^pod\./, [k8s("pods")]],
+  [/^sa\./, [k8s("serviceaccounts")]],
+  [/^spc\./, [k8s("secretproviderclasses")]],
+  [/^webhook\./, [k8s("mutatingwebhookconfigurations"), k8s("deployments")]],
+  [/^podid\.(binding|label)/, [k8s("azureidentitybindings"), k8s("pods")]],
+  [/^podid\.(client-id|identity-resource)/, [k8s("azureidentities"), arm("userAssignedIdentities")]],
+  [/^podid\.egress/, [k8s("networkpolicies")]],
+  [/^podid\.(finalizer|assigned)/, [k8s("azureassignedidentities")]],
+  [/^podid\.identity-not-on-vmss/, [arm("virtualMachineScaleSets")]],
+  [/^podid\.(linked-authorization|node-rg)/, [arm("roleAssignments"), k8s("pods")]],
+  [/^podid\.mic/, [k8s("deployments"), k8s("pods")]],
+  [/^podid\.nmi/, [k8s("daemonsets"), k8s("pods")]],
+];
+
+const FAULTS: { name: string; rule: Pick<Rule, "status" | "timeout"> }[] = [
+  { name: "403", rule: { status: 403 } },
+  { name: "500", rule: { status: 500 } },
+  { name: "timeout", rule: { timeout: true } },
+];
+
+const broken = listBundledScenarios()
+  .map((s) => loadScenario(s.file))
+  .filter((s) => s.expect.verdict === "broken" || (s.expect.findings.length > 0 && s.expect.verdict !== "healthy"));
+
+function evidenceOf(s: Scenario): Evidence[] {
+  const root = s.expect.findings[0];
+  const hit = EVIDENCE.find(([re]) => re.test(root));
+  if (!hit) throw new Error(`${s.name}: no evidence source listed for ${root}`);
+  return hit[1];
+}
+
+describe("broken world + a read fault on its evidence", () => {
+  it("lists where the evidence of every broken world's root cause is read from", () => {
+    expect(broken.length).toBeGreaterThanOrEqual(80);
+    for (const s of broken) expect(evidenceOf(s).length, s.name).toBeGreaterThan(0);
+  });
+
+  for (const scenario of broken) {
+    it(`${scenario.name} is never healthy`, { timeout: 240_000 }, async () => {
+      // One world per scenario; each case swaps the fault rules in place.
+      const session = await startSimSession(scenario, { timeoutMs: 800 });
+      const outcomes: string[] = [];
+      try {
+        for (const evidence of evidenceOf(scenario)) {
+          for (const fault of FAULTS) {
+            session.world.scenario.faults.rules = evidence.map((e) => ({ ...e, ...fault.rule }));
+            const report = await diagnose(session.env, scenario.target, {
+              signal: AbortSignal.timeout(60_000),
+              progress: async () => undefined,
+              errorText: scenario.target.errorText,
+            });
+            const where = evidence.map((e) => `${e.service}:${e.path}`).join("+");
+            outcomes.push(`${where} ${fault.name} → ${report.verdict}`);
+            // Inconclusive says what could not be read.
+            if (report.verdict === "inconclusive") expect(report.unsettled?.length, where).toBeGreaterThan(0);
+          }
+        }
+      } finally {
+        await session.close();
+      }
+      expect(
+        outcomes.filter((o) => o.endsWith("healthy")),
+        outcomes.join("\n"),
+      ).toEqual([]);
+      expect(outcomes.length).toBe(evidenceOf(scenario).length * FAULTS.length);
+    });
+  }
+});
