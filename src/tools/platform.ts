@@ -6,10 +6,10 @@ import type { ToolContext } from "./define.js";
 
 const NAMES: Record<Platform, string> = { aks: "AKS", eks: "EKS" };
 
-/** On EKS: what to call instead of an AKS-only tool, and the other way round. */
+/** What to call on each platform instead of a tool that serves the other one. */
 export const INSTEAD: Record<Platform, string> = {
-  aks: "diagnose_workload_identity (the whole chain), or inspect_iam_role (an IAM role's trust policy)",
-  eks: "diagnose_workload_identity (the whole chain), list_federated_credentials (an identity's federated credentials) or check_role_assignments (its roles)",
+  aks: "diagnose_workload_identity (the whole chain), list_federated_credentials (an identity's federated credentials) or check_role_assignments (its roles)",
+  eks: "diagnose_workload_identity (the whole chain), or inspect_iam_role (an IAM role's trust policy)",
 };
 
 export class WrongPlatformError extends Error {
