@@ -663,7 +663,12 @@ export const identityResourceIdInvalid: Check<PodIdFacts> = {
 export const clientIdMismatch: Check<PodIdFacts> = {
   id: "podid.client-id-mismatch",
   title: "clientID agrees between the AzureIdentity, ARM, and what the pod asks NMI for",
-  skippedBecause: needIdentities,
+  // Without ARM's view only an empty clientID can be judged: anything else would pass unverified.
+  skippedBecause: (f) =>
+    needIdentities(f) ??
+    (f.armIdentities.status !== "ok" && identitiesInScope(f).every((i) => i.clientID)
+      ? `the identities could not be read from ARM to compare their client ids: ${f.armIdentities.reason}`
+      : undefined),
   run(f) {
     const findings: Finding[] = [];
     const arm = factOf(f.armIdentities);
