@@ -2,8 +2,8 @@
 // structured result against the tool's outputSchema and rejects (-32602) any that does not conform.
 import { McpError } from "@modelcontextprotocol/sdk/types.js";
 import { describe, expect, it } from "vitest";
-import { listBundledScenarios, loadScenario, type Scenario } from "../src/sim/scenario.js";
-import { connect } from "./helpers/mcp.js";
+import { listBundledScenarios, loadScenario, type Scenario } from "../../src/sim/scenario.js";
+import { connect } from "./mcp.js";
 
 type Args = Record<string, unknown>;
 
@@ -75,48 +75,57 @@ function callsFor(s: Scenario): [string, Args][] {
   ];
 }
 
-const worlds = listBundledScenarios().map((s) => loadScenario(s.file));
+const all = listBundledScenarios().map((s) => loadScenario(s.file));
 
-describe("the SDK client accepts every structured result", () => {
-  it("calls every registered tool", async () => {
-    const h = await connect({ scenario: "aks-healthy" });
-    try {
-      const { tools } = await h.client.listTools();
-      const called = new Set(callsFor(worlds[0]).map(([name]) => name));
-      expect(tools.map((t) => t.name).filter((n) => !called.has(n))).toEqual([]);
-    } finally {
-      await h.close();
-    }
-  });
-
-  for (const scenario of worlds) {
-    it(scenario.name, { timeout: 240_000 }, async () => {
-      const h = await connect({ scenario: scenario.name });
-      const rejected: string[] = [];
-      let structured = 0;
+/** Every tool on the bundled worlds whose names start with `prefix` (one test file per platform runs in parallel). */
+export function sdkClientMatrix(prefix: string) {
+  const worlds = all.filter((s) => s.name.startsWith(prefix));
+  describe(`the SDK client accepts every structured result (${prefix}* worlds)`, () => {
+    it("calls every registered tool", async () => {
+      const h = await connect({ scenario: "aks-healthy" });
       try {
-        // The client learns the output schemas from tools/list, and validates every result from then on.
-        await h.client.listTools();
-        for (const [name, args] of callsFor(scenario)) {
-          try {
-            const r = await h.client.callTool({ name, arguments: args });
-            if (!r.isError) {
-              expect(r.structuredContent, name).toBeDefined();
-              structured++;
-            } else {
-              const text = (r.content as { text?: string }[])[0]?.text ?? "";
-              // A refusal names the field or the tool to use; it never leaks a raw SDK complaint.
-              expect(text, name).not.toMatch(/Region is missing/);
-            }
-          } catch (err) {
-            rejected.push(`${name}: ${err instanceof McpError ? `${err.code} ${err.message}` : String(err)}`);
-          }
-        }
+        const { tools } = await h.client.listTools();
+        const called = new Set(callsFor(worlds[0]).map(([name]) => name));
+        expect(tools.map((t) => t.name).filter((n) => !called.has(n))).toEqual([]);
+        // The three files (aks-, eks-, podid-) together cover every bundled world.
+        expect(all.filter((s) => !/^(aks|eks|podid)-/.test(s.name)).map((s) => s.name)).toEqual([]);
       } finally {
         await h.close();
       }
-      expect(rejected).toEqual([]);
-      expect(structured).toBeGreaterThan(0);
     });
-  }
-});
+
+    for (const scenario of worlds) {
+      it(scenario.name, { timeout: 240_000 }, async () => {
+        const h = await connect({ scenario: scenario.name });
+        const rejected: string[] = [];
+        let structured = 0;
+        try {
+          // The client learns the output schemas from tools/list, and validates every result from then on.
+          await h.client.listTools();
+          // One server per world; its tools are called side by side (they only read).
+          await Promise.all(
+            callsFor(scenario).map(async ([name, args]) => {
+              try {
+                const r = await h.client.callTool({ name, arguments: args });
+                if (!r.isError) {
+                  expect(r.structuredContent, name).toBeDefined();
+                  structured++;
+                } else {
+                  const text = (r.content as { text?: string }[])[0]?.text ?? "";
+                  // A refusal names the field or the tool to use; it never leaks a raw SDK complaint.
+                  expect(text, name).not.toMatch(/Region is missing/);
+                }
+              } catch (err) {
+                rejected.push(`${name}: ${err instanceof McpError ? `${err.code} ${err.message}` : String(err)}`);
+              }
+            }),
+          );
+        } finally {
+          await h.close();
+        }
+        expect(rejected).toEqual([]);
+        expect(structured).toBeGreaterThan(0);
+      });
+    }
+  });
+}
