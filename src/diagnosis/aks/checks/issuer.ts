@@ -61,19 +61,13 @@ export const issuerUnreachable: Check<AksFacts> = {
         },
       ];
     }
-    const entra = entraCouldNotFetch(f);
+    // Entra said so (AADSTS90061), or the issuer itself answered 404: the documents are not published.
     return [
       {
         id: this.id,
         severity: "error",
-        title: entra
-          ? "Entra cannot fetch the issuer's discovery document or keys (AADSTS90061)"
-          : "The issuer does not publish its discovery document or keys (HTTP 404): Entra will not be able to fetch them",
-        evidence: {
-          issuer: iss,
-          problem: t.issuerCheck.reason,
-          ...(entra ? { entra: "AADSTS90061 in the token exchange" } : {}),
-        },
+        title: "Entra cannot fetch the issuer's discovery document or keys (AADSTS90061)",
+        evidence: { issuer: iss, problem: t.issuerCheck.reason },
         fix: {
           summary:
             "The issuer URL in the tokens must serve /.well-known/openid-configuration and its JWKS publicly. On AKS, check the OIDC issuer is enabled and the URL is current; for a self-managed issuer, republish the documents.",
