@@ -1,4 +1,5 @@
 // Real names for fix commands, with <placeholders> only where the world could not tell us.
+import { sh } from "../command.js";
 import { valueOf } from "../types.js";
 import type { AksFacts } from "./facts.js";
 
@@ -10,10 +11,7 @@ export const WI_SKIP_CONTAINERS = "azure.workload.identity/skip-containers";
 export const WEBHOOK_MWC = "azure-wi-webhook-mutating-webhook-configuration";
 export const WEBHOOK_DEPLOYMENT = "azure-wi-webhook-controller-manager";
 
-/** Quote for a POSIX shell only when needed. */
-export function sh(value: string): string {
-  return /^[A-Za-z0-9_./:@=,+-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
-}
+export { sh } from "../command.js";
 
 export function names(facts: AksFacts) {
   const cluster = valueOf(facts.cluster) ?? undefined;
@@ -90,6 +88,6 @@ export function deleteFicCommand(facts: AksFacts, credentialName: string): strin
 /** How the workload is restarted so the webhook mutates fresh pods. */
 export function restartCommand(facts: AksFacts, podName?: string): string {
   const wl = facts.target.workload;
-  if (wl) return `kubectl rollout restart ${wl.toLowerCase()} -n ${sh(facts.target.namespace)}`;
+  if (wl) return `kubectl rollout restart ${sh(wl.toLowerCase())} -n ${sh(facts.target.namespace)}`;
   return `kubectl delete pod ${sh(podName ?? facts.target.pod ?? "<pod>")} -n ${sh(facts.target.namespace)}   # its controller recreates it`;
 }
