@@ -3,7 +3,7 @@
 import { differenceReason, editDistance } from "../compare.js";
 import { sh } from "../aks/names.js";
 import { heredocApply } from "../command.js";
-import type { Check, Finding } from "../types.js";
+import type { Check, Finding, FixOption } from "../types.js";
 import { valueOf as factOf } from "../types.js";
 import {
   clip,
@@ -420,19 +420,24 @@ export const bindingSelectorMismatch: Check<PodIdFacts> = {
     const nearest = all[0];
     const otherNs = d.namespaced ? d.bindings.filter((b) => b.selector === value && b.namespace !== ns) : [];
     const commands: string[] = [];
+    const alternatives: FixOption[] = [];
     if (nearest) {
       commands.push(
         `kubectl patch azureidentitybinding ${sh(nearest.b.name)} ${nsFlag(nearest.b.namespace)} --type=merge -p ${sh(JSON.stringify({ spec: { selector: value } }))}`,
       );
       if (nearest.b.selector) {
-        commands.push(
-          `kubectl patch ${d.workloadRef ? sh(d.workloadRef) : "deployment/<name>"} ${nsFlag(ns)} --type=merge -p ${templatePatch(
-            d.workloadKind,
-            {
-              metadata: { labels: { [PODID_LABEL]: nearest.b.selector } },
-            },
-          )}   # or relabel the pods instead`,
-        );
+        // The other way round: the pods take the binding's selector. Either one makes them equal, both would not.
+        alternatives.push({
+          summary: `Or relabel the pods: set ${PODID_LABEL}=${nearest.b.selector} on the pod template (this rolls the pods).`,
+          commands: [
+            `kubectl patch ${d.workloadRef ? sh(d.workloadRef) : "deployment/<name>"} ${nsFlag(ns)} --type=merge -p ${templatePatch(
+              d.workloadKind,
+              {
+                metadata: { labels: { [PODID_LABEL]: nearest.b.selector } },
+              },
+            )}`,
+          ],
+        });
       }
     }
     return [
@@ -454,12 +459,15 @@ export const bindingSelectorMismatch: Check<PodIdFacts> = {
         fix: {
           summary: nearest?.miscased
             ? `The binding's fields are capitalised the old way; MIC ≥ 1.6 reads "selector" and "azureIdentity" exactly.`
-            : "Make the binding's selector and the pod label equal (exact, case-sensitive).",
+            : alternatives.length
+              ? `Make the binding's selector and the pod label equal (exact, case-sensitive): set binding ${nearest?.b.namespace}/${nearest?.b.name}'s selector to "${value}".`
+              : "Make the binding's selector and the pod label equal (exact, case-sensitive).",
           commands: commands.length
             ? commands
             : [
                 `kubectl get azureidentitybinding -A -o custom-columns=NAMESPACE:.metadata.namespace,NAME:.metadata.name,SELECTOR:.spec.selector`,
               ],
+          ...(alternatives.length ? { alternatives } : {}),
         },
       },
     ];
