@@ -16,6 +16,7 @@ const lazy = {
   sim: () => import("./sim/environment.js"),
   scenarios: () => import("./sim/scenario.js"),
   tools: () => import("./tools/index.js"),
+  demo: () => import("./demo.js"),
 };
 
 /** Options every face shares. */
@@ -65,7 +66,10 @@ function addWorldOptions(cmd: Command): Command {
 }
 
 /** Build the environment: the simulated world when a scenario is given, else the live one. */
-async function openWorld(opts: WorldOptions): Promise<{ env: Environment; scenario?: Scenario; session?: SimSession }> {
+async function openWorld(
+  opts: WorldOptions,
+  needs: { kubeContext?: boolean } = {},
+): Promise<{ env: Environment; scenario?: Scenario; session?: SimSession }> {
   if (opts.scenario) {
     const { loadScenario } = await lazy.scenarios();
     const { startSimSession } = await lazy.sim();
@@ -88,6 +92,11 @@ async function openWorld(opts: WorldOptions): Promise<{ env: Environment; scenar
     timeoutMs: opts.timeout,
     allowExchange: opts.exchange !== false,
   });
+  // Every diagnosis starts from the cluster: without a kube context say so once, instead of a report of skips.
+  if (needs.kubeContext && !env.kubeconfig)
+    throw new UsageError(
+      env.kubeconfigProblem ?? "no kube context found; set KUBECONFIG or pass --kubeconfig FILE and --context NAME",
+    );
   return { env };
 }
 
@@ -197,7 +206,7 @@ export function buildProgram(): Command {
       .option("--json", "print the report as JSON"),
   );
   diagnose.action(async (opts: WorldOptions & Record<string, string | boolean | undefined>) => {
-    const world = await openWorld(opts);
+    const world = await openWorld(opts, { kubeContext: true });
     try {
       const target = world.scenario?.target;
       const hasTargetFlags = opts.namespace || opts.serviceAccount || opts.pod || opts.workload;
@@ -240,7 +249,7 @@ export function buildProgram(): Command {
     async (text: string | undefined, opts: WorldOptions & Record<string, string | boolean | undefined>) => {
       const errorText = text === undefined || text === "-" ? readStdin() : text;
       const crossCheck = Boolean(opts.crossCheck || opts.scenario);
-      const world = crossCheck ? await openWorld(opts) : undefined;
+      const world = crossCheck ? await openWorld(opts, { kubeContext: true }) : undefined;
       try {
         const env =
           world?.env ??
@@ -275,21 +284,19 @@ export function buildProgram(): Command {
         }
         return;
       }
-      const world = await openWorld({ scenario: name, simLatency: opts.simLatency });
+      const { runDemo } = await lazy.demo();
+      const controller = new AbortController();
+      const onSignal = () => controller.abort();
+      process.once("SIGINT", onSignal);
       try {
-        if (!opts.json) {
-          process.stdout.write(`Simulated world: ${world.scenario!.name}\n${world.scenario!.description.trim()}\n\n`);
-        }
         // A demo that ran is a success whatever the simulated verdict; `diagnose` reports verdicts in its exit code.
-        const { text } = await runTool(
-          await findTool("diagnose_workload_identity"),
-          world.scenario!.target,
-          world.env,
-          Boolean(opts.json),
-        );
-        process.stdout.write(`${text}\n`);
+        const run = await runDemo(name, { json: opts.json, simLatency: opts.simLatency, signal: controller.signal });
+        if (!opts.json) {
+          process.stdout.write(`Simulated world: ${run.scenario.name}\n${run.scenario.description.trim()}\n\n`);
+        }
+        process.stdout.write(`${run.text}\n`);
       } finally {
-        await world.session?.close();
+        process.off("SIGINT", onSignal);
       }
     });
 

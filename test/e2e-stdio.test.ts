@@ -4,16 +4,20 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { describe, expect, it } from "vitest";
 
+/** The VS Code variable mcp.json uses for the repository's folder. */
+const WORKSPACE_FOLDER = ["$", "{workspaceFolder}"].join("");
+
 describe("wi-doctor over stdio (dist/cli.js)", () => {
   it("answers initialize, tools/list, resources/list, prompts/list and reads a skill, as configured in mcp.json", async () => {
     const config = JSON.parse(readFileSync("mcp.json", "utf8"));
     const server = config.servers.wiDoctor;
     expect(server.type).toBe("stdio");
-    // mcp.json runs the published package with npx; here the same arguments go to the built file.
-    const args = [...server.args.slice(server.args.indexOf("wi-doctor") + 1)];
+    // mcp.json runs the local build: node ${workspaceFolder}/dist/cli.js mcp, with the repository as the folder.
+    expect(server.command).toBe("node");
+    const args = server.args.map((a: string) => a.replace(WORKSPACE_FOLDER, process.cwd()));
     const transport = new StdioClientTransport({
       command: process.execPath,
-      args: ["dist/cli.js", ...args],
+      args,
       stderr: "pipe",
     });
     const client = new Client({ name: "e2e", version: "0.0.0" });

@@ -32,14 +32,44 @@ describe("tool references", () => {
 
   it("every README client snippet runs the same command as mcp.json, which the stdio test exercises", () => {
     const mcp = JSON.parse(readFileSync("mcp.json", "utf8")).servers.wiDoctor;
+    const pkg = JSON.parse(readFileSync("package.json", "utf8"));
+    // mcp.json runs the local build: node <repository>/dist/cli.js, then the arguments of the installed command.
+    expect(mcp.command).toBe("node");
+    expect(mcp.args[0]).toBe(`\${workspaceFolder}/${pkg.bin["wi-doctor"]}`);
     const readme = readFileSync("README.md", "utf8");
     const blocks = [...readme.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => JSON.parse(m[1]));
-    expect(blocks.length).toBeGreaterThanOrEqual(3);
-    for (const block of blocks) {
+    expect(blocks.length).toBeGreaterThanOrEqual(4);
+    expect(blocks[0]).toEqual({ servers: { wiDoctor: mcp } });
+    for (const block of blocks.slice(1)) {
       const servers = block.servers ?? block.mcpServers;
       const entry = Object.values(servers)[0] as { command: string; args: string[] };
-      expect(entry.command).toBe(mcp.command);
-      expect(entry.args).toEqual(mcp.args);
+      // The installed command (npm install -g of the packed tarball), never a package fetched by name.
+      expect(entry.command).toBe("wi-doctor");
+      expect(entry.args).toEqual(mcp.args.slice(1));
     }
+    // npx appears only as what works once the package is published.
+    expect(readme).not.toMatch(/"command": "npx"[^\n]*\n(?![\s\S]*Once published)/);
+    expect(readme).toMatch(/Once published[^\n]*\n[^\n]*npx", "args": \["-y", "wi-doctor", "mcp"\]/);
+  });
+
+  it("server.json describes the npm package named by package.json's mcpName, with the stdio server's arguments", () => {
+    const pkg = JSON.parse(readFileSync("package.json", "utf8"));
+    const server = JSON.parse(readFileSync("server.json", "utf8"));
+    const mcp = JSON.parse(readFileSync("mcp.json", "utf8")).servers.wiDoctor;
+    expect(server.$schema).toBe("https://static.modelcontextprotocol.io/schemas/2025-12-11/server.schema.json");
+    expect(server.name).toBe(pkg.mcpName);
+    expect(server.name).toMatch(/^[a-zA-Z0-9.-]+\/[a-zA-Z0-9._-]+$/);
+    expect(server.description.length).toBeLessThanOrEqual(100);
+    expect(server.version).toBe(pkg.version);
+    expect(server.packages).toEqual([
+      expect.objectContaining({
+        registryType: "npm",
+        identifier: pkg.name,
+        version: pkg.version,
+        transport: { type: "stdio" },
+        packageArguments: mcp.args.slice(1).map((value: string) => ({ type: "positional", value })),
+      }),
+    ]);
+    expect(pkg.files).toContain("server.json");
   });
 });

@@ -16,7 +16,17 @@ export interface Target {
 
 export interface Fix {
   summary: string;
-  /** Ready to paste, filled with the user's real names. */
+  /** Ready to paste, filled with the user's real names: one sequence, run in order. */
+  commands: string[];
+  /**
+   * Other ways to the same end, each a complete sequence on its own: do `commands` or one of these, never several.
+   * `summary` and `commands` above are the first option.
+   */
+  alternatives?: FixOption[];
+}
+
+export interface FixOption {
+  summary: string;
   commands: string[];
 }
 

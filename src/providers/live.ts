@@ -19,11 +19,19 @@ export function loadKubeConfig(opts: Pick<LiveOptions, "context" | "kubeconfigPa
   problem?: string;
 } {
   const kc = new KubeConfig();
+  const howToFix = "set KUBECONFIG or pass --kubeconfig FILE and --context NAME";
   try {
     if (opts.kubeconfigPath) kc.loadFromFile(opts.kubeconfigPath);
     else kc.loadFromDefault();
   } catch (err) {
-    return { problem: `could not load a kubeconfig: ${(err as Error).message}` };
+    return { problem: `no kube context found: could not load a kubeconfig (${(err as Error).message}); ${howToFix}` };
+  }
+  // Without a kubeconfig file or an in-cluster service account, client-node falls back to an unauthenticated
+  // http://localhost:8080: that is no context at all, and calling it only yields misleading errors.
+  const fallback =
+    kc.getCurrentContext() === "loaded-context" && kc.getCurrentCluster()?.server === "http://localhost:8080";
+  if (!opts.kubeconfigPath && (fallback || !kc.getContexts().length)) {
+    return { problem: `no kube context found (no kubeconfig in KUBECONFIG or ~/.kube/config); ${howToFix}` };
   }
   if (opts.context) {
     if (!kc.getContexts().some((c) => c.name === opts.context)) {

@@ -17,8 +17,18 @@ function evidenceLines(f: Finding, max = 6): string[] {
 export function renderFinding(f: Finding, index?: number): string[] {
   const head = `${index !== undefined ? `${index + 1}. ` : ""}${ICON[f.severity] ?? "-"} [${f.id}] ${f.title}`;
   const out = [head, ...evidenceLines(f)];
-  if (f.fix.summary) out.push(`    fix: ${f.fix.summary}`);
-  for (const c of f.fix.commands) out.push(`      $ ${c}`);
+  const alternatives = f.fix.alternatives ?? [];
+  if (!alternatives.length) {
+    if (f.fix.summary) out.push(`    fix: ${f.fix.summary}`);
+    for (const c of f.fix.commands) out.push(`      $ ${c}`);
+    return out;
+  }
+  // Options are alternatives: each is complete on its own, so the user runs exactly one of them.
+  out.push(`    fix (${alternatives.length + 1} options, run one of them):`);
+  [{ summary: f.fix.summary, commands: f.fix.commands }, ...alternatives].forEach((o, i) => {
+    out.push(`    Option ${i + 1}: ${o.summary}`);
+    for (const c of o.commands) out.push(`      $ ${c}`);
+  });
   return out;
 }
 

@@ -89,7 +89,7 @@ function queryCheck(q: Query, principalId: string, assignments: RoleAssignmentFa
           fix: {
             summary: `Assign ${role ? `"${role}"` : "a role that includes it"} on the scope to the identity's principal id.`,
             commands: [
-              `az role assignment create --assignee-object-id ${principalId} --assignee-principal-type ServicePrincipal --role ${sh(role ?? "<role-name>")} --scope ${sh(q.scope)}`,
+              `az role assignment create --assignee-object-id ${sh(principalId)} --assignee-principal-type ServicePrincipal --role ${sh(role ?? "<role-name>")} --scope ${sh(q.scope)}`,
             ],
           },
         },

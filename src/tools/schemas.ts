@@ -46,7 +46,14 @@ export const FindingSchema = z.object({
   severity: z.enum(["error", "warning", "info"]),
   title: z.string(),
   evidence: z.record(z.string(), z.unknown()).describe("The compared values side by side"),
-  fix: z.object({ summary: z.string(), commands: z.array(z.string()) }),
+  fix: z.object({
+    summary: z.string(),
+    commands: z.array(z.string()).describe("One sequence, run in order"),
+    alternatives: z
+      .array(z.object({ summary: z.string(), commands: z.array(z.string()) }))
+      .optional()
+      .describe("Other complete sequences to the same end: run commands or one alternative, not several"),
+  }),
 });
 
 export const CheckResultSchema = z.object({

@@ -1,4 +1,5 @@
 // Real names for fix commands, with <placeholders> only where the world could not tell us.
+import { cmd, json, sh, validName } from "../command.js";
 import { valueOf } from "../types.js";
 import type { AksFacts } from "./facts.js";
 
@@ -10,10 +11,7 @@ export const WI_SKIP_CONTAINERS = "azure.workload.identity/skip-containers";
 export const WEBHOOK_MWC = "azure-wi-webhook-mutating-webhook-configuration";
 export const WEBHOOK_DEPLOYMENT = "azure-wi-webhook-controller-manager";
 
-/** Quote for a POSIX shell only when needed. */
-export function sh(value: string): string {
-  return /^[A-Za-z0-9_./:@=,+-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
-}
+export { sh } from "../command.js";
 
 export function names(facts: AksFacts) {
   const cluster = valueOf(facts.cluster) ?? undefined;
@@ -44,52 +42,65 @@ export function names(facts: AksFacts) {
   };
 }
 
-/** The command that creates the right federated credential, for a managed identity or an app registration. */
-export function createFicCommand(facts: AksFacts, credentialName?: string): string {
+/**
+ * The names a federated-credential command needs, each checked against its naming rule first: a value that is not
+ * a valid name of its kind (an issuer with a space, an identity name with a quote) is never placed into the command;
+ * its <placeholder> is, so the user fills it in from a trusted source.
+ */
+function ficNames(facts: AksFacts) {
   const n = names(facts);
-  const name = credentialName ?? `${n.namespace}-${n.serviceAccount}`.slice(0, 120);
+  const namespace = validName("namespace", n.namespace) ?? "<namespace>";
+  const serviceAccount = validName("k8sName", n.serviceAccount) ?? "<service-account>";
+  return {
+    identityKind: n.identityKind,
+    namespace,
+    serviceAccount,
+    subject: `system:serviceaccount:${namespace}:${serviceAccount}`,
+    issuer: validName("issuer", n.issuer) ?? "<cluster-oidc-issuer-url>",
+    audience: validName("audience", n.audience) ?? "<audience>",
+    identityName: validName("azureName", n.identityName) ?? "<identity-name>",
+    identityResourceGroup: validName("azureName", n.identityResourceGroup) ?? "<identity-resource-group>",
+    appObjectId: validName("guid", n.appObjectId) ?? "<app-object-id>",
+  };
+}
+
+const credentialName = (name: string) => validName("azureName", name) ?? "<federated-credential-name>";
+
+/** The command that creates the right federated credential, for a managed identity or an app registration. */
+export function createFicCommand(facts: AksFacts, credential?: string): string {
+  const n = ficNames(facts);
+  const name = credentialName(credential ?? `${n.namespace}-${n.serviceAccount}`.slice(0, 120));
   if (n.identityKind === "application") {
-    const params = JSON.stringify({ name, issuer: n.issuer, subject: n.subject, audiences: [n.audience] });
-    return `az ad app federated-credential create --id ${sh(n.appObjectId)} --parameters ${sh(params)}`;
+    const params = { name, issuer: n.issuer, subject: n.subject, audiences: [n.audience] };
+    return cmd`az ad app federated-credential create --id ${n.appObjectId} --parameters ${json(params)}`;
   }
-  return [
-    "az identity federated-credential create",
-    `--name ${sh(name)}`,
-    `--identity-name ${sh(n.identityName)}`,
-    `--resource-group ${sh(n.identityResourceGroup)}`,
-    `--issuer ${sh(n.issuer)}`,
-    `--subject ${sh(n.subject)}`,
-    `--audience ${sh(n.audience)}`,
-  ].join(" ");
+  return cmd`az identity federated-credential create --name ${name} --identity-name ${n.identityName} --resource-group ${n.identityResourceGroup} --issuer ${n.issuer} --subject ${n.subject} --audience ${n.audience}`;
 }
 
 /** Rewrite an existing credential in place with the values this service account needs. */
-export function updateFicCommand(facts: AksFacts, credentialName: string): string {
-  const n = names(facts);
+export function updateFicCommand(facts: AksFacts, credential: string): string {
+  const n = ficNames(facts);
   if (n.identityKind === "application") {
-    const params = JSON.stringify({
-      name: credentialName,
-      issuer: n.issuer,
-      subject: n.subject,
-      audiences: [n.audience],
-    });
-    return `az ad app federated-credential update --id ${sh(n.appObjectId)} --federated-credential-id ${sh(credentialName)} --parameters ${sh(params)}`;
+    const name = credentialName(credential);
+    const params = { name, issuer: n.issuer, subject: n.subject, audiences: [n.audience] };
+    return cmd`az ad app federated-credential update --id ${n.appObjectId} --federated-credential-id ${name} --parameters ${json(params)}`;
   }
   // For a managed identity, create with an existing name replaces that credential.
-  return createFicCommand(facts, credentialName);
+  return createFicCommand(facts, credential);
 }
 
-export function deleteFicCommand(facts: AksFacts, credentialName: string): string {
-  const n = names(facts);
+export function deleteFicCommand(facts: AksFacts, credential: string): string {
+  const n = ficNames(facts);
+  const name = credentialName(credential);
   if (n.identityKind === "application") {
-    return `az ad app federated-credential delete --id ${sh(n.appObjectId)} --federated-credential-id ${sh(credentialName)}`;
+    return cmd`az ad app federated-credential delete --id ${n.appObjectId} --federated-credential-id ${name}`;
   }
-  return `az identity federated-credential delete --name ${sh(credentialName)} --identity-name ${sh(n.identityName)} --resource-group ${sh(n.identityResourceGroup)} --yes`;
+  return cmd`az identity federated-credential delete --name ${name} --identity-name ${n.identityName} --resource-group ${n.identityResourceGroup} --yes`;
 }
 
 /** How the workload is restarted so the webhook mutates fresh pods. */
 export function restartCommand(facts: AksFacts, podName?: string): string {
   const wl = facts.target.workload;
-  if (wl) return `kubectl rollout restart ${wl.toLowerCase()} -n ${sh(facts.target.namespace)}`;
+  if (wl) return `kubectl rollout restart ${sh(wl.toLowerCase())} -n ${sh(facts.target.namespace)}`;
   return `kubectl delete pod ${sh(podName ?? facts.target.pod ?? "<pod>")} -n ${sh(facts.target.namespace)}   # its controller recreates it`;
 }

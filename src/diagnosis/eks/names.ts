@@ -24,10 +24,7 @@ export const POD_IDENTITY_URI = "http://169.254.170.23/v1/credentials";
 export const POD_IDENTITY_TOKEN_FILE = "/var/run/secrets/pods.eks.amazonaws.com/serviceaccount/eks-pod-identity-token";
 export const POD_IDENTITY_AUDIENCE = "pods.eks.amazonaws.com";
 
-/** Quote for a POSIX shell only when needed. */
-export function sh(value: string): string {
-  return /^[A-Za-z0-9_./:@=,+-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
-}
+export { sh } from "../command.js";
 
 export function annotationsOf(f: EksFacts): Record<string, string> {
   return valueOf(f.serviceAccount)?.annotations ?? {};

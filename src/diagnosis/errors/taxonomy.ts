@@ -1,5 +1,6 @@
 // The fixed vocabulary of error causes (docs/errors.md): for each class, what it means, which tools
 // confirm it, and the fix, filled with the names found in the error text.
+import { type CommandValue, cmd, type NameKind, nameRules, placeholder, raw, sh, validName } from "../command.js";
 import type { Fix } from "../types.js";
 
 export const errorClasses = [
@@ -113,10 +114,25 @@ export const azureExchangeAudiences = [
   "api://AzureADTokenExchangeChina",
 ];
 
-const ph = (value: string | undefined, placeholder: string) => value ?? `<${placeholder}>`;
-const subjectOf = (x: Extracted) =>
-  x.subject ?? `system:serviceaccount:${ph(x.namespace, "namespace")}:${ph(x.serviceAccount, "service-account")}`;
-const roleNameOf = (x: Extracted) => (x.roleArn ? x.roleArn.slice(x.roleArn.lastIndexOf("/") + 1) : "<role-name>");
+/** A value for a command, or a <placeholder> for the user to fill in when the error text did not hold it. */
+const ph = (value: string | undefined, what: string): CommandValue => value ?? placeholder(what);
+const subjectText = (x: Extracted) =>
+  x.subject ?? `system:serviceaccount:${x.namespace ?? "<namespace>"}:${x.serviceAccount ?? "<service-account>"}`;
+/** The subject as one shell word: quoted when known, with <placeholders> for the parts that are not. */
+const subjectArg = (x: Extracted): CommandValue =>
+  x.subject ??
+  (x.namespace && x.serviceAccount
+    ? `system:serviceaccount:${x.namespace}:${x.serviceAccount}`
+    : raw(
+        `system:serviceaccount:${x.namespace ? sh(x.namespace) : "<namespace>"}:${x.serviceAccount ? sh(x.serviceAccount) : "<service-account>"}`,
+      ));
+const roleNameOf = (x: Extracted): CommandValue =>
+  x.roleArn ? x.roleArn.slice(x.roleArn.lastIndexOf("/") + 1) : placeholder("role-name");
+const discoveryUrl = (x: Extracted): CommandValue => {
+  const base = x.issuer ?? x.providerUrl;
+  if (!base) return raw("<issuer-url>/.well-known/openid-configuration");
+  return `${/^https:\/\//.test(base) ? "" : "https://"}${base.replace(/\/$/, "")}/.well-known/openid-configuration`;
+};
 const isAws = (p: ErrorPlatform) => p === "eks-irsa" || p === "eks-pod-identity";
 
 /** Tool arguments with the values we know; required ones we do not know become <placeholders>. */
@@ -129,9 +145,9 @@ function args(x: Extracted, required: (keyof Extracted)[], optional: (keyof Extr
 }
 
 const restartWorkload = (x: Extracted) =>
-  `kubectl rollout restart deployment/<deployment> -n ${ph(x.namespace, "namespace")}`;
+  cmd`kubectl rollout restart deployment/<deployment> -n ${ph(x.namespace, "namespace")}`;
 
-export const classInfo: Record<ErrorClass, ClassInfo> = {
+const classes: Record<ErrorClass, ClassInfo> = {
   fic_issuer_mismatch: {
     title: "Federated credential issuer does not match the token's issuer",
     explain: ({ x }) =>
@@ -145,7 +161,7 @@ export const classInfo: Record<ErrorClass, ClassInfo> = {
         summary: "Set the federated credential's issuer to the cluster's issuer URL, exactly as the cluster reports it",
         commands: [
           "az aks show --resource-group <resource-group> --name <cluster> --query oidcIssuerProfile.issuerUrl -o tsv",
-          `az identity federated-credential update --name <federated-credential> --identity-name <identity-name> --resource-group <resource-group> --issuer "${ph(x.issuer, "issuer-url")}" --subject "${subjectOf(x)}" --audiences ${TOKEN_EXCHANGE_AUDIENCE}`,
+          cmd`az identity federated-credential update --name <federated-credential> --identity-name <identity-name> --resource-group <resource-group> --issuer "${ph(x.issuer, "issuer-url")}" --subject "${subjectArg(x)}" --audiences ${TOKEN_EXCHANGE_AUDIENCE}`,
         ],
       },
     ],
@@ -162,7 +178,7 @@ export const classInfo: Record<ErrorClass, ClassInfo> = {
       {
         summary: "Create a federated credential whose subject is the workload's service account",
         commands: [
-          `az identity federated-credential create --name ${x.serviceAccount ? `${x.serviceAccount}-fic` : "<federated-credential>"} --identity-name <identity-name> --resource-group <resource-group> --issuer "${ph(x.issuer, "issuer-url")}" --subject "${subjectOf(x)}" --audiences ${TOKEN_EXCHANGE_AUDIENCE}`,
+          cmd`az identity federated-credential create --name ${x.serviceAccount ? `${x.serviceAccount}-fic` : placeholder("federated-credential")} --identity-name <identity-name> --resource-group <resource-group> --issuer "${ph(x.issuer, "issuer-url")}" --subject "${subjectArg(x)}" --audiences ${TOKEN_EXCHANGE_AUDIENCE}`,
         ],
       },
     ],
@@ -179,7 +195,7 @@ export const classInfo: Record<ErrorClass, ClassInfo> = {
       {
         summary: `Use the audience ${TOKEN_EXCHANGE_AUDIENCE} on both sides`,
         commands: [
-          `az identity federated-credential update --name <federated-credential> --identity-name <identity-name> --resource-group <resource-group> --audiences ${TOKEN_EXCHANGE_AUDIENCE}`,
+          cmd`az identity federated-credential update --name <federated-credential> --identity-name <identity-name> --resource-group <resource-group> --audiences ${TOKEN_EXCHANGE_AUDIENCE}`,
         ],
       },
     ],
@@ -196,7 +212,7 @@ export const classInfo: Record<ErrorClass, ClassInfo> = {
       {
         summary: "Create the federated credential on the identity the workload's client ID belongs to",
         commands: [
-          `az identity federated-credential create --name <federated-credential> --identity-name <identity-name> --resource-group <resource-group> --issuer "${ph(x.issuer, "issuer-url")}" --subject "${subjectOf(x)}" --audiences ${TOKEN_EXCHANGE_AUDIENCE}`,
+          cmd`az identity federated-credential create --name <federated-credential> --identity-name <identity-name> --resource-group <resource-group> --issuer "${ph(x.issuer, "issuer-url")}" --subject "${subjectArg(x)}" --audiences ${TOKEN_EXCHANGE_AUDIENCE}`,
         ],
       },
     ],
@@ -214,8 +230,8 @@ export const classInfo: Record<ErrorClass, ClassInfo> = {
         summary:
           "Point the service account (and any SecretProviderClass) at the identity that holds the federated credential",
         commands: [
-          `az identity show --resource-group <resource-group> --name <identity-name> --query clientId -o tsv`,
-          `kubectl annotate serviceaccount ${ph(x.serviceAccount, "service-account")} -n ${ph(x.namespace, "namespace")} azure.workload.identity/client-id=<client-id> --overwrite`,
+          cmd`az identity show --resource-group <resource-group> --name <identity-name> --query clientId -o tsv`,
+          cmd`kubectl annotate serviceaccount ${ph(x.serviceAccount, "service-account")} -n ${ph(x.namespace, "namespace")} azure.workload.identity/client-id=<client-id> --overwrite`,
           restartWorkload(x),
         ],
       },
@@ -233,8 +249,8 @@ export const classInfo: Record<ErrorClass, ClassInfo> = {
       {
         summary: "Find the identity's real client ID and use it",
         commands: [
-          `az ad sp show --id ${ph(x.clientId, "client-id")} --query "{appId:appId, tenant:appOwnerOrganizationId}"`,
-          `az identity list --query "[].{name:name, clientId:clientId, tenantId:tenantId}" -o table`,
+          cmd`az ad sp show --id ${ph(x.clientId, "client-id")} --query "{appId:appId, tenant:appOwnerOrganizationId}"`,
+          cmd`az identity list --query "[].{name:name, clientId:clientId, tenantId:tenantId}" -o table`,
         ],
       },
     ],
@@ -252,7 +268,7 @@ export const classInfo: Record<ErrorClass, ClassInfo> = {
         summary: "Use the tenant that owns the identity",
         commands: [
           "az account show --query tenantId -o tsv",
-          `kubectl annotate serviceaccount ${ph(x.serviceAccount, "service-account")} -n ${ph(x.namespace, "namespace")} azure.workload.identity/tenant-id=<tenant-id> --overwrite`,
+          cmd`kubectl annotate serviceaccount ${ph(x.serviceAccount, "service-account")} -n ${ph(x.namespace, "namespace")} azure.workload.identity/tenant-id=<tenant-id> --overwrite`,
           restartWorkload(x),
         ],
       },
@@ -270,7 +286,7 @@ export const classInfo: Record<ErrorClass, ClassInfo> = {
       {
         summary:
           "Remove AZURE_CLIENT_SECRET from the workload and use workload identity, or set the secret's value (not its ID)",
-        commands: [`az ad app credential list --id ${ph(x.clientId, "app-id")} -o table`],
+        commands: [cmd`az ad app credential list --id ${ph(x.clientId, "app-id")} -o table`],
       },
     ],
   },
@@ -282,7 +298,7 @@ export const classInfo: Record<ErrorClass, ClassInfo> = {
     fixes: ({ x }) => [
       {
         summary: "Move the workload to workload identity, or add a new secret and roll it out",
-        commands: [`az ad app credential reset --id ${ph(x.clientId, "app-id")} --append --display-name rotated`],
+        commands: [cmd`az ad app credential reset --id ${ph(x.clientId, "app-id")} --append --display-name rotated`],
       },
     ],
   },
@@ -294,7 +310,7 @@ export const classInfo: Record<ErrorClass, ClassInfo> = {
     fixes: ({ x }) => [
       {
         summary: "Upload the certificate's public key to the application, or switch to workload identity",
-        commands: [`az ad app credential list --id ${ph(x.clientId, "app-id")} --cert -o table`],
+        commands: [cmd`az ad app credential list --id ${ph(x.clientId, "app-id")} --cert -o table`],
       },
     ],
   },
@@ -310,7 +326,7 @@ export const classInfo: Record<ErrorClass, ClassInfo> = {
       {
         summary:
           "Read the token file again before each exchange, keep node clocks in sync, and keep expirationSeconds at or below 86400",
-        commands: [`kubectl get pods -n ${ph(x.namespace, "namespace")} -o jsonpath='{..serviceAccountToken}'`],
+        commands: [cmd`kubectl get pods -n ${ph(x.namespace, "namespace")} -o jsonpath='{..serviceAccountToken}'`],
       },
     ],
   },
@@ -326,7 +342,7 @@ export const classInfo: Record<ErrorClass, ClassInfo> = {
       {
         summary: "Annotate the service account with the identity's client ID and restart the pods",
         commands: [
-          `kubectl annotate serviceaccount ${ph(x.serviceAccount, "service-account")} -n ${ph(x.namespace, "namespace")} azure.workload.identity/client-id=${ph(x.clientId, "client-id")} --overwrite`,
+          cmd`kubectl annotate serviceaccount ${ph(x.serviceAccount, "service-account")} -n ${ph(x.namespace, "namespace")} azure.workload.identity/client-id=${ph(x.clientId, "client-id")} --overwrite`,
           restartWorkload(x),
         ],
       },
@@ -344,7 +360,7 @@ export const classInfo: Record<ErrorClass, ClassInfo> = {
       {
         summary: "Add the label to the pod template and roll the workload",
         commands: [
-          `kubectl patch deployment <deployment> -n ${ph(x.namespace, "namespace")} --type merge -p '{"spec":{"template":{"metadata":{"labels":{"azure.workload.identity/use":"true"}}}}}'`,
+          cmd`kubectl patch deployment <deployment> -n ${ph(x.namespace, "namespace")} --type merge -p '{"spec":{"template":{"metadata":{"labels":{"azure.workload.identity/use":"true"}}}}}'`,
         ],
       },
     ],
@@ -383,7 +399,7 @@ export const classInfo: Record<ErrorClass, ClassInfo> = {
       {
         summary: "Give the pod an fsGroup so the token file is group-readable by the container user",
         commands: [
-          `kubectl patch deployment <deployment> -n ${ph(x.namespace, "namespace")} --type merge -p '{"spec":{"template":{"spec":{"securityContext":{"fsGroup":65534}}}}}'`,
+          cmd`kubectl patch deployment <deployment> -n ${ph(x.namespace, "namespace")} --type merge -p '{"spec":{"template":{"spec":{"securityContext":{"fsGroup":65534}}}}}'`,
         ],
       },
     ],
@@ -422,7 +438,7 @@ export const classInfo: Record<ErrorClass, ClassInfo> = {
         ? [
             {
               summary: "Attach a policy that allows the action to the role",
-              commands: [`aws iam attach-role-policy --role-name ${roleNameOf(x)} --policy-arn <policy-arn>`],
+              commands: [cmd`aws iam attach-role-policy --role-name ${roleNameOf(x)} --policy-arn <policy-arn>`],
             },
           ]
         : [
@@ -430,7 +446,7 @@ export const classInfo: Record<ErrorClass, ClassInfo> = {
               summary:
                 "Grant the identity a role on the resource (Key Vault Secrets User for secrets in an RBAC vault)",
               commands: [
-                `az role assignment create --assignee ${ph(x.clientId, "client-id")} --role "${x.vault ? "Key Vault Secrets User" : "<role>"}" --scope ${x.vault ? `$(az keyvault show --name ${x.vault} --query id -o tsv)` : "<scope>"}`,
+                cmd`az role assignment create --assignee ${ph(x.clientId, "client-id")} --role ${x.vault ? "Key Vault Secrets User" : placeholder("role")} --scope ${x.vault ? raw(`"$(${cmd`az keyvault show --name ${x.vault} --query id -o tsv`})"`) : placeholder("scope")}`,
               ],
             },
           ],
@@ -444,8 +460,8 @@ export const classInfo: Record<ErrorClass, ClassInfo> = {
       {
         summary: "Allow the cluster's subnet (or use a private endpoint)",
         commands: [
-          `az keyvault network-rule add --name ${ph(x.vault, "vault-name")} --subnet <aks-subnet-resource-id>`,
-          `az keyvault show --name ${ph(x.vault, "vault-name")} --query properties.networkAcls`,
+          cmd`az keyvault network-rule add --name ${ph(x.vault, "vault-name")} --subnet <aks-subnet-resource-id>`,
+          cmd`az keyvault show --name ${ph(x.vault, "vault-name")} --query properties.networkAcls`,
         ],
       },
     ],
@@ -494,7 +510,7 @@ export const classInfo: Record<ErrorClass, ClassInfo> = {
       {
         summary: "Match the binding selector to the pod label, then read MIC's log for assignment errors",
         commands: [
-          `kubectl get azureidentity,azureidentitybinding,azureassignedidentity -n ${ph(x.namespace, "namespace")}`,
+          cmd`kubectl get azureidentity,azureidentitybinding,azureassignedidentity -n ${ph(x.namespace, "namespace")}`,
           "kubectl logs -l component=mic --since=1h | grep ^E",
         ],
       },
@@ -528,7 +544,7 @@ export const classInfo: Record<ErrorClass, ClassInfo> = {
       {
         summary: "Make the issuer's discovery document and JWKS publicly reachable (enable the cluster's OIDC issuer)",
         commands: [
-          `curl -sf "${(x.issuer ?? x.providerUrl ?? "<issuer-url>").replace(/\/$/, "")}/.well-known/openid-configuration"`,
+          cmd`curl -sf ${discoveryUrl(x)}`,
           "az aks update --resource-group <resource-group> --name <cluster> --enable-oidc-issuer",
         ],
       },
@@ -604,10 +620,10 @@ export const classInfo: Record<ErrorClass, ClassInfo> = {
     ],
     fixes: ({ x }) => [
       {
-        summary: `Trust the cluster's OIDC provider with sub = ${subjectOf(x)} and aud = sts.amazonaws.com`,
+        summary: `Trust the cluster's OIDC provider with sub = ${subjectText(x)} and aud = sts.amazonaws.com`,
         commands: [
-          `aws iam get-role --role-name ${roleNameOf(x)} --query Role.AssumeRolePolicyDocument`,
-          `aws iam update-assume-role-policy --role-name ${roleNameOf(x)} --policy-document file://trust-policy.json`,
+          cmd`aws iam get-role --role-name ${roleNameOf(x)} --query Role.AssumeRolePolicyDocument`,
+          cmd`aws iam update-assume-role-policy --role-name ${roleNameOf(x)} --policy-document file://trust-policy.json`,
         ],
       },
     ],
@@ -624,7 +640,7 @@ export const classInfo: Record<ErrorClass, ClassInfo> = {
       {
         summary: "Annotate the service account with the role and recreate the pods",
         commands: [
-          `kubectl annotate serviceaccount ${ph(x.serviceAccount, "service-account")} -n ${ph(x.namespace, "namespace")} eks.amazonaws.com/role-arn=${ph(x.roleArn, "role-arn")} --overwrite`,
+          cmd`kubectl annotate serviceaccount ${ph(x.serviceAccount, "service-account")} -n ${ph(x.namespace, "namespace")} eks.amazonaws.com/role-arn=${ph(x.roleArn, "role-arn")} --overwrite`,
           restartWorkload(x),
         ],
       },
@@ -641,7 +657,7 @@ export const classInfo: Record<ErrorClass, ClassInfo> = {
       {
         summary: "Use regional STS endpoints and give the VPC a route to them",
         commands: [
-          `kubectl annotate serviceaccount ${ph(x.serviceAccount, "service-account")} -n ${ph(x.namespace, "namespace")} eks.amazonaws.com/sts-regional-endpoints=true --overwrite`,
+          cmd`kubectl annotate serviceaccount ${ph(x.serviceAccount, "service-account")} -n ${ph(x.namespace, "namespace")} eks.amazonaws.com/sts-regional-endpoints=true --overwrite`,
           "aws ec2 create-vpc-endpoint --vpc-id <vpc-id> --service-name com.amazonaws.<region>.sts --vpc-endpoint-type Interface --subnet-ids <subnet-ids>",
         ],
       },
@@ -672,7 +688,7 @@ export const classInfo: Record<ErrorClass, ClassInfo> = {
       {
         summary: "Find the blocking policy in the sign-in logs and exclude or adjust it for this identity",
         commands: [
-          `az rest --method get --url "https://graph.microsoft.com/v1.0/auditLogs/signIns?\\$filter=correlationId eq '${ph(x.correlationId, "correlation-id")}'"`,
+          cmd`az rest --method get --url ${`https://graph.microsoft.com/v1.0/auditLogs/signIns?$filter=correlationId eq '${x.correlationId ?? "<correlation-id>"}'`}`,
         ],
       },
     ],
@@ -701,3 +717,52 @@ export const classInfo: Record<ErrorClass, ClassInfo> = {
     fixes: () => [],
   },
 };
+
+/** Which rule each value read from an error text must meet before it goes into a command. */
+const commandRules: Partial<Record<keyof Extracted, NameKind>> = {
+  issuer: "issuer",
+  providerUrl: "providerUrl",
+  subject: "subject",
+  audience: "audience",
+  tenantId: "guid",
+  clientId: "guid",
+  correlationId: "guid",
+  roleArn: "roleArn",
+  namespace: "namespace",
+  serviceAccount: "k8sName",
+  vault: "vault",
+};
+
+/**
+ * The values of an error text that may go into commands. A value that is not a valid name of its kind stays out of
+ * every command (its <placeholder> is shown instead) and the fix says which field was left out and why.
+ */
+export function commandValues(x: Extracted): { x: Extracted; rejected: string[] } {
+  const out: Extracted = {};
+  const rejected: string[] = [];
+  for (const k of extractedFields) {
+    const value = x[k];
+    const kind = commandRules[k];
+    if (value === undefined) continue;
+    if (kind && !validName(kind, value)) rejected.push(`${k} (not a valid ${nameRules[kind].what})`);
+    else out[k] = value;
+  }
+  return { x: out, rejected };
+}
+
+/** Every class's fixes see only values that passed their name rule. */
+export const classInfo = Object.fromEntries(
+  Object.entries(classes).map(([c, info]) => [
+    c,
+    {
+      ...info,
+      fixes(ctx: ClassContext) {
+        const { x, rejected } = commandValues(ctx.x);
+        const fixes = info.fixes({ ...ctx, x });
+        if (!rejected.length) return fixes;
+        const note = ` (left out of the commands: ${rejected.join(", ")})`;
+        return fixes.map((f) => (f.commands.length ? { ...f, summary: f.summary + note } : f));
+      },
+    },
+  ]),
+) as Record<ErrorClass, ClassInfo>;

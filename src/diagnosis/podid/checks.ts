@@ -2,7 +2,8 @@
 // and the network path from the pod to IMDS.
 import { differenceReason, editDistance } from "../compare.js";
 import { sh } from "../aks/names.js";
-import type { Check, Gathered, Finding } from "../types.js";
+import { heredocApply } from "../command.js";
+import type { Check, Finding, FixOption, Gathered } from "../types.js";
 import { valueOf as factOf } from "../types.js";
 import {
   clip,
@@ -277,7 +278,7 @@ export const labelMissing: Check<PodIdFacts> = {
       .filter(Boolean);
     const suggested =
       d.labelValue ?? (candidates.length === 1 ? candidates[0] : "<selector of the AzureIdentityBinding>");
-    const patch = `kubectl patch ${d.workloadRef ?? "deployment/<name>"} ${nsFlag(ns)} --type=merge -p ${templatePatch(
+    const patch = `kubectl patch ${d.workloadRef ? sh(d.workloadRef) : "deployment/<name>"} ${nsFlag(ns)} --type=merge -p ${templatePatch(
       d.workloadKind,
       { metadata: { labels: { [PODID_LABEL]: suggested } } },
     )}`;
@@ -286,7 +287,7 @@ export const labelMissing: Check<PodIdFacts> = {
     const misspelt = exactKeyUsed ? [] : [...new Set(allLabels.flatMap((l) => misspeltLabelKeys(l)))];
     if (misspelt.length) {
       const value = allLabels.map((l) => l[misspelt[0]]).find((v) => !!v) ?? suggested;
-      const fixed = `kubectl patch ${d.workloadRef ?? "deployment/<name>"} ${nsFlag(ns)} --type=merge -p ${templatePatch(
+      const fixed = `kubectl patch ${d.workloadRef ? sh(d.workloadRef) : "deployment/<name>"} ${nsFlag(ns)} --type=merge -p ${templatePatch(
         d.workloadKind,
         { metadata: { labels: { [PODID_LABEL]: value, [misspelt[0]]: null } } },
       )}`;
@@ -419,19 +420,24 @@ export const bindingSelectorMismatch: Check<PodIdFacts> = {
     const nearest = all[0];
     const otherNs = d.namespaced ? d.bindings.filter((b) => b.selector === value && b.namespace !== ns) : [];
     const commands: string[] = [];
+    const alternatives: FixOption[] = [];
     if (nearest) {
       commands.push(
         `kubectl patch azureidentitybinding ${sh(nearest.b.name)} ${nsFlag(nearest.b.namespace)} --type=merge -p ${sh(JSON.stringify({ spec: { selector: value } }))}`,
       );
       if (nearest.b.selector) {
-        commands.push(
-          `kubectl patch ${d.workloadRef ?? "deployment/<name>"} ${nsFlag(ns)} --type=merge -p ${templatePatch(
-            d.workloadKind,
-            {
-              metadata: { labels: { [PODID_LABEL]: nearest.b.selector } },
-            },
-          )}   # or relabel the pods instead`,
-        );
+        // The other way round: the pods take the binding's selector. Either one makes them equal, both would not.
+        alternatives.push({
+          summary: `Or relabel the pods: set ${PODID_LABEL}=${nearest.b.selector} on the pod template (this rolls the pods).`,
+          commands: [
+            `kubectl patch ${d.workloadRef ? sh(d.workloadRef) : "deployment/<name>"} ${nsFlag(ns)} --type=merge -p ${templatePatch(
+              d.workloadKind,
+              {
+                metadata: { labels: { [PODID_LABEL]: nearest.b.selector } },
+              },
+            )}`,
+          ],
+        });
       }
     }
     return [
@@ -453,12 +459,15 @@ export const bindingSelectorMismatch: Check<PodIdFacts> = {
         fix: {
           summary: nearest?.miscased
             ? `The binding's fields are capitalised the old way; MIC ≥ 1.6 reads "selector" and "azureIdentity" exactly.`
-            : "Make the binding's selector and the pod label equal (exact, case-sensitive).",
+            : alternatives.length
+              ? `Make the binding's selector and the pod label equal (exact, case-sensitive): set binding ${nearest?.b.namespace}/${nearest?.b.name}'s selector to "${value}".`
+              : "Make the binding's selector and the pod label equal (exact, case-sensitive).",
           commands: commands.length
             ? commands
             : [
                 `kubectl get azureidentitybinding -A -o custom-columns=NAMESPACE:.metadata.namespace,NAME:.metadata.name,SELECTOR:.spec.selector`,
               ],
+          ...(alternatives.length ? { alternatives } : {}),
         },
       },
     ];
@@ -520,7 +529,7 @@ export const bindingIdentityNotFound: Check<PodIdFacts> = {
               summary:
                 "A binding and the AzureIdentity it names must live in the same namespace: create the AzureIdentity in the binding's namespace (or move the binding next to it).",
               commands: [
-                `kubectl get azureidentity ${sh(elsewhere[0].name)} ${nsFlag(elsewhere[0].namespace)} -o json | jq 'del(.metadata.uid, .metadata.resourceVersion, .metadata.creationTimestamp, .metadata.managedFields) | .metadata.namespace=${JSON.stringify(binding.namespace)}' | kubectl apply -f -`,
+                `kubectl get azureidentity ${sh(elsewhere[0].name)} ${nsFlag(elsewhere[0].namespace)} -o json | jq ${sh(`del(.metadata.uid, .metadata.resourceVersion, .metadata.creationTimestamp, .metadata.managedFields) | .metadata.namespace=${JSON.stringify(binding.namespace)}`)} | kubectl apply -f -`,
               ],
             }
           : {
@@ -632,7 +641,7 @@ export const identityResourceIdInvalid: Check<PodIdFacts> = {
                   )}`,
                 ]
               : [
-                  `az identity show --ids ${sh(i.resourceID || "<resource-id>")} --query id -o tsv   # or: az identity list --query "[?clientId=='${i.clientID || "<client-id>"}'].id" -o tsv`,
+                  `az identity show --ids ${sh(i.resourceID || "<resource-id>")} --query id -o tsv   # or: az identity list --query ${sh(`[?clientId=='${i.clientID || "<client-id>"}'].id`)} -o tsv`,
                   patchCmd({ resourceID: "<resource id from the command above>" }),
                 ],
           },
@@ -787,7 +796,7 @@ export const clientIdMismatch: Check<PodIdFacts> = {
                 restartCommand(d, f.target.namespace, podNames(f)),
               ]
             : [
-                `kubectl set env ${d.workloadRef ?? "deployment/<name>"} ${nsFlag(f.target.namespace)} AZURE_CLIENT_ID=${sh(scoped[0].clientID)}`,
+                `kubectl set env ${d.workloadRef ? sh(d.workloadRef) : "deployment/<name>"} ${nsFlag(f.target.namespace)} AZURE_CLIENT_ID=${sh(scoped[0].clientID)}`,
               ],
         },
       });
@@ -1172,7 +1181,7 @@ export const egressBlocked: Check<PodIdFacts> = {
           fix: {
             summary:
               "NMI redirects 169.254.169.254:80 to itself on the node's port; allow both destinations for the pods that use pod identity.",
-            commands: [`kubectl apply -f - <<'EOF'\n${manifest}\nEOF`],
+            commands: [heredocApply(manifest)],
           },
         },
       ];

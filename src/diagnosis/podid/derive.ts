@@ -195,7 +195,7 @@ export function templatePatch(kind: string | undefined, template: Record<string,
 export const nsFlag = (ns: string) => `-n ${sh(ns)}`;
 
 export function restartCommand(d: Derived, namespace: string, pods: string[]): string {
-  if (d.workloadRef) return `kubectl rollout restart ${d.workloadRef} ${nsFlag(namespace)}`;
+  if (d.workloadRef) return `kubectl rollout restart ${sh(d.workloadRef)} ${nsFlag(namespace)}`;
   return `kubectl delete pod ${pods.map(sh).join(" ") || "<pod>"} ${nsFlag(namespace)}   # its controller recreates it`;
 }
 

@@ -159,7 +159,8 @@ function patchTemplate(kind: string, template: Record<string, unknown>): string 
   return sh(JSON.stringify(body));
 }
 
-const ref = (w: { kind: string; name: string }) => `${w.kind.toLowerCase()}/${w.name}`;
+/** KIND/NAME of a workload as one shell word. */
+const ref = (w: { kind: string; name: string }) => sh(`${w.kind.toLowerCase()}/${w.name}`);
 const rollable = (kind: string) => ["deployment", "statefulset", "daemonset"].includes(kind.toLowerCase());
 
 function yamlOf(lines: (string | false | undefined)[]): string {

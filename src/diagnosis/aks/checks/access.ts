@@ -223,7 +223,7 @@ export const keyVaultAccess: Check<AksFacts> = {
         fix: {
           summary: "Grant get (and list) on secrets to the identity's principal (object) id.",
           commands: [
-            `az keyvault set-policy --name ${sh(vault.name)} --object-id ${identity.principalId} --secret-permissions get list`,
+            `az keyvault set-policy --name ${sh(vault.name)} --object-id ${sh(identity.principalId)} --secret-permissions get list`,
           ],
         },
       });
@@ -262,7 +262,7 @@ export const rbacRoleMissing: Check<AksFacts> = {
         fix: {
           summary: "Assign Key Vault Secrets User on the vault to the identity's principal id.",
           commands: [
-            `az role assignment create --assignee-object-id ${identity.principalId} --assignee-principal-type ServicePrincipal --role "Key Vault Secrets User" --scope ${sh(vault.id)}`,
+            `az role assignment create --assignee-object-id ${sh(identity.principalId)} --assignee-principal-type ServicePrincipal --role "Key Vault Secrets User" --scope ${sh(vault.id)}`,
           ],
         },
       });

@@ -3,7 +3,7 @@ import { issuerDifference, subjectDifference } from "../../compare.js";
 import type { Check, Finding } from "../../types.js";
 import { valueOf } from "../../types.js";
 import type { AksFacts, FederatedCredentialFacts } from "../facts.js";
-import { createFicCommand, names, updateFicCommand } from "../names.js";
+import { createFicCommand, names, sh, updateFicCommand } from "../names.js";
 
 export const FIC_LIMIT = 20;
 
@@ -144,8 +144,8 @@ export const ficLimitReached: Check<AksFacts> = {
           summary: "Delete unused credentials (or use another identity) before adding one for this service account.",
           commands: [
             n.identityKind === "application"
-              ? `az ad app federated-credential list --id ${n.appObjectId} -o table`
-              : `az identity federated-credential list --identity-name ${n.identityName} --resource-group ${n.identityResourceGroup} -o table`,
+              ? `az ad app federated-credential list --id ${sh(n.appObjectId)} -o table`
+              : `az identity federated-credential list --identity-name ${sh(n.identityName)} --resource-group ${sh(n.identityResourceGroup)} -o table`,
           ],
         },
       },

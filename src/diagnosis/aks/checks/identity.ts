@@ -55,7 +55,7 @@ export const identityNotFound: Check<AksFacts> = {
           fix: {
             summary: `Annotate the service account with ${meant.name}'s client id, then restart the pods.`,
             commands: [
-              `kubectl annotate serviceaccount ${sh(n.serviceAccount)} -n ${sh(n.namespace)} ${WI_CLIENT_ID}=${meant.clientId} --overwrite`,
+              `kubectl annotate serviceaccount ${sh(n.serviceAccount)} -n ${sh(n.namespace)} ${WI_CLIENT_ID}=${sh(meant.clientId)} --overwrite`,
             ],
           },
         },
@@ -110,7 +110,7 @@ export const identityTenantMismatch: Check<AksFacts> = {
         fix: {
           summary: "Set the tenant-id annotation to the identity's tenant, then restart the pods.",
           commands: [
-            `kubectl annotate serviceaccount ${sh(n.serviceAccount)} -n ${sh(n.namespace)} ${WI_TENANT_ID}=${identity.tenantId} --overwrite`,
+            `kubectl annotate serviceaccount ${sh(n.serviceAccount)} -n ${sh(n.namespace)} ${WI_TENANT_ID}=${sh(identity.tenantId)} --overwrite`,
           ],
         },
       },

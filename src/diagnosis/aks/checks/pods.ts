@@ -133,7 +133,7 @@ export const podLabelMissing: Check<AksFacts> = {
             summary:
               "Add the label to spec.template.metadata.labels; the rollout recreates the pods with the injection.",
             commands: [
-              `kubectl patch ${wl.kind.toLowerCase()} ${sh(wl.name)} -n ${sh(n.namespace)} --type merge -p ${sh(
+              `kubectl patch ${sh(wl.kind.toLowerCase())} ${sh(wl.name)} -n ${sh(n.namespace)} --type merge -p ${sh(
                 JSON.stringify({ spec: { template: { metadata: { labels: { [WI_USE_LABEL]: "true" } } } } }),
               )}`,
             ],
@@ -177,7 +177,7 @@ function ownerPatchCommand(pod: V1Pod, ns: string): string | undefined {
   // ReplicaSets belong to Deployments; the hash suffix is the ReplicaSet's.
   const kind = owner.kind === "ReplicaSet" ? "deployment" : owner.kind.toLowerCase();
   const name = owner.kind === "ReplicaSet" ? owner.name.replace(/-[a-z0-9]{6,10}$/, "") : owner.name;
-  return `kubectl patch ${kind} ${sh(name)} -n ${sh(ns)} --type merge -p ${sh(
+  return `kubectl patch ${sh(kind)} ${sh(name)} -n ${sh(ns)} --type merge -p ${sh(
     JSON.stringify({ spec: { template: { metadata: { labels: { [WI_USE_LABEL]: "true" } } } } }),
   )}`;
 }
@@ -299,7 +299,7 @@ export const podRestartNeeded: Check<AksFacts> = {
               summary:
                 "Remove AZURE_CLIENT_ID from the pod template (the webhook injects the annotation's value), which also rolls the pods.",
               commands: [
-                `kubectl set env ${wl.kind.toLowerCase()}/${sh(wl.name)} -n ${sh(f.target.namespace)} -c ${sh(stale.container)} AZURE_CLIENT_ID-`,
+                `kubectl set env ${sh(`${wl.kind.toLowerCase()}/${wl.name}`)} -n ${sh(f.target.namespace)} -c ${sh(stale.container)} AZURE_CLIENT_ID-`,
               ],
             },
           });
@@ -379,7 +379,7 @@ export const podServiceAccountMismatch: Check<AksFacts> = {
             "Set spec.serviceAccountName on the pod template (or annotate the service account the pods really use).",
           commands: wl
             ? [
-                `kubectl patch ${wl.kind.toLowerCase()} ${sh(wl.name)} -n ${sh(f.target.namespace)} --type merge -p ${sh(
+                `kubectl patch ${sh(wl.kind.toLowerCase())} ${sh(wl.name)} -n ${sh(f.target.namespace)} --type merge -p ${sh(
                   JSON.stringify({ spec: { template: { spec: { serviceAccountName: want } } } }),
                 )}`,
               ]

@@ -113,9 +113,9 @@ export const webhookUnhealthy: Check<AksFacts> = {
         fix: {
           summary: "Bring the webhook back (rollout restart, check its logs), then recreate the affected pods.",
           commands: [
-            `kubectl get pods -n ${dep.namespace} -l azure-workload-identity.io/system=true`,
-            `kubectl logs -n ${dep.namespace} deployment/${dep.name} --tail=50`,
-            `kubectl rollout restart deployment ${dep.name} -n ${dep.namespace}`,
+            `kubectl get pods -n ${sh(dep.namespace)} -l azure-workload-identity.io/system=true`,
+            `kubectl logs -n ${sh(dep.namespace)} ${sh(`deployment/${dep.name}`)} --tail=50`,
+            `kubectl rollout restart deployment ${sh(dep.name)} -n ${sh(dep.namespace)}`,
           ],
         },
       },

@@ -164,7 +164,7 @@ export const saRoleArnMalformed: Check<EksFacts> = {
           summary: "Put the role's full ARN in the annotation (aws iam get-role prints it), then restart the pods.",
           commands: [
             `aws iam get-role --role-name <role-name> --query Role.Arn --output text`,
-            `kubectl annotate serviceaccount ${sh(n.serviceAccount)} -n ${sh(n.namespace)} ${ROLE_ARN_KEY}=arn:aws:iam::${n.accountId}:role/<role-name> --overwrite`,
+            `kubectl annotate serviceaccount ${sh(n.serviceAccount)} -n ${sh(n.namespace)} ${ROLE_ARN_KEY}=arn:aws:iam::${sh(n.accountId)}:role/<role-name> --overwrite`,
           ],
         },
       },

@@ -44,7 +44,7 @@ export const iamRoleNotFound: Check<EksFacts> = {
           summary:
             "Create the role with a trust policy for this service account (eksctl does both), or fix the name in the annotation.",
           commands: [
-            `aws iam list-roles --query "Roles[?contains(RoleName, '${n.roleName.slice(0, 12)}')].Arn" --output text`,
+            `aws iam list-roles --query ${sh(`Roles[?contains(RoleName, '${n.roleName.slice(0, 12)}')].Arn`)} --output text`,
             `eksctl create iamserviceaccount --cluster ${sh(n.clusterName)} --region ${sh(n.region)} --namespace ${sh(n.namespace)} --name ${sh(n.serviceAccount)} --role-name ${sh(n.roleName)} --role-only --attach-policy-arn <policy-arn> --approve`,
           ],
         },

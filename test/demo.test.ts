@@ -1,0 +1,75 @@
+// `wi-doctor demo` runs every bundled world, namespace-only targets included; no kube context is one clear sentence.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { demoCall, runDemo } from "../src/demo.js";
+import { listBundledScenarios, loadScenario } from "../src/sim/scenario.js";
+import { allTools } from "../src/tools/index.js";
+
+const bundled = listBundledScenarios();
+
+describe("demo runs every bundled world through its code path", () => {
+  it("chooses a tool for every world, and a namespace tool where the target names only a namespace", () => {
+    const namespaceOnly = bundled
+      .map((s) => loadScenario(s.file))
+      .filter((s) => !demoCall(s).input.serviceAccount && !demoCall(s).input.pod && !demoCall(s).input.workload);
+    expect(namespaceOnly.map((s) => s.name)).toContain("podid-finalizer-stuck");
+    for (const s of namespaceOnly) expect(demoCall(s).tool).not.toBe("diagnose_workload_identity");
+  });
+
+  for (const { name } of bundled) {
+    it(name, async () => {
+      const run = await runDemo(name, { signal: AbortSignal.timeout(25_000) });
+      const tool = allTools.find((t) => t.name === run.tool)!;
+      // The structured result is what an MCP client would receive: it must satisfy the tool's outputSchema.
+      expect(() => tool.outputSchema.parse(run.output)).not.toThrow();
+      expect(run.text.length).toBeGreaterThan(0);
+      if (run.scenario.expect.verdict && run.tool === "diagnose_workload_identity") {
+        expect(run.output.verdict).toBe(run.scenario.expect.verdict);
+      }
+    });
+  }
+
+  it("podid-finalizer-stuck, listed by demo --list, runs and names the stuck finalizer (built CLI, exit 0)", () => {
+    const list = spawnSync(process.execPath, ["dist/cli.js", "demo", "--list"], { encoding: "utf8", timeout: 60_000 });
+    expect(list.stdout).toContain("podid-finalizer-stuck");
+    const r = spawnSync(process.execPath, ["dist/cli.js", "demo", "podid-finalizer-stuck"], {
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("podid.finalizer-stuck");
+  });
+});
+
+describe("no kube context", () => {
+  const home = mkdtempSync(join(tmpdir(), "wi-doctor-home-"));
+  afterAll(() => rmSync(home, { recursive: true, force: true }));
+  const run = (extra: string[], env: Record<string, string>) =>
+    spawnSync(
+      process.execPath,
+      ["dist/cli.js", "diagnose", "-n", "payments", "--service-account", "payments-api", ...extra],
+      {
+        encoding: "utf8",
+        timeout: 60_000,
+        env: { PATH: process.env.PATH ?? "", HOME: home, ...env },
+      },
+    );
+
+  it("without a kubeconfig: one sentence naming KUBECONFIG and --context/--kubeconfig, exit 2", () => {
+    for (const r of [
+      run([], {}),
+      run([], { KUBECONFIG: join(home, "missing") }),
+      run(["--kubeconfig", join(home, "none")], {}),
+    ]) {
+      expect(r.status).toBe(2);
+      expect(r.stdout).toBe("");
+      expect(r.stderr.trim().split("\n")).toHaveLength(1);
+      expect(r.stderr).toMatch(/^wi-doctor: no kube context found.*KUBECONFIG.*--kubeconfig.*--context/);
+      expect(r.stderr).not.toMatch(/localhost:8080|does not exist/);
+    }
+  });
+});
