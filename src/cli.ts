@@ -30,6 +30,7 @@ interface WorldOptions {
   profile?: string;
   exchange?: boolean;
   timeout?: number;
+  allowPrivateIssuer?: boolean;
 }
 
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
@@ -61,7 +62,11 @@ function addWorldOptions(cmd: Command): Command {
     .option("--region <region>", "AWS region")
     .option("--profile <name>", "AWS profile")
     .option("--no-exchange", "never call a token endpoint (disables test_token_exchange)")
-    .option("--timeout <ms>", "per-request timeout", intArg("--timeout"));
+    .option("--timeout <ms>", "per-request timeout", intArg("--timeout"))
+    .option(
+      "--allow-private-issuer",
+      "fetch issuer documents from loopback, link-local and private addresses (a cluster-internal issuer)",
+    );
 }
 
 /** Build the environment: the simulated world when a scenario is given, else the live one. */
@@ -87,6 +92,7 @@ async function openWorld(opts: WorldOptions): Promise<{ env: Environment; scenar
     awsProfile: opts.profile,
     timeoutMs: opts.timeout,
     allowExchange: opts.exchange !== false,
+    allowPrivateIssuer: opts.allowPrivateIssuer,
   });
   return { env };
 }

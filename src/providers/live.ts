@@ -12,6 +12,7 @@ export interface LiveOptions {
   awsProfile?: string;
   timeoutMs?: number;
   allowExchange?: boolean;
+  allowPrivateIssuer?: boolean;
 }
 
 export function loadKubeConfig(opts: Pick<LiveOptions, "context" | "kubeconfigPath">): {
@@ -70,5 +71,6 @@ export async function createLiveEnvironment(opts: LiveOptions = {}): Promise<Env
     },
     timeoutMs: opts.timeoutMs ?? 15_000,
     allowExchange: opts.allowExchange ?? true,
+    allowPrivateIssuer: opts.allowPrivateIssuer ?? false,
   };
 }
