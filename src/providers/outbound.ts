@@ -154,7 +154,7 @@ export class EnvProxyAgent extends BaseAgent {
   private readonly direct: HttpsAgent;
   private readonly proxies = new Map<string, HttpsProxyAgent<string>>();
 
-  constructor(private readonly guarded = false) {
+  constructor(guarded = false) {
     super({ keepAlive: true });
     this.direct = new HttpsAgent({ keepAlive: true, ...(guarded ? { lookup: guardedLookup as never } : {}) });
   }
