@@ -43,9 +43,7 @@ export function keepEnd(text: string, max = MAX_ERROR_TEXT_CHARS): string {
 
 /** Pasted error text or log: up to 4 MB accepted, the last 1 MB kept. */
 export const errorTextField = (description: string, min = 0) =>
-  z
-    .string()
-    .min(min)
+  (min > 0 ? z.string().min(min) : z.string())
     .max(MAX_ERROR_TEXT_INPUT_CHARS)
     .transform((t) => keepEnd(t))
     .describe(description);
