@@ -159,7 +159,8 @@ export function retryAfterCapPolicy(maxMs: number): PipelinePolicy {
       for (const name of ["retry-after-ms", "x-ms-retry-after-ms", "retry-after"]) {
         const v = response.headers.get(name);
         if (v === undefined) continue;
-        const ms = name === "retry-after" ? (/^\d+$/.test(v) ? Number(v) * 1000 : Date.parse(v) - Date.now()) : Number(v);
+        const ms =
+          name === "retry-after" ? (/^\d+$/.test(v) ? Number(v) * 1000 : Date.parse(v) - Date.now()) : Number(v);
         if (!(ms <= maxMs / 2)) response.headers.delete(name);
       }
       return response;

@@ -176,6 +176,12 @@ const FaultRuleSchema = z.strictObject({
   timeout: z.boolean().optional(),
   /** Answer 200 with a body that is not valid JSON/XML. */
   malformed: z.boolean().optional(),
+  /** Delay matching requests by this many milliseconds, then answer normally (unless another fault applies). */
+  latencyMs: z.number().int().nonnegative().max(600_000).optional(),
+  /** Drop the connection without answering. */
+  reset: z.boolean().optional(),
+  /** Fail the TLS handshake: present a certificate for another name (path and method do not apply). */
+  tls: z.boolean().optional(),
   /** How many matching requests the rule affects; default: all. */
   times: z.number().int().positive().optional(),
 });
