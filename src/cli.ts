@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 // The command line: the stdio MCP server (default), and the same tools as subcommands.
-import { readFileSync } from "node:fs";
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import type { Environment } from "./providers/environment.js";
 import type { SimSession } from "./sim/environment.js";
 import type { Scenario } from "./sim/scenario.js";
@@ -11,7 +10,7 @@ import { VERSION } from "./version.js";
 // The cloud SDKs take a second or two to load: load them when a command needs them, so --help stays instant.
 const lazy = {
   server: () => import("./server.js"),
-  stdio: () => import("@modelcontextprotocol/sdk/server/stdio.js"),
+  stdio: () => import("./transport.js"),
   live: () => import("./providers/live.js"),
   sim: () => import("./sim/environment.js"),
   scenarios: () => import("./sim/scenario.js"),
@@ -31,6 +30,7 @@ interface WorldOptions {
   profile?: string;
   exchange?: boolean;
   timeout?: number;
+  allowPrivateIssuer?: boolean;
 }
 
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
@@ -38,10 +38,17 @@ const log = (msg: string) => process.stderr.write(`${msg}\n`);
 // The AWS SDK warns about its own future Node support on every start; our pinned releases support Node 20.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
-function intArg(name: string) {
+/** The longest delay a Node.js timer can hold; longer ones fire after 1 ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+function intArg(name: string, min = 0) {
   return (value: string) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a whole number of milliseconds`);
+    const n = /^\d+$/.test(value.trim()) ? Number(value) : Number.NaN;
+    if (!Number.isSafeInteger(n) || n < min || n > MAX_TIMER_MS) {
+      throw new InvalidArgumentError(
+        `${name} must be a whole number of milliseconds from ${min} to ${MAX_TIMER_MS}, got ${JSON.stringify(value.slice(0, 40))}`,
+      );
+    }
     return n;
   };
 }
@@ -62,7 +69,11 @@ function addWorldOptions(cmd: Command): Command {
     .option("--region <region>", "AWS region")
     .option("--profile <name>", "AWS profile")
     .option("--no-exchange", "never call a token endpoint (disables test_token_exchange)")
-    .option("--timeout <ms>", "per-request timeout", intArg("--timeout"));
+    .option("--timeout <ms>", "per-request timeout", intArg("--timeout", 1))
+    .option(
+      "--allow-private-issuer",
+      "fetch issuer documents from loopback, link-local and private addresses (a cluster-internal issuer)",
+    );
 }
 
 /** Build the environment: the simulated world when a scenario is given, else the live one. */
@@ -91,6 +102,7 @@ async function openWorld(
     awsProfile: opts.profile,
     timeoutMs: opts.timeout,
     allowExchange: opts.exchange !== false,
+    allowPrivateIssuer: opts.allowPrivateIssuer,
   });
   // Every diagnosis starts from the cluster: without a kube context say so once, instead of a report of skips.
   if (needs.kubeContext && !env.kubeconfig)
@@ -146,12 +158,23 @@ function exitCodeFor(output: Record<string, unknown>): number {
   return 0;
 }
 
-function readStdin(): string {
-  try {
-    return readFileSync(0, "utf8");
-  } catch {
-    return "";
+/** Bytes read from stdin at most; the tools keep the end of a longer text (where the error usually is). */
+const MAX_STDIN_BYTES = 16 * 1024 * 1024;
+
+/**
+ * All of stdin, read as a stream: a synchronous read of a non-blocking pipe stops at the first EAGAIN and loses
+ * the rest. Beyond MAX_STDIN_BYTES only the last bytes are kept.
+ */
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of process.stdin) {
+    const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
+    chunks.push(b);
+    size += b.length;
+    while (size - chunks[0].length > MAX_STDIN_BYTES) size -= (chunks.shift() as Buffer).length;
   }
+  return Buffer.concat(chunks).toString("utf8");
 }
 
 export function buildProgram(): Command {
@@ -162,7 +185,9 @@ export function buildProgram(): Command {
       "Diagnose and fix Kubernetes workload identity (AKS workload identity, aad-pod-identity, EKS IRSA and Pod Identity).\nWith no command, runs the MCP server over stdio.",
     )
     .version(VERSION, "-v, --version")
-    .showHelpAfterError();
+    .showHelpAfterError()
+    // Usage errors exit 2 ("bad input"), never 1, which means "broken"; subcommands inherit this.
+    .exitOverride();
 
   const mcp = addWorldOptions(
     program
@@ -173,7 +198,7 @@ export function buildProgram(): Command {
   mcp.action(async (opts: WorldOptions & { allowWrites?: boolean }) => {
     let session: SimSession | undefined;
     const { createServer } = await lazy.server();
-    const { StdioServerTransport } = await lazy.stdio();
+    const { LimitedStdioServerTransport } = await lazy.stdio();
     const server = createServer({
       allowWrites: opts.allowWrites,
       environment: async () => {
@@ -182,7 +207,7 @@ export function buildProgram(): Command {
         return world.env;
       },
     });
-    const transport = new StdioServerTransport();
+    const transport = new LimitedStdioServerTransport();
     const shutdown = async () => {
       await server.close().catch(() => undefined);
       await session?.close().catch(() => undefined);
@@ -191,6 +216,7 @@ export function buildProgram(): Command {
     process.stdin.on("end", shutdown);
     process.on("SIGTERM", shutdown);
     await server.connect(transport);
+    serving = true;
     log(`wi-doctor ${VERSION}: MCP server on stdio${opts.scenario ? ` (simulated world: ${opts.scenario})` : ""}`);
   });
 
@@ -210,16 +236,17 @@ export function buildProgram(): Command {
     try {
       const target = world.scenario?.target;
       const hasTargetFlags = opts.namespace || opts.serviceAccount || opts.pod || opts.workload;
+      const errorText = opts.errorText === "-" ? await readStdin() : (opts.errorText as string | undefined);
       const input = hasTargetFlags
         ? {
             namespace: opts.namespace,
             serviceAccount: opts.serviceAccount,
             pod: opts.pod,
             workload: opts.workload,
-            errorText: opts.errorText === "-" ? readStdin() : opts.errorText,
+            errorText,
           }
         : target
-          ? { ...target, errorText: opts.errorText ?? target.errorText }
+          ? { ...target, errorText: errorText ?? target.errorText }
           : {};
       if (!input.namespace) throw new UsageError("--namespace is required (or a --scenario whose target names one)");
       const { output, text } = await runTool(
@@ -247,7 +274,7 @@ export function buildProgram(): Command {
   );
   explain.action(
     async (text: string | undefined, opts: WorldOptions & Record<string, string | boolean | undefined>) => {
-      const errorText = text === undefined || text === "-" ? readStdin() : text;
+      const errorText = text === undefined || text === "-" ? await readStdin() : text;
       const crossCheck = Boolean(opts.crossCheck || opts.scenario);
       const world = crossCheck ? await openWorld(opts, { kubeContext: true }) : undefined;
       try {
@@ -303,10 +330,26 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** Set while the MCP server runs: the process then lives until stdin ends. */
+let serving = false;
+
+/** Exit once stdout and stderr are flushed: leftover SDK timers and keep-alive sockets must not hold the process. */
+async function exitWhenWritten(): Promise<never> {
+  const flush = (stream: NodeJS.WriteStream) => new Promise<void>((r) => stream.write("", () => r()));
+  await Promise.all([flush(process.stdout), flush(process.stderr)]);
+  process.exit(process.exitCode ?? 0);
+}
+
 async function main() {
   try {
     await buildProgram().parseAsync(process.argv);
   } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version are successes; every other commander error is a usage error (it printed the message).
+      const ok = ["commander.helpDisplayed", "commander.version", "commander.help"].includes(err.code);
+      process.exitCode = ok ? 0 : 2;
+      return;
+    }
     if (err instanceof UsageError || (err as Error)?.name === "ScenarioError") {
       log(`wi-doctor: ${(err as Error).message}`);
       process.exitCode = 2;
@@ -318,3 +361,4 @@ async function main() {
 }
 
 await main();
+if (!serving) await exitWhenWritten();

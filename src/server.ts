@@ -6,6 +6,7 @@ import type { Environment } from "./providers/environment.js";
 import { listSkills, readSkill } from "./skills.js";
 import { isWriteTool, ToolInputError, type ToolContext, type ToolDefinition } from "./tools/define.js";
 import { allTools } from "./tools/index.js";
+import { fenceUntrusted } from "./diagnosis/untrusted.js";
 import { registerExtraResources } from "./resources.js";
 import { VERSION } from "./version.js";
 
@@ -164,6 +165,7 @@ export function troubleshootPrompt(namespace: string, target?: string, errorText
     "4. Present the root cause, the evidence side by side, and the fix commands. After the user applies a fix, call diagnose_workload_identity again to verify.",
     "5. For background, read the skill resources (skill://aks-workload-identity/SKILL.md, skill://eks-irsa/SKILL.md, skill://azure-identity-errors/SKILL.md, skill://aad-pod-identity/SKILL.md).",
   ];
-  if (errorText) lines.push("", "Error text:", "```", errorText.slice(0, 8000), "```");
+  // Pasted text can hold secrets and instructions: redacted, capped and fenced as data.
+  if (errorText) lines.push("", fenceUntrusted("Error text", errorText, 8000));
   return lines.join("\n");
 }

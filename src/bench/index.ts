@@ -64,6 +64,28 @@ async function main() {
     );
   }
   try {
+    const { runFaultMatrix, percentile, faultProviders, FAULT_TIMEOUT_MS } = await import("./fault-matrix.js");
+    const cells = await runFaultMatrix(2);
+    console.log(
+      `\nfault matrix (${cells.length} cells, per-request timeout ${FAULT_TIMEOUT_MS} ms): wall ms per diagnosis`,
+    );
+    console.log("| provider | cells | p50 | max |");
+    console.log("|---|---|---|---|");
+    const row = (label: string, ms: number[]) =>
+      console.log(`| ${label} | ${ms.length} | ${Math.round(percentile(ms, 50))} | ${Math.round(Math.max(...ms))} |`);
+    for (const p of faultProviders)
+      row(
+        p.label,
+        cells.filter((c) => c.provider === p.provider).map((c) => c.wallMs),
+      );
+    row(
+      "all",
+      cells.map((c) => c.wallMs),
+    );
+  } catch (err) {
+    console.log(`\nfault matrix unavailable: ${(err as Error).message}`);
+  }
+  try {
     const { benchExplain } = await import("./explain.js");
     const e = await benchExplain();
     console.log(

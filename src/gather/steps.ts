@@ -109,6 +109,7 @@ export function identityOutput(identity: IdentityFacts): z.infer<typeof Identity
 export const guidField = (what: string) =>
   z
     .string()
+    .max(64)
     .trim()
     .regex(GUID_RE, { message: `expected a GUID such as 00000000-0000-0000-0000-000000000000 (${what})` })
     .describe(what);
@@ -116,6 +117,7 @@ export const guidField = (what: string) =>
 export const resourceIdField = (what: string) =>
   z
     .string()
+    .max(2048)
     .trim()
     .regex(/^\/subscriptions\/[^/]+(\/.*)?$/i, {
       message: "expected an Azure resource id starting with /subscriptions/",

@@ -1,5 +1,6 @@
 // AWS through the official SDK clients (EKS, IAM, STS): the default credential chain live, static keys
 // in the simulated world. Every call has a deadline, honours cancellation and fails as a ProviderError.
+import { liveAgent } from "./outbound.js";
 import {
   DescribeClusterCommand,
   DescribePodIdentityAssociationCommand,
@@ -169,7 +170,8 @@ export class AwsProvider {
   constructor(private readonly env: Environment) {
     this.region = env.aws.region;
     const requestHandler = new NodeHttpHandler({
-      httpsAgent: env.agent,
+      // Live: one agent that honours HTTPS_PROXY/NO_PROXY (the AWS SDK reads neither by itself).
+      httpsAgent: env.agent ?? liveAgent(),
       connectionTimeout: env.timeoutMs,
       requestTimeout: env.timeoutMs,
     });

@@ -144,3 +144,26 @@ export function toAzureProviderError(what: string, err: unknown, op: AzureOperat
   if (status >= 200 && status < 300) return new ProviderError("invalid-response", `${what}: ${detail}`, status);
   return new ProviderError("invalid-response", `${what}: HTTP ${status} ${detail}`, status);
 }
+
+/**
+ * A Retry-After longer than the call's deadline would only make the SDK sleep past it (and keep the process
+ * alive after the answer is given up): drop it, so the retry policy's own short backoff applies and the call
+ * fails as throttled within the deadline.
+ */
+export function retryAfterCapPolicy(maxMs: number): PipelinePolicy {
+  return {
+    name: "wiDoctorRetryAfterCap",
+    async sendRequest(request, next) {
+      const response = await next(request);
+      if (response.status !== 429 && response.status < 500) return response;
+      for (const name of ["retry-after-ms", "x-ms-retry-after-ms", "retry-after"]) {
+        const v = response.headers.get(name);
+        if (v === undefined) continue;
+        const ms =
+          name === "retry-after" ? (/^\d+$/.test(v) ? Number(v) * 1000 : Date.parse(v) - Date.now()) : Number(v);
+        if (!(ms <= maxMs / 2)) response.headers.delete(name);
+      }
+      return response;
+    },
+  };
+}

@@ -18,7 +18,7 @@ import {
   type PipelinePolicy,
 } from "@azure/core-rest-pipeline";
 import { VERSION } from "../version.js";
-import { type AzureOperation, errorBodyPolicy, toAzureProviderError } from "./azure-errors.js";
+import { type AzureOperation, errorBodyPolicy, retryAfterCapPolicy, toAzureProviderError } from "./azure-errors.js";
 import type { Environment } from "./environment.js";
 import { ProviderError, withTimeout } from "./errors.js";
 import { httpRequest } from "./http.js";
@@ -255,6 +255,7 @@ export class AzureProvider {
   private policies(): { policy: PipelinePolicy; position: "perCall" | "perRetry" }[] {
     const policies: { policy: PipelinePolicy; position: "perCall" | "perRetry" }[] = [
       { policy: errorBodyPolicy, position: "perRetry" },
+      { policy: retryAfterCapPolicy(this.env.timeoutMs), position: "perRetry" },
     ];
     if (this.env.agent) policies.push({ policy: agentPolicy(this.env.agent), position: "perCall" });
     return policies;

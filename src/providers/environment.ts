@@ -68,6 +68,8 @@ export interface Environment {
   timeoutMs: number;
   /** test_token_exchange may call the cloud's token endpoint (disabled by --no-exchange). */
   allowExchange: boolean;
+  /** Fetch issuer documents from loopback, link-local and private addresses (--allow-private-issuer). */
+  allowPrivateIssuer?: boolean;
   /** Scenario name when simulated. */
   scenario?: string;
 }

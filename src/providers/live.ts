@@ -2,6 +2,7 @@
 import { DefaultAzureCredential } from "@azure/identity";
 import { KubeConfig } from "@kubernetes/client-node";
 import { azureClouds, type Environment } from "./environment.js";
+import { proxyForUrl } from "./outbound.js";
 
 export interface LiveOptions {
   context?: string;
@@ -12,6 +13,7 @@ export interface LiveOptions {
   awsProfile?: string;
   timeoutMs?: number;
   allowExchange?: boolean;
+  allowPrivateIssuer?: boolean;
 }
 
 export function loadKubeConfig(opts: Pick<LiveOptions, "context" | "kubeconfigPath">): {
@@ -46,8 +48,11 @@ export function loadKubeConfig(opts: Pick<LiveOptions, "context" | "kubeconfigPa
     }
     kc.setCurrentContext(opts.context);
   }
-  if (!kc.getCurrentCluster())
-    return { problem: "the kubeconfig has no current cluster (set a context with --context)" };
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) return { problem: "the kubeconfig has no current cluster (set a context with --context)" };
+  // HTTPS_PROXY/NO_PROXY apply to the API server as they do for kubectl, unless the kubeconfig names a proxy.
+  const proxyUrl = cluster.proxyUrl ? undefined : proxyForUrl(cluster.server);
+  if (proxyUrl) kc.clusters = kc.clusters.map((c) => (c === cluster ? { ...c, proxyUrl } : c));
   return { kubeconfig: kc };
 }
 
@@ -78,5 +83,6 @@ export async function createLiveEnvironment(opts: LiveOptions = {}): Promise<Env
     },
     timeoutMs: opts.timeoutMs ?? 15_000,
     allowExchange: opts.allowExchange ?? true,
+    allowPrivateIssuer: opts.allowPrivateIssuer ?? false,
   };
 }

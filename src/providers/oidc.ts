@@ -3,6 +3,14 @@ import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, type JSONWebKeySet
 import type { Environment } from "./environment.js";
 import { ProviderError } from "./errors.js";
 import { httpRequest } from "./http.js";
+import {
+  checkIssuerUrl,
+  checkJwksUrl,
+  couldNotFetch,
+  liveAgent,
+  MAX_ISSUER_DOCUMENT_BYTES,
+  type OutboundOptions,
+} from "./outbound.js";
 
 export interface TokenClaims {
   iss?: string;
@@ -29,22 +37,50 @@ export interface IssuerVerification {
   problem?: string;
 }
 
-export async function fetchDiscovery(env: Environment, issuer: string, signal?: AbortSignal) {
-  const url = `${issuer.replace(/\/?$/, "/")}.well-known/openid-configuration`;
-  const res = await httpRequest(url, { agent: env.agent, timeoutMs: env.timeoutMs, signal });
-  if (res.status !== 200 || !res.json || typeof res.json !== "object") {
-    throw new ProviderError("unavailable", `GET ${url} answered HTTP ${res.status}`, res.status);
-  }
-  return res.json as { issuer?: string; jwks_uri?: string };
+/** The outbound policy for issuer documents in this environment; the simulated world allows its loopback hosts. */
+function issuerPolicy(env: Environment): OutboundOptions {
+  return { allowPrivate: env.mode === "simulated" || env.allowPrivateIssuer === true };
 }
 
-export async function fetchJwks(env: Environment, jwksUri: string, signal?: AbortSignal): Promise<JSONWebKeySet> {
-  const res = await httpRequest(jwksUri, { agent: env.agent, timeoutMs: env.timeoutMs, signal });
+/** Issuer documents: through the simulator's agent, or the live agent that refuses private DNS answers. */
+function issuerFetch(env: Environment, url: string, signal?: AbortSignal) {
+  return httpRequest(url, {
+    agent: env.agent ?? liveAgent(!issuerPolicy(env).allowPrivate),
+    timeoutMs: env.timeoutMs,
+    signal,
+    maxBytes: MAX_ISSUER_DOCUMENT_BYTES,
+    retries: 2,
+    headers: { accept: "application/json" },
+  });
+}
+
+export async function fetchDiscovery(env: Environment, issuer: string, signal?: AbortSignal) {
+  checkIssuerUrl(issuer, issuerPolicy(env));
+  const url = `${issuer.replace(/\/?$/, "/")}.well-known/openid-configuration`;
+  const res = await issuerFetch(env, url, signal);
+  if (res.status !== 200) throw couldNotFetch(url, `HTTP ${res.status}`, res.status);
+  if (!res.json || typeof res.json !== "object")
+    throw couldNotFetch(url, "the answer is not a JSON object", res.status);
+  const doc = res.json as { issuer?: unknown; jwks_uri?: unknown };
+  return {
+    issuer: typeof doc.issuer === "string" ? doc.issuer : undefined,
+    jwks_uri: typeof doc.jwks_uri === "string" ? doc.jwks_uri : undefined,
+  };
+}
+
+export async function fetchJwks(
+  env: Environment,
+  jwksUri: string,
+  signal?: AbortSignal,
+  issuer?: string,
+): Promise<JSONWebKeySet> {
+  if (issuer) checkJwksUrl(jwksUri, issuer, issuerPolicy(env));
+  else checkIssuerUrl(jwksUri, issuerPolicy(env));
+  const res = await issuerFetch(env, jwksUri, signal);
   const body = res.json as JSONWebKeySet | undefined;
-  if (res.status !== 200 || !body || !Array.isArray(body.keys)) {
-    throw new ProviderError("unavailable", `GET ${jwksUri} answered HTTP ${res.status}`, res.status);
-  }
-  return body;
+  if (res.status !== 200) throw couldNotFetch(jwksUri, `HTTP ${res.status}`, res.status);
+  if (!body || !Array.isArray(body.keys)) throw couldNotFetch(jwksUri, "the answer is not a JWKS", res.status);
+  return { keys: body.keys.filter((k) => k && typeof k === "object").slice(0, 100) };
 }
 
 /** An issuer's published documents, as a relying party fetches them. */
@@ -58,7 +94,7 @@ export interface IssuerKeys {
 export async function fetchIssuerKeys(env: Environment, issuer: string, signal?: AbortSignal): Promise<IssuerKeys> {
   const discovery = await fetchDiscovery(env, issuer, signal);
   if (!discovery.jwks_uri) throw new ProviderError("invalid-response", "the discovery document has no jwks_uri");
-  return { issuer, discovery, jwks: await fetchJwks(env, discovery.jwks_uri, signal) };
+  return { issuer, discovery, jwks: await fetchJwks(env, discovery.jwks_uri, signal, issuer) };
 }
 
 /**

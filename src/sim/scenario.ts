@@ -1,5 +1,5 @@
 // Scenario files: a public, documented format (docs/scenarios.md). Unknown fields are errors.
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { closeSync, existsSync, openSync, readdirSync, readSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse as parseYaml } from "yaml";
@@ -178,6 +178,12 @@ const FaultRuleSchema = z.strictObject({
   timeout: z.boolean().optional(),
   /** Answer 200 with a body that is not valid JSON/XML. */
   malformed: z.boolean().optional(),
+  /** Delay matching requests by this many milliseconds, then answer normally (unless another fault applies). */
+  latencyMs: z.number().int().nonnegative().max(600_000).optional(),
+  /** Drop the connection without answering. */
+  reset: z.boolean().optional(),
+  /** Fail the TLS handshake: present a certificate for another name (path and method do not apply). */
+  tls: z.boolean().optional(),
   /** How many matching requests the rule affects; default: all. */
   times: z.number().int().positive().optional(),
 });
@@ -299,6 +305,41 @@ export function listBundledScenarios(): { name: string; file: string }[] {
 }
 
 /** Load a scenario by file path or by the name of a bundled scenario. */
+/** Scenario files are at most this many bytes (the bundled ones are a few kilobytes). */
+export const MAX_SCENARIO_BYTES = 10 * 1024 * 1024;
+
+/** Read a file, refusing one larger than MAX_SCENARIO_BYTES (or an endless device such as /dev/zero). */
+function readBounded(file: string): string {
+  let fd: number;
+  try {
+    fd = openSync(file, "r");
+  } catch (err) {
+    throw new ScenarioError(file, [`cannot read the file: ${(err as NodeJS.ErrnoException).code ?? "error"}`]);
+  }
+  try {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    while (size <= MAX_SCENARIO_BYTES) {
+      const chunk = Buffer.allocUnsafe(256 * 1024);
+      const n = readSync(fd, chunk, 0, chunk.length, null);
+      if (n === 0) break;
+      chunks.push(chunk.subarray(0, n));
+      size += n;
+    }
+    if (size > MAX_SCENARIO_BYTES) {
+      throw new ScenarioError(file, [
+        `the file is larger than ${MAX_SCENARIO_BYTES / 1024 / 1024} MB; scenario files are at most that`,
+      ]);
+    }
+    return Buffer.concat(chunks).toString("utf8");
+  } catch (err) {
+    if (err instanceof ScenarioError) throw err;
+    throw new ScenarioError(file, [`cannot read the file: ${(err as NodeJS.ErrnoException).code ?? "error"}`]);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 export function loadScenario(fileOrName: string): Scenario {
   let file = fileOrName;
   if (!existsSync(file)) {
@@ -310,9 +351,10 @@ export function loadScenario(fileOrName: string): Scenario {
     }
     file = bundled.file;
   }
+  const text = readBounded(file);
   let data: unknown;
   try {
-    data = parseYaml(readFileSync(file, "utf8"));
+    data = parseYaml(text);
   } catch (err) {
     throw new ScenarioError(file, [`not valid YAML: ${(err as Error).message}`]);
   }

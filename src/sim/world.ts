@@ -125,7 +125,9 @@ export async function startSimWorld(scenario: Scenario, options: StartOptions): 
   const server: Server = createHttpsServer(
     {
       SNICallback: (servername, cb) => {
-        ca.leafFor(servername).then(
+        // A TLS fault: a certificate for another name, which every client rejects.
+        const name = matchTlsFault(servername) ? "tls-failure.invalid" : servername;
+        ca.leafFor(name).then(
           (leaf) => cb(null, createSecureContext(leaf)),
           (err) => cb(err as Error),
         );
@@ -177,8 +179,13 @@ export async function startSimWorld(scenario: Scenario, options: StartOptions): 
     if (latency > 0 && req.headers["x-sim-internal"] !== "1") await sleep(latency);
 
     const fault = matchFault(simReq);
-    if (fault) {
+    if (fault?.latencyMs) await sleep(fault.latencyMs);
+    if (fault && (fault.timeout || fault.reset || fault.malformed || fault.status !== undefined || !fault.latencyMs)) {
       if (fault.timeout) return; // never answer; the client's timeout must fire
+      if (fault.reset) {
+        req.socket.destroy();
+        return;
+      }
       if (fault.malformed) {
         res.writeHead(200, { "content-type": "application/json" });
         res.end('{"value": [ {"truncated');
@@ -204,11 +211,27 @@ export async function startSimWorld(scenario: Scenario, options: StartOptions): 
     send(res, answer);
   }
 
+  function matchTlsFault(servername: string): boolean {
+    const service = route(servername.toLowerCase());
+    if (!service || !world.scenario) return false;
+    const rules = world.scenario.faults.rules;
+    for (let i = 0; i < rules.length; i++) {
+      const r = rules[i];
+      if (!r.tls || r.service !== service.name) continue;
+      const used = faultUses.get(i) ?? 0;
+      if (r.times !== undefined && used >= r.times) continue;
+      faultUses.set(i, used + 1);
+      world.stats.byService[service.name] = (world.stats.byService[service.name] ?? 0) + 1;
+      return true;
+    }
+    return false;
+  }
+
   function matchFault(req: SimRequest) {
     const rules = world.scenario.faults.rules;
     for (let i = 0; i < rules.length; i++) {
       const r = rules[i];
-      if (r.service !== req.service) continue;
+      if (r.tls || r.service !== req.service) continue;
       if (r.method && r.method.toUpperCase() !== req.method) continue;
       const internal = req.headers["x-sim-internal"] === "1";
       if ((r.from === "operator" && internal) || (r.from === "cloud" && !internal)) continue;

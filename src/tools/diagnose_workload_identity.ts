@@ -2,7 +2,7 @@ import { z } from "zod";
 import { diagnose } from "../gather/index.js";
 import { renderReport } from "../report/text.js";
 import { defineTool } from "./define.js";
-import { ReportSchema, requireTarget, targetShape } from "./schemas.js";
+import { errorTextField, ReportSchema, requireTarget, targetShape } from "./schemas.js";
 
 export const diagnoseWorkloadIdentity = defineTool({
   name: "diagnose_workload_identity",
@@ -16,11 +16,9 @@ export const diagnoseWorkloadIdentity = defineTool({
     "Next: present the first finding and its fix; after the user fixes it, call this again to verify. Use the step tools to drill into one area.",
   inputSchema: z.object({
     ...targetShape,
-    errorText: z
-      .string()
-      .max(1_048_576)
-      .optional()
-      .describe("An error message the workload printed; its claims are checked against the live world"),
+    errorText: errorTextField(
+      "An error message the workload printed; its claims are checked against the live world (a longer log keeps its last 1 MB)",
+    ).optional(),
     platform: z
       .enum(["aks", "eks"])
       .optional()

@@ -1,9 +1,9 @@
 // explain_error: an error text in; its codes, the values it names, and ranked causes out, optionally
 // confirmed against the live cluster and cloud.
+import { errorTextField } from "./schemas.js";
 import { z } from "zod";
 import { applyCrossCheck, crossCheck } from "../diagnosis/errors/cross-check.js";
 import { type ExplainResult, explainError } from "../diagnosis/errors/explain.js";
-import { MAX_INPUT_CHARS } from "../diagnosis/errors/normalize.js";
 import { redactSecrets } from "../diagnosis/errors/redact.js";
 import { errorClasses, errorPlatforms, extractedFields } from "../diagnosis/errors/taxonomy.js";
 import { gatherCrossCheckFacts, worthCrossChecking } from "../gather/explain.js";
@@ -66,7 +66,7 @@ export const explainErrorTool = defineTool({
     "federated credentials, and says which field is wrong. Secrets in the text are never echoed. " +
     "Next: call the confirmWith tools of the top cause, or diagnose_workload_identity for the whole chain.",
   inputSchema: z.object({
-    text: z.string().min(1).max(MAX_INPUT_CHARS).describe("The error text or log excerpt (≤ 1 MB)"),
+    text: errorTextField("The error text or log excerpt (a longer log keeps its last 1 MB)", 1),
     namespace: z.string().max(253).optional().describe("Namespace of the workload, when the text does not name it"),
     serviceAccount: z
       .string()

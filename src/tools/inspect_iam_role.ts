@@ -55,7 +55,13 @@ export const inspectIamRole = defineTool({
     "also evaluated for EKS Pod Identity. Needs iam:GetRole. Next: diagnose_workload_identity for the whole path.",
   inputSchema: z.object({
     roleArn: z.string().min(20).max(2048).optional().describe("arn:aws:iam::<account>:role/<name>"),
-    roleName: z.string().min(1).max(64).optional().describe("Role name, when the ARN is not at hand"),
+    roleName: z
+      .string()
+      .min(1)
+      .max(64)
+      .regex(/^[\w+=,.@-]+$/, { message: "expected an IAM role name (letters, digits and +=,.@_-)" })
+      .optional()
+      .describe("Role name, when the ARN is not at hand"),
     namespace: namespaceField.optional(),
     serviceAccount: k8sName("service account").optional(),
   }),

@@ -4,7 +4,7 @@ import { diagnosePodIdentityFacts, gatherPodIdFacts } from "../gather/podid.js";
 import { renderReport } from "../report/text.js";
 import { defineTool } from "./define.js";
 import { envFor } from "./platform.js";
-import { ReportSchema, targetShape } from "./schemas.js";
+import { errorTextField, ReportSchema, targetShape } from "./schemas.js";
 
 const component = z.object({
   available: z.boolean(),
@@ -49,11 +49,7 @@ export const inspectPodIdentity = defineTool({
     pod: targetShape.pod,
     workload: targetShape.workload,
     serviceAccount: targetShape.serviceAccount,
-    errorText: z
-      .string()
-      .max(1_048_576)
-      .optional()
-      .describe("An error the workload or the CSI driver printed (e.g. NMI's 404)"),
+    errorText: errorTextField("An error the workload or the CSI driver printed (e.g. NMI's 404)").optional(),
   }),
   outputSchema: ReportSchema.extend({ podIdentity: DetailsSchema }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },

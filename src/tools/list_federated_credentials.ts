@@ -59,6 +59,9 @@ export const listFederatedCredentials = defineTool({
       .string()
       .min(1)
       .max(128)
+      .regex(/^[a-zA-Z0-9][a-zA-Z0-9_-]*$/, {
+        message: "expected a managed identity name (letters, digits, '-' and '_', starting with a letter or digit)",
+      })
       .optional()
       .describe("User-assigned managed identity name (with resourceGroup)"),
     resourceGroup: resourceGroupField.optional().describe("Resource group of the managed identity (with identityName)"),

@@ -21,11 +21,32 @@ export const k8sName = (what: string) =>
 
 export const workloadField = z
   .string()
+  // KIND/ plus a 253-character name.
+  .max(270)
   .regex(/^([A-Za-z]+\/)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, {
     message:
       "expected KIND/NAME, e.g. deployment/payments-api (deployment, statefulset, daemonset, job, cronjob); a bare NAME means a Deployment",
   })
   .describe("Workload as KIND/NAME, e.g. deployment/payments-api (a bare NAME means a Deployment)");
+
+/** Error text kept for a diagnosis: the last megabyte, where a log's error usually is. */
+export const MAX_ERROR_TEXT_CHARS = 1_048_576;
+/** Error text accepted at all (longer is refused; the transport refuses messages over 8 MiB). */
+const MAX_ERROR_TEXT_INPUT_CHARS = 4 * MAX_ERROR_TEXT_CHARS;
+
+/** The end of a long text, marked as such. */
+export function keepEnd(text: string, max = MAX_ERROR_TEXT_CHARS): string {
+  if (text.length <= max) return text;
+  const marker = `[… ${text.length - max} earlier characters omitted]\n`;
+  return marker + text.slice(text.length - max + marker.length);
+}
+
+/** Pasted error text or log: up to 4 MB accepted, the last 1 MB kept. */
+export const errorTextField = (description: string, min = 0) =>
+  (min > 0 ? z.string().min(min) : z.string())
+    .max(MAX_ERROR_TEXT_INPUT_CHARS)
+    .transform((t) => keepEnd(t))
+    .describe(description);
 
 export const targetShape = {
   namespace: namespaceField,

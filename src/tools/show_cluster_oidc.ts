@@ -41,6 +41,9 @@ const inputSchema = z.object({
     .string()
     .min(1)
     .max(100)
+    .regex(/^[a-zA-Z0-9][a-zA-Z0-9_-]*$/, {
+      message: "expected an AKS or EKS cluster name (letters, digits, '-' and '_', starting with a letter or digit)",
+    })
     .optional()
     .describe("AKS or EKS cluster name (default: the cluster behind the kube context)"),
   resourceGroup: resourceGroupField.optional().describe("AKS: resource group of the cluster (with clusterName)"),

@@ -1,5 +1,6 @@
 // Evaluate an IAM role's trust policy the way STS does for AssumeRoleWithWebIdentity (IRSA) and for
 // EKS Pod Identity, and name the classic mistakes that make a policy look right and fail.
+import { wildcardMatches } from "../wildcard.js";
 import {
   editDistance,
   parseArn,
@@ -126,28 +127,7 @@ export function asList(v: unknown): string[] {
 
 /** IAM's `*` and `?` wildcards. */
 export function wildcardMatch(pattern: string, value: string, ignoreCase = false): boolean {
-  const p = ignoreCase ? pattern.toLowerCase() : pattern;
-  const v = ignoreCase ? value.toLowerCase() : value;
-  let pi = 0;
-  let vi = 0;
-  let star = -1;
-  let mark = 0;
-  while (vi < v.length) {
-    if (pi < p.length && (p[pi] === "?" || p[pi] === v[vi])) {
-      pi++;
-      vi++;
-    } else if (pi < p.length && p[pi] === "*") {
-      star = pi++;
-      mark = vi;
-    } else if (star !== -1) {
-      pi = star + 1;
-      vi = ++mark;
-    } else {
-      return false;
-    }
-  }
-  while (pi < p.length && p[pi] === "*") pi++;
-  return pi === p.length;
+  return wildcardMatches(pattern, value, { question: true, ignoreCase });
 }
 
 function principalValues(principal: unknown, type: AssumeRequest["principalType"]): string[] | "*" {

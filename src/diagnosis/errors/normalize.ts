@@ -12,7 +12,8 @@ const HEX = /^[0-9a-fA-F]{4}$/;
  * character is visited once.
  */
 export function unescapeLog(input: string): string {
-  const text = input.length > MAX_INPUT_CHARS ? input.slice(0, MAX_INPUT_CHARS) : input;
+  // The end of a long log is kept: that is where the error usually is.
+  const text = input.length > MAX_INPUT_CHARS ? input.slice(input.length - MAX_INPUT_CHARS) : input;
   const out: string[] = [];
   let start = 0;
   let i = 0;

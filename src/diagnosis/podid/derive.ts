@@ -1,5 +1,6 @@
 // The facts read once into the shapes the checks share: which bindings and identities serve the target,
 // how MIC and NMI run, and the names fix commands need.
+import { cleanUntrusted } from "../untrusted.js";
 import type { V1Pod, V1PodSpec } from "@kubernetes/client-node";
 import { sh } from "../aks/names.js";
 import { valueOf as factOf } from "../types.js";
@@ -211,7 +212,10 @@ export function nmiLogsCommand(f: PodIdFacts): string {
   return `kubectl logs -n ${sh(ns)} -l component=nmi --since=1h | grep ^E`;
 }
 
-/** Cap what goes into evidence: log lines can be long and many. */
+/** Cap what goes into evidence: log lines can be long and many, and may hold secrets or control characters. */
 export function clip(lines: string[], max = 5, width = 400): string[] {
-  return lines.slice(0, max).map((l) => (l.length > width ? `${l.slice(0, width)}…` : l));
+  return lines.slice(0, max).map((l) => {
+    const line = cleanUntrusted(l.length > width * 2 ? l.slice(0, width * 2) : l, Number.MAX_SAFE_INTEGER);
+    return line.length > width ? `${line.slice(0, width)}…` : line;
+  });
 }

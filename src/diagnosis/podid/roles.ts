@@ -1,4 +1,5 @@
 // Whether a set of role assignments grants an action at a resource: scope inheritance and wildcards, as ARM evaluates them.
+import { wildcardMatches } from "../wildcard.js";
 import type { RoleAssignmentFacts } from "../aks/facts.js";
 
 /** What MIC needs on each user-assigned identity it attaches (Managed Identity Operator grants it). */
@@ -12,17 +13,7 @@ export const VMSS_WRITE_ACTION = "Microsoft.Compute/virtualMachineScaleSets/writ
 export function wildcard(pattern: string, action: string): boolean {
   const p = pattern.toLowerCase();
   const a = action.toLowerCase();
-  if (!p.includes("*")) return p === a;
-  const escaped = p
-    .split("/*/")
-    .map((part) =>
-      part
-        .split("*")
-        .map((x) => x.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
-        .join(".*"),
-    )
-    .join("/(?:.*/)?");
-  return new RegExp(`^${escaped}$`).test(a);
+  return wildcardMatches(p, a, { slashStarSlashOptional: true });
 }
 
 /** A scope covers a resource when it is the resource or one of its ancestors. */

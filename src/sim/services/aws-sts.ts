@@ -1,5 +1,6 @@
 // Simulated STS: GetCallerIdentity (signed) and AssumeRoleWithWebIdentity (unsigned), which checks the
 // token, the account's OIDC provider and the role's trust policy the way the real service does.
+import { wildcardMatches } from "../../diagnosis/wildcard.js";
 import { compactVerify, createLocalJWKSet, decodeJwt, type JSONWebKeySet } from "jose";
 import type { SimRequest, SimResponse, SimService, SimWorld } from "../world.js";
 import { el, fakeId, querySuccess, queryError, simProviderArn, simProviderUrl, verifySigV4 } from "./aws-common.js";
@@ -24,15 +25,9 @@ function list(v: unknown): string[] {
   return Array.isArray(v) ? v.map(String) : [String(v)];
 }
 
+/** IAM's "*" and "?" wildcards, matched in linear time. */
 function like(pattern: string, value: string): boolean {
-  const re = new RegExp(
-    `^${pattern
-      .replace(/[.+^${}()|[\]\\]/g, "\\$&")
-      .replace(/\*/g, ".*")
-      .replace(/\?/g, ".")}$`,
-    "s",
-  );
-  return re.test(value);
+  return wildcardMatches(pattern, value, { question: true });
 }
 
 /** One condition block entry under IAM's rules for string operators. */

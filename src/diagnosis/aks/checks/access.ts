@@ -4,6 +4,7 @@ import type { Check, Finding } from "../../types.js";
 import { valueOf } from "../../types.js";
 import type { AksFacts, RoleAssignmentFacts } from "../facts.js";
 import { names, sh } from "../names.js";
+import { wildcardMatches } from "../../wildcard.js";
 import { annotatedClientId } from "./identity.js";
 
 export const SECRET_GET_DATA_ACTION = "Microsoft.KeyVault/vaults/secrets/getSecret/action";
@@ -14,13 +15,7 @@ export function actionMatches(pattern: string, action: string): boolean {
   const a = action.toLowerCase();
   if (p === "*" || p === a) return true;
   if (!p.includes("*")) return false;
-  const re = new RegExp(
-    `^${p
-      .split("*")
-      .map((s) => s.replace(/[.+?^${}()|[\]\\/]/g, "\\$&"))
-      .join(".*")}$`,
-  );
-  return re.test(a);
+  return wildcardMatches(p, a);
 }
 
 /** An assignment covers a resource when its scope is the resource or one of its parents. */
