@@ -5,6 +5,7 @@ import { dirname, join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { catalogue } from "../diagnosis/errors/catalogue.js";
+import { serviceCodes } from "../diagnosis/errors/codes.js";
 import { explainError } from "../diagnosis/errors/explain.js";
 
 interface CorpusEntry {
@@ -60,6 +61,7 @@ export function scoreSplit(entries: { file: string; entry: CorpusEntry }[]): Spl
 export function codesRecognised(): number {
   const codes = new Set<string>();
   for (const e of catalogue) for (const c of e.codes ?? []) codes.add(c.toLowerCase());
+  for (const c of serviceCodes) codes.add(c.code.toLowerCase());
   return codes.size;
 }
 

@@ -15,6 +15,9 @@ const ExplainOutputSchema = z.object({
   codes: z
     .array(z.string())
     .describe("Every recognised code: AADSTS numbers, STS/IAM/ARM codes, HTTP statuses, SDK error names"),
+  meanings: z
+    .array(z.object({ code: z.string(), meaning: z.string(), source: z.string() }))
+    .describe("What each recognised AADSTS / STS / IAM / EKS Auth code means, with the reference it comes from"),
   platform: z.enum(errorPlatforms),
   extracted: z
     .object(

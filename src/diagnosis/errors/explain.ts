@@ -1,6 +1,7 @@
 // explainError: error text in, ranked causes out. Pure: no I/O, and linear in the length of the text.
 import type { Fix } from "../types.js";
 import { type CatalogueEntry, catalogue } from "./catalogue.js";
+import { ENTRA_REFERENCE, serviceCode } from "./codes.js";
 import { extractCodes, extractFields, find, guidAt, newScan, type Scan } from "./extract.js";
 import { asciiLower, unescapeLog } from "./normalize.js";
 import { redactSecrets } from "./redact.js";
@@ -37,8 +38,17 @@ export interface CrossCheckReport {
   skipped: string[];
 }
 
+/** What a recognised service code means, and the reference it comes from. */
+export interface CodeMeaning {
+  code: string;
+  meaning: string;
+  source: string;
+}
+
 export interface ExplainResult {
   codes: string[];
+  /** The meaning of every AADSTS / STS / IAM / EKS Auth code found, from the services' references. */
+  meanings: CodeMeaning[];
   platform: ErrorPlatform;
   extracted: Extracted;
   causes: Cause[];
@@ -303,6 +313,35 @@ function causeFor(cls: ErrorClass, x: Extracted, platform: ErrorPlatform, entrie
   };
 }
 
+/**
+ * Codes the services document: each gives its meaning, and, when no catalogue row already read the text for
+ * that code, its causes at the (lower) confidence the code alone supports. An AADSTS code missing from the
+ * table is still named, with the reference to look it up in.
+ */
+function fromServiceCodes(codes: string[], covered: Set<string>, scores: Map<ErrorClass, Scored>): CodeMeaning[] {
+  const meanings: CodeMeaning[] = [];
+  for (const code of codes) {
+    const known = serviceCode(code);
+    if (!known) {
+      if (code.startsWith("AADSTS"))
+        meanings.push({ code, meaning: "An Entra code outside the workload-identity flows", source: ENTRA_REFERENCE });
+      continue;
+    }
+    meanings.push({ code, meaning: known.meaning, source: known.source });
+    if (covered.has(code)) continue;
+    for (const [cls, w] of known.causes) {
+      const s = scores.get(cls);
+      const seen = `${code}: ${known.meaning}`;
+      if (!s) scores.set(cls, { score: w, entries: [seen] });
+      else {
+        s.score = Math.min(0.97, Math.max(s.score, w) + 0.02);
+        s.entries.push(seen);
+      }
+    }
+  }
+  return meanings;
+}
+
 const round = (n: number) => Math.round(n * 100) / 100;
 
 /** The full computation, with the number of characters the anchor searches examined. */
@@ -320,8 +359,10 @@ export function explainWithWork(input: string, opts: ExplainOptions = {}): { res
   const scores = new Map<ErrorClass, Scored>();
   let best: CatalogueEntry | undefined;
   let bestWeight = 0;
+  const covered = new Set<string>();
   for (const entry of catalogue) {
     if (!matches(scan, codeSet, entry)) continue;
+    for (const c of entry.codes ?? []) covered.add(c);
     const top = Math.max(...entry.causes.map(([, w]) => w));
     if (top > bestWeight) {
       best = entry;
@@ -339,6 +380,7 @@ export function explainWithWork(input: string, opts: ExplainOptions = {}): { res
       }
     }
   }
+  const meanings = fromServiceCodes(codes, covered, scores);
   refine(scan, x, codeSet, scores);
   const platform = platformOf(scan, best);
 
@@ -355,7 +397,7 @@ export function explainWithWork(input: string, opts: ExplainOptions = {}): { res
       .slice(0, 6)
       .map(([cls, s]) => ({ ...causeFor(cls, x, platform, s.entries), confidence: round(Math.min(0.97, s.score)) }));
   }
-  return { result: { codes, platform, extracted: x, causes }, work: scan.work };
+  return { result: { codes, meanings, platform, extracted: x, causes }, work: scan.work };
 }
 
 /** Explain an error text: the codes in it, the values it names, and its likely causes, best first. */

@@ -2,6 +2,7 @@
 // an anchor with indexOf and then reads a bounded number of characters, so the work is linear in the
 // text length; there is no regular expression with nested quantifiers.
 import type { Extracted } from "./taxonomy.js";
+import { serviceCodes } from "./codes.js";
 
 /** Longest value we copy out of the text (URLs, subjects, paths). */
 const MAX_VALUE = 512;
@@ -183,7 +184,9 @@ export const namedCodes = [
   "EnvironmentCredential",
 ];
 
-const namedLower = namedCodes.map((c) => [c, c.toLowerCase()] as const);
+const namedLower = [
+  ...new Set([...namedCodes, ...serviceCodes.map((c) => c.code).filter((c) => !c.startsWith("AADSTS"))]),
+].map((c) => [c, c.toLowerCase()] as const);
 
 function isWordChar(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
