@@ -835,6 +835,79 @@ export const catalogue: CatalogueEntry[] = [
     ],
     docs: POD_IDENTITY,
   },
+  // Rows read from the code that writes the message (repository and path in docs).
+  {
+    code: "STS-request-failed",
+    title: "The request to STS failed before STS answered (connection reset, refused or dropped)",
+    platform: "eks-irsa",
+    text: [
+      ["requesterror: send request failed", "sts."],
+      ["sts.", "connection reset by peer"],
+      ["assumerolewithwebidentity", "connection reset by peer"],
+    ],
+    causes: [["sts_endpoint_unreachable", 0.85]],
+    docs: "https://github.com/aws/aws-sdk-go/blob/main/aws/corehandlers/handlers.go",
+  },
+  {
+    code: "STS-tls-or-proxy",
+    title: "TLS to STS failed or a proxy refused the tunnel (intercepting proxy, missing CA bundle)",
+    platform: "eks-irsa",
+    text: [
+      "x509: certificate signed by unknown authority",
+      "tls: failed to verify certificate",
+      "certificate_verify_failed",
+      "unable to verify the first certificate",
+      "pkix path building failed",
+      "unexpected response code for connect",
+    ].flatMap((f) => [
+      ["sts.", f],
+      ["assumerolewithwebidentity", f],
+      ["assume role from web identity", f],
+    ]),
+    causes: [["sts_endpoint_unreachable", 0.8]],
+    docs: "https://github.com/boto/botocore/blob/develop/botocore/httpsession.py",
+  },
+  {
+    code: "AssumeRole-timeout",
+    title: "The .NET SDK timed out calling STS to assume the role",
+    platform: "eks-irsa",
+    text: [
+      ["error calling assumerole", "timeoutexception"],
+      ["error calling assumerole", "the operation was canceled"],
+      ["error calling assumerole", "taskcanceledexception"],
+    ],
+    causes: [["sts_endpoint_unreachable", 0.8]],
+    docs: "https://github.com/aws/aws-sdk-net/blob/main/sdk/src/Core/Amazon.Runtime/Credentials/AssumeRoleWithWebIdentityCredentials.cs",
+  },
+  {
+    code: "WebIdentity-token-is-directory",
+    title: "The web identity token path is a directory, not the token file (a mount over the path)",
+    platform: "eks-irsa",
+    text: [
+      ["is a directory", "serviceaccount/token"],
+      ["is a directory", "web_identity_token"],
+      ["eisdir", "serviceaccount/token"],
+    ],
+    causes: [["token_file_unreadable", 0.85]],
+    docs: "https://github.com/boto/botocore/blob/develop/botocore/utils.py",
+  },
+  {
+    code: "KeyVault-forbidden-on-mount",
+    title: "Key Vault answered 403 to the CSI driver's Azure provider",
+    platform: "aks-workload-identity",
+    text: [
+      ['status=403 code="forbidden"', "failed to mount"],
+      ['status=403 code="forbidden"', "secrets store"],
+      ["403 forbidden", "failed to mount secrets store objects"],
+    ],
+    unless: ["forbiddenbyfirewall", "forbiddenbypolicy", "forbiddenbyconnection", "public network access"],
+    causes: [
+      ["rbac_missing_role", 0.75],
+      ["wrong_client_id", 0.3],
+      ["keyvault_firewall", 0.25],
+    ],
+    docs: "https://github.com/Azure/secrets-store-csi-driver-provider-azure/blob/master/pkg/provider/provider.go",
+  },
 ];
 
 /** The row for a code or one of its aliases (case-insensitive). */
