@@ -38,6 +38,14 @@ const ExplainOutputSchema = z.object({
       }),
     )
     .describe("Best first"),
+  undecided: z
+    .object({
+      between: z.array(z.enum(errorClasses)),
+      decidingCall: ToolCallSchema,
+      why: z.string(),
+    })
+    .optional()
+    .describe("When the text cannot decide between the leading causes: the tool call that does"),
   crossCheck: z
     .object({
       findings: z.array(
@@ -62,14 +70,18 @@ export const explainErrorTool = defineTool({
   description:
     "Use first when the user has an error message (AADSTS codes, DefaultAzureCredential or WorkloadIdentityCredential failures, " +
     "Key Vault CSI mount events, IMDS/NMI errors, STS InvalidIdentityToken/AccessDenied, WebIdentityErr, EKS Pod Identity agent errors). " +
-    "Paste the text as is (up to 1 MB of log; escaped Go or JSON strings are fine). Returns the recognised codes, the values the text " +
+    "Paste the text as is (up to 4 MB of log, of which the last 1 MB is read; escaped Go, JSON or HTML is fine). Returns the recognised codes, the values the text " +
     "names (issuer, subject, audience, client and tenant IDs, role ARN, namespace and service account, vault, token file), and the " +
     "likely causes ranked with confidence, the tools that confirm each one, and fix commands. With crossCheck (default on when a " +
     "cluster or cloud can be read) it compares those values with the cluster's issuer, the service accounts and the identity's " +
     "federated credentials, and says which field is wrong. Secrets in the text are never echoed. " +
     "Next: call the confirmWith tools of the top cause, or diagnose_workload_identity for the whole chain.",
   inputSchema: z.object({
-    text: z.string().min(1).max(MAX_INPUT_CHARS).describe("The error text or log excerpt (≤ 1 MB)"),
+    text: z
+      .string()
+      .min(1)
+      .max(4 * MAX_INPUT_CHARS)
+      .describe("The error text or log excerpt (≤ 4 MB; of a longer log than 1 MB the last 1 MB is read)"),
     namespace: z.string().max(253).optional().describe("Namespace of the workload, when the text does not name it"),
     serviceAccount: z
       .string()

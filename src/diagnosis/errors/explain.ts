@@ -2,7 +2,7 @@
 import type { Fix } from "../types.js";
 import { type CatalogueEntry, catalogue } from "./catalogue.js";
 import { ENTRA_REFERENCE, serviceCode } from "./codes.js";
-import { extractCodes, extractFields, find, guidAt, newScan, type Scan } from "./extract.js";
+import { extractCodes, extractFields, find, findLast, guidAt, newScan, type Scan } from "./extract.js";
 import { asciiLower, unescapeLog } from "./normalize.js";
 import { redactSecrets } from "./redact.js";
 import {
@@ -45,6 +45,14 @@ export interface CodeMeaning {
   source: string;
 }
 
+/** When the text cannot decide between the leading causes: which tool call does. */
+export interface Undecided {
+  /** The close causes, most frequent producer of this text first. */
+  between: ErrorClass[];
+  decidingCall: ToolCall;
+  why: string;
+}
+
 export interface ExplainResult {
   codes: string[];
   /** The meaning of every AADSTS / STS / IAM / EKS Auth code found, from the services' references. */
@@ -52,6 +60,8 @@ export interface ExplainResult {
   platform: ErrorPlatform;
   extracted: Extracted;
   causes: Cause[];
+  /** Set when the two leading causes are close: the text alone cannot decide. */
+  undecided?: Undecided;
   crossCheck?: CrossCheckReport;
 }
 
@@ -68,6 +78,20 @@ interface Scored {
 function groupMatches(scan: Scan, group: string[]): boolean {
   for (const needle of group) if (find(scan, needle) === -1) return false;
   return true;
+}
+
+/**
+ * Where the evidence for a matching row last occurs in the text: its codes or the wordings of a matching group.
+ * In a log with several errors the last one is usually the one the reader is asking about.
+ */
+function lastEvidence(scan: Scan, codes: Set<string>, entry: CatalogueEntry): number {
+  let last = -1;
+  for (const c of entry.codes ?? []) if (codes.has(c)) last = Math.max(last, findLast(scan, c.toLowerCase()));
+  for (const g of entry.text ?? []) {
+    if (!groupMatches(scan, g)) continue;
+    for (const needle of g) last = Math.max(last, findLast(scan, needle));
+  }
+  return last;
 }
 
 function matches(scan: Scan, codes: Set<string>, entry: CatalogueEntry): boolean {
@@ -342,6 +366,26 @@ function fromServiceCodes(codes: string[], covered: Set<string>, scores: Map<Err
   return meanings;
 }
 
+/**
+ * The confidences are how often each cause produces a text like this one; when the two leading causes are within
+ * 0.12 of each other the text cannot tell them apart, and a read of the live state must. A tool that confirms both
+ * looks at what separates them; otherwise the leading cause's first confirming tool.
+ */
+function undecidedBetween(causes: Cause[]): Undecided | undefined {
+  const [a, b] = causes;
+  if (!a || !b || a.class === "unknown" || a.confidence - b.confidence >= 0.12) return undefined;
+  const shared = a.confirmWith.find((t) => b.confirmWith.some((u) => u.tool === t.tool));
+  const call = shared ?? a.confirmWith[0] ?? b.confirmWith[0];
+  if (!call) return undefined;
+  return {
+    between: [a.class, b.class],
+    decidingCall: call,
+    why: shared
+      ? `${call.tool} shows the facts that separate ${a.class} from ${b.class}`
+      : `${call.tool} confirms or rules out ${a.class}, the more frequent cause of this text`,
+  };
+}
+
 const round = (n: number) => Math.round(n * 100) / 100;
 
 /** The full computation, with the number of characters the anchor searches examined. */
@@ -360,9 +404,20 @@ export function explainWithWork(input: string, opts: ExplainOptions = {}): { res
   let best: CatalogueEntry | undefined;
   let bestWeight = 0;
   const covered = new Set<string>();
+  let lastEntry: CatalogueEntry | undefined;
+  let lastAt = -1;
+  let earliestAt = Number.MAX_SAFE_INTEGER;
+  let matched = 0;
   for (const entry of catalogue) {
     if (!matches(scan, codeSet, entry)) continue;
+    matched++;
     for (const c of entry.codes ?? []) covered.add(c);
+    const at = lastEvidence(scan, codeSet, entry);
+    if (at >= 0 && at < earliestAt) earliestAt = at;
+    if (at > lastAt) {
+      lastAt = at;
+      lastEntry = entry;
+    }
     const top = Math.max(...entry.causes.map(([, w]) => w));
     if (top > bestWeight) {
       best = entry;
@@ -378,6 +433,16 @@ export function explainWithWork(input: string, opts: ExplainOptions = {}): { res
         s.score = Math.min(0.97, Math.max(s.score, w) + 0.03);
         s.entries.push(seen);
       }
+    }
+  }
+  // Several errors in one log: the latest one's leading cause gets a small lead over earlier ones.
+  const separateLines = lastAt > earliestAt && scan.text.lastIndexOf("\n", lastAt) > earliestAt;
+  if (matched > 1 && lastEntry && separateLines) {
+    const [cls] = lastEntry.causes.reduce((a, b) => (b[1] > a[1] ? b : a));
+    const s = scores.get(cls);
+    if (s) {
+      s.score = Math.min(0.97, s.score + 0.05);
+      s.entries.push("the latest error in the text");
     }
   }
   const meanings = fromServiceCodes(codes, covered, scores);
@@ -397,7 +462,11 @@ export function explainWithWork(input: string, opts: ExplainOptions = {}): { res
       .slice(0, 6)
       .map(([cls, s]) => ({ ...causeFor(cls, x, platform, s.entries), confidence: round(Math.min(0.97, s.score)) }));
   }
-  return { result: { codes, meanings, platform, extracted: x, causes }, work: scan.work };
+  const undecided = undecidedBetween(causes);
+  return {
+    result: { codes, meanings, platform, extracted: x, causes, ...(undecided ? { undecided } : {}) },
+    work: scan.work,
+  };
 }
 
 /** Explain an error text: the codes in it, the values it names, and its likely causes, best first. */

@@ -33,6 +33,17 @@ export function find(scan: Scan, needle: string, from = 0): number {
   return at;
 }
 
+/** lastIndexOf on the lower-case text (memoised), counting the characters it may examine. */
+export function findLast(scan: Scan, needle: string): number {
+  const key = `\u0000last:${needle}`;
+  const known = scan.first.get(key);
+  if (known !== undefined) return known;
+  const at = scan.lower.lastIndexOf(needle);
+  scan.first.set(key, at);
+  scan.work += at === -1 ? scan.lower.length : scan.lower.length - at;
+  return at;
+}
+
 export function has(scan: Scan, needle: string): boolean {
   return find(scan, needle) !== -1;
 }
