@@ -441,7 +441,8 @@ export function explainWithWork(input: string, opts: ExplainOptions = {}): { res
     const [cls] = lastEntry.causes.reduce((a, b) => (b[1] > a[1] ? b : a));
     const s = scores.get(cls);
     if (s) {
-      s.score = Math.min(0.97, s.score + 0.05);
+      const top = Math.max(...[...scores.values()].map((v) => v.score));
+      s.score = Math.min(0.97, Math.max(s.score + 0.1, top + 0.01));
       s.entries.push("the latest error in the text");
     }
   }
