@@ -756,6 +756,8 @@ export const catalogue: CatalogueEntry[] = [
       ["no valid providers in chain"],
       ["could not load credentials from any providers"],
       ["unable to locate credentials"],
+      ["unable to load credentials from any of the providers in the chain"],
+      ["failed to refresh cached credentials, no ec2 imds role found"],
     ],
     unless: ["only loopback hosts are allowed"],
     causes: [
@@ -907,6 +909,62 @@ export const catalogue: CatalogueEntry[] = [
       ["keyvault_firewall", 0.25],
     ],
     docs: "https://github.com/Azure/secrets-store-csi-driver-provider-azure/blob/master/pkg/provider/provider.go",
+  },
+  // Log lines of the components in the path.
+  {
+    code: "AWS-provider-no-role",
+    title: "The Secrets Store CSI driver's AWS provider found no IAM role on the service account",
+    platform: "eks-irsa",
+    text: [["an iam role must be associated with service account"]],
+    causes: [
+      ["irsa_sa_annotation_missing", 0.9],
+      ["webhook_not_running", 0.2],
+    ],
+    docs: "https://github.com/aws/secrets-store-csi-driver-provider-aws/blob/main/server/server.go",
+  },
+  {
+    code: "AWS-provider-token-requests",
+    title: "The CSIDriver object does not request the service account token the AWS provider needs",
+    platform: "eks-irsa",
+    text: [
+      ["ensure tokenrequests is configured in csidriver"],
+      ["ensure tokenrequests includes this audience in csidriver"],
+    ],
+    causes: [
+      ["token_file_unreadable", 0.7],
+      ["irsa_bad_audience", 0.35],
+    ],
+    docs: "https://github.com/aws/secrets-store-csi-driver-provider-aws/blob/main/utils/token_parser.go",
+  },
+  {
+    code: "PodIdentity-agent-expired-credentials",
+    title: "The Pod Identity agent received credentials already expired (node clock)",
+    platform: "eks-pod-identity",
+    text: [["fetched credentials are expired or will expire within the next"]],
+    causes: [["assertion_expired_or_clock", 0.75]],
+    docs: "https://github.com/aws/eks-pod-identity-agent/blob/main/internal/credsretriever/refreshing_cache.go",
+  },
+  {
+    code: "azwi-proxy-hostnetwork",
+    title: "The workload identity webhook will not inject its proxy sidecar into a hostNetwork pod",
+    platform: "aks-workload-identity",
+    text: [["hostnetwork is set to true, cannot inject proxy sidecar"]],
+    causes: [
+      ["pod_not_mutated_label_missing", 0.7],
+      ["imds_unreachable", 0.3],
+    ],
+    docs: "https://github.com/Azure/azure-workload-identity/blob/main/pkg/webhook/webhook.go",
+  },
+  {
+    code: "azwi-webhook-tenant-missing",
+    title: "The workload identity webhook has no tenant ID configured",
+    platform: "aks-workload-identity",
+    text: [["azure_tenant_id is required"]],
+    causes: [
+      ["webhook_not_running", 0.6],
+      ["missing_env_config", 0.5],
+    ],
+    docs: "https://github.com/Azure/azure-workload-identity/blob/main/pkg/config/config.go",
   },
 ];
 

@@ -436,7 +436,11 @@ export function explainWithWork(input: string, opts: ExplainOptions = {}): { res
     }
   }
   // Several errors in one log: the latest one's leading cause gets a small lead over earlier ones.
-  const separateLines = lastAt > earliestAt && scan.text.lastIndexOf("\n", lastAt) > earliestAt;
+  // A credential chain's summary lists every credential it tried in a fixed order: one error, not several.
+  const chainSummary = ["defaultazurecredential", "chainedtokencredential", "no valid providers in chain"].some(
+    (m) => find(scan, m) !== -1,
+  );
+  const separateLines = !chainSummary && lastAt > earliestAt && scan.text.lastIndexOf("\n", lastAt) > earliestAt;
   if (matched > 1 && lastEntry && separateLines) {
     const [cls] = lastEntry.causes.reduce((a, b) => (b[1] > a[1] ? b : a));
     const s = scores.get(cls);
