@@ -966,6 +966,43 @@ export const catalogue: CatalogueEntry[] = [
     ],
     docs: "https://github.com/Azure/azure-workload-identity/blob/main/pkg/config/config.go",
   },
+  {
+    code: "PodIdentity-container-provider-unreachable",
+    title: "botocore's container credential provider got no answer from the Pod Identity agent",
+    platform: "eks-pod-identity",
+    text: [
+      ["container-role", "received error when attempting to retrieve container metadata"],
+      ["169.254.170.23", "received error when attempting to retrieve container metadata"],
+    ],
+    causes: [["imds_unreachable", 0.8]],
+    docs: "https://github.com/boto/botocore/blob/develop/botocore/utils.py",
+  },
+  {
+    code: "PodIdentity-container-provider-refused",
+    title: "The Pod Identity agent answered the container credential provider with an error",
+    platform: "eks-pod-identity",
+    text: [
+      ["container-role", "received non 200 response"],
+      ["169.254.170.23", "received non 200 response"],
+    ],
+    causes: [
+      ["irsa_trust_policy_mismatch", 0.5],
+      ["irsa_sa_annotation_missing", 0.45],
+    ],
+    docs: "https://github.com/boto/botocore/blob/develop/botocore/utils.py",
+  },
+  {
+    code: "PodIdentity-token-unreadable",
+    title: "The Pod Identity token file cannot be read",
+    platform: "eks-pod-identity",
+    text: [
+      ["eks-pod-identity-token", "permission denied"],
+      ["eks-pod-identity-token", "no such file or directory"],
+      ["aws_container_authorization_token_file", "permission denied"],
+    ],
+    causes: [["token_file_unreadable", 0.8]],
+    docs: "https://github.com/boto/botocore/blob/develop/botocore/credentials.py",
+  },
 ];
 
 /** The row for a code or one of its aliases (case-insensitive). */
