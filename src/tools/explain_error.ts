@@ -145,6 +145,14 @@ export const explainErrorTool = defineTool({
         for (const cmd of f.commands) lines.push(`     $ ${cmd}`);
       }
     });
+    if (out.undecided) {
+      const t = out.undecided.decidingCall;
+      const args = Object.entries(t.arguments)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(", ");
+      lines.push("", `The text cannot decide between ${out.undecided.between.join(" and ")}: ${t.tool}(${args}) does.`);
+    }
+    for (const m of out.meanings) lines.push(`${m.code}: ${m.meaning} (${m.source})`);
     if (out.crossCheck) {
       lines.push("", "Cross-check:");
       for (const f of out.crossCheck.findings)

@@ -2,6 +2,7 @@
 // service code recognised with its meaning and source; and the deciding tool call when the text cannot decide.
 import { describe, expect, it } from "vitest";
 import { catalogue } from "../../src/diagnosis/errors/catalogue.js";
+import { applyCrossCheck } from "../../src/diagnosis/errors/cross-check.js";
 import { serviceCodes } from "../../src/diagnosis/errors/codes.js";
 import { explainError } from "../../src/diagnosis/errors/explain.js";
 import { keepEnd, MAX_INPUT_CHARS, unescapeLog } from "../../src/diagnosis/errors/normalize.js";
@@ -92,6 +93,14 @@ describe("when the text cannot decide", () => {
     expect(r.undecided?.between[0]).toBe(r.causes[0].class);
     expect(r.undecided?.between[1]).toBe(r.causes[1].class);
     expect(r.undecided?.decidingCall.tool).toBe("list_federated_credentials");
+  });
+
+  it("drops the question once the live facts confirm a cause", () => {
+    const r = explainError("AADSTS70021: No matching federated identity record found for presented assertion.");
+    expect(r.undecided).toBeDefined();
+    const checked = applyCrossCheck(r, { findings: [], skipped: [], confirmedClass: "fic_missing" });
+    expect(checked.causes[0].class).toBe("fic_missing");
+    expect(checked.undecided).toBeUndefined();
   });
 
   it("says nothing when one cause clearly leads", () => {
