@@ -88,9 +88,15 @@ async function main() {
   try {
     const { benchExplain } = await import("./explain.js");
     const e = await benchExplain();
+    const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
     console.log(
-      `\nexplain_error corpus: ${e.corpusSize} texts, top-1 accuracy ${(e.top1 * 100).toFixed(1)}%, top-3 ${(e.top3 * 100).toFixed(1)}%`,
+      `\nexplain_error tuning split: ${e.tuning.size} texts, top-1 ${pct(e.tuning.top1)}, top-3 ${pct(e.tuning.top3)}`,
     );
+    console.log(
+      `explain_error frozen split (never tuned on): ${e.frozen.size} texts, top-1 ${pct(e.frozen.top1)}, top-3 ${pct(e.frozen.top3)}`,
+    );
+    console.log(`explain_error codes recognised: ${e.codes}`);
+    if (process.env.BENCH_SHOW_MISSES) for (const m of e.tuning.misses) console.log(`  miss ${m}`);
     console.log(`explain_error on a 1 MB log: ${e.msFor1MB.toFixed(0)} ms`);
   } catch (err) {
     console.log(`\nexplain_error bench unavailable: ${(err as Error).message}`);

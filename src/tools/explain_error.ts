@@ -15,6 +15,9 @@ const ExplainOutputSchema = z.object({
   codes: z
     .array(z.string())
     .describe("Every recognised code: AADSTS numbers, STS/IAM/ARM codes, HTTP statuses, SDK error names"),
+  meanings: z
+    .array(z.object({ code: z.string(), meaning: z.string(), source: z.string() }))
+    .describe("What each recognised AADSTS / STS / IAM / EKS Auth code means, with the reference it comes from"),
   platform: z.enum(errorPlatforms),
   extracted: z
     .object(
@@ -35,6 +38,14 @@ const ExplainOutputSchema = z.object({
       }),
     )
     .describe("Best first"),
+  undecided: z
+    .object({
+      between: z.array(z.enum(errorClasses)),
+      decidingCall: ToolCallSchema,
+      why: z.string(),
+    })
+    .optional()
+    .describe("When the text cannot decide between the leading causes: the tool call that does"),
   crossCheck: z
     .object({
       findings: z.array(
@@ -59,7 +70,7 @@ export const explainErrorTool = defineTool({
   description:
     "Use first when the user has an error message (AADSTS codes, DefaultAzureCredential or WorkloadIdentityCredential failures, " +
     "Key Vault CSI mount events, IMDS/NMI errors, STS InvalidIdentityToken/AccessDenied, WebIdentityErr, EKS Pod Identity agent errors). " +
-    "Paste the text as is (up to 1 MB of log; escaped Go or JSON strings are fine). Returns the recognised codes, the values the text " +
+    "Paste the text as is (up to 4 MB of log, of which the last 1 MB is read; escaped Go, JSON or HTML is fine). Returns the recognised codes, the values the text " +
     "names (issuer, subject, audience, client and tenant IDs, role ARN, namespace and service account, vault, token file), and the " +
     "likely causes ranked with confidence, the tools that confirm each one, and fix commands. With crossCheck (default on when a " +
     "cluster or cloud can be read) it compares those values with the cluster's issuer, the service accounts and the identity's " +
@@ -130,6 +141,14 @@ export const explainErrorTool = defineTool({
         for (const cmd of f.commands) lines.push(`     $ ${cmd}`);
       }
     });
+    if (out.undecided) {
+      const t = out.undecided.decidingCall;
+      const args = Object.entries(t.arguments)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(", ");
+      lines.push("", `The text cannot decide between ${out.undecided.between.join(" and ")}: ${t.tool}(${args}) does.`);
+    }
+    for (const m of out.meanings) lines.push(`${m.code}: ${m.meaning} (${m.source})`);
     if (out.crossCheck) {
       lines.push("", "Cross-check:");
       for (const f of out.crossCheck.findings)

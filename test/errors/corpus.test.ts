@@ -13,10 +13,16 @@ interface CorpusEntry {
 }
 
 const dir = join(import.meta.dirname, "..", "corpus", "errors");
-const corpus: { file: string; entry: CorpusEntry }[] = readdirSync(dir)
-  .filter((f) => f.endsWith(".json"))
-  .sort()
-  .map((file) => ({ file, entry: JSON.parse(readFileSync(join(dir, file), "utf8")) as CorpusEntry }));
+function load(d: string): { file: string; entry: CorpusEntry }[] {
+  return readdirSync(d)
+    .filter((f) => f.endsWith(".json"))
+    .sort()
+    .map((file) => ({ file, entry: JSON.parse(readFileSync(join(d, file), "utf8")) as CorpusEntry }));
+}
+// The tuning split; test/corpus/errors/frozen holds the evaluation split nobody tunes on (see its README).
+const tuning = load(dir);
+const frozen = load(join(dir, "frozen")).map((c) => ({ file: `frozen/${c.file}`, entry: c.entry }));
+const corpus = [...tuning, ...frozen];
 
 describe("error corpus", () => {
   it("is well formed: real texts with a source and a class from the taxonomy", () => {
@@ -35,22 +41,28 @@ describe("error corpus", () => {
     expect(missing).toEqual([]);
   });
 
-  it("ranks the expected class first for most texts and in the top three for nearly all", () => {
-    let top1 = 0;
-    let top3 = 0;
-    const misses: string[] = [];
-    for (const { file, entry } of corpus) {
-      const ranked = explainError(entry.text).causes.map((c) => c.class as string);
-      if (ranked[0] === entry.expectedClass) top1++;
-      else misses.push(`${file}: expected ${entry.expectedClass}, got ${ranked.slice(0, 3).join(", ")}`);
-      if (ranked.slice(0, 3).includes(entry.expectedClass)) top3++;
-    }
-    const n = corpus.length;
+  it("ranks the expected class first for most tuning texts and in the top three for nearly all", async () => {
+    const { scoreSplit } = await import("../../src/bench/explain.js");
+    const t = scoreSplit(tuning);
     console.log(
-      `corpus: ${n} texts, top-1 ${(top1 / n).toFixed(3)}, top-3 ${(top3 / n).toFixed(3)}\n${misses.join("\n")}`,
+      `tuning split: ${t.size} texts, top-1 ${t.top1.toFixed(3)}, top-3 ${t.top3.toFixed(3)}\n${t.misses.join("\n")}`,
     );
-    expect(top1 / n).toBeGreaterThanOrEqual(0.97);
-    expect(top3 / n).toBeGreaterThanOrEqual(0.99);
+    expect(t.top1).toBeGreaterThanOrEqual(0.95);
+    expect(t.top3).toBeGreaterThanOrEqual(0.99);
+  });
+
+  it("keeps the frozen split's figures at or above the goal (a regression guard, not a target to tune on)", async () => {
+    const { scoreSplit } = await import("../../src/bench/explain.js");
+    const f = scoreSplit(frozen);
+    console.log(`frozen split: ${f.size} texts, top-1 ${f.top1.toFixed(3)}, top-3 ${f.top3.toFixed(3)}`);
+    expect(f.top1).toBeGreaterThanOrEqual(0.85);
+    expect(f.top3).toBeGreaterThanOrEqual(0.95);
+  });
+
+  it("keeps a frozen evaluation split apart from the tuning split", () => {
+    expect(frozen.length).toBeGreaterThanOrEqual(Math.round(0.35 * tuning.length));
+    const tuningTexts = new Set(tuning.map((c) => c.entry.text));
+    for (const { file, entry } of frozen) expect(tuningTexts.has(entry.text), file).toBe(false);
   });
 
   it("names the platform the text comes from", () => {
@@ -67,9 +79,10 @@ describe("benchExplain", () => {
   it("reports the corpus accuracy and the time for a 1 MB log", async () => {
     const { benchExplain } = await import("../../src/bench/explain.js");
     const b = await benchExplain();
-    expect(b.corpusSize).toBe(corpus.length);
-    expect(b.top1).toBeGreaterThanOrEqual(0.97);
-    expect(b.top3).toBeGreaterThanOrEqual(0.99);
+    expect(b.tuning.size + b.frozen.size).toBe(corpus.length);
+    expect(b.tuning.top1).toBeGreaterThanOrEqual(0.95);
+    expect(b.tuning.top3).toBeGreaterThanOrEqual(0.99);
+    expect(b.codes).toBeGreaterThan(0);
     expect(b.msFor1MB).toBeGreaterThan(0);
   });
 });

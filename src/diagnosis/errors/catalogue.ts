@@ -756,6 +756,8 @@ export const catalogue: CatalogueEntry[] = [
       ["no valid providers in chain"],
       ["could not load credentials from any providers"],
       ["unable to locate credentials"],
+      ["unable to load credentials from any of the providers in the chain"],
+      ["failed to refresh cached credentials, no ec2 imds role found"],
     ],
     unless: ["only loopback hosts are allowed"],
     causes: [
@@ -834,6 +836,172 @@ export const catalogue: CatalogueEntry[] = [
       ["imds_unreachable", 0.2],
     ],
     docs: POD_IDENTITY,
+  },
+  // Rows read from the code that writes the message (repository and path in docs).
+  {
+    code: "STS-request-failed",
+    title: "The request to STS failed before STS answered (connection reset, refused or dropped)",
+    platform: "eks-irsa",
+    text: [
+      ["requesterror: send request failed", "sts."],
+      ["sts.", "connection reset by peer"],
+      ["assumerolewithwebidentity", "connection reset by peer"],
+    ],
+    causes: [["sts_endpoint_unreachable", 0.85]],
+    docs: "https://github.com/aws/aws-sdk-go/blob/main/aws/corehandlers/handlers.go",
+  },
+  {
+    code: "STS-tls-or-proxy",
+    title: "TLS to STS failed or a proxy refused the tunnel (intercepting proxy, missing CA bundle)",
+    platform: "eks-irsa",
+    text: [
+      "x509: certificate signed by unknown authority",
+      "tls: failed to verify certificate",
+      "certificate_verify_failed",
+      "unable to verify the first certificate",
+      "pkix path building failed",
+      "unexpected response code for connect",
+    ].flatMap((f) => [
+      ["sts.", f],
+      ["assumerolewithwebidentity", f],
+      ["assume role from web identity", f],
+    ]),
+    causes: [["sts_endpoint_unreachable", 0.8]],
+    docs: "https://github.com/boto/botocore/blob/develop/botocore/httpsession.py",
+  },
+  {
+    code: "AssumeRole-timeout",
+    title: "The .NET SDK timed out calling STS to assume the role",
+    platform: "eks-irsa",
+    text: [
+      ["error calling assumerole", "timeoutexception"],
+      ["error calling assumerole", "the operation was canceled"],
+      ["error calling assumerole", "taskcanceledexception"],
+    ],
+    causes: [["sts_endpoint_unreachable", 0.8]],
+    docs: "https://github.com/aws/aws-sdk-net/blob/main/sdk/src/Core/Amazon.Runtime/Credentials/AssumeRoleWithWebIdentityCredentials.cs",
+  },
+  {
+    code: "WebIdentity-token-is-directory",
+    title: "The web identity token path is a directory, not the token file (a mount over the path)",
+    platform: "eks-irsa",
+    text: [
+      ["is a directory", "serviceaccount/token"],
+      ["is a directory", "web_identity_token"],
+      ["eisdir", "serviceaccount/token"],
+    ],
+    causes: [["token_file_unreadable", 0.85]],
+    docs: "https://github.com/boto/botocore/blob/develop/botocore/utils.py",
+  },
+  {
+    code: "KeyVault-forbidden-on-mount",
+    title: "Key Vault answered 403 to the CSI driver's Azure provider",
+    platform: "aks-workload-identity",
+    text: [
+      ['status=403 code="forbidden"', "failed to mount"],
+      ['status=403 code="forbidden"', "secrets store"],
+      ["403 forbidden", "failed to mount secrets store objects"],
+    ],
+    unless: ["forbiddenbyfirewall", "forbiddenbypolicy", "forbiddenbyconnection", "public network access"],
+    causes: [
+      ["rbac_missing_role", 0.75],
+      ["wrong_client_id", 0.3],
+      ["keyvault_firewall", 0.25],
+    ],
+    docs: "https://github.com/Azure/secrets-store-csi-driver-provider-azure/blob/master/pkg/provider/provider.go",
+  },
+  // Log lines of the components in the path.
+  {
+    code: "AWS-provider-no-role",
+    title: "The Secrets Store CSI driver's AWS provider found no IAM role on the service account",
+    platform: "eks-irsa",
+    text: [["an iam role must be associated with service account"]],
+    causes: [
+      ["irsa_sa_annotation_missing", 0.9],
+      ["webhook_not_running", 0.2],
+    ],
+    docs: "https://github.com/aws/secrets-store-csi-driver-provider-aws/blob/main/server/server.go",
+  },
+  {
+    code: "AWS-provider-token-requests",
+    title: "The CSIDriver object does not request the service account token the AWS provider needs",
+    platform: "eks-irsa",
+    text: [
+      ["ensure tokenrequests is configured in csidriver"],
+      ["ensure tokenrequests includes this audience in csidriver"],
+    ],
+    causes: [
+      ["token_file_unreadable", 0.7],
+      ["irsa_bad_audience", 0.35],
+    ],
+    docs: "https://github.com/aws/secrets-store-csi-driver-provider-aws/blob/main/utils/token_parser.go",
+  },
+  {
+    code: "PodIdentity-agent-expired-credentials",
+    title: "The Pod Identity agent received credentials already expired (node clock)",
+    platform: "eks-pod-identity",
+    text: [["fetched credentials are expired or will expire within the next"]],
+    causes: [["assertion_expired_or_clock", 0.75]],
+    docs: "https://github.com/aws/eks-pod-identity-agent/blob/main/internal/credsretriever/refreshing_cache.go",
+  },
+  {
+    code: "azwi-proxy-hostnetwork",
+    title: "The workload identity webhook will not inject its proxy sidecar into a hostNetwork pod",
+    platform: "aks-workload-identity",
+    text: [["hostnetwork is set to true, cannot inject proxy sidecar"]],
+    causes: [
+      ["pod_not_mutated_label_missing", 0.7],
+      ["imds_unreachable", 0.3],
+    ],
+    docs: "https://github.com/Azure/azure-workload-identity/blob/main/pkg/webhook/webhook.go",
+  },
+  {
+    code: "azwi-webhook-tenant-missing",
+    title: "The workload identity webhook has no tenant ID configured",
+    platform: "aks-workload-identity",
+    text: [["azure_tenant_id is required"]],
+    causes: [
+      ["webhook_not_running", 0.6],
+      ["missing_env_config", 0.5],
+    ],
+    docs: "https://github.com/Azure/azure-workload-identity/blob/main/pkg/config/config.go",
+  },
+  {
+    code: "PodIdentity-container-provider-unreachable",
+    title: "botocore's container credential provider got no answer from the Pod Identity agent",
+    platform: "eks-pod-identity",
+    text: [
+      ["container-role", "received error when attempting to retrieve container metadata"],
+      ["169.254.170.23", "received error when attempting to retrieve container metadata"],
+    ],
+    causes: [["imds_unreachable", 0.8]],
+    docs: "https://github.com/boto/botocore/blob/develop/botocore/utils.py",
+  },
+  {
+    code: "PodIdentity-container-provider-refused",
+    title: "The Pod Identity agent answered the container credential provider with an error",
+    platform: "eks-pod-identity",
+    text: [
+      ["container-role", "received non 200 response"],
+      ["169.254.170.23", "received non 200 response"],
+    ],
+    causes: [
+      ["irsa_trust_policy_mismatch", 0.5],
+      ["irsa_sa_annotation_missing", 0.45],
+    ],
+    docs: "https://github.com/boto/botocore/blob/develop/botocore/utils.py",
+  },
+  {
+    code: "PodIdentity-token-unreadable",
+    title: "The Pod Identity token file cannot be read",
+    platform: "eks-pod-identity",
+    text: [
+      ["eks-pod-identity-token", "permission denied"],
+      ["eks-pod-identity-token", "no such file or directory"],
+      ["aws_container_authorization_token_file", "permission denied"],
+    ],
+    causes: [["token_file_unreadable", 0.8]],
+    docs: "https://github.com/boto/botocore/blob/develop/botocore/credentials.py",
   },
 ];
 

@@ -272,6 +272,9 @@ export function applyCrossCheck(result: ExplainResult, report: CrossCheckReport)
     };
     if (at >= 0) causes.splice(at, 1);
     causes.unshift(confirmed);
+    // The live facts decided what the text could not.
+    const { undecided: _decided, ...rest } = result;
+    return { ...rest, causes, crossCheck: report };
   }
   return { ...result, causes, crossCheck: report };
 }

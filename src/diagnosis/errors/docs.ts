@@ -1,6 +1,7 @@
 // The catalogue as Markdown: docs/errors.md (checked against this by a test) and the
 // wi-doctor://errors/{code} resources are both rendered from the one table.
 import { type CatalogueEntry, catalogue } from "./catalogue.js";
+import { serviceCodes } from "./codes.js";
 import { classInfo, errorClasses } from "./taxonomy.js";
 
 const platformNames: Record<string, string> = {
@@ -66,11 +67,28 @@ export function renderErrorsDoc(): string {
   }
   out.push(
     "",
+    "## Service codes",
+    "",
+    "Every code below is recognised and explained even when no catalogue row reads the text around it; its causes then get the",
+    "lower confidence the code alone supports. The meanings are ours, from the services' reference pages.",
+    "",
+    "| code | meaning | causes | source |",
+    "| --- | --- | --- | --- |",
+  );
+  for (const c of serviceCodes) {
+    const causes = c.causes.map(([k, w]) => `\`${k}\` ${w.toFixed(2)}`).join(", ");
+    out.push(`| \`${c.code}\` | ${c.meaning} | ${causes} | ${c.source} |`);
+  }
+  out.push(
+    "",
     "## How ranking works",
     "",
     "- Codes are read whole (`AADSTS70021` is not `AADSTS700211`); wordings are matched case-insensitively after Go, JSON and HTML escapes are undone.",
     "- Each matching row gives its causes the listed confidence; a second row for the same cause adds a little. Values in the text then adjust the ranking, e.g. an audience that is not a token-exchange audience, an internal API-server issuer, a client ID that is not a GUID, or a hard-coded pre-v1.6.0 token path.",
+    "- The confidences are how often each cause produces such a text. When the two leading causes are within 0.12 of each other, the result says the text cannot decide (`undecided`) and names the tool call that does, e.g. `list_federated_credentials` or `inspect_token`.",
+    "- A log with several errors on separate lines: the latest one's leading cause is ranked first. Of a log longer than 1 MB the last 1 MB is read.",
     "- Text that matches no row is reported as `unknown`, with at most three loosely related classes at low confidence.",
+    "- Accuracy is measured on the public corpus in `test/corpus/errors`: a tuning split and a frozen evaluation split (`frozen/`, never tuned on); `npm run bench` reports both apart.",
     "- With `crossCheck`, the issuer, subject, audience and client ID in the text are compared with the cluster's issuer, the service accounts that exist and the identity's federated credentials; a confirmed mismatch moves its class to the top.",
     "- Secrets in the text (JWTs, client secrets, access tokens, AWS keys, SAS signatures) are replaced with `[REDACTED]` before anything is read.",
     "",

@@ -1,7 +1,8 @@
 // explainError: error text in, ranked causes out. Pure: no I/O, and linear in the length of the text.
 import type { Fix } from "../types.js";
 import { type CatalogueEntry, catalogue } from "./catalogue.js";
-import { extractCodes, extractFields, find, guidAt, newScan, type Scan } from "./extract.js";
+import { ENTRA_REFERENCE, serviceCode } from "./codes.js";
+import { extractCodes, extractFields, find, findLast, guidAt, newScan, type Scan } from "./extract.js";
 import { asciiLower, unescapeLog } from "./normalize.js";
 import { redactSecrets } from "./redact.js";
 import {
@@ -37,11 +38,30 @@ export interface CrossCheckReport {
   skipped: string[];
 }
 
+/** What a recognised service code means, and the reference it comes from. */
+export interface CodeMeaning {
+  code: string;
+  meaning: string;
+  source: string;
+}
+
+/** When the text cannot decide between the leading causes: which tool call does. */
+export interface Undecided {
+  /** The close causes, most frequent producer of this text first. */
+  between: ErrorClass[];
+  decidingCall: ToolCall;
+  why: string;
+}
+
 export interface ExplainResult {
   codes: string[];
+  /** The meaning of every AADSTS / STS / IAM / EKS Auth code found, from the services' references. */
+  meanings: CodeMeaning[];
   platform: ErrorPlatform;
   extracted: Extracted;
   causes: Cause[];
+  /** Set when the two leading causes are close: the text alone cannot decide. */
+  undecided?: Undecided;
   crossCheck?: CrossCheckReport;
 }
 
@@ -58,6 +78,20 @@ interface Scored {
 function groupMatches(scan: Scan, group: string[]): boolean {
   for (const needle of group) if (find(scan, needle) === -1) return false;
   return true;
+}
+
+/**
+ * Where the evidence for a matching row last occurs in the text: its codes or the wordings of a matching group.
+ * In a log with several errors the last one is usually the one the reader is asking about.
+ */
+function lastEvidence(scan: Scan, codes: Set<string>, entry: CatalogueEntry): number {
+  let last = -1;
+  for (const c of entry.codes ?? []) if (codes.has(c)) last = Math.max(last, findLast(scan, c.toLowerCase()));
+  for (const g of entry.text ?? []) {
+    if (!groupMatches(scan, g)) continue;
+    for (const needle of g) last = Math.max(last, findLast(scan, needle));
+  }
+  return last;
 }
 
 function matches(scan: Scan, codes: Set<string>, entry: CatalogueEntry): boolean {
@@ -303,6 +337,55 @@ function causeFor(cls: ErrorClass, x: Extracted, platform: ErrorPlatform, entrie
   };
 }
 
+/**
+ * Codes the services document: each gives its meaning, and, when no catalogue row already read the text for
+ * that code, its causes at the (lower) confidence the code alone supports. An AADSTS code missing from the
+ * table is still named, with the reference to look it up in.
+ */
+function fromServiceCodes(codes: string[], covered: Set<string>, scores: Map<ErrorClass, Scored>): CodeMeaning[] {
+  const meanings: CodeMeaning[] = [];
+  for (const code of codes) {
+    const known = serviceCode(code);
+    if (!known) {
+      if (code.startsWith("AADSTS"))
+        meanings.push({ code, meaning: "An Entra code outside the workload-identity flows", source: ENTRA_REFERENCE });
+      continue;
+    }
+    meanings.push({ code, meaning: known.meaning, source: known.source });
+    if (covered.has(code)) continue;
+    for (const [cls, w] of known.causes) {
+      const s = scores.get(cls);
+      const seen = `${code}: ${known.meaning}`;
+      if (!s) scores.set(cls, { score: w, entries: [seen] });
+      else {
+        s.score = Math.min(0.97, Math.max(s.score, w) + 0.02);
+        s.entries.push(seen);
+      }
+    }
+  }
+  return meanings;
+}
+
+/**
+ * The confidences are how often each cause produces a text like this one; when the two leading causes are within
+ * 0.12 of each other the text cannot tell them apart, and a read of the live state must. A tool that confirms both
+ * looks at what separates them; otherwise the leading cause's first confirming tool.
+ */
+function undecidedBetween(causes: Cause[]): Undecided | undefined {
+  const [a, b] = causes;
+  if (!a || !b || a.class === "unknown" || a.confidence - b.confidence >= 0.12) return undefined;
+  const shared = a.confirmWith.find((t) => b.confirmWith.some((u) => u.tool === t.tool));
+  const call = shared ?? a.confirmWith[0] ?? b.confirmWith[0];
+  if (!call) return undefined;
+  return {
+    between: [a.class, b.class],
+    decidingCall: call,
+    why: shared
+      ? `${call.tool} shows the facts that separate ${a.class} from ${b.class}`
+      : `${call.tool} confirms or rules out ${a.class}, the more frequent cause of this text`,
+  };
+}
+
 const round = (n: number) => Math.round(n * 100) / 100;
 
 /** The full computation, with the number of characters the anchor searches examined. */
@@ -320,8 +403,21 @@ export function explainWithWork(input: string, opts: ExplainOptions = {}): { res
   const scores = new Map<ErrorClass, Scored>();
   let best: CatalogueEntry | undefined;
   let bestWeight = 0;
+  const covered = new Set<string>();
+  let lastEntry: CatalogueEntry | undefined;
+  let lastAt = -1;
+  let earliestAt = Number.MAX_SAFE_INTEGER;
+  let matched = 0;
   for (const entry of catalogue) {
     if (!matches(scan, codeSet, entry)) continue;
+    matched++;
+    for (const c of entry.codes ?? []) covered.add(c);
+    const at = lastEvidence(scan, codeSet, entry);
+    if (at >= 0 && at < earliestAt) earliestAt = at;
+    if (at > lastAt) {
+      lastAt = at;
+      lastEntry = entry;
+    }
     const top = Math.max(...entry.causes.map(([, w]) => w));
     if (top > bestWeight) {
       best = entry;
@@ -339,6 +435,22 @@ export function explainWithWork(input: string, opts: ExplainOptions = {}): { res
       }
     }
   }
+  // Several errors in one log: the latest one's leading cause gets a small lead over earlier ones.
+  // A credential chain's summary lists every credential it tried in a fixed order: one error, not several.
+  const chainSummary = ["defaultazurecredential", "chainedtokencredential", "no valid providers in chain"].some(
+    (m) => find(scan, m) !== -1,
+  );
+  const separateLines = !chainSummary && lastAt > earliestAt && scan.text.lastIndexOf("\n", lastAt) > earliestAt;
+  if (matched > 1 && lastEntry && separateLines) {
+    const [cls] = lastEntry.causes.reduce((a, b) => (b[1] > a[1] ? b : a));
+    const s = scores.get(cls);
+    if (s) {
+      const top = Math.max(...[...scores.values()].map((v) => v.score));
+      s.score = Math.min(0.97, Math.max(s.score + 0.1, top + 0.01));
+      s.entries.push("the latest error in the text");
+    }
+  }
+  const meanings = fromServiceCodes(codes, covered, scores);
   refine(scan, x, codeSet, scores);
   const platform = platformOf(scan, best);
 
@@ -355,7 +467,11 @@ export function explainWithWork(input: string, opts: ExplainOptions = {}): { res
       .slice(0, 6)
       .map(([cls, s]) => ({ ...causeFor(cls, x, platform, s.entries), confidence: round(Math.min(0.97, s.score)) }));
   }
-  return { result: { codes, platform, extracted: x, causes }, work: scan.work };
+  const undecided = undecidedBetween(causes);
+  return {
+    result: { codes, meanings, platform, extracted: x, causes, ...(undecided ? { undecided } : {}) },
+    work: scan.work,
+  };
 }
 
 /** Explain an error text: the codes in it, the values it names, and its likely causes, best first. */

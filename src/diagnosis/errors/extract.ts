@@ -2,6 +2,7 @@
 // an anchor with indexOf and then reads a bounded number of characters, so the work is linear in the
 // text length; there is no regular expression with nested quantifiers.
 import type { Extracted } from "./taxonomy.js";
+import { serviceCodes } from "./codes.js";
 
 /** Longest value we copy out of the text (URLs, subjects, paths). */
 const MAX_VALUE = 512;
@@ -29,6 +30,17 @@ export function find(scan: Scan, needle: string, from = 0): number {
   const at = scan.lower.indexOf(needle, from);
   if (from === 0) scan.first.set(needle, at);
   scan.work += (at === -1 ? scan.lower.length : at + needle.length) - from;
+  return at;
+}
+
+/** lastIndexOf on the lower-case text (memoised), counting the characters it may examine. */
+export function findLast(scan: Scan, needle: string): number {
+  const key = `\u0000last:${needle}`;
+  const known = scan.first.get(key);
+  if (known !== undefined) return known;
+  const at = scan.lower.lastIndexOf(needle);
+  scan.first.set(key, at);
+  scan.work += at === -1 ? scan.lower.length : scan.lower.length - at;
   return at;
 }
 
@@ -183,7 +195,9 @@ export const namedCodes = [
   "EnvironmentCredential",
 ];
 
-const namedLower = namedCodes.map((c) => [c, c.toLowerCase()] as const);
+const namedLower = [
+  ...new Set([...namedCodes, ...serviceCodes.map((c) => c.code).filter((c) => !c.startsWith("AADSTS"))]),
+].map((c) => [c, c.toLowerCase()] as const);
 
 function isWordChar(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;

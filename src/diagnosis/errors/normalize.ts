@@ -1,8 +1,29 @@
 // Undo the escaping that logs add around error bodies (Go %q, JSON inside JSON, HTML entities) in one
 // linear pass, so the catalogue can match the text as the service wrote it.
 
-/** Hard cap on what is read: the tool accepts 1 MB; anything longer is cut, not scanned. */
+/** Hard cap on what is read: the last 1 MB of a longer log (errors come at the end); the rest is not scanned. */
 export const MAX_INPUT_CHARS = 1_048_576;
+
+/** The end of a long log, starting at a line boundary when one is near the cut. */
+export function keepEnd(input: string): string {
+  if (input.length <= MAX_INPUT_CHARS) return input;
+  const cut = input.length - MAX_INPUT_CHARS;
+  const nl = input.indexOf("\n", cut);
+  return nl !== -1 && nl - cut < 4096 ? input.slice(nl + 1) : input.slice(cut);
+}
+
+/** HTML entities seen in pasted error pages and escaped logs, with their length. */
+const entities: [string, string][] = [
+  ["&quot;", '"'],
+  ["&#34;", '"'],
+  ["&#x22;", '"'],
+  ["&#39;", "'"],
+  ["&#x27;", "'"],
+  ["&apos;", "'"],
+  ["&amp;", "&"],
+  ["&lt;", "<"],
+  ["&gt;", ">"],
+];
 
 const HEX = /^[0-9a-fA-F]{4}$/;
 
@@ -12,8 +33,7 @@ const HEX = /^[0-9a-fA-F]{4}$/;
  * character is visited once.
  */
 export function unescapeLog(input: string): string {
-  // The end of a long log is kept: that is where the error usually is.
-  const text = input.length > MAX_INPUT_CHARS ? input.slice(input.length - MAX_INPUT_CHARS) : input;
+  const text = keepEnd(input);
   const out: string[] = [];
   let start = 0;
   let i = 0;
@@ -48,15 +68,10 @@ export function unescapeLog(input: string): string {
       continue;
     }
     if (c === 38 /* & */) {
-      const entity =
-        text.startsWith("&#34;", i) || text.startsWith("&quot;", i)
-          ? '"'
-          : text.startsWith("&#39;", i)
-            ? "'"
-            : undefined;
-      if (entity) {
-        out.push(text.slice(start, i), entity);
-        i += text[i + 1] === "q" ? 6 : 5;
+      const hit = entities.find(([e]) => text.startsWith(e, i));
+      if (hit) {
+        out.push(text.slice(start, i), hit[1]);
+        i += hit[0].length;
         start = i;
         continue;
       }

@@ -1,0 +1,111 @@
+// Real pastes: escaping, truncation, redaction marks, several errors in one log, long logs; every documented
+// service code recognised with its meaning and source; and the deciding tool call when the text cannot decide.
+import { describe, expect, it } from "vitest";
+import { catalogue } from "../../src/diagnosis/errors/catalogue.js";
+import { applyCrossCheck } from "../../src/diagnosis/errors/cross-check.js";
+import { serviceCodes } from "../../src/diagnosis/errors/codes.js";
+import { explainError } from "../../src/diagnosis/errors/explain.js";
+import { keepEnd, MAX_INPUT_CHARS, unescapeLog } from "../../src/diagnosis/errors/normalize.js";
+import { errorClasses } from "../../src/diagnosis/errors/taxonomy.js";
+
+const subjectMismatch =
+  "AADSTS700213: No matching federated identity record found for presented assertion subject 'system:serviceaccount:app:api'.";
+
+describe("service codes", () => {
+  it("recognises every code in the table and explains it with its source", () => {
+    for (const c of serviceCodes) {
+      const text = c.code.startsWith("AADSTS")
+        ? `{"error":"invalid_request","error_description":"${c.code}: something went wrong"}`
+        : `operation error STS: AssumeRoleWithWebIdentity, api error ${c.code}: something went wrong`;
+      const r = explainError(text);
+      expect(r.codes, c.code).toContain(c.code);
+      const m = r.meanings.find((x) => x.code === c.code);
+      expect(m?.meaning, c.code).toBe(c.meaning);
+      expect(m?.source, c.code).toMatch(/^https:\/\//);
+      expect(r.causes.length, c.code).toBeGreaterThan(0);
+      for (const [cls, w] of c.causes) {
+        expect(errorClasses, c.code).toContain(cls);
+        expect(w, c.code).toBeLessThanOrEqual(0.6);
+      }
+    }
+  });
+
+  it("covers over a hundred Entra codes and names an AADSTS code it does not know", () => {
+    expect(serviceCodes.filter((c) => c.code.startsWith("AADSTS")).length).toBeGreaterThanOrEqual(100);
+    const r = explainError("AADSTS99999901: whatever");
+    expect(r.meanings[0]?.source).toContain("reference-error-codes");
+  });
+
+  it("gives every catalogue row a source: a reference page or a repository path", () => {
+    for (const e of catalogue)
+      expect(e.docs, e.code).toMatch(
+        /^https:\/\/(learn\.microsoft\.com|docs\.aws\.amazon\.com|github\.com|azure\.github\.io|repost\.aws)\//,
+      );
+  });
+});
+
+describe("real pastes", () => {
+  it('reads JSON inside a log line (\\" and \\\\n)', () => {
+    const text = `E0101 1 main.go:1] "failed" err="reply status code was 400:\\n{\\"error\\":\\"invalid_request\\",\\"error_description\\":\\"${subjectMismatch.replace(/'/g, "\\u0027")}\\"}"`;
+    const r = explainError(text);
+    expect(r.codes).toContain("AADSTS700213");
+    expect(r.causes[0].class).toBe("fic_subject_mismatch");
+    expect(r.extracted.namespace).toBe("app");
+  });
+
+  it("reads HTML-escaped text", () => {
+    expect(unescapeLog("&quot;a&quot; &#x27;b&#39; &amp;&lt;c&gt;")).toBe("\"a\" 'b' &<c>");
+    const r = explainError(subjectMismatch.replace(/'/g, "&#39;"));
+    expect(r.extracted.subject).toBe("system:serviceaccount:app:api");
+  });
+
+  it("survives truncation and redaction marks", () => {
+    const cut = explainError(
+      "FromAssertion(): http call(...) error: AADSTS700016: Application with identifier '***' was not found in the direc",
+    );
+    expect(cut.causes.map((c) => c.class)).toContain("app_not_found_in_tenant");
+    const masked = explainError(
+      "AADSTS700016: Application with identifier '<redacted>' was not found in the directory 'xxxxx'.",
+    );
+    expect(masked.causes[0].class).not.toBe("wrong_client_id");
+  });
+
+  it("ranks the latest of several errors in one log first", () => {
+    const imds = "ManagedIdentityCredential authentication unavailable, no response from the IMDS endpoint.";
+    const sts =
+      'WebIdentityErr: failed to retrieve credentials\ncaused by: RequestError: send request failed\ncaused by: Post "https://sts.us-east-1.amazonaws.com/": read: connection reset by peer';
+    expect(explainError(`${imds}\n${sts}`).causes[0].class).toBe("sts_endpoint_unreachable");
+    expect(explainError(`${sts}\n${imds}`).causes[0].class).toBe("imds_unreachable");
+  });
+
+  it("keeps the end of a log longer than 1 MB", () => {
+    const filler = "2024-05-01T10:00:00Z INFO request handled status=200\n".repeat(30_000);
+    expect(filler.length).toBeGreaterThan(MAX_INPUT_CHARS);
+    expect(keepEnd(filler + subjectMismatch).endsWith(subjectMismatch)).toBe(true);
+    expect(keepEnd(filler).length).toBeLessThanOrEqual(MAX_INPUT_CHARS);
+    expect(explainError(filler + subjectMismatch).causes[0].class).toBe("fic_subject_mismatch");
+  });
+});
+
+describe("when the text cannot decide", () => {
+  it("names the close causes, most frequent first, and the tool call that decides", () => {
+    const r = explainError("AADSTS70021: No matching federated identity record found for presented assertion.");
+    expect(r.undecided?.between[0]).toBe(r.causes[0].class);
+    expect(r.undecided?.between[1]).toBe(r.causes[1].class);
+    expect(r.undecided?.decidingCall.tool).toBe("list_federated_credentials");
+  });
+
+  it("drops the question once the live facts confirm a cause", () => {
+    const r = explainError("AADSTS70021: No matching federated identity record found for presented assertion.");
+    expect(r.undecided).toBeDefined();
+    const checked = applyCrossCheck(r, { findings: [], skipped: [], confirmedClass: "fic_missing" });
+    expect(checked.causes[0].class).toBe("fic_missing");
+    expect(checked.undecided).toBeUndefined();
+  });
+
+  it("says nothing when one cause clearly leads", () => {
+    const r = explainError('invalid endpoint host, "169.254.170.23", only loopback hosts are allowed');
+    expect(r.causes[0].class).toBe("sdk_too_old");
+    expect(r.undecided).toBeUndefined();
+  });
+});
