@@ -6,6 +6,7 @@ import type { Environment } from "./providers/environment.js";
 import type { SimSession } from "./sim/environment.js";
 import type { Scenario } from "./sim/scenario.js";
 import type { ToolContext, ToolDefinition } from "./tools/define.js";
+import { addSimCommand } from "./cli/sim.js";
 import { VERSION } from "./version.js";
 
 // The cloud SDKs take a second or two to load: load them when a command needs them, so --help stays instant.
@@ -293,6 +294,7 @@ export function buildProgram(): Command {
       }
     });
 
+  addSimCommand(program);
   return program;
 }
 

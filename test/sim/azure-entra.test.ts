@@ -77,7 +77,7 @@ describe("Entra: client-secret grant", () => {
       agent: s.world.agent,
       timeoutMs: 8000,
     });
-    const jwks = createLocalJWKSet(JSON.parse(keys.body));
+    const jwks = createLocalJWKSet(keys.json as never);
     await expect(jwtVerify(token!.token, jwks)).resolves.toBeDefined();
     expect(decodeProtectedHeader(token!.token).kid).not.toMatch(/^eyJ/);
     expect(token!.expiresOnTimestamp).toBeGreaterThan(Date.now() + 3000 * 1000);

@@ -402,7 +402,7 @@ const CLOUD_ALIASES = [
  * GET /common/discovery/instance?api-version=1.1&authorization_endpoint=…: what MSAL asks before it trusts an
  * authority. The tenant discovery endpoint is on the host the authorization endpoint names.
  */
-function instanceDiscovery(req: SimRequest): SimResponse {
+function instanceDiscovery(req: SimRequest, world: SimWorld): SimResponse {
   const authz = req.query.get("authorization_endpoint");
   if (!authz) {
     return entraError(req, "invalid_request", 50049, "Unknown or invalid instance.");
@@ -414,10 +414,15 @@ function instanceDiscovery(req: SimRequest): SimResponse {
     return entraError(req, "invalid_instance", 50049, "Unknown or invalid instance.");
   }
   const tenant = u.pathname.split("/").filter(Boolean)[0] ?? "common";
-  const self = req.origin ?? `https://${req.host}`;
-  const known = CLOUD_ALIASES.some((c) => c.aliases.includes(u.hostname)) || u.origin === self;
+  // The simulator's own address (an authority host such as https://127.0.0.1:PORT) is an instance too.
+  // MSAL Python drops the port when it builds the URL it asks about; the simulator's port is the one meant.
+  const direct = ["127.0.0.1", "localhost"].includes(u.hostname) && (u.port === "" || u.port === String(world.port));
+  if (direct) u = new URL(`https://${u.hostname}:${world.port}${u.pathname}`);
+  const known = CLOUD_ALIASES.some((c) => c.aliases.includes(u.hostname)) || direct;
   if (!known) return entraError(req, "invalid_instance", 50049, "Unknown or invalid instance.");
-  const metadata = u.origin === self && req.origin ? [{ preferred_network: u.host, preferred_cache: u.host, aliases: [u.host] }, ...CLOUD_ALIASES] : CLOUD_ALIASES;
+  const metadata = direct
+    ? [{ preferred_network: u.host, preferred_cache: u.host, aliases: [u.host] }, ...CLOUD_ALIASES]
+    : CLOUD_ALIASES;
   return {
     status: 200,
     body: {
@@ -432,7 +437,7 @@ export const entraService: SimService = {
   name: "entra",
   matches: (host) => ENTRA_HOSTS.includes(host),
   async handle(req, world) {
-    if (req.method === "GET" && req.path === "/common/discovery/instance") return instanceDiscovery(req);
+    if (req.method === "GET" && req.path === "/common/discovery/instance") return instanceDiscovery(req, world);
     const m = /^\/([^/]+)\/(.+)$/.exec(req.path);
     if (!m) return undefined;
     const [, tenantSegment, rest] = m;
