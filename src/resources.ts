@@ -35,7 +35,8 @@ export function registerExtraResources(server: McpServer): void {
     async (uri, variables) => {
       const code = decodeURIComponent(String(variables.code));
       const entry = findEntry(code);
-      if (!entry) throw resourceNotFound(uri.href, `no catalogue entry for ${code}; list the resources to see the known codes`);
+      if (!entry)
+        throw resourceNotFound(uri.href, `no catalogue entry for ${code}; list the resources to see the known codes`);
       return { contents: [{ uri: uri.href, mimeType: "text/markdown", text: entryMarkdown(entry) }] };
     },
   );

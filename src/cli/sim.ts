@@ -50,7 +50,9 @@ export function simKubeconfigYaml(world: SimWorld, token: string): string {
       },
     ],
     users: [{ name: "simulated-operator", user: { token } }],
-    contexts: [{ name, context: { cluster: name, user: "simulated-operator", namespace: world.scenario.target.namespace } }],
+    contexts: [
+      { name, context: { cluster: name, user: "simulated-operator", namespace: world.scenario.target.namespace } },
+    ],
     "current-context": name,
     preferences: {},
   };
@@ -155,7 +157,9 @@ export async function serveSim(opts: SimOptions, say: (line: string) => void): P
     });
     writeFileSync(resolve(opts.envOut), envFileText(vars, scenario.name), { mode: 0o600 });
   }
-  say(`wi-doctor sim: serving "${scenario.name}" on https://127.0.0.1:${world.port} (proxy http://127.0.0.1:${proxy.port})`);
+  say(
+    `wi-doctor sim: serving "${scenario.name}" on https://127.0.0.1:${world.port} (proxy http://127.0.0.1:${proxy.port})`,
+  );
   if (opts.kubeconfigOut) say(`  kubeconfig: ${resolve(opts.kubeconfigOut)}`);
   if (caFile) say(`  CA certificate: ${resolve(caFile)}`);
   if (opts.envOut) say(`  environment: source ${shellQuote(resolve(opts.envOut))}`);
@@ -176,7 +180,11 @@ export function addSimCommand(program: Command): void {
     .option("--env-out <file>", "write a shell file of environment variables that point clients at the world")
     .option("--ca-out <file>", "write the world's CA certificate (default: next to --env-out or --kubeconfig-out)")
     .option("--port <n>", "HTTPS port on 127.0.0.1 (default: any free port)", portArg("--port"))
-    .option("--proxy-port <n>", "HTTPS_PROXY (CONNECT) port on 127.0.0.1 (default: any free port)", portArg("--proxy-port"))
+    .option(
+      "--proxy-port <n>",
+      "HTTPS_PROXY (CONNECT) port on 127.0.0.1 (default: any free port)",
+      portArg("--proxy-port"),
+    )
     .option("--log <file>", "append a JSON line per request (method, host, path, status; never bodies or tokens)")
     .action(async (opts: SimOptions) => {
       const say = (line: string) => process.stderr.write(`${line}\n`);

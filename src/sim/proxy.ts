@@ -11,7 +11,11 @@ export interface SimProxy {
   close(): Promise<void>;
 }
 
-export async function startSimProxy(simPort: number, port = 0, onConnect?: (target: string) => void): Promise<SimProxy> {
+export async function startSimProxy(
+  simPort: number,
+  port = 0,
+  onConnect?: (target: string) => void,
+): Promise<SimProxy> {
   const sockets = new Set<Socket>();
   const server: Server = createServer((_req, res) => {
     // Plain-HTTP requests would leave the world unencrypted; the simulated services speak HTTPS only.

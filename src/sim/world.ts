@@ -228,7 +228,9 @@ export async function startSimWorld(scenario: Scenario, options: StartOptions): 
       json: () => JSON.parse(body.toString("utf8") || "null"),
       // The AWS query protocol may also come as a GET with the parameters in the query string.
       form: () =>
-        req.method === "GET" && body.length === 0 ? new URLSearchParams(url.search) : new URLSearchParams(body.toString("utf8")),
+        req.method === "GET" && body.length === 0
+          ? new URLSearchParams(url.search)
+          : new URLSearchParams(body.toString("utf8")),
     };
     // Calls the world makes to itself (Entra fetching an issuer's keys) happen inside the cloud: no client latency.
     if (latency > 0 && req.headers["x-sim-internal"] !== "1") await sleep(latency);

@@ -24,7 +24,12 @@ function installedAddons(world: SimWorld): string[] {
 }
 
 /** /clusters/{name}/addons[/{addon}] for an existing cluster; undefined for other paths. */
-export function handleAddons(req: SimRequest, world: SimWorld, clusterName: string, parts: string[]): SimResponse | undefined {
+export function handleAddons(
+  req: SimRequest,
+  world: SimWorld,
+  clusterName: string,
+  parts: string[],
+): SimResponse | undefined {
   const aws = world.scenario.aws;
   if (!aws || parts[2] !== "addons") return undefined;
   const names = installedAddons(world);

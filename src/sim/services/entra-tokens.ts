@@ -21,7 +21,11 @@ export function entraSigningKey(world: SimWorld): EntraKey {
   if (!key) {
     const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
     const { n, e } = publicKey.export({ format: "jwk" }) as { n: string; e: string };
-    const kid = b64url(createHash("sha256").update(JSON.stringify({ e, kty: "RSA", n })).digest());
+    const kid = b64url(
+      createHash("sha256")
+        .update(JSON.stringify({ e, kty: "RSA", n }))
+        .digest(),
+    );
     key = { kid, privateKey, jwk: { kty: "RSA", use: "sig", kid, x5t: kid, n, e } };
     keys.set(world, key);
   }

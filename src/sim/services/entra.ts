@@ -390,7 +390,11 @@ const CLOUD_ALIASES = [
     preferred_cache: "login.partner.microsoftonline.cn",
     aliases: ["login.partner.microsoftonline.cn", "login.chinacloudapi.cn"],
   },
-  { preferred_network: "login.microsoftonline.de", preferred_cache: "login.microsoftonline.de", aliases: ["login.microsoftonline.de"] },
+  {
+    preferred_network: "login.microsoftonline.de",
+    preferred_cache: "login.microsoftonline.de",
+    aliases: ["login.microsoftonline.de"],
+  },
   {
     preferred_network: "login.microsoftonline.us",
     preferred_cache: "login.microsoftonline.us",

@@ -81,21 +81,43 @@ const printers: Record<string, Printer> = {
       NAME,
       col("Ready", "string", "The aggregate readiness state of this pod for accepting traffic."),
       col("Status", "string", "The aggregate status of the containers in this pod."),
-      col("Restarts", "string", "The number of times the containers in this pod have been restarted and when the last container in this pod has restarted."),
+      col(
+        "Restarts",
+        "string",
+        "The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.",
+      ),
       AGE,
-      col("IP", "string", "IP address allocated to the pod. Routable at least within the cluster. Empty if not yet allocated.", 1),
+      col(
+        "IP",
+        "string",
+        "IP address allocated to the pod. Routable at least within the cluster. Empty if not yet allocated.",
+        1,
+      ),
       col("Node", "string", "NodeName is a request to schedule this pod onto a specific node.", 1),
-      col("Nominated Node", "string", "nominatedNodeName is set only when this pod preempts other pods on the node.", 1),
+      col(
+        "Nominated Node",
+        "string",
+        "nominatedNodeName is set only when this pod preempts other pods on the node.",
+        1,
+      ),
       col("Readiness Gates", "string", "If specified, all readiness gates will be evaluated for pod readiness.", 1),
     ],
     cells(o) {
       const spec = (o.spec ?? {}) as { containers?: unknown[]; nodeName?: string };
-      const status = (o.status ?? {}) as { containerStatuses?: ContainerStatus[]; podIP?: string; nominatedNodeName?: string };
+      const status = (o.status ?? {}) as {
+        containerStatuses?: ContainerStatus[];
+        podIP?: string;
+        nominatedNodeName?: string;
+      };
       const statuses = status.containerStatuses ?? [];
       const conditions = ((o.status ?? {}) as { conditions?: { type?: string; status?: string }[] }).conditions ?? [];
       const podReady = conditions.some((c) => c.type === "Ready" && c.status === "True");
       // Without container statuses, a pod whose Ready condition holds has all its containers ready.
-      const ready = statuses.length ? statuses.filter((c) => c.ready).length : podReady ? (spec.containers?.length ?? 0) : 0;
+      const ready = statuses.length
+        ? statuses.filter((c) => c.ready).length
+        : podReady
+          ? (spec.containers?.length ?? 0)
+          : 0;
       const restarts = statuses.reduce((n, c) => n + (c.restartCount ?? 0), 0);
       return [
         o.metadata?.name,
@@ -111,19 +133,40 @@ const printers: Record<string, Printer> = {
     },
   },
   ServiceAccount: {
-    columns: [NAME, col("Secrets", "string", "Secrets is a list of the secrets in the same namespace that pods running using this ServiceAccount are allowed to use."), AGE],
+    columns: [
+      NAME,
+      col(
+        "Secrets",
+        "string",
+        "Secrets is a list of the secrets in the same namespace that pods running using this ServiceAccount are allowed to use.",
+      ),
+      AGE,
+    ],
     cells: (o) => [o.metadata?.name, ((o.secrets as unknown[] | undefined) ?? []).length, age(o)],
   },
   Deployment: {
     columns: [
       NAME,
       col("Ready", "string", "Number of the pod with ready state"),
-      col("Up-to-date", "string", "Total number of non-terminated pods targeted by this deployment that have the desired template spec."),
-      col("Available", "string", "Total number of available pods (ready for at least minReadySeconds) targeted by this deployment."),
+      col(
+        "Up-to-date",
+        "string",
+        "Total number of non-terminated pods targeted by this deployment that have the desired template spec.",
+      ),
+      col(
+        "Available",
+        "string",
+        "Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.",
+      ),
       AGE,
       col("Containers", "string", "Names of each container in the template.", 1),
       col("Images", "string", "Images referenced by each container in the template.", 1),
-      col("Selector", "string", "Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this deployment.", 1),
+      col(
+        "Selector",
+        "string",
+        "Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this deployment.",
+        1,
+      ),
     ],
     cells(o) {
       const spec = (o.spec ?? {}) as {
@@ -223,13 +266,23 @@ interface ReviewAttributes {
  * names (a plural, `plural.group`, or `plural/subresource`).
  */
 export function selfSubjectAccessReview(req: SimRequest, world: SimWorld): SimResponse {
-  let body: { spec?: { resourceAttributes?: ReviewAttributes; nonResourceAttributes?: { path?: string; verb?: string } } };
+  let body: {
+    spec?: { resourceAttributes?: ReviewAttributes; nonResourceAttributes?: { path?: string; verb?: string } };
+  };
   try {
     body = JSON.parse(req.text() || "{}");
   } catch (err) {
     return {
       status: 400,
-      body: { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message: (err as Error).message, reason: "BadRequest", code: 400 },
+      body: {
+        kind: "Status",
+        apiVersion: "v1",
+        metadata: {},
+        status: "Failure",
+        message: (err as Error).message,
+        reason: "BadRequest",
+        code: 400,
+      },
     };
   }
   const attrs = body.spec?.resourceAttributes;
