@@ -6,6 +6,7 @@ import type { Environment } from "./providers/environment.js";
 import type { SimSession } from "./sim/environment.js";
 import type { Scenario } from "./sim/scenario.js";
 import type { ToolContext, ToolDefinition } from "./tools/define.js";
+import { addCaptureCommand } from "./cli/capture.js";
 import { addSimCommand } from "./cli/sim.js";
 import { VERSION } from "./version.js";
 
@@ -295,6 +296,7 @@ export function buildProgram(): Command {
     });
 
   addSimCommand(program);
+  addCaptureCommand(program);
   return program;
 }
 
