@@ -59,7 +59,9 @@ export function makeAnonymiser(names: Iterable<string>, salt: string = randomByt
     apply(text: string): string {
       let out = text.replace(GUID, (g) => guidFor(g));
       out = out.replace(EKS_ID, (id) => hash(id).slice(0, 32).toUpperCase());
-      out = out.replace(ACCOUNT, (a) => String(100000000000 + (Number.parseInt(hash(a).slice(0, 10), 16) % 899999999999)));
+      out = out.replace(ACCOUNT, (a) =>
+        String(100000000000 + (Number.parseInt(hash(a).slice(0, 10), 16) % 899999999999)),
+      );
       if (nameRe) out = out.replace(nameRe, (n) => nameMap.get(n) ?? n);
       return out;
     },

@@ -20,7 +20,10 @@ async function attempt<T>(notes: Notes, what: string, fn: () => Promise<T>): Pro
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 interface PodLike {
-  spec?: { containers?: { env?: { name?: string; value?: string }[] }[]; volumes?: { csi?: { volumeAttributes?: Record<string, string> } }[] };
+  spec?: {
+    containers?: { env?: { name?: string; value?: string }[] }[];
+    volumes?: { csi?: { volumeAttributes?: Record<string, string> } }[];
+  };
 }
 
 function podSpecs(objects: RawObject[]): PodLike["spec"][] {
@@ -39,12 +42,14 @@ function podSpecs(objects: RawObject[]): PodLike["spec"][] {
 function envValues(objects: RawObject[], name: string): string[] {
   const out: string[] = [];
   for (const spec of podSpecs(objects)) {
-    for (const c of spec?.containers ?? []) for (const e of c.env ?? []) if (e.name === name && e.value) out.push(e.value);
+    for (const c of spec?.containers ?? [])
+      for (const e of c.env ?? []) if (e.name === name && e.value) out.push(e.value);
   }
   return out;
 }
 
-const annotation = (o: RawObject, key: string) => (o.metadata?.annotations as Record<string, string> | undefined)?.[key];
+const annotation = (o: RawObject, key: string) =>
+  (o.metadata?.annotations as Record<string, string> | undefined)?.[key];
 
 /** Client ids, resource ids and tenants the captured objects name. */
 function azureReferences(objects: RawObject[]) {
@@ -99,7 +104,10 @@ export async function captureAzure(
   let subscriptionId = opts.subscriptionIds?.[0];
   if (!opts.credentialAvailable) {
     if (!tenantId || !subscriptionId) notes.push("no Azure credential: the Azure side is not captured");
-    Object.assign(section, { tenantId: tenantId ?? "00000000-0000-0000-0000-000000000000", subscriptionId: subscriptionId ?? "00000000-0000-0000-0000-000000000000" });
+    Object.assign(section, {
+      tenantId: tenantId ?? "00000000-0000-0000-0000-000000000000",
+      subscriptionId: subscriptionId ?? "00000000-0000-0000-0000-000000000000",
+    });
     return { section, notes };
   }
   const token = await attempt(notes, "Azure token", async () => opts.tokenFor?.());
@@ -108,7 +116,9 @@ export async function captureAzure(
     const tid = decodeJwt(token).tid;
     if (typeof tid === "string") tenantId = tid;
   }
-  const cluster = await attempt(notes, "AKS cluster", () => azure.findClusterByApiHost(apiServerHost, undefined, contextName));
+  const cluster = await attempt(notes, "AKS cluster", () =>
+    azure.findClusterByApiHost(apiServerHost, undefined, contextName),
+  );
   if (cluster) {
     subscriptionId = cluster.subscriptionId;
     section.managedClusters = [
@@ -119,10 +129,15 @@ export async function captureAzure(
         ...(cluster.fqdn ? { fqdn: cluster.fqdn } : {}),
         ...(cluster.privateFQDN ? { privateFQDN: cluster.privateFQDN } : {}),
         ...(cluster.nodeResourceGroup ? { nodeResourceGroup: cluster.nodeResourceGroup } : {}),
-        oidcIssuerProfile: { enabled: cluster.oidcIssuerEnabled, ...(cluster.issuerUrl ? { issuerURL: cluster.issuerUrl } : {}) },
+        oidcIssuerProfile: {
+          enabled: cluster.oidcIssuerEnabled,
+          ...(cluster.issuerUrl ? { issuerURL: cluster.issuerUrl } : {}),
+        },
         securityProfile: { workloadIdentity: { enabled: cluster.workloadIdentityEnabled } },
         agentPoolProfiles: cluster.agentPoolSubnetIds.map((id, i) => ({ name: `pool${i + 1}`, vnetSubnetID: id })),
-        ...(cluster.identityPrincipalId ? { identity: { type: "SystemAssigned", principalId: cluster.identityPrincipalId } } : {}),
+        ...(cluster.identityPrincipalId
+          ? { identity: { type: "SystemAssigned", principalId: cluster.identityPrincipalId } }
+          : {}),
         ...(cluster.kubeletIdentity ? { kubeletIdentity: cluster.kubeletIdentity } : {}),
       },
     ];
@@ -141,8 +156,14 @@ export async function captureAzure(
   const applications: Record<string, unknown>[] = [];
   const roleAssignments: Record<string, unknown>[] = [];
   for (const id of found) {
-    const fics = (await attempt(notes, `federated credentials of ${id.name}`, () => azure.listFederatedCredentials(id))) ?? [];
-    const federatedIdentityCredentials = fics.map((f) => ({ name: f.name, issuer: f.issuer, subject: f.subject, audiences: f.audiences }));
+    const fics =
+      (await attempt(notes, `federated credentials of ${id.name}`, () => azure.listFederatedCredentials(id))) ?? [];
+    const federatedIdentityCredentials = fics.map((f) => ({
+      name: f.name,
+      issuer: f.issuer,
+      subject: f.subject,
+      audiences: f.audiences,
+    }));
     if (id.kind === "managedIdentity") {
       identities.push({
         name: id.name,
@@ -164,8 +185,24 @@ export async function captureAzure(
     }
     tenantId ??= id.tenantId;
     subscriptionId ??= id.subscriptionId;
-    const assignments = (await attempt(notes, `role assignments of ${id.name}`, () => azure.listRoleAssignments(id.principalId))) ?? [];
-    for (const a of assignments) roleAssignments.push({ principalId: id.principalId, roleDefinitionName: a.roleName, scope: a.scope });
+    const assignments =
+      (await attempt(notes, `role assignments of ${id.name}`, () => azure.listRoleAssignments(id.principalId))) ?? [];
+    for (const a of assignments)
+      roleAssignments.push({ principalId: id.principalId, roleDefinitionName: a.roleName, scope: a.scope });
+  }
+  // aad-pod-identity: MIC acts as the kubelet (or cluster) identity, whose role assignments decide whether it can
+  // assign identities to the nodes.
+  if (refs.resourceIds.size > 0 || objects.some((o) => o.kind === "AzureIdentity")) {
+    const operators = [cluster?.kubeletIdentity?.objectId, cluster?.identityPrincipalId].filter(
+      (x): x is string => !!x,
+    );
+    for (const principalId of operators) {
+      const assignments =
+        (await attempt(notes, `role assignments of ${principalId}`, () => azure.listRoleAssignments(principalId))) ??
+        [];
+      for (const a of assignments)
+        roleAssignments.push({ principalId, roleDefinitionName: a.roleName, scope: a.scope });
+    }
   }
   const keyVaults: Record<string, unknown>[] = [];
   for (const name of refs.vaults) {
@@ -190,9 +227,13 @@ export async function captureAzure(
     });
   }
   const vmss: Record<string, unknown>[] = [];
-  if (cluster?.nodeResourceGroup && refs.resourceIds.size > 0) {
-    const sets = (await attempt(notes, "scale sets", () => azure.listVmss(cluster.subscriptionId, cluster.nodeResourceGroup as string))) ?? [];
-    for (const s of sets) vmss.push({ name: s.name, resourceGroup: s.resourceGroup, userAssignedIdentities: s.userAssignedIdentities });
+  if (cluster?.nodeResourceGroup && (refs.resourceIds.size > 0 || objects.some((o) => o.kind === "AzureIdentity"))) {
+    const sets =
+      (await attempt(notes, "scale sets", () =>
+        azure.listVmss(cluster.subscriptionId, cluster.nodeResourceGroup as string),
+      )) ?? [];
+    for (const s of sets)
+      vmss.push({ name: s.name, resourceGroup: s.resourceGroup, userAssignedIdentities: s.userAssignedIdentities });
   }
   Object.assign(section, {
     tenantId: tenantId ?? "00000000-0000-0000-0000-000000000000",
@@ -232,7 +273,9 @@ export async function captureAws(
   }
   for (const v of envValues(objects, "AWS_ROLE_ARN")) roleArns.add(v.trim());
   const associations = cluster
-    ? ((await attempt(notes, "Pod Identity associations", () => aws.podIdentityAssociationsWithRoles(cluster.name, namespace))) ?? [])
+    ? ((await attempt(notes, "Pod Identity associations", () =>
+        aws.podIdentityAssociationsWithRoles(cluster.name, namespace),
+      )) ?? [])
     : [];
   for (const a of associations) if (a.roleArn) roleArns.add(a.roleArn);
   const providerArns = (await attempt(notes, "IAM OIDC providers", () => aws.listOidcProviders())) ?? [];
@@ -261,13 +304,27 @@ export async function captureAws(
     region: cluster?.region ?? region,
     credentialAvailable: true,
     clusters: cluster
-      ? [{ name: cluster.name, endpoint: cluster.endpoint ?? `https://${apiServerHost}`, oidcIssuer: cluster.issuer ?? "", version: cluster.version ?? "1.30", status: cluster.status ?? "ACTIVE" }]
+      ? [
+          {
+            name: cluster.name,
+            endpoint: cluster.endpoint ?? `https://${apiServerHost}`,
+            oidcIssuer: cluster.issuer ?? "",
+            version: cluster.version ?? "1.30",
+            status: cluster.status ?? "ACTIVE",
+          },
+        ]
       : [],
     oidcProviders,
     roles,
     podIdentityAssociations: associations
       .filter((a) => a.roleArn)
-      .map((a) => ({ clusterName: a.clusterName, namespace: a.namespace, serviceAccount: a.serviceAccount, roleArn: a.roleArn, associationId: a.associationId })),
+      .map((a) => ({
+        clusterName: a.clusterName,
+        namespace: a.namespace,
+        serviceAccount: a.serviceAccount,
+        roleArn: a.roleArn,
+        associationId: a.associationId,
+      })),
   };
   return { section, notes };
 }

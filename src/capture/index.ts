@@ -48,7 +48,10 @@ function namesToRename(namespace: string, objects: RawObject[], cloud: Record<st
   const walk = (v: unknown, key = "") => {
     if (Array.isArray(v)) for (const x of v) walk(x, key);
     else if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) walk(x, k);
-    else if (typeof v === "string" && ["name", "resourceGroup", "nodeResourceGroup", "displayName", "roleName", "clusterName"].includes(key)) {
+    else if (
+      typeof v === "string" &&
+      ["name", "resourceGroup", "nodeResourceGroup", "displayName", "roleName", "clusterName"].includes(key)
+    ) {
       names.add(v);
     }
   };
@@ -58,7 +61,9 @@ function namesToRename(namespace: string, objects: RawObject[], cloud: Record<st
 
 export async function captureScenario(env: Environment, opts: CaptureOptions): Promise<CaptureResult> {
   if (!NAMESPACE_RE.test(opts.namespace)) {
-    throw new Error(`namespace: expected a Kubernetes namespace name (lowercase letters, digits, '-'), got "${opts.namespace}"`);
+    throw new Error(
+      `namespace: expected a Kubernetes namespace name (lowercase letters, digits, '-'), got "${opts.namespace}"`,
+    );
   }
   const kube = await captureKube(env, opts.namespace, opts.signal);
   const notes = [...kube.notes];
@@ -66,11 +71,18 @@ export async function captureScenario(env: Environment, opts: CaptureOptions): P
   const cloud: Record<string, unknown> = {};
   if (platform === "aks") {
     const credential = env.azure.credential;
-    const r = await captureAzure(new AzureProvider(env), kube.objects, kube.apiServerHost, env.kubeconfig?.getCurrentContext(), {
-      credentialAvailable: Boolean(credential),
-      subscriptionIds: env.azure.subscriptionIds,
-      tokenFor: async () => (await credential?.getToken(`${env.azure.cloud.armEndpoint.replace(/\/+$/, "")}/.default`))?.token,
-    });
+    const r = await captureAzure(
+      new AzureProvider(env),
+      kube.objects,
+      kube.apiServerHost,
+      env.kubeconfig?.getCurrentContext(),
+      {
+        credentialAvailable: Boolean(credential),
+        subscriptionIds: env.azure.subscriptionIds,
+        tokenFor: async () =>
+          (await credential?.getToken(`${env.azure.cloud.armEndpoint.replace(/\/+$/, "")}/.default`))?.token,
+      },
+    );
     notes.push(...r.notes);
     if (r.section) cloud.azure = r.section;
   } else {
@@ -83,8 +95,8 @@ export async function captureScenario(env: Environment, opts: CaptureOptions): P
   }
   const issuer =
     kube.issuer ??
-    ((cloud.azure as { managedClusters?: { oidcIssuerProfile?: { issuerURL?: string } }[] } | undefined)?.managedClusters?.[0]
-      ?.oidcIssuerProfile?.issuerURL ||
+    ((cloud.azure as { managedClusters?: { oidcIssuerProfile?: { issuerURL?: string } }[] } | undefined)
+      ?.managedClusters?.[0]?.oidcIssuerProfile?.issuerURL ||
       (cloud.aws as { clusters?: { oidcIssuer?: string }[] } | undefined)?.clusters?.[0]?.oidcIssuer ||
       `https://${kube.apiServerHost}`);
   // An issuer whose discovery document cannot be fetched stays unreachable in the captured world.
@@ -111,6 +123,7 @@ export async function captureScenario(env: Environment, opts: CaptureOptions): P
       ...(issuerReachable ? {} : { issuerReachable: false }),
       ...(kube.version ? { version: kube.version } : {}),
       objects: kube.objects,
+      ...(Object.keys(kube.logs).length ? { logs: kube.logs } : {}),
       ...(kube.forbidden.length ? { forbidden: kube.forbidden } : {}),
     },
     ...cloud,

@@ -9,6 +9,8 @@ export interface KubeCapture {
   issuer?: string;
   version?: string;
   objects: RawObject[];
+  /** Logs of identity components: "<namespace>/<pod>" → text (the last lines). */
+  logs: Record<string, string>;
   /** Resources the API server refused to list (403): they stay forbidden in the captured world. */
   forbidden: string[];
   notes: string[];
@@ -24,7 +26,11 @@ const NAMESPACED: { path: string; plural: string }[] = [
   { path: "/apis/apps/v1", plural: "daemonsets" },
   { path: "/apis/batch/v1", plural: "jobs" },
   { path: "/apis/batch/v1", plural: "cronjobs" },
+  { path: "/apis/networking.k8s.io/v1", plural: "networkpolicies" },
 ];
+
+/** Identity components whose own logs the diagnosis reads (aad-pod-identity's NMI and MIC): never application logs. */
+const COMPONENT_POD = /^(nmi|mic)-/;
 
 /** Custom resources the diagnosis reads, when the cluster serves them (all namespaces: bindings cross them). */
 const CUSTOM: { path: string; plural: string; allNamespaces: boolean }[] = [
@@ -114,6 +120,7 @@ export async function captureKube(env: Environment, namespace: string, signal?: 
     server: `https://${apiServerHost}:${port}`,
     apiServerHost,
     objects: [],
+    logs: {},
     forbidden: [],
     notes: [],
   };
@@ -148,22 +155,49 @@ export async function captureKube(env: Environment, namespace: string, signal?: 
   const issuer = (discovery?.body as { issuer?: string } | undefined)?.issuer;
   if (discovery?.status === 200 && issuer) capture.issuer = issuer;
 
-  const webhooks = await list("/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations", "mutatingwebhookconfigurations");
+  const webhooks = await list(
+    "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations",
+    "mutatingwebhookconfigurations",
+  );
   add(webhooks);
   const crds = await list("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", "customresourcedefinitions");
-  add(crds.filter((c) => /(secrets-store\.csi\.x-k8s\.io|aadpodidentity\.k8s\.io)$/.test(String((c.spec as { group?: string })?.group))));
+  add(
+    crds.filter((c) =>
+      /(secrets-store\.csi\.x-k8s\.io|aadpodidentity\.k8s\.io)$/.test(String((c.spec as { group?: string })?.group)),
+    ),
+  );
   const namespaces = [namespace, ...componentNamespaces(webhooks).filter((n) => n !== namespace)];
   const nsObjects = await list("/api/v1/namespaces", "namespaces");
   add(nsObjects.filter((n) => namespaces.includes(String(n.metadata?.name))));
   await Promise.all(
     namespaces.flatMap((ns) =>
-      NAMESPACED.map(async (r) => add(await list(`${r.path}/namespaces/${encodeURIComponent(ns)}/${r.plural}`, r.plural))),
+      NAMESPACED.map(async (r) =>
+        add(await list(`${r.path}/namespaces/${encodeURIComponent(ns)}/${r.plural}`, r.plural)),
+      ),
     ),
   );
   await Promise.all(
     CUSTOM.map(async (r) => {
-      const path = r.allNamespaces ? `${r.path}/${r.plural}` : `${r.path}/namespaces/${encodeURIComponent(namespace)}/${r.plural}`;
+      const path = r.allNamespaces
+        ? `${r.path}/${r.plural}`
+        : `${r.path}/namespaces/${encodeURIComponent(namespace)}/${r.plural}`;
       add(await list(path, r.plural));
+    }),
+  );
+  const components = capture.objects.filter(
+    (o) => o.kind === "Pod" && o.metadata?.namespace !== namespace && COMPONENT_POD.test(String(o.metadata?.name)),
+  );
+  await Promise.all(
+    components.map(async (p) => {
+      const ns = String(p.metadata?.namespace);
+      const name = String(p.metadata?.name);
+      const r = await kubeGetRaw(
+        env,
+        `/api/v1/namespaces/${encodeURIComponent(ns)}/pods/${encodeURIComponent(name)}/log?tailLines=500`,
+        signal,
+      ).catch(() => undefined);
+      if (r?.status === 200 && typeof r.body === "string" && r.body)
+        capture.logs[`${ns}/${name}`] = r.body.replace(/\n$/, "");
     }),
   );
   return capture;

@@ -4,7 +4,12 @@ import { request } from "node:https";
 import type { Environment } from "./environment.js";
 import { ProviderError } from "./errors.js";
 
-export type RawObject = { apiVersion?: string; kind?: string; metadata?: Record<string, unknown>; [k: string]: unknown };
+export type RawObject = {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: Record<string, unknown>;
+  [k: string]: unknown;
+};
 
 export interface RawResult {
   status: number;
@@ -24,7 +29,13 @@ export async function kubeGetRaw(env: Environment, path: string, signal?: AbortS
   return new Promise<RawResult>((resolve, reject) => {
     const req = request(
       url,
-      { ...(opts as object), method: "GET", timeout: env.timeoutMs, signal, headers: { ...(opts.headers as object), accept: "application/json" } },
+      {
+        ...(opts as object),
+        method: "GET",
+        timeout: env.timeoutMs,
+        signal,
+        headers: { ...(opts.headers as object), accept: "application/json" },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
@@ -41,8 +52,12 @@ export async function kubeGetRaw(env: Environment, path: string, signal?: AbortS
         res.on("error", reject);
       },
     );
-    req.on("timeout", () => req.destroy(new ProviderError("timeout", `${url.pathname}: no answer within ${env.timeoutMs} ms`)));
-    req.on("error", (err) => reject(err instanceof ProviderError ? err : new ProviderError("unavailable", `${url.pathname}: ${err.message}`)));
+    req.on("timeout", () =>
+      req.destroy(new ProviderError("timeout", `${url.pathname}: no answer within ${env.timeoutMs} ms`)),
+    );
+    req.on("error", (err) =>
+      reject(err instanceof ProviderError ? err : new ProviderError("unavailable", `${url.pathname}: ${err.message}`)),
+    );
     req.end();
   });
 }
@@ -57,6 +72,10 @@ export async function kubeListRaw(
   if (r.status !== 200) return { items: [], status: r.status };
   const list = r.body as { apiVersion?: string; kind?: string; items?: RawObject[] };
   const kind = String(list.kind ?? "").replace(/List$/, "");
-  const items = (list.items ?? []).map((o) => ({ apiVersion: o.apiVersion ?? list.apiVersion, kind: o.kind ?? kind, ...o }));
+  const items = (list.items ?? []).map((o) => ({
+    apiVersion: o.apiVersion ?? list.apiVersion,
+    kind: o.kind ?? kind,
+    ...o,
+  }));
   return { items, status: 200 };
 }
