@@ -2,7 +2,7 @@
 // (identities and their federated credentials, role assignments, key vaults, scale sets; the EKS cluster, IAM OIDC
 // providers, roles and Pod Identity associations). Reads only; a failed read is a note, never an abort.
 import { decodeJwt } from "jose";
-import type { AzureProvider, IdentityInfo } from "../providers/azure.js";
+import type { AzureProvider, ClusterInfo, IdentityInfo, KeyVaultInfo } from "../providers/azure.js";
 import type { AwsProvider } from "../providers/aws.js";
 import type { RawObject } from "../providers/kube-raw.js";
 
@@ -89,7 +89,64 @@ export interface AzureCapture {
   notes: Notes;
 }
 
-// biome-ignore lint/complexity/noExcessiveCognitiveComplexity: one pass over the references, each read guarded
+/** A managed cluster as the scenario format writes it. */
+function clusterSection(cluster: ClusterInfo): Record<string, unknown> {
+  return {
+    name: cluster.name,
+    resourceGroup: cluster.resourceGroup,
+    location: cluster.location,
+    ...(cluster.fqdn ? { fqdn: cluster.fqdn } : {}),
+    ...(cluster.privateFQDN ? { privateFQDN: cluster.privateFQDN } : {}),
+    ...(cluster.nodeResourceGroup ? { nodeResourceGroup: cluster.nodeResourceGroup } : {}),
+    oidcIssuerProfile: {
+      enabled: cluster.oidcIssuerEnabled,
+      ...(cluster.issuerUrl ? { issuerURL: cluster.issuerUrl } : {}),
+    },
+    securityProfile: { workloadIdentity: { enabled: cluster.workloadIdentityEnabled } },
+    agentPoolProfiles: cluster.agentPoolSubnetIds.map((id, i) => ({ name: `pool${i + 1}`, vnetSubnetID: id })),
+    ...(cluster.identityPrincipalId
+      ? { identity: { type: "SystemAssigned", principalId: cluster.identityPrincipalId } }
+      : {}),
+    ...(cluster.kubeletIdentity ? { kubeletIdentity: cluster.kubeletIdentity } : {}),
+  };
+}
+
+/** A key vault as the scenario format writes it: network rules and access policies. */
+function keyVaultSection(kv: KeyVaultInfo): Record<string, unknown> {
+  return {
+    name: kv.name,
+    resourceGroup: kv.resourceGroup ?? "unknown",
+    enableRbacAuthorization: kv.enableRbacAuthorization,
+    ...(kv.publicNetworkAccess ? { publicNetworkAccess: kv.publicNetworkAccess } : {}),
+    ...(kv.networkAcls
+      ? {
+          networkAcls: {
+            defaultAction: kv.networkAcls.defaultAction ?? "Allow",
+            bypass: kv.networkAcls.bypass ?? "AzureServices",
+            virtualNetworkRules: kv.networkAcls.virtualNetworkRules,
+            ipRules: kv.networkAcls.ipRules,
+          },
+        }
+      : {}),
+    accessPolicies: kv.accessPolicies.map((p) => ({ objectId: p.objectId, permissions: p.permissions })),
+  };
+}
+
+/**
+ * aad-pod-identity: MIC acts as the kubelet (or cluster) identity, whose role assignments decide whether it can
+ * assign identities to the nodes.
+ */
+async function operatorAssignments(azure: AzureProvider, cluster: ClusterInfo, notes: Notes) {
+  const out: Record<string, unknown>[] = [];
+  const operators = [cluster.kubeletIdentity?.objectId, cluster.identityPrincipalId].filter((x): x is string => !!x);
+  for (const principalId of operators) {
+    const assignments =
+      (await attempt(notes, `role assignments of ${principalId}`, () => azure.listRoleAssignments(principalId))) ?? [];
+    for (const a of assignments) out.push({ principalId, roleDefinitionName: a.roleName, scope: a.scope });
+  }
+  return out;
+}
+
 export async function captureAzure(
   azure: AzureProvider,
   objects: RawObject[],
@@ -121,26 +178,7 @@ export async function captureAzure(
   );
   if (cluster) {
     subscriptionId = cluster.subscriptionId;
-    section.managedClusters = [
-      {
-        name: cluster.name,
-        resourceGroup: cluster.resourceGroup,
-        location: cluster.location,
-        ...(cluster.fqdn ? { fqdn: cluster.fqdn } : {}),
-        ...(cluster.privateFQDN ? { privateFQDN: cluster.privateFQDN } : {}),
-        ...(cluster.nodeResourceGroup ? { nodeResourceGroup: cluster.nodeResourceGroup } : {}),
-        oidcIssuerProfile: {
-          enabled: cluster.oidcIssuerEnabled,
-          ...(cluster.issuerUrl ? { issuerURL: cluster.issuerUrl } : {}),
-        },
-        securityProfile: { workloadIdentity: { enabled: cluster.workloadIdentityEnabled } },
-        agentPoolProfiles: cluster.agentPoolSubnetIds.map((id, i) => ({ name: `pool${i + 1}`, vnetSubnetID: id })),
-        ...(cluster.identityPrincipalId
-          ? { identity: { type: "SystemAssigned", principalId: cluster.identityPrincipalId } }
-          : {}),
-        ...(cluster.kubeletIdentity ? { kubeletIdentity: cluster.kubeletIdentity } : {}),
-      },
-    ];
+    section.managedClusters = [clusterSection(cluster)];
   }
   const found: IdentityInfo[] = [];
   for (const clientId of refs.clientIds) {
@@ -190,44 +228,16 @@ export async function captureAzure(
     for (const a of assignments)
       roleAssignments.push({ principalId: id.principalId, roleDefinitionName: a.roleName, scope: a.scope });
   }
-  // aad-pod-identity: MIC acts as the kubelet (or cluster) identity, whose role assignments decide whether it can
-  // assign identities to the nodes.
-  if (refs.resourceIds.size > 0 || objects.some((o) => o.kind === "AzureIdentity")) {
-    const operators = [cluster?.kubeletIdentity?.objectId, cluster?.identityPrincipalId].filter(
-      (x): x is string => !!x,
-    );
-    for (const principalId of operators) {
-      const assignments =
-        (await attempt(notes, `role assignments of ${principalId}`, () => azure.listRoleAssignments(principalId))) ??
-        [];
-      for (const a of assignments)
-        roleAssignments.push({ principalId, roleDefinitionName: a.roleName, scope: a.scope });
-    }
-  }
+  const usesPodIdentity = refs.resourceIds.size > 0 || objects.some((o) => o.kind === "AzureIdentity");
+  if (usesPodIdentity && cluster) roleAssignments.push(...(await operatorAssignments(azure, cluster, notes)));
   const keyVaults: Record<string, unknown>[] = [];
   for (const name of refs.vaults) {
     const kv = await attempt(notes, `key vault ${name}`, () => azure.findKeyVault(name));
     if (!kv) continue;
-    keyVaults.push({
-      name: kv.name,
-      resourceGroup: kv.resourceGroup ?? "unknown",
-      enableRbacAuthorization: kv.enableRbacAuthorization,
-      ...(kv.publicNetworkAccess ? { publicNetworkAccess: kv.publicNetworkAccess } : {}),
-      ...(kv.networkAcls
-        ? {
-            networkAcls: {
-              defaultAction: kv.networkAcls.defaultAction ?? "Allow",
-              bypass: kv.networkAcls.bypass ?? "AzureServices",
-              virtualNetworkRules: kv.networkAcls.virtualNetworkRules,
-              ipRules: kv.networkAcls.ipRules,
-            },
-          }
-        : {}),
-      accessPolicies: kv.accessPolicies.map((p) => ({ objectId: p.objectId, permissions: p.permissions })),
-    });
+    keyVaults.push(keyVaultSection(kv));
   }
   const vmss: Record<string, unknown>[] = [];
-  if (cluster?.nodeResourceGroup && (refs.resourceIds.size > 0 || objects.some((o) => o.kind === "AzureIdentity"))) {
+  if (cluster?.nodeResourceGroup && usesPodIdentity) {
     const sets =
       (await attempt(notes, "scale sets", () =>
         azure.listVmss(cluster.subscriptionId, cluster.nodeResourceGroup as string),

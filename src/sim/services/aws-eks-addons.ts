@@ -1,6 +1,6 @@
 // EKS add-ons (ListAddons, DescribeAddon), derived from what runs in the simulated cluster: an add-on is installed
 // when its workload is there (eks-pod-identity-agent, vpc-cni, kube-proxy, coredns in kube-system).
-import type { SimRequest, SimResponse, SimWorld } from "../world.js";
+import type { SimResponse, SimWorld } from "../world.js";
 import { jsonError, partitionOf } from "./aws-common.js";
 
 const CREATED_AT = 1705312800;
@@ -24,12 +24,7 @@ function installedAddons(world: SimWorld): string[] {
 }
 
 /** /clusters/{name}/addons[/{addon}] for an existing cluster; undefined for other paths. */
-export function handleAddons(
-  req: SimRequest,
-  world: SimWorld,
-  clusterName: string,
-  parts: string[],
-): SimResponse | undefined {
+export function handleAddons(world: SimWorld, clusterName: string, parts: string[]): SimResponse | undefined {
   const aws = world.scenario.aws;
   if (!aws || parts[2] !== "addons") return undefined;
   const names = installedAddons(world);

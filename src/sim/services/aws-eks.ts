@@ -71,7 +71,7 @@ function handleEks(req: SimRequest, world: SimWorld): SimResponse | undefined {
       },
     };
   }
-  if (parts[2] === "addons") return handleAddons(req, world, cluster.name, parts);
+  if (parts[2] === "addons") return handleAddons(world, cluster.name, parts);
   if (parts[2] !== "pod-identity-associations") return undefined;
   const all = aws.podIdentityAssociations.filter((a) => a.clusterName === cluster.name);
   const arnOf = (a: Association) =>

@@ -208,7 +208,7 @@ function rowObject(o: Obj, includeObject: string | null): unknown {
 
 /** A list or object answer turned into the Table kubectl asked for (other answers pass through). */
 export function asTable(req: SimRequest, answer: SimResponse | undefined): SimResponse | undefined {
-  if (!answer || answer.status !== 200 || !wantsTable(req) || req.method !== "GET") return answer;
+  if (answer?.status !== 200 || !wantsTable(req) || req.method !== "GET") return answer;
   const body = answer.body as (Obj & { items?: Obj[] }) | undefined;
   if (!body || typeof body !== "object" || Buffer.isBuffer(body) || body.kind === "Status") return answer;
   const isList = Array.isArray(body.items);
