@@ -5,6 +5,8 @@ import type { Environment } from "./providers/environment.js";
 import type { SimSession } from "./sim/environment.js";
 import type { Scenario } from "./sim/scenario.js";
 import type { ToolContext, ToolDefinition } from "./tools/define.js";
+import { addCaptureCommand } from "./cli/capture.js";
+import { addSimCommand } from "./cli/sim.js";
 import { VERSION } from "./version.js";
 
 // The cloud SDKs take a second or two to load: load them when a command needs them, so --help stays instant.
@@ -327,6 +329,8 @@ export function buildProgram(): Command {
       }
     });
 
+  addSimCommand(program);
+  addCaptureCommand(program);
   return program;
 }
 

@@ -1,7 +1,15 @@
 // Resources beyond the skills: the error catalogue (wi-doctor://errors/{code}).
 import { type McpServer, ResourceTemplate } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { McpError } from "@modelcontextprotocol/sdk/types.js";
 import { catalogue, findEntry } from "./diagnosis/errors/catalogue.js";
 import { entryMarkdown } from "./diagnosis/errors/docs.js";
+
+/** MCP's "resource not found" error (-32002), with the URI in its data, as the specification defines it. */
+export function resourceNotFound(uri: string, message: string): McpError {
+  return new McpError(RESOURCE_NOT_FOUND, message, { uri });
+}
+
+const RESOURCE_NOT_FOUND = -32002;
 
 export function registerExtraResources(server: McpServer): void {
   server.registerResource(
@@ -27,7 +35,8 @@ export function registerExtraResources(server: McpServer): void {
     async (uri, variables) => {
       const code = decodeURIComponent(String(variables.code));
       const entry = findEntry(code);
-      if (!entry) throw new Error(`no catalogue entry for ${code}; list the resources to see the known codes`);
+      if (!entry)
+        throw resourceNotFound(uri.href, `no catalogue entry for ${code}; list the resources to see the known codes`);
       return { contents: [{ uri: uri.href, mimeType: "text/markdown", text: entryMarkdown(entry) }] };
     },
   );

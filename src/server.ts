@@ -7,7 +7,7 @@ import { listSkills, readSkill } from "./skills.js";
 import { isWriteTool, ToolInputError, type ToolContext, type ToolDefinition } from "./tools/define.js";
 import { allTools } from "./tools/index.js";
 import { fenceUntrusted } from "./diagnosis/untrusted.js";
-import { registerExtraResources } from "./resources.js";
+import { registerExtraResources, resourceNotFound } from "./resources.js";
 import { VERSION } from "./version.js";
 
 export interface ServerOptions {
@@ -118,7 +118,8 @@ export function createServer(options: ServerOptions): McpServer {
       const name = String(variables.name);
       const text = readSkill(name);
       if (text === undefined) {
-        throw new Error(
+        throw resourceNotFound(
+          uri.href,
           `no skill named ${name}; available: ${listSkills()
             .map((s) => s.name)
             .join(", ")}`,

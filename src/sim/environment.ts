@@ -12,7 +12,8 @@ import {
 } from "./constants.js";
 import type { Scenario } from "./scenario.js";
 import { allServices } from "./services/index.js";
-import { startSimWorld, type SimWorld } from "./world.js";
+import { hostForDirectRequest } from "./direct-routing.js";
+import { type StartOptions, startSimWorld, type SimWorld } from "./world.js";
 
 export interface SimSession {
   world: SimWorld;
@@ -43,9 +44,21 @@ export function simKubeConfig(world: SimWorld): KubeConfig {
 
 export async function startSimSession(
   scenario: Scenario,
-  opts: { latencyMs?: number; timeoutMs?: number; allowExchange?: boolean } = {},
+  opts: {
+    latencyMs?: number;
+    timeoutMs?: number;
+    allowExchange?: boolean;
+    port?: number;
+    onRequest?: StartOptions["onRequest"];
+  } = {},
 ): Promise<SimSession> {
-  const world = await startSimWorld(scenario, { latencyMs: opts.latencyMs, services: allServices });
+  const world = await startSimWorld(scenario, {
+    latencyMs: opts.latencyMs,
+    services: allServices,
+    port: opts.port,
+    onRequest: opts.onRequest,
+    hostForDirectRequest,
+  });
   const cloud = azureClouds.AzurePublicCloud;
   const azure = scenario.azure;
   const credential = azure?.credentialAvailable

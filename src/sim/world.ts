@@ -5,7 +5,7 @@ import { Agent, createServer as createHttpsServer, type Server } from "node:http
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { connect as tlsConnect, createSecureContext, type ConnectionOptions, type TLSSocket } from "node:tls";
-import { exportJWK, generateKeyPair, type JWK, type CryptoKey as JoseKey } from "jose";
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK, type CryptoKey as JoseKey } from "jose";
 import type { Scenario } from "./scenario.js";
 import { createSimCa, type SimCa } from "./tls.js";
 
@@ -13,6 +13,8 @@ export type SimServiceName = Scenario["faults"]["rules"][number]["service"];
 
 export interface SimRequest {
   service: SimServiceName;
+  /** Set when the client addressed the simulator itself (an IP or localhost): the origin it used, e.g. https://127.0.0.1:8443. */
+  origin?: string;
   method: string;
   /** The full URL with the real host name. */
   url: URL;
@@ -77,6 +79,38 @@ export interface StartOptions {
   /** Added to every request, on top of the scenario's faults.latencyMs. */
   latencyMs?: number;
   services: SimService[];
+  /** The loopback port to listen on (default: any free port). */
+  port?: number;
+  /** Told of every answered request (method, host, path without query, status); never bodies or headers. */
+  onRequest?: (entry: SimRequestLogEntry) => void;
+  /**
+   * For requests addressed to the simulator itself (an IP or localhost, no usable SNI or Host): the real host
+   * name they are meant for, worked out from the request.
+   */
+  hostForDirectRequest?: (req: DirectRequest, world: SimWorld) => string | undefined;
+}
+
+export interface SimRequestLogEntry {
+  time: string;
+  method: string;
+  host: string;
+  path: string;
+  status: number;
+  service?: string;
+}
+
+/** What the direct-request router may look at. */
+export interface DirectRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  headers: IncomingMessage["headers"];
+  body: Buffer;
+}
+
+/** An IP address or localhost: a name that says nothing about which service is meant. */
+export function isDirectHost(host: string): boolean {
+  return host === "" || host === "localhost" || /^\d+\.\d+\.\d+\.\d+$/.test(host) || host.startsWith("[");
 }
 
 class SimAgent extends Agent {
@@ -98,7 +132,8 @@ async function makeIssuerKeys(rotated: boolean): Promise<IssuerKeys> {
   const make = async (): Promise<IssuerKey> => {
     const { privateKey, publicKey } = await generateKeyPair("RS256", { extractable: true });
     const publicJwk = await exportJWK(publicKey);
-    const kid = Buffer.from(JSON.stringify(publicJwk)).toString("base64url").slice(0, 43);
+    // The RFC 7638 thumbprint, as real issuers use: base64url of a hash, never text that reads as encoded JSON.
+    const kid = await calculateJwkThumbprint(publicJwk, "sha256");
     return { kid, privateKey, publicJwk: { ...publicJwk, kid, use: "sig", alg: "RS256" } };
   };
   const current = await make();
@@ -122,8 +157,12 @@ export async function startSimWorld(scenario: Scenario, options: StartOptions): 
 
   const route = (host: string): SimService | undefined => options.services.find((s) => s.matches(host, world));
 
+  // The default certificate answers clients that send no server name (IP-addressed requests).
+  const fallback = await ca.leafFor("127.0.0.1");
   const server: Server = createHttpsServer(
     {
+      cert: fallback.cert,
+      key: fallback.key,
       SNICallback: (servername, cb) => {
         // A TLS fault: a certificate for another name, which every client rejects.
         const name = matchTlsFault(servername) ? "tls-failure.invalid" : servername;
@@ -134,6 +173,7 @@ export async function startSimWorld(scenario: Scenario, options: StartOptions): 
       },
     },
     (req, res) => {
+      if (options.onRequest) logWhenDone(req, res, options.onRequest);
       handle(req, res).catch((err) => {
         if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" });
         res.end(`simulator error: ${(err as Error).message}`);
@@ -147,11 +187,25 @@ export async function startSimWorld(scenario: Scenario, options: StartOptions): 
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const sni = (req.socket as TLSSocket).servername;
-    const hostHeader = (req.headers.host ?? "").replace(/:\d+$/, "");
-    const host = (typeof sni === "string" && sni ? sni : hostHeader).toLowerCase();
+    const hostHeader = (req.headers.host ?? "").replace(/:\d+$/, "").toLowerCase();
+    const sniHost = typeof sni === "string" && sni && !isDirectHost(sni.toLowerCase()) ? sni.toLowerCase() : "";
+    let host = sniHost || hostHeader;
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const body = Buffer.concat(chunks);
+    let origin: string | undefined;
+    if (isDirectHost(host) && options.hostForDirectRequest) {
+      const u = new URL(`https://localhost${req.url ?? "/"}`);
+      const meant = options.hostForDirectRequest(
+        { method: req.method ?? "GET", path: u.pathname, query: u.searchParams, headers: req.headers, body },
+        world,
+      );
+      if (meant) {
+        origin = `https://${req.headers.host ?? `127.0.0.1:${world.port}`}`;
+        host = meant.toLowerCase();
+      }
+    }
+    (req as { simHost?: string }).simHost = host;
     const service = route(host);
     world.stats.requests++;
     if (!service) {
@@ -164,6 +218,7 @@ export async function startSimWorld(scenario: Scenario, options: StartOptions): 
     const url = new URL(`https://${host}${req.url ?? "/"}`);
     const simReq: SimRequest = {
       service: service.name,
+      origin,
       method: req.method ?? "GET",
       url,
       host,
@@ -173,7 +228,11 @@ export async function startSimWorld(scenario: Scenario, options: StartOptions): 
       body,
       text: () => body.toString("utf8"),
       json: () => JSON.parse(body.toString("utf8") || "null"),
-      form: () => new URLSearchParams(body.toString("utf8")),
+      // The AWS query protocol may also come as a GET with the parameters in the query string.
+      form: () =>
+        req.method === "GET" && body.length === 0
+          ? new URLSearchParams(url.search)
+          : new URLSearchParams(body.toString("utf8")),
     };
     // Calls the world makes to itself (Entra fetching an issuer's keys) happen inside the cloud: no client latency.
     if (latency > 0 && req.headers["x-sim-internal"] !== "1") await sleep(latency);
@@ -246,7 +305,7 @@ export async function startSimWorld(scenario: Scenario, options: StartOptions): 
     return undefined;
   }
 
-  server.listen(0, "127.0.0.1");
+  server.listen(options.port ?? 0, "127.0.0.1");
   await once(server, "listening");
   const port = (server.address() as AddressInfo).port;
   const agent = new SimAgent(port, ca.caPem);
@@ -268,6 +327,19 @@ export async function startSimWorld(scenario: Scenario, options: StartOptions): 
     },
   } satisfies SimWorld);
   return world;
+}
+
+function logWhenDone(req: IncomingMessage, res: ServerResponse, onRequest: (e: SimRequestLogEntry) => void) {
+  res.on("finish", () => {
+    const path = (req.url ?? "/").split("?")[0];
+    onRequest({
+      time: new Date().toISOString(),
+      method: req.method ?? "GET",
+      host: (req as { simHost?: string }).simHost ?? "",
+      path,
+      status: res.statusCode,
+    });
+  });
 }
 
 function send(res: ServerResponse, answer: SimResponse) {

@@ -73,6 +73,11 @@ describe("explain_error tool", () => {
       const alias = await h.client.readResource({ uri: "wi-doctor://errors/AADSTS501661" });
       expect((alias.contents[0] as { text: string }).text).toContain("# AADSTS90061");
       await expect(h.client.readResource({ uri: "wi-doctor://errors/NOPE" })).rejects.toThrow(/no catalogue entry/);
+      // MCP's "resource not found", not an internal error.
+      await expect(h.client.readResource({ uri: "wi-doctor://errors/NOPE" })).rejects.toMatchObject({ code: -32002 });
+      await expect(h.client.readResource({ uri: "skill://no-such-skill/SKILL.md" })).rejects.toMatchObject({
+        code: -32002,
+      });
     } finally {
       await h.close();
     }

@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { ClientSecretCredential } from "@azure/identity";
 import { agentPolicy } from "@azure/core-rest-pipeline";
-import { generateKeyPair } from "jose";
+import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, generateKeyPair, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AzureProvider } from "../../src/providers/azure.js";
 import { httpRequest } from "../../src/providers/http.js";
@@ -68,7 +68,18 @@ describe("Entra: client-secret grant", () => {
 
   it("issues the simulated operator a token through ClientSecretCredential (openid-configuration, then token)", async () => {
     const token = await s.env.azure.credential!.getToken("https://management.azure.com/.default");
-    expect(token?.token).toMatch(/^simulated-access-token\./);
+    // A JWT as Entra's: RS256, signed by a key the tenant publishes, with v1.0 app-token claims.
+    expect(token?.token).toMatch(/^eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+$/);
+    const claims = decodeJwt(token!.token);
+    expect(claims).toMatchObject({ aud: "https://management.azure.com", tid: TENANT, ver: "1.0", idtyp: "app" });
+    expect(claims.iss).toBe(`https://sts.windows.net/${TENANT}/`);
+    const keys = await httpRequest(`https://login.microsoftonline.com/${TENANT}/discovery/v2.0/keys`, {
+      agent: s.world.agent,
+      timeoutMs: 8000,
+    });
+    const jwks = createLocalJWKSet(keys.json as never);
+    await expect(jwtVerify(token!.token, jwks)).resolves.toBeDefined();
+    expect(decodeProtectedHeader(token!.token).kid).not.toMatch(/^eyJ/);
     expect(token!.expiresOnTimestamp).toBeGreaterThan(Date.now() + 3000 * 1000);
     const discovery = await httpRequest(
       `https://login.microsoftonline.com/${TENANT}/v2.0/.well-known/openid-configuration`,
@@ -188,7 +199,7 @@ describe("Entra: workload identity exchange", () => {
     const assertion = await mintAssertion(s.world);
     const mi = await exchange(IDENTITY.clientId, assertion);
     expect(mi).toEqual({ ok: true, expiresIn: 3599 });
-    expect(JSON.stringify(mi)).not.toMatch(/simulated-access-token/);
+    expect(JSON.stringify(mi)).not.toMatch(/simulated-access-token|eyJ[\w-]{8,}\./);
     expect(await exchange(APP.appId, assertion)).toEqual({ ok: true, expiresIn: 3599 });
   });
 

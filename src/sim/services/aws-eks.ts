@@ -1,6 +1,7 @@
 // Simulated EKS (REST-JSON): DescribeCluster, ListClusters and the Pod Identity association reads.
 import type { SimRequest, SimResponse, SimService, SimWorld } from "../world.js";
 import { fakeId, jsonError, partitionOf, verifySigV4 } from "./aws-common.js";
+import { handleAddons } from "./aws-eks-addons.js";
 
 const CREATED_AT = 1705312800; // epoch seconds, as the REST-JSON wire carries timestamps
 
@@ -70,6 +71,7 @@ function handleEks(req: SimRequest, world: SimWorld): SimResponse | undefined {
       },
     };
   }
+  if (parts[2] === "addons") return handleAddons(world, cluster.name, parts);
   if (parts[2] !== "pod-identity-associations") return undefined;
   const all = aws.podIdentityAssociations.filter((a) => a.clusterName === cluster.name);
   const arnOf = (a: Association) =>

@@ -25,8 +25,8 @@ export function findRole(world: SimWorld, name: string) {
 }
 
 function handleIam(req: SimRequest, world: SimWorld): SimResponse {
-  if (req.method !== "POST")
-    return queryError(400, NS, "InvalidAction", "IAM accepts POST requests with an Action parameter.");
+  if (req.method !== "POST" && req.method !== "GET")
+    return queryError(400, NS, "InvalidAction", "IAM accepts GET or POST requests with an Action parameter.");
   const sig = verifySigV4(req);
   if (!sig.ok) return queryError(sig.code === "MissingAuthenticationToken" ? 403 : 403, NS, sig.code, sig.message);
   const aws = world.scenario.aws;

@@ -99,20 +99,32 @@ export function trustAllows(doc: unknown, providerArn: string, providerUrl: stri
   return statements.some((st) => st.Effect === "Allow" && statementApplies(st, providerArn, ctx));
 }
 
+/**
+ * STS's own validation of RoleSessionName: required, 2 to 64 characters, pattern [\w+=,.@-]*, every failed
+ * constraint listed in one message as the AWS validation layer words it.
+ */
+export function roleSessionNameProblem(value: string | null): string | undefined {
+  if (value === null) {
+    return "1 validation error detected: Value null at 'roleSessionName' failed to satisfy constraint: Member must not be null";
+  }
+  const errors: string[] = [];
+  const prefix = `Value '${value}' at 'roleSessionName' failed to satisfy constraint: Member must`;
+  if (value.length < 2) errors.push(`${prefix} have length greater than or equal to 2`);
+  if (value.length > 64) errors.push(`${prefix} have length less than or equal to 64`);
+  if (!/^[\w+=,.@-]*$/.test(value)) errors.push(`${prefix} satisfy regular expression pattern: [\\w+=,.@-]*`);
+  if (errors.length === 0) return undefined;
+  const n = errors.length;
+  return `${n} validation error${n > 1 ? "s" : ""} detected: ${errors.join("; ")}`;
+}
+
 async function assumeRoleWithWebIdentity(req: SimRequest, world: SimWorld): Promise<SimResponse> {
   const form = req.form();
   const roleArn = form.get("RoleArn") ?? "";
   const sessionName = form.get("RoleSessionName") ?? "";
   const token = form.get("WebIdentityToken") ?? "";
   const duration = Number(form.get("DurationSeconds") ?? "3600");
-  if (!/^[\w+=,.@-]{2,64}$/.test(sessionName)) {
-    return queryError(
-      400,
-      NS,
-      "ValidationError",
-      `1 validation error detected: Value '${sessionName}' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*`,
-    );
-  }
+  const sessionProblem = roleSessionNameProblem(form.get("RoleSessionName"));
+  if (sessionProblem) return queryError(400, NS, "ValidationError", sessionProblem);
   if (token.length < 4) {
     return queryError(
       400,
@@ -229,8 +241,9 @@ export const stsService: SimService = {
   name: "sts",
   matches: (host) => /^sts(\.[a-z0-9-]+)?\.amazonaws\.com(\.cn)?$/.test(host),
   async handle(req, world) {
-    if (req.method !== "POST")
-      return queryError(400, NS, "InvalidAction", "STS accepts POST requests with an Action parameter.");
+    // The query protocol comes as a form POST or as a GET with the parameters in the query string.
+    if (req.method !== "POST" && req.method !== "GET")
+      return queryError(400, NS, "InvalidAction", "STS accepts GET or POST requests with an Action parameter.");
     const action = req.form().get("Action");
     if (action === "AssumeRoleWithWebIdentity") return assumeRoleWithWebIdentity(req, world);
     if (action === "GetCallerIdentity") return getCallerIdentity(req, world);

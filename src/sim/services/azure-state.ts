@@ -4,6 +4,7 @@ import { createHash, randomBytes } from "node:crypto";
 import type { Scenario } from "../scenario.js";
 import type { SimWorld } from "../world.js";
 import { SIM_OPERATOR_CLIENT_ID } from "../constants.js";
+import { signAccessToken } from "./entra-tokens.js";
 
 /** Object id of the simulated operator's service principal (appears in ARM's AuthorizationFailed message). */
 export const SIM_OPERATOR_OBJECT_ID = "5f0c8a1e-0000-4000-8000-0000000b1ec7";
@@ -143,14 +144,14 @@ export interface AccessGrant {
 
 const grantsByWorld = new WeakMap<SimWorld, Map<string, AccessGrant>>();
 
-/** Issue an opaque access token and remember what it grants. */
+/** Issue an access token (a signed JWT, as Entra's) and remember what it grants. */
 export function issueAccessToken(world: SimWorld, grant: AccessGrant): string {
   let grants = grantsByWorld.get(world);
   if (!grants) {
     grants = new Map();
     grantsByWorld.set(world, grants);
   }
-  const token = `simulated-access-token.${randomBytes(24).toString("base64url")}`;
+  const token = signAccessToken(world, grant);
   grants.set(token, grant);
   return token;
 }

@@ -13,6 +13,7 @@ import {
   newTraceId,
   resourceOfScope,
 } from "./azure-state.js";
+import { entraSigningKey } from "./entra-tokens.js";
 
 const JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 const WIF_DOCS = "https://learn.microsoft.com/entra/workload-id/workload-identity-federation";
@@ -76,8 +77,8 @@ const tenantNotFound = (req: SimRequest, tenant: string) =>
 const missingParameter = (req: SimRequest, name: string) =>
   entraError(req, "invalid_request", 900144, `The request body must contain the following parameter: '${name}'.`);
 
-function openIdConfiguration(host: string, tenant: string) {
-  const base = `https://${host}/${tenant}`;
+function openIdConfiguration(host: string, tenant: string, origin?: string) {
+  const base = `${origin ?? `https://${host}`}/${tenant}`;
   return {
     token_endpoint: `${base}/oauth2/v2.0/token`,
     token_endpoint_auth_methods_supported: ["client_secret_post", "private_key_jwt", "client_secret_basic"],
@@ -377,10 +378,70 @@ async function signedByOneOf(assertion: string, keys: JWK[], alg: string | undef
   return false;
 }
 
+/** The public clouds' aliases, as the instance-discovery endpoint lists them. */
+const CLOUD_ALIASES = [
+  {
+    preferred_network: "login.microsoftonline.com",
+    preferred_cache: "login.windows.net",
+    aliases: ["login.microsoftonline.com", "login.windows.net", "login.microsoft.com", "sts.windows.net"],
+  },
+  {
+    preferred_network: "login.partner.microsoftonline.cn",
+    preferred_cache: "login.partner.microsoftonline.cn",
+    aliases: ["login.partner.microsoftonline.cn", "login.chinacloudapi.cn"],
+  },
+  {
+    preferred_network: "login.microsoftonline.de",
+    preferred_cache: "login.microsoftonline.de",
+    aliases: ["login.microsoftonline.de"],
+  },
+  {
+    preferred_network: "login.microsoftonline.us",
+    preferred_cache: "login.microsoftonline.us",
+    aliases: ["login.microsoftonline.us", "login.usgovcloudapi.net"],
+  },
+];
+
+/**
+ * GET /common/discovery/instance?api-version=1.1&authorization_endpoint=…: what MSAL asks before it trusts an
+ * authority. The tenant discovery endpoint is on the host the authorization endpoint names.
+ */
+function instanceDiscovery(req: SimRequest, world: SimWorld): SimResponse {
+  const authz = req.query.get("authorization_endpoint");
+  if (!authz) {
+    return entraError(req, "invalid_request", 50049, "Unknown or invalid instance.");
+  }
+  let u: URL;
+  try {
+    u = new URL(authz);
+  } catch {
+    return entraError(req, "invalid_instance", 50049, "Unknown or invalid instance.");
+  }
+  const tenant = u.pathname.split("/").filter(Boolean)[0] ?? "common";
+  // The simulator's own address (an authority host such as https://127.0.0.1:PORT) is an instance too.
+  // MSAL Python drops the port when it builds the URL it asks about; the simulator's port is the one meant.
+  const direct = ["127.0.0.1", "localhost"].includes(u.hostname) && (u.port === "" || u.port === String(world.port));
+  if (direct) u = new URL(`https://${u.hostname}:${world.port}${u.pathname}`);
+  const known = CLOUD_ALIASES.some((c) => c.aliases.includes(u.hostname)) || direct;
+  if (!known) return entraError(req, "invalid_instance", 50049, "Unknown or invalid instance.");
+  const metadata = direct
+    ? [{ preferred_network: u.host, preferred_cache: u.host, aliases: [u.host] }, ...CLOUD_ALIASES]
+    : CLOUD_ALIASES;
+  return {
+    status: 200,
+    body: {
+      tenant_discovery_endpoint: `${u.origin}/${tenant}/v2.0/.well-known/openid-configuration`,
+      "api-version": req.query.get("api-version") ?? "1.1",
+      metadata,
+    },
+  };
+}
+
 export const entraService: SimService = {
   name: "entra",
   matches: (host) => ENTRA_HOSTS.includes(host),
   async handle(req, world) {
+    if (req.method === "GET" && req.path === "/common/discovery/instance") return instanceDiscovery(req, world);
     const m = /^\/([^/]+)\/(.+)$/.exec(req.path);
     if (!m) return undefined;
     const [, tenantSegment, rest] = m;
@@ -393,11 +454,11 @@ export const entraService: SimService = {
       (rest === "v2.0/.well-known/openid-configuration" || rest === ".well-known/openid-configuration")
     ) {
       if (!knownTenants(world).has(tenant.toLowerCase())) return tenantNotFound(req, tenant);
-      return { status: 200, body: openIdConfiguration(req.host, tenant.toLowerCase()) };
+      return { status: 200, body: openIdConfiguration(req.host, tenant.toLowerCase(), req.origin) };
     }
     if (req.method === "GET" && rest === "discovery/v2.0/keys") {
       if (!knownTenants(world).has(tenant.toLowerCase())) return tenantNotFound(req, tenant);
-      return { status: 200, body: { keys: [] } };
+      return { status: 200, body: { keys: [entraSigningKey(world).jwk] } };
     }
     return undefined;
   },

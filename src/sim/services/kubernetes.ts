@@ -4,6 +4,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { SignJWT } from "jose";
 import { SIM_KUBE_TOKEN } from "../constants.js";
 import type { SimRequest, SimResponse, SimService, SimWorld } from "../world.js";
+import { asTable, selfSubjectAccessReview, watchAnswer } from "./kube-extras.js";
 import { discoveryDocument, jwksDocument } from "./oidc.js";
 
 /** The user name the simulated API server sees behind SIM_KUBE_TOKEN (it appears in RBAC messages). */
@@ -1140,6 +1141,14 @@ function podLog(world: SimWorld, req: SimRequest, rr: ResourceRequest, pod: Obj)
   const logs = world.scenario.kubernetes.logs;
   const base = `${rr.namespace}/${podName}`;
   let text = (container !== undefined ? logs[`${base}/${container}`] : undefined) ?? logs[base] ?? "";
+  if (req.query.get("previous") === "true") {
+    // The previous run's log is kept only after a restart: "<namespace>/<pod>/<container>/previous" in the scenario.
+    const previous = logs[`${base}/${container}/previous`] ?? logs[`${base}/previous`];
+    if (previous === undefined) {
+      return badRequest(`previous terminated container "${container}" in pod "${podName}" not found`);
+    }
+    text = previous;
+  }
   const lines = text.split("\n");
   if (lines[lines.length - 1] === "") lines.pop();
   let kept = lines;
@@ -1275,6 +1284,9 @@ async function handle(req: SimRequest, world: SimWorld): Promise<SimResponse | u
     return served ? { status: 200, body: resourceList(world, segs[1], segs[2]) } : noSuchResource();
   }
 
+  if (req.method === "POST" && path === "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews") {
+    return selfSubjectAccessReview(req, world);
+  }
   const parsed = parseResourcePath(world, path);
   if (parsed === undefined) return undefined;
   if (!("type" in parsed)) return parsed;
@@ -1285,7 +1297,9 @@ async function handle(req: SimRequest, world: SimWorld): Promise<SimResponse | u
   if (r.namespaced && rr.namespace === undefined && rr.name !== undefined) return noSuchResource();
 
   if (!rr.name) {
-    if (verb === "watch") return badRequest("watch is not supported by this API server");
+    if (verb === "watch") {
+      return watchAnswer(req, r.kind, gvString(r.group, r.version), String(stateOf(world).resourceVersion));
+    }
     if (req.method === "GET") return listResponse(world, r, rr, req.query);
     if (req.method === "POST") {
       if (r.namespaced && rr.namespace === undefined)
@@ -1323,7 +1337,7 @@ async function handle(req: SimRequest, world: SimWorld): Promise<SimResponse | u
 export const kubernetesService: SimService = {
   name: "kubernetes",
   matches: (host, world) => host === world.apiServerHost,
-  handle,
+  handle: async (req, world) => asTable(req, await handle(req, world)),
   notFound: () => ({
     status: 404,
     headers: { "content-type": "text/plain; charset=utf-8" },

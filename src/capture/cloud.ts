@@ -1,0 +1,340 @@
+// The cloud side of a capture, read through the Azure and AWS providers: what the captured objects point at
+// (identities and their federated credentials, role assignments, key vaults, scale sets; the EKS cluster, IAM OIDC
+// providers, roles and Pod Identity associations). Reads only; a failed read is a note, never an abort.
+import { decodeJwt } from "jose";
+import type { AzureProvider, ClusterInfo, IdentityInfo, KeyVaultInfo } from "../providers/azure.js";
+import type { AwsProvider } from "../providers/aws.js";
+import type { RawObject } from "../providers/kube-raw.js";
+
+type Notes = string[];
+
+async function attempt<T>(notes: Notes, what: string, fn: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await fn();
+  } catch (err) {
+    notes.push(`${what}: ${(err as Error).message.split("\n")[0]}`);
+    return undefined;
+  }
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+interface PodLike {
+  spec?: {
+    containers?: { env?: { name?: string; value?: string }[] }[];
+    volumes?: { csi?: { volumeAttributes?: Record<string, string> } }[];
+  };
+}
+
+function podSpecs(objects: RawObject[]): PodLike["spec"][] {
+  const out: PodLike["spec"][] = [];
+  for (const o of objects) {
+    const spec = o.spec as Record<string, unknown> | undefined;
+    if (o.kind === "Pod") out.push(spec as PodLike["spec"]);
+    const t = (spec?.template ?? (spec?.jobTemplate as { spec?: { template?: unknown } })?.spec?.template) as
+      | { spec?: PodLike["spec"] }
+      | undefined;
+    if (t?.spec) out.push(t.spec);
+  }
+  return out;
+}
+
+function envValues(objects: RawObject[], name: string): string[] {
+  const out: string[] = [];
+  for (const spec of podSpecs(objects)) {
+    for (const c of spec?.containers ?? [])
+      for (const e of c.env ?? []) if (e.name === name && e.value) out.push(e.value);
+  }
+  return out;
+}
+
+const annotation = (o: RawObject, key: string) =>
+  (o.metadata?.annotations as Record<string, string> | undefined)?.[key];
+
+/** Client ids, resource ids and tenants the captured objects name. */
+function azureReferences(objects: RawObject[]) {
+  const clientIds = new Set<string>();
+  const resourceIds = new Set<string>();
+  const tenants = new Set<string>();
+  const vaults = new Set<string>();
+  for (const o of objects) {
+    if (o.kind === "ServiceAccount") {
+      const id = annotation(o, "azure.workload.identity/client-id");
+      if (id) clientIds.add(id.trim());
+      const t = annotation(o, "azure.workload.identity/tenant-id");
+      if (t) tenants.add(t.trim());
+    }
+    if (o.kind === "SecretProviderClass") {
+      const p = ((o.spec as { parameters?: Record<string, string> })?.parameters ?? {}) as Record<string, string>;
+      if (p.clientID) clientIds.add(p.clientID.trim());
+      if (p.userAssignedIdentityID) clientIds.add(p.userAssignedIdentityID.trim());
+      if (p.keyvaultName) vaults.add(p.keyvaultName.trim());
+      if (p.tenantId) tenants.add(p.tenantId.trim());
+    }
+    if (o.kind === "AzureIdentity") {
+      const s = (o.spec ?? {}) as { clientID?: string; ClientID?: string; resourceID?: string; ResourceID?: string };
+      const id = s.clientID ?? s.ClientID;
+      const rid = s.resourceID ?? s.ResourceID;
+      if (id) clientIds.add(id.trim());
+      if (rid) resourceIds.add(rid.trim());
+    }
+  }
+  for (const v of envValues(objects, "AZURE_CLIENT_ID")) clientIds.add(v.trim());
+  for (const v of envValues(objects, "AZURE_TENANT_ID")) tenants.add(v.trim());
+  return { clientIds, resourceIds, tenants, vaults };
+}
+
+export interface AzureCapture {
+  section?: Record<string, unknown>;
+  notes: Notes;
+}
+
+/** A managed cluster as the scenario format writes it. */
+function clusterSection(cluster: ClusterInfo): Record<string, unknown> {
+  return {
+    name: cluster.name,
+    resourceGroup: cluster.resourceGroup,
+    location: cluster.location,
+    ...(cluster.fqdn ? { fqdn: cluster.fqdn } : {}),
+    ...(cluster.privateFQDN ? { privateFQDN: cluster.privateFQDN } : {}),
+    ...(cluster.nodeResourceGroup ? { nodeResourceGroup: cluster.nodeResourceGroup } : {}),
+    oidcIssuerProfile: {
+      enabled: cluster.oidcIssuerEnabled,
+      ...(cluster.issuerUrl ? { issuerURL: cluster.issuerUrl } : {}),
+    },
+    securityProfile: { workloadIdentity: { enabled: cluster.workloadIdentityEnabled } },
+    agentPoolProfiles: cluster.agentPoolSubnetIds.map((id, i) => ({ name: `pool${i + 1}`, vnetSubnetID: id })),
+    ...(cluster.identityPrincipalId
+      ? { identity: { type: "SystemAssigned", principalId: cluster.identityPrincipalId } }
+      : {}),
+    ...(cluster.kubeletIdentity ? { kubeletIdentity: cluster.kubeletIdentity } : {}),
+  };
+}
+
+/** A key vault as the scenario format writes it: network rules and access policies. */
+function keyVaultSection(kv: KeyVaultInfo): Record<string, unknown> {
+  return {
+    name: kv.name,
+    resourceGroup: kv.resourceGroup ?? "unknown",
+    enableRbacAuthorization: kv.enableRbacAuthorization,
+    ...(kv.publicNetworkAccess ? { publicNetworkAccess: kv.publicNetworkAccess } : {}),
+    ...(kv.networkAcls
+      ? {
+          networkAcls: {
+            defaultAction: kv.networkAcls.defaultAction ?? "Allow",
+            bypass: kv.networkAcls.bypass ?? "AzureServices",
+            virtualNetworkRules: kv.networkAcls.virtualNetworkRules,
+            ipRules: kv.networkAcls.ipRules,
+          },
+        }
+      : {}),
+    accessPolicies: kv.accessPolicies.map((p) => ({ objectId: p.objectId, permissions: p.permissions })),
+  };
+}
+
+/**
+ * aad-pod-identity: MIC acts as the kubelet (or cluster) identity, whose role assignments decide whether it can
+ * assign identities to the nodes.
+ */
+async function operatorAssignments(azure: AzureProvider, cluster: ClusterInfo, notes: Notes) {
+  const out: Record<string, unknown>[] = [];
+  const operators = [cluster.kubeletIdentity?.objectId, cluster.identityPrincipalId].filter((x): x is string => !!x);
+  for (const principalId of operators) {
+    const assignments =
+      (await attempt(notes, `role assignments of ${principalId}`, () => azure.listRoleAssignments(principalId))) ?? [];
+    for (const a of assignments) out.push({ principalId, roleDefinitionName: a.roleName, scope: a.scope });
+  }
+  return out;
+}
+
+export async function captureAzure(
+  azure: AzureProvider,
+  objects: RawObject[],
+  apiServerHost: string,
+  contextName: string | undefined,
+  opts: { credentialAvailable: boolean; subscriptionIds?: string[]; tokenFor?: () => Promise<string | undefined> },
+): Promise<AzureCapture> {
+  const notes: Notes = [];
+  const refs = azureReferences(objects);
+  const section: Record<string, unknown> = { credentialAvailable: opts.credentialAvailable };
+  let tenantId = [...refs.tenants].find((t) => GUID.test(t));
+  let subscriptionId = opts.subscriptionIds?.[0];
+  if (!opts.credentialAvailable) {
+    if (!tenantId || !subscriptionId) notes.push("no Azure credential: the Azure side is not captured");
+    Object.assign(section, {
+      tenantId: tenantId ?? "00000000-0000-0000-0000-000000000000",
+      subscriptionId: subscriptionId ?? "00000000-0000-0000-0000-000000000000",
+    });
+    return { section, notes };
+  }
+  const token = await attempt(notes, "Azure token", async () => opts.tokenFor?.());
+  if (token) {
+    // Only the tenant id is read from the token; the token itself is dropped here.
+    const tid = decodeJwt(token).tid;
+    if (typeof tid === "string") tenantId = tid;
+  }
+  const cluster = await attempt(notes, "AKS cluster", () =>
+    azure.findClusterByApiHost(apiServerHost, undefined, contextName),
+  );
+  if (cluster) {
+    subscriptionId = cluster.subscriptionId;
+    section.managedClusters = [clusterSection(cluster)];
+  }
+  const found: IdentityInfo[] = [];
+  for (const clientId of refs.clientIds) {
+    if (!GUID.test(clientId)) continue;
+    const id = await attempt(notes, `identity ${clientId}`, () => azure.findIdentity({ clientId }));
+    if (id) found.push(id);
+  }
+  for (const resourceId of refs.resourceIds) {
+    const id = await attempt(notes, `identity ${resourceId}`, () => azure.findIdentity({ resourceId }));
+    if (id && !found.some((f) => f.clientId === id.clientId)) found.push(id);
+  }
+  const identities: Record<string, unknown>[] = [];
+  const applications: Record<string, unknown>[] = [];
+  const roleAssignments: Record<string, unknown>[] = [];
+  for (const id of found) {
+    const fics =
+      (await attempt(notes, `federated credentials of ${id.name}`, () => azure.listFederatedCredentials(id))) ?? [];
+    const federatedIdentityCredentials = fics.map((f) => ({
+      name: f.name,
+      issuer: f.issuer,
+      subject: f.subject,
+      audiences: f.audiences,
+    }));
+    if (id.kind === "managedIdentity") {
+      identities.push({
+        name: id.name,
+        resourceGroup: id.resourceGroup ?? "unknown",
+        clientId: id.clientId,
+        principalId: id.principalId,
+        ...(id.tenantId && id.tenantId !== tenantId ? { tenantId: id.tenantId } : {}),
+        ...(id.subscriptionId && id.subscriptionId !== subscriptionId ? { subscriptionId: id.subscriptionId } : {}),
+        federatedIdentityCredentials,
+      });
+    } else {
+      applications.push({
+        appId: id.clientId,
+        displayName: id.name,
+        objectId: id.objectId ?? id.principalId,
+        servicePrincipalObjectId: id.principalId,
+        federatedIdentityCredentials,
+      });
+    }
+    tenantId ??= id.tenantId;
+    subscriptionId ??= id.subscriptionId;
+    const assignments =
+      (await attempt(notes, `role assignments of ${id.name}`, () => azure.listRoleAssignments(id.principalId))) ?? [];
+    for (const a of assignments)
+      roleAssignments.push({ principalId: id.principalId, roleDefinitionName: a.roleName, scope: a.scope });
+  }
+  const usesPodIdentity = refs.resourceIds.size > 0 || objects.some((o) => o.kind === "AzureIdentity");
+  if (usesPodIdentity && cluster) roleAssignments.push(...(await operatorAssignments(azure, cluster, notes)));
+  const keyVaults: Record<string, unknown>[] = [];
+  for (const name of refs.vaults) {
+    const kv = await attempt(notes, `key vault ${name}`, () => azure.findKeyVault(name));
+    if (!kv) continue;
+    keyVaults.push(keyVaultSection(kv));
+  }
+  const vmss: Record<string, unknown>[] = [];
+  if (cluster?.nodeResourceGroup && usesPodIdentity) {
+    const sets =
+      (await attempt(notes, "scale sets", () =>
+        azure.listVmss(cluster.subscriptionId, cluster.nodeResourceGroup as string),
+      )) ?? [];
+    for (const s of sets)
+      vmss.push({ name: s.name, resourceGroup: s.resourceGroup, userAssignedIdentities: s.userAssignedIdentities });
+  }
+  Object.assign(section, {
+    tenantId: tenantId ?? "00000000-0000-0000-0000-000000000000",
+    subscriptionId: subscriptionId ?? "00000000-0000-0000-0000-000000000000",
+    userAssignedIdentities: identities,
+    applications,
+    roleAssignments,
+    keyVaults,
+    virtualMachineScaleSets: vmss,
+  });
+  const others = [...refs.tenants].filter((t) => GUID.test(t) && t !== tenantId);
+  if (others.length) section.otherTenants = others;
+  return { section, notes };
+}
+
+const roleNameOf = (arn: string) => /:role\/(?:.*\/)?([^/]+)$/.exec(arn)?.[1];
+
+export async function captureAws(
+  aws: AwsProvider,
+  objects: RawObject[],
+  apiServerHost: string,
+  namespace: string,
+  opts: { credentialAvailable: boolean; region?: string },
+): Promise<{ section?: Record<string, unknown>; notes: Notes }> {
+  const notes: Notes = [];
+  const region = opts.region ?? "us-west-2";
+  if (!opts.credentialAvailable) {
+    notes.push("no AWS credential: the AWS side is not captured");
+    return { section: { accountId: "000000000000", region, credentialAvailable: false }, notes };
+  }
+  const me = await attempt(notes, "caller identity", () => aws.getCallerIdentity());
+  const cluster = await attempt(notes, "EKS cluster", () => aws.findClusterByEndpoint(apiServerHost));
+  const roleArns = new Set<string>();
+  for (const o of objects) {
+    const arn = o.kind === "ServiceAccount" ? annotation(o, "eks.amazonaws.com/role-arn") : undefined;
+    if (arn) roleArns.add(arn.trim());
+  }
+  for (const v of envValues(objects, "AWS_ROLE_ARN")) roleArns.add(v.trim());
+  const associations = cluster
+    ? ((await attempt(notes, "Pod Identity associations", () =>
+        aws.podIdentityAssociationsWithRoles(cluster.name, namespace),
+      )) ?? [])
+    : [];
+  for (const a of associations) if (a.roleArn) roleArns.add(a.roleArn);
+  const providerArns = (await attempt(notes, "IAM OIDC providers", () => aws.listOidcProviders())) ?? [];
+  const oidcProviders: Record<string, unknown>[] = [];
+  for (const arn of providerArns) {
+    const p = await attempt(notes, `OIDC provider ${arn}`, () => aws.getOidcProvider(arn));
+    if (p) oidcProviders.push({ url: `https://${p.url}`, clientIDList: p.clientIds, thumbprintList: p.thumbprints });
+  }
+  const roles: Record<string, unknown>[] = [];
+  for (const arn of roleArns) {
+    const name = roleNameOf(arn);
+    if (!name) continue;
+    const role = await attempt(notes, `role ${name}`, () => aws.getRole(name));
+    if (!role?.trustPolicy) continue;
+    const attached = (await attempt(notes, `policies of ${name}`, () => aws.listAttachedRolePolicies(name))) ?? [];
+    roles.push({
+      roleName: role.name,
+      path: role.path,
+      assumeRolePolicyDocument: role.trustPolicy,
+      attachedPolicyArns: attached.map((p) => p.arn),
+      ...(role.maxSessionDuration ? { maxSessionDuration: role.maxSessionDuration } : {}),
+    });
+  }
+  const section: Record<string, unknown> = {
+    accountId: me?.account ?? "000000000000",
+    region: cluster?.region ?? region,
+    credentialAvailable: true,
+    clusters: cluster
+      ? [
+          {
+            name: cluster.name,
+            endpoint: cluster.endpoint ?? `https://${apiServerHost}`,
+            oidcIssuer: cluster.issuer ?? "",
+            version: cluster.version ?? "1.30",
+            status: cluster.status ?? "ACTIVE",
+          },
+        ]
+      : [],
+    oidcProviders,
+    roles,
+    podIdentityAssociations: associations
+      .filter((a) => a.roleArn)
+      .map((a) => ({
+        clusterName: a.clusterName,
+        namespace: a.namespace,
+        serviceAccount: a.serviceAccount,
+        roleArn: a.roleArn,
+        associationId: a.associationId,
+      })),
+  };
+  return { section, notes };
+}

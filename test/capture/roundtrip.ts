@@ -1,0 +1,54 @@
+// Round trip: a bundled world is served, `capture` reads it back through the served endpoints (the same providers a
+// live capture uses), and the captured scenario diagnoses to the same verdict and root cause as the original (whose
+// diagnosis test/scenarios.test.ts pins to the scenario's `expect`).
+import { expect } from "vitest";
+import { captureScenario } from "../../src/capture/index.js";
+import { diagnose } from "../../src/gather/index.js";
+import { startSimSession } from "../../src/sim/environment.js";
+import { listBundledScenarios, loadScenario, type Scenario } from "../../src/sim/scenario.js";
+
+/** Worlds whose problem lies where no read can see it, so no capture can carry it. */
+export const NOT_CAPTURABLE: Record<string, string> = {
+  "aks-issuer-key-rotated":
+    "tokens are signed by a key the JWKS no longer lists: only minting a token (a write) would show it",
+  "aks-no-azure-credential": "without an Azure credential the capture cannot read the identity the exchange needs",
+  "eks-no-aws-credential": "without AWS credentials the capture cannot read the role the exchange needs",
+};
+
+/** Every other bundled world, split into `of` shards so they run side by side. */
+export function worlds(shard: number, of: number) {
+  return listBundledScenarios()
+    .filter((s) => !(s.name in NOT_CAPTURABLE))
+    .filter((_, i) => i % of === shard)
+    .map((w) => [w.name, w.file] as const);
+}
+
+export async function roundTrip(file: string): Promise<void> {
+  const original = loadScenario(file);
+  const served = await startSimSession(original);
+  let captured: Scenario;
+  try {
+    const r = await captureScenario(served.env, { namespace: original.target.namespace });
+    captured = r.scenario;
+    // Nothing secret leaves: no tokens, no secret values, no server bookkeeping.
+    expect(r.yaml).not.toMatch(/eyJ[\w-]{10,}\.|simulated-operator-secret|managedFields/);
+  } finally {
+    await served.close();
+  }
+  const replay = await startSimSession(captured);
+  try {
+    const target = original.target;
+    const report = await diagnose(replay.env, target, {
+      signal: AbortSignal.timeout(30_000),
+      progress: async () => undefined,
+      errorText: target.errorText,
+    });
+    const root = report.findings.find((f) => f.severity !== "info")?.id ?? "none";
+    expect({ verdict: report.verdict, root }).toEqual({
+      verdict: original.expect.verdict,
+      root: original.expect.findings[0] ?? "none",
+    });
+  } finally {
+    await replay.close();
+  }
+}
