@@ -43,6 +43,8 @@ describe.each(["aks-healthy", "aks-fic-subject-namespace-typo", "aks-issuer-key-
     let minted: string;
     beforeAll(async () => {
       h = await connect({ scenario });
+      // Listing first makes the SDK client check every structured result against the listed output schema.
+      await h.client.listTools();
       // A token the world really issued: if any output carried tokens, this kind would be among them.
       const kube = new KubeProvider(h.session!.env);
       minted = (
