@@ -237,9 +237,7 @@ async function resolvePods(g: PodIdGatherer, target: Target) {
     if (w.selector) pods = await gather("pods", () => g.kube.listPods(ns, { labelSelector: w.selector }, g.signal));
   } else if (target.serviceAccount) {
     const sa = target.serviceAccount;
-    pods = await gather("pods", async () =>
-      (await g.kube.listPods(ns, {}, g.signal)).filter((p) => (p.spec?.serviceAccountName ?? "default") === sa),
-    );
+    pods = await gather("pods", () => g.kube.listPodsOfServiceAccount(ns, sa, g.signal));
   } else {
     pods = await gather("pods", () => g.kube.listPods(ns, { labelSelector: PODID_LABEL }, g.signal));
   }

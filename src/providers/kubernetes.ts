@@ -350,6 +350,17 @@ export class KubeProvider {
     );
   }
 
+  /**
+   * The pods of a namespace that run as a service account. The API server filters them (spec.serviceAccountName is
+   * a pod field selector), so the answer does not grow with the namespace; pods without the field (the API server
+   * fills it in, "default" when unset) are matched as "default".
+   */
+  async listPodsOfServiceAccount(namespace: string, serviceAccount: string, signal?: AbortSignal): Promise<V1Pod[]> {
+    const fieldSelector = `spec.serviceAccountName=${serviceAccount}`;
+    const pods = await this.listPods(namespace, { fieldSelector }, signal);
+    return pods.filter((p) => (p.spec?.serviceAccountName || "default") === serviceAccount);
+  }
+
   /** The last lines a container printed (plain text; may hold anything the application logs). */
   readPodLog(namespace: string, pod: string, options: PodLogOptions = {}, signal?: AbortSignal): Promise<string> {
     const { container, sinceSeconds, tailLines, limitBytes = 1024 * 1024 } = options;
