@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { afterAll, describe, expect, it } from "vitest";
+import { SPAWNS_TIMEOUT_MS } from "./helpers/spawn.js";
 
 const HEAVY = ["@kubernetes/client-node", "@azure/", "@aws-sdk/", "@smithy/"];
 
@@ -21,7 +22,7 @@ function packagesIn(file: string): Set<string> {
 
 const heavyIn = (names: Set<string>) => [...names].filter((n) => HEAVY.some((h) => n.startsWith(h)));
 
-describe("start-up of dist/cli.js", () => {
+describe("start-up of dist/cli.js", { timeout: SPAWNS_TIMEOUT_MS }, () => {
   const dir = mkdtempSync(join(tmpdir(), "wi-doctor-trace-"));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
