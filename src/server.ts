@@ -1,12 +1,13 @@
 // createServer(options) → McpServer: tools from the registry, skills as resources, the troubleshooting prompt.
 import { McpServer, ResourceTemplate } from "@modelcontextprotocol/sdk/server/mcp.js";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { type CallToolResult, ListToolsRequestSchema, type Tool } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import type { Environment } from "./providers/environment.js";
 import { listSkills, readSkill } from "./skills.js";
 import { isWriteTool, ToolInputError, type ToolContext, type ToolDefinition } from "./tools/define.js";
 import { allTools } from "./tools/index.js";
 import { fenceUntrusted } from "./diagnosis/untrusted.js";
+import { listedTool } from "./tools/listing.js";
 import { registerExtraResources, resourceNotFound } from "./resources.js";
 import { VERSION } from "./version.js";
 
@@ -58,7 +59,8 @@ export function createServer(options: ServerOptions): McpServer {
     return envPromise;
   };
 
-  for (const tool of toolsFor(options)) {
+  const tools = toolsFor(options);
+  for (const tool of tools) {
     server.registerTool(
       tool.name,
       {
@@ -94,6 +96,13 @@ export function createServer(options: ServerOptions): McpServer {
       },
     );
   }
+
+  // tools/list answers compact definitions (src/tools/listing.ts), built once on the first request.
+  let listing: Tool[] | undefined;
+  server.server.setRequestHandler(ListToolsRequestSchema, () => {
+    listing ??= tools.map(listedTool);
+    return { tools: listing };
+  });
 
   server.registerResource(
     "skill",

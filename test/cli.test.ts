@@ -2,13 +2,18 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { SPAWNS_TIMEOUT_MS } from "./helpers/spawn.js";
 
 function cli(args: string[], input?: string) {
-  const r = spawnSync(process.execPath, ["dist/cli.js", ...args], { input, encoding: "utf8", timeout: 60_000 });
+  const r = spawnSync(process.execPath, ["dist/cli.js", ...args], {
+    input,
+    encoding: "utf8",
+    timeout: SPAWNS_TIMEOUT_MS,
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
-describe("wi-doctor CLI", () => {
+describe("wi-doctor CLI", { timeout: SPAWNS_TIMEOUT_MS }, () => {
   it("prints help and version", () => {
     const help = cli(["--help"]);
     expect(help.code).toBe(0);

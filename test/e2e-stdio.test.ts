@@ -3,11 +3,12 @@ import { readFileSync } from "node:fs";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { describe, expect, it } from "vitest";
+import { SPAWNS_TIMEOUT_MS } from "./helpers/spawn.js";
 
 /** The VS Code variable mcp.json uses for the repository's folder. */
 const WORKSPACE_FOLDER = ["$", "{workspaceFolder}"].join("");
 
-describe("wi-doctor over stdio (dist/cli.js)", () => {
+describe("wi-doctor over stdio (dist/cli.js)", { timeout: SPAWNS_TIMEOUT_MS }, () => {
   it("answers initialize, tools/list, resources/list, prompts/list and reads a skill, as configured in mcp.json", async () => {
     const config = JSON.parse(readFileSync("mcp.json", "utf8"));
     const server = config.servers.wiDoctor;

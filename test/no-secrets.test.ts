@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KubeProvider } from "../src/providers/kubernetes.js";
 import { allTools } from "../src/tools/index.js";
 import { connect, type Harness } from "./helpers/mcp.js";
+import { SPAWNS_TIMEOUT_MS } from "./helpers/spawn.js";
 
 const JWT = /eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+/;
 
@@ -43,6 +44,8 @@ describe.each(["aks-healthy", "aks-fic-subject-namespace-typo", "aks-issuer-key-
     let minted: string;
     beforeAll(async () => {
       h = await connect({ scenario });
+      // Listing first makes the SDK client check every structured result against the listed output schema.
+      await h.client.listTools();
       // A token the world really issued: if any output carried tokens, this kind would be among them.
       const kube = new KubeProvider(h.session!.env);
       minted = (
@@ -68,7 +71,7 @@ describe.each(["aks-healthy", "aks-fic-subject-namespace-typo", "aks-issuer-key-
   },
 );
 
-describe("no token in command output", () => {
+describe("no token in command output", { timeout: SPAWNS_TIMEOUT_MS }, () => {
   it("diagnose, demo and explain print no token", () => {
     const runs = [
       ["diagnose", "--scenario", "aks-fic-subject-namespace-typo", "--json"],
@@ -81,7 +84,7 @@ describe("no token in command output", () => {
       ],
     ];
     for (const args of runs) {
-      const r = spawnSync(process.execPath, ["dist/cli.js", ...args], { encoding: "utf8", timeout: 60_000 });
+      const r = spawnSync(process.execPath, ["dist/cli.js", ...args], { encoding: "utf8", timeout: SPAWNS_TIMEOUT_MS });
       expect(r.stdout + r.stderr, args.join(" ")).not.toMatch(JWT);
       expect(r.stdout, args.join(" ")).not.toContain("abc~DEF123456789012345678901234567890");
     }

@@ -2,6 +2,9 @@
 import { describe, expect, it } from "vitest";
 import { connect } from "./helpers/mcp.js";
 
+/** tools/list for every tool (it was 91 KB with every nested output definition spelled out). */
+const LIST_BUDGET_BYTES = 42_000;
+
 describe("tools/list", () => {
   it("matches the recorded snapshot", async () => {
     const h = await connect();
@@ -17,6 +20,12 @@ describe("tools/list", () => {
           outputSchema: t.outputSchema,
         }));
       await expect(`${JSON.stringify(shape, null, 2)}\n`).toMatchFileSnapshot("__snapshots__/tools-list.json");
+      // The whole answer stays small enough for agents that cap the size of their tool definitions.
+      expect(Buffer.byteLength(JSON.stringify({ tools }))).toBeLessThan(LIST_BUDGET_BYTES);
+      for (const t of tools) {
+        // Output schemas name their fields; shared shapes are referenced, not repeated.
+        expect(JSON.stringify(t.outputSchema).length, t.name).toBeLessThan(4_000);
+      }
     } finally {
       await h.close();
     }

@@ -1,4 +1,5 @@
 // npm run bench: speed and size figures. Prints; asserts nothing.
+import { existsSync, readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { diagnose } from "../gather/index.js";
 import { startSimSession } from "../sim/environment.js";
@@ -44,8 +45,58 @@ async function benchDiagnosis(name: string) {
   }
 }
 
+const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
+
+async function startupSection() {
+  const { benchStartup } = await import("./startup.js");
+  const s = await benchStartup();
+  console.log("## Start-up (medians of alternating runs)\n");
+  console.log("| measure | wi-doctor | yardstick | ratio | goal |");
+  console.log("|---|---|---|---|---|");
+  console.log(
+    `| spawn → tools/list | ${s.toolsListMs.toFixed(0)} ms | ${s.bareToolsListMs.toFixed(0)} ms (bare one-tool SDK server) | ${ratio(s.toolsListMs, s.bareToolsListMs)} | ≤ 1.3× |`,
+  );
+  console.log(
+    `| CLI explain "<one line>" | ${s.explainMs.toFixed(0)} ms | ${s.nodeMs.toFixed(0)} ms (node -e 0) | ${ratio(s.explainMs, s.nodeMs)} | ≤ 2× |`,
+  );
+  console.log(`\ntools/list: ${s.toolsListBytes} bytes (≈ ${approxTokens("x".repeat(s.toolsListBytes))} tokens)\n`);
+}
+
+async function scaleSection() {
+  const { benchScale } = await import("./scale.js");
+  console.log("## Reads of one diagnosis (service-account target) as the target namespace grows\n");
+  console.log("| scenario | other pods in namespace | world load ms | requests | bytes read |");
+  console.log("|---|---|---|---|---|");
+  for (const name of ["aks-healthy", "podid-healthy", "eks-irsa-healthy"]) {
+    for (const r of await benchScale(name, [20, 2_000, 10_000])) {
+      console.log(`| ${name} | ${r.pods} | ${r.loadMs.toFixed(0)} | ${r.requests} | ${r.bytes} |`);
+    }
+  }
+  console.log("");
+}
+
+function testWallSection() {
+  const file = "node_modules/.cache/wi-doctor/last-test-run.json";
+  if (!existsSync(file)) {
+    console.log("npm test wall time: no run recorded yet (run `npm test`; the suite records its wall time)\n");
+    return;
+  }
+  const r = JSON.parse(readFileSync(file, "utf8")) as { wallMs: number; at: string; whole: boolean };
+  console.log(
+    `npm test wall time: ${(r.wallMs / 1000).toFixed(0)} s (${r.whole ? "whole suite" : "some files only"}, ${r.at}; goal ≤ 120 s on 2 cores)\n`,
+  );
+}
+
 async function main() {
-  console.log(`# wi-doctor bench (simulated latency ${LATENCY_MS} ms per request)\n`);
+  const only = process.argv.slice(2);
+  const want = (s: string) => !only.length || only.includes(s);
+  if (want("startup")) await startupSection();
+  if (want("scale")) await scaleSection();
+  if (want("tests")) testWallSection();
+  if (!want("diagnosis")) return;
+  console.log(
+    `## Warm diagnosis in-server (simulated latency ${LATENCY_MS} ms per request; × latency ≈ sequential round trips, goal ≤ 4)\n`,
+  );
   console.log("| scenario | wall ms | × latency | requests | report bytes | report tokens (≈) | findings |");
   console.log("|---|---|---|---|---|---|---|");
   const names = ["aks-fic-subject-namespace-typo", "aks-healthy", "aks-keyvault-firewall"];

@@ -311,11 +311,7 @@ export function podsOfServiceAccount(
   namespace: string,
   serviceAccount: string,
 ): Promise<Gathered<V1Pod[]>> {
-  return gather("pods", async () =>
-    (await g.kube.listPods(namespace, {}, g.signal)).filter(
-      (p) => (p.spec?.serviceAccountName ?? "default") === serviceAccount,
-    ),
-  );
+  return gather("pods", () => g.kube.listPodsOfServiceAccount(namespace, serviceAccount, g.signal));
 }
 
 /**

@@ -165,8 +165,9 @@ export class EksGatherer {
           );
         } else list = [];
       } else {
-        const all = await this.kube.listPods(ns, {}, this.signal);
-        list = all.filter((p) => (p.spec?.serviceAccountName || "default") === target.serviceAccount);
+        list = target.serviceAccount
+          ? await this.kube.listPodsOfServiceAccount(ns, target.serviceAccount, this.signal)
+          : [];
       }
       fromPods ??= list[0] ? list[0].spec?.serviceAccountName || "default" : undefined;
       return list as unknown as PodLike[];

@@ -6,7 +6,7 @@ import { diagnoseAks, type GatherOptions } from "./aks.js";
 import { diagnoseEks } from "./eks.js";
 import { errorTextFacts } from "./error-text.js";
 import { detectPlatform, normalizeTarget } from "./platform.js";
-import { diagnosePodIdentity, targetUsesPodIdentity } from "./podid.js";
+import { diagnosePodIdentity, PodIdGatherer, targetUsesPodIdentity } from "./podid.js";
 
 export type DiagnosisReport = Report & { mechanism?: string; errorText?: ErrorTextSection };
 
@@ -51,13 +51,17 @@ async function diagnoseOnce(
   aks.catch(() => undefined);
   // An error text from NMI or MIC (a 404 "getting assigned identities", LinkedAuthorizationFailed) says which
   // mechanism the workload uses even when its objects no longer show it.
+  // The aad-pod-identity reads that decide the mechanism start now, alongside the workload identity gathering,
+  // and a pod-identity diagnosis reuses them (the target's pods are read once).
+  const podIdReads = new PodIdGatherer(env, opts.signal);
+  podIdReads.prefetch(target);
   const podIdentity =
-    (await targetUsesPodIdentity(env, target, opts.signal)) ||
+    (await targetUsesPodIdentity(env, target, opts.signal, podIdReads)) ||
     errorTextFacts(opts.errorText)?.platform === "aad-pod-identity";
   decided = true;
   if (podIdentity) {
     workloadIdentityRun.abort();
-    return { ...(await diagnosePodIdentity(env, target, opts)), mechanism: "aad-pod-identity" };
+    return { ...(await diagnosePodIdentity(env, target, opts, podIdReads)), mechanism: "aad-pod-identity" };
   }
   await opts.progress("reading the cluster and cloud", 1, 4);
   return { ...(await aks), mechanism: "workload identity" };

@@ -85,6 +85,26 @@ export class PodIdGatherer {
         (await this.kube.listCustomObjects(PODID_GROUP, PODID_VERSION, plural, namespace, this.signal)) as RawObject[],
     );
 
+  private readonly resolvedPods = new Map<string, ReturnType<typeof resolvePods>>();
+
+  /** The target's pods and workload, read once per gatherer (the mechanism check and the diagnosis share them). */
+  resolved(target: Target): ReturnType<typeof resolvePods> {
+    const key = JSON.stringify([target.namespace, target.pod, target.workload, target.serviceAccount]);
+    let p = this.resolvedPods.get(key);
+    if (!p) {
+      p = resolvePods(this, target);
+      this.resolvedPods.set(key, p);
+    }
+    return p;
+  }
+
+  /** Start the cluster-side reads of a diagnosis early (while the mechanism is still being decided). */
+  prefetch(target: Target): void {
+    for (const p of [this.identities(), this.bindings(), this.assigned(), this.component("mic")])
+      p.catch(() => undefined);
+    this.resolved(target).catch(() => undefined);
+  }
+
   identities = once(() => this.crs("azureidentities"));
   bindings = once(() => this.crs("azureidentitybindings"));
   assigned = once(() => this.crs("azureassignedidentities"));
@@ -103,7 +123,16 @@ export class PodIdGatherer {
   });
 
   /** MIC or NMI: its pods in every namespace, and the error lines they logged in the last hour. */
-  component = (name: "mic" | "nmi", nodes: string[] = []) =>
+  private micOnce?: Promise<Gathered<ComponentFacts>>;
+
+  /** MIC or NMI (MIC read once per gatherer): see readComponent. */
+  component = (name: "mic" | "nmi", nodes: string[] = []): Promise<Gathered<ComponentFacts>> => {
+    if (name === "nmi") return this.readComponent(name, nodes);
+    this.micOnce ??= this.readComponent(name, nodes);
+    return this.micOnce;
+  };
+
+  private readComponent = (name: "mic" | "nmi", nodes: string[] = []) =>
     gather<ComponentFacts>(name.toUpperCase(), async () => {
       const lists = await Promise.all(
         [`component=${name}`, `app.kubernetes.io/component=${name}`].map((labelSelector) =>
@@ -238,9 +267,7 @@ async function resolvePods(g: PodIdGatherer, target: Target) {
     if (w.selector) pods = await gather("pods", () => g.kube.listPods(ns, { labelSelector: w.selector }, g.signal));
   } else if (target.serviceAccount) {
     const sa = target.serviceAccount;
-    pods = await gather("pods", async () =>
-      (await g.kube.listPods(ns, {}, g.signal)).filter((p) => (p.spec?.serviceAccountName ?? "default") === sa),
-    );
+    pods = await gather("pods", () => g.kube.listPodsOfServiceAccount(ns, sa, g.signal));
   } else {
     pods = await gather("pods", () => g.kube.listPods(ns, { labelSelector: PODID_LABEL }, g.signal));
   }
@@ -251,8 +278,8 @@ export async function gatherPodIdFacts(
   env: Environment,
   target: Target,
   opts: PodIdGatherOptions,
+  g = new PodIdGatherer(env, opts.signal),
 ): Promise<PodIdFacts> {
-  const g = new PodIdGatherer(env, opts.signal);
   const ns = target.namespace;
   // Phase 1: everything that needs only the target.
   const identitiesP = g.identities();
@@ -262,7 +289,7 @@ export async function gatherPodIdFacts(
   const policiesP = gather("NetworkPolicies", () => g.kube.listNetworkPolicies(ns, opts.signal));
   const spcP = g.secretProviderClasses(ns);
   const micP = g.component("mic");
-  const resolvedP = resolvePods(g, target);
+  const resolvedP = g.resolved(target);
 
   // Phase 2: what needs the pods (the nodes whose NMI matters) or the identities and cluster (ARM).
   const nmiP = resolvedP.then((r) =>
@@ -350,9 +377,14 @@ export function diagnosePodIdentityFacts(facts: PodIdFacts): Report {
 }
 
 /** The aad-pod-identity diagnosis of a pod, workload or service account (or, with only a namespace, of its setup). */
-export async function diagnosePodIdentity(env: Environment, target: Target, opts: PodIdGatherOptions): Promise<Report> {
+export async function diagnosePodIdentity(
+  env: Environment,
+  target: Target,
+  opts: PodIdGatherOptions,
+  g?: PodIdGatherer,
+): Promise<Report> {
   await opts.progress("resolving the target", 0, 3);
-  const facts = await gatherPodIdFacts(env, target, opts);
+  const facts = await gatherPodIdFacts(env, target, opts, g);
   await opts.progress("running the aad-pod-identity checks", 2, 3);
   const report = diagnosePodIdentityFacts(facts);
   await opts.progress("done", 3, 3);
@@ -360,10 +392,14 @@ export async function diagnosePodIdentity(env: Environment, target: Target, opts
 }
 
 /** Whether the target's pods (or its pod template) carry the aadpodidbinding label. Never throws. */
-export async function targetUsesPodIdentity(env: Environment, target: Target, signal: AbortSignal): Promise<boolean> {
+export async function targetUsesPodIdentity(
+  env: Environment,
+  target: Target,
+  signal: AbortSignal,
+  g = new PodIdGatherer(env, signal),
+): Promise<boolean> {
   try {
-    const g = new PodIdGatherer(env, signal);
-    const [resolved, bindings] = await Promise.all([resolvePods(g, target), g.bindings()]);
+    const [resolved, bindings] = await Promise.all([g.resolved(target), g.bindings()]);
     const b = factOf(bindings) ?? [];
     const wl = factOf(resolved.workload);
     const template = wl?.podTemplate.metadata?.labels;

@@ -1,22 +1,9 @@
 // AWS through the official SDK clients (EKS, IAM, STS): the default credential chain live, static keys
 // in the simulated world. Every call has a deadline, honours cancellation and fails as a ProviderError.
 import { liveAgent } from "./outbound.js";
-import {
-  DescribeClusterCommand,
-  DescribePodIdentityAssociationCommand,
-  EKSClient,
-  ListClustersCommand,
-  ListPodIdentityAssociationsCommand,
-} from "@aws-sdk/client-eks";
-import {
-  GetOpenIDConnectProviderCommand,
-  GetRoleCommand,
-  IAMClient,
-  ListAttachedRolePoliciesCommand,
-  ListOpenIDConnectProvidersCommand,
-} from "@aws-sdk/client-iam";
-import { AssumeRoleWithWebIdentityCommand, GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
-import { NodeHttpHandler } from "@smithy/node-http-handler";
+import type { EKSClient } from "@aws-sdk/client-eks";
+import type { IAMClient } from "@aws-sdk/client-iam";
+import type { STSClient } from "@aws-sdk/client-sts";
 import type { PolicyDocument } from "../diagnosis/eks/trust-policy.js";
 import type { Environment } from "./environment.js";
 import { ProviderError, withTimeout } from "./errors.js";
@@ -161,15 +148,48 @@ export function decodeTrustPolicy(raw: string | undefined): { policy?: PolicyDoc
   return { problem: "the trust policy is not valid JSON" };
 }
 
+interface AwsLibraries {
+  eks: typeof import("@aws-sdk/client-eks");
+  iam: typeof import("@aws-sdk/client-iam");
+  sts: typeof import("@aws-sdk/client-sts");
+  http: typeof import("@smithy/node-http-handler");
+}
+let loading: Promise<AwsLibraries> | undefined;
+
+/** The AWS SDK clients load on the first AWS call (they are large), so listing tools never pays for them. */
+function loadLibraries(): Promise<AwsLibraries> {
+  loading ??= Promise.all([
+    import("@aws-sdk/client-eks"),
+    import("@aws-sdk/client-iam"),
+    import("@aws-sdk/client-sts"),
+    import("@smithy/node-http-handler"),
+  ]).then(([eks, iam, sts, http]) => ({ eks, iam, sts, http }));
+  return loading;
+}
+
+interface AwsClients {
+  lib: AwsLibraries;
+  eks: EKSClient;
+  iam: IAMClient;
+  sts: STSClient;
+}
+
 export class AwsProvider {
-  private readonly eks: EKSClient;
-  private readonly iam: IAMClient;
-  private readonly sts: STSClient;
+  private clientsPromise?: Promise<AwsClients>;
   readonly region: string | undefined;
 
   constructor(private readonly env: Environment) {
     this.region = env.aws.region;
-    const requestHandler = new NodeHttpHandler({
+  }
+
+  private clients(): Promise<AwsClients> {
+    this.clientsPromise ??= loadLibraries().then((lib) => this.makeClients(lib));
+    return this.clientsPromise;
+  }
+
+  private makeClients(lib: AwsLibraries): AwsClients {
+    const env = this.env;
+    const requestHandler = new lib.http.NodeHttpHandler({
       // Live: one agent that honours HTTPS_PROXY/NO_PROXY (the AWS SDK reads neither by itself).
       httpsAgent: env.agent ?? liveAgent(),
       connectionTimeout: env.timeoutMs,
@@ -196,23 +216,28 @@ export class AwsProvider {
       requestHandler,
       maxAttempts: 2,
     };
-    this.eks = new EKSClient(common);
-    this.iam = new IAMClient(common);
-    this.sts = new STSClient(common);
+    return {
+      lib,
+      eks: new lib.eks.EKSClient(common),
+      iam: new lib.iam.IAMClient(common),
+      sts: new lib.sts.STSClient(common),
+    };
   }
 
   /** Send with a deadline; `mapErrors: false` lets a service error through as the SDK raised it. */
   private call<T>(
     what: string,
     action: string,
-    client: Sendable,
-    command: unknown,
+    service: "eks" | "iam" | "sts",
+    command: (lib: AwsLibraries) => unknown,
     opts: CallOptions = {},
     mapErrors = true,
   ): Promise<T> {
     return withTimeout(what, this.env.timeoutMs, opts.signal, async (signal) => {
       try {
-        return (await client.send(command, { abortSignal: signal })) as T;
+        const clients = await this.clients();
+        const client: Sendable = clients[service];
+        return (await client.send(command(clients.lib), { abortSignal: signal })) as T;
       } catch (err) {
         if (signal.aborted && !(err instanceof ProviderError)) {
           throw opts.signal?.aborted
@@ -226,15 +251,15 @@ export class AwsProvider {
   }
 
   private async resolvedRegion(): Promise<string> {
-    return this.region ?? (await this.eks.config.region());
+    return this.region ?? (await (await this.clients()).eks.config.region());
   }
 
   async getCallerIdentity(opts?: CallOptions): Promise<CallerIdentity> {
     const out = await this.call<{ Account?: string; Arn?: string }>(
       "sts:GetCallerIdentity",
       "sts:GetCallerIdentity",
-      this.sts,
-      new GetCallerIdentityCommand({}),
+      "sts",
+      (l) => new l.sts.GetCallerIdentityCommand({}),
       opts,
     );
     return { account: out.Account ?? "", arn: out.Arn ?? "" };
@@ -246,8 +271,8 @@ export class AwsProvider {
       const out = await this.call<{ cluster?: Record<string, unknown> }>(
         `eks:DescribeCluster ${name}`,
         "eks:DescribeCluster",
-        this.eks,
-        new DescribeClusterCommand({ name }),
+        "eks",
+        (l) => new l.eks.DescribeClusterCommand({ name }),
         opts,
       );
       const c = out.cluster as
@@ -283,8 +308,8 @@ export class AwsProvider {
       const out = await this.call<{ clusters?: string[]; nextToken?: string }>(
         "eks:ListClusters",
         "eks:ListClusters",
-        this.eks,
-        new ListClustersCommand({ nextToken }),
+        "eks",
+        (l) => new l.eks.ListClustersCommand({ nextToken }),
         opts,
       );
       names.push(...(out.clusters ?? []));
@@ -309,8 +334,8 @@ export class AwsProvider {
     const out = await this.call<{ OpenIDConnectProviderList?: { Arn?: string }[] }>(
       "iam:ListOpenIDConnectProviders",
       "iam:ListOpenIDConnectProviders",
-      this.iam,
-      new ListOpenIDConnectProvidersCommand({}),
+      "iam",
+      (l) => new l.iam.ListOpenIDConnectProvidersCommand({}),
       opts,
     );
     return (out.OpenIDConnectProviderList ?? []).map((p) => p.Arn ?? "").filter(Boolean);
@@ -327,8 +352,8 @@ export class AwsProvider {
       }>(
         `iam:GetOpenIDConnectProvider ${arn}`,
         "iam:GetOpenIDConnectProvider",
-        this.iam,
-        new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn }),
+        "iam",
+        (l) => new l.iam.GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn }),
         opts,
       );
       return {
@@ -356,7 +381,7 @@ export class AwsProvider {
           MaxSessionDuration?: number;
           AssumeRolePolicyDocument?: string;
         };
-      }>(`iam:GetRole ${name}`, "iam:GetRole", this.iam, new GetRoleCommand({ RoleName: name }), opts);
+      }>(`iam:GetRole ${name}`, "iam:GetRole", "iam", (l) => new l.iam.GetRoleCommand({ RoleName: name }), opts);
       const r = out.Role;
       if (!r) return null;
       const { policy, problem } = decodeTrustPolicy(r.AssumeRolePolicyDocument);
@@ -379,8 +404,8 @@ export class AwsProvider {
     const out = await this.call<{ AttachedPolicies?: { PolicyName?: string; PolicyArn?: string }[] }>(
       `iam:ListAttachedRolePolicies ${roleName}`,
       "iam:ListAttachedRolePolicies",
-      this.iam,
-      new ListAttachedRolePoliciesCommand({ RoleName: roleName }),
+      "iam",
+      (l) => new l.iam.ListAttachedRolePoliciesCommand({ RoleName: roleName }),
       opts,
     );
     return (out.AttachedPolicies ?? []).map((p) => ({ name: p.PolicyName ?? "", arn: p.PolicyArn ?? "" }));
@@ -408,8 +433,9 @@ export class AwsProvider {
       }>(
         `eks:ListPodIdentityAssociations ${cluster}`,
         "eks:ListPodIdentityAssociations",
-        this.eks,
-        new ListPodIdentityAssociationsCommand({ clusterName: cluster, namespace, serviceAccount, nextToken }),
+        "eks",
+        (l) =>
+          new l.eks.ListPodIdentityAssociationsCommand({ clusterName: cluster, namespace, serviceAccount, nextToken }),
         opts,
       );
       for (const a of page.associations ?? []) {
@@ -445,8 +471,8 @@ export class AwsProvider {
       }>(
         `eks:DescribePodIdentityAssociation ${associationId}`,
         "eks:DescribePodIdentityAssociation",
-        this.eks,
-        new DescribePodIdentityAssociationCommand({ clusterName: cluster, associationId }),
+        "eks",
+        (l) => new l.eks.DescribePodIdentityAssociationCommand({ clusterName: cluster, associationId }),
         opts,
       );
       const a = out.association;
@@ -497,13 +523,14 @@ export class AwsProvider {
       }>(
         "sts:AssumeRoleWithWebIdentity",
         "sts:AssumeRoleWithWebIdentity",
-        this.sts,
-        new AssumeRoleWithWebIdentityCommand({
-          RoleArn: roleArn,
-          RoleSessionName: opts.sessionName ?? "wi-doctor-check",
-          WebIdentityToken: token,
-          DurationSeconds: 900,
-        }),
+        "sts",
+        (l) =>
+          new l.sts.AssumeRoleWithWebIdentityCommand({
+            RoleArn: roleArn,
+            RoleSessionName: opts.sessionName ?? "wi-doctor-check",
+            WebIdentityToken: token,
+            DurationSeconds: 900,
+          }),
         opts,
         false,
       );

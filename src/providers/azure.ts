@@ -2,21 +2,11 @@
 // scale sets through the Azure SDK management clients; app registrations through Microsoft Graph; and the
 // Entra token endpoint for a workload identity exchange. The only Azure I/O in the project.
 import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/core-auth";
-import { ContainerServiceClient, type ManagedCluster } from "@azure/arm-containerservice";
-import { AuthorizationManagementClient } from "@azure/arm-authorization";
-import { KeyVaultManagementClient, type Vault } from "@azure/arm-keyvault";
-import { ManagedServiceIdentityClient, type Identity } from "@azure/arm-msi";
-import {
-  agentPolicy,
-  bearerTokenAuthenticationPolicy,
-  createDefaultHttpClient,
-  createHttpHeaders,
-  createPipelineFromOptions,
-  createPipelineRequest,
-  type HttpClient,
-  type Pipeline,
-  type PipelinePolicy,
-} from "@azure/core-rest-pipeline";
+import type { ContainerServiceClient, ManagedCluster } from "@azure/arm-containerservice";
+import type { AuthorizationManagementClient } from "@azure/arm-authorization";
+import type { KeyVaultManagementClient, Vault } from "@azure/arm-keyvault";
+import type { ManagedServiceIdentityClient, Identity } from "@azure/arm-msi";
+import type { HttpClient, Pipeline, PipelinePolicy } from "@azure/core-rest-pipeline";
 import { VERSION } from "../version.js";
 import { type AzureOperation, errorBodyPolicy, retryAfterCapPolicy, toAzureProviderError } from "./azure-errors.js";
 import type { Environment } from "./environment.js";
@@ -24,6 +14,37 @@ import { ProviderError, withTimeout } from "./errors.js";
 import { httpRequest } from "./http.js";
 
 export { forbiddenRemedy, toAzureProviderError } from "./azure-errors.js";
+
+interface AzureLibraries {
+  aks: typeof import("@azure/arm-containerservice");
+  authorization: typeof import("@azure/arm-authorization");
+  keyVault: typeof import("@azure/arm-keyvault");
+  msi: typeof import("@azure/arm-msi");
+  pipeline: typeof import("@azure/core-rest-pipeline");
+}
+let libraries: AzureLibraries | undefined;
+let loading: Promise<AzureLibraries> | undefined;
+
+/** The Azure SDK packages load on the first Azure call (they are large), so listing tools never pays for them. */
+function loadLibraries(): Promise<AzureLibraries> {
+  loading ??= Promise.all([
+    import("@azure/arm-containerservice"),
+    import("@azure/arm-authorization"),
+    import("@azure/arm-keyvault"),
+    import("@azure/arm-msi"),
+    import("@azure/core-rest-pipeline"),
+  ]).then(([aks, authorization, keyVault, msi, pipeline]) => {
+    libraries = { aks, authorization, keyVault, msi, pipeline };
+    return libraries;
+  });
+  return loading;
+}
+
+/** The loaded packages; reached only inside call(), which awaits loadLibraries first. */
+function az(): AzureLibraries {
+  if (!libraries) throw new Error("internal: the Azure SDK is not loaded yet");
+  return libraries;
+}
 
 export interface ClusterInfo {
   id: string;
@@ -257,7 +278,7 @@ export class AzureProvider {
       { policy: errorBodyPolicy, position: "perRetry" },
       { policy: retryAfterCapPolicy(this.env.timeoutMs), position: "perRetry" },
     ];
-    if (this.env.agent) policies.push({ policy: agentPolicy(this.env.agent), position: "perCall" });
+    if (this.env.agent) policies.push({ policy: az().pipeline.agentPolicy(this.env.agent), position: "perCall" });
     return policies;
   }
 
@@ -282,7 +303,7 @@ export class AzureProvider {
   private aks(subscriptionId: string): ContainerServiceClient {
     return this.client(`aks:${subscriptionId}`, () => {
       const credential = this.credential();
-      return new ContainerServiceClient(credential, subscriptionId, {
+      return new (az().aks.ContainerServiceClient)(credential, subscriptionId, {
         endpoint: this.cloud.armEndpoint,
         credentials: { scopes: [`${this.cloud.armEndpoint}/.default`] },
         ...this.pipelineOptions(),
@@ -293,7 +314,7 @@ export class AzureProvider {
   private msi(subscriptionId: string): ManagedServiceIdentityClient {
     return this.client(`msi:${subscriptionId}`, () => {
       const credential = this.credential();
-      return new ManagedServiceIdentityClient(credential, subscriptionId, {
+      return new (az().msi.ManagedServiceIdentityClient)(credential, subscriptionId, {
         endpoint: this.cloud.armEndpoint,
         credentialScopes: [`${this.cloud.armEndpoint}/.default`],
         ...this.pipelineOptions(),
@@ -304,7 +325,7 @@ export class AzureProvider {
   private authorization(subscriptionId: string): AuthorizationManagementClient {
     return this.client(`auth:${subscriptionId}`, () => {
       const credential = this.credential();
-      return new AuthorizationManagementClient(credential, subscriptionId, {
+      return new (az().authorization.AuthorizationManagementClient)(credential, subscriptionId, {
         endpoint: this.cloud.armEndpoint,
         credentialScopes: [`${this.cloud.armEndpoint}/.default`],
         ...this.pipelineOptions(),
@@ -315,7 +336,7 @@ export class AzureProvider {
   private keyVault(subscriptionId: string): KeyVaultManagementClient {
     return this.client(`kv:${subscriptionId}`, () => {
       const credential = this.credential();
-      return new KeyVaultManagementClient(credential, subscriptionId, {
+      return new (az().keyVault.KeyVaultManagementClient)(credential, subscriptionId, {
         endpoint: this.cloud.armEndpoint,
         credentials: { scopes: [`${this.cloud.armEndpoint}/.default`] },
         ...this.pipelineOptions(),
@@ -334,6 +355,7 @@ export class AzureProvider {
 
   private rawPipeline(scope: string): { pipeline: Pipeline; client: HttpClient } {
     const { additionalPolicies, ...options } = this.pipelineOptions();
+    const { createPipelineFromOptions, bearerTokenAuthenticationPolicy, createDefaultHttpClient } = az().pipeline;
     const pipeline = createPipelineFromOptions(options);
     // A bare pipeline does not read additionalPolicies (only SDK clients do), so add them here.
     for (const p of additionalPolicies) pipeline.addPolicy(p.policy);
@@ -349,6 +371,7 @@ export class AzureProvider {
     fn: (signal: AbortSignal) => Promise<T>,
   ): Promise<T> {
     try {
+      await loadLibraries();
       return await withTimeout(what, this.env.timeoutMs, signal, fn);
     } catch (err) {
       throw toAzureProviderError(what, err, op);
@@ -366,6 +389,7 @@ export class AzureProvider {
   ): Promise<unknown> {
     return this.call(op, what, signal, async (s) => {
       const raw = this.rawClient(target);
+      const { createHttpHeaders, createPipelineRequest } = az().pipeline;
       const headers = createHttpHeaders({ accept: "application/json" });
       if (init.body !== undefined) headers.set("content-type", "application/json");
       const request = createPipelineRequest({

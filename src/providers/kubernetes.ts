@@ -1,47 +1,65 @@
 // Kubernetes facts through @kubernetes/client-node, with a deadline and cancellation on every call and
 // every failure turned into a ProviderError (a 403 names the RBAC rule that would allow the call).
-import {
+import type {
   AdmissionregistrationV1Api,
-  ApiException,
   AppsV1Api,
   BatchV1Api,
-  type ConfigurationOptions,
-  type CoreV1Event,
+  ConfigurationOptions,
+  CoreV1Event,
   CoreV1Api,
   CustomObjectsApi,
-  createConfiguration,
   HttpMethod,
-  type HttpLibrary,
-  type KubeConfig,
-  type KubernetesObject,
+  HttpLibrary,
+  KubeConfig,
+  KubernetesObject,
   NetworkingV1Api,
-  Observable,
-  type ObservableMiddleware,
-  ServerConfiguration,
-  type V1ConfigMap,
-  type V1CronJob,
-  type V1DaemonSet,
-  type V1Deployment,
-  type V1Endpoints,
-  type V1Job,
-  type V1LabelSelector,
-  type V1MutatingWebhookConfiguration,
-  type V1Namespace,
-  type V1NetworkPolicy,
-  type V1Node,
-  type V1ObjectMeta,
-  type V1OwnerReference,
-  type V1Pod,
-  type V1PodTemplateSpec,
-  type V1ReplicaSet,
-  type V1ServiceAccount,
-  type V1StatefulSet,
+  ObservableMiddleware,
+  V1ConfigMap,
+  V1CronJob,
+  V1DaemonSet,
+  V1Deployment,
+  V1Endpoints,
+  V1Job,
+  V1LabelSelector,
+  V1MutatingWebhookConfiguration,
+  V1Namespace,
+  V1NetworkPolicy,
+  V1Node,
+  V1ObjectMeta,
+  V1OwnerReference,
+  V1Pod,
+  V1PodTemplateSpec,
+  V1ReplicaSet,
+  V1ServiceAccount,
+  V1StatefulSet,
   VersionApi,
-  type VersionInfo,
+  VersionInfo,
 } from "@kubernetes/client-node";
 import type { JWK } from "jose";
 import type { Environment } from "./environment.js";
 import { ProviderError, withTimeout } from "./errors.js";
+
+type KubeClientLibrary = typeof import("@kubernetes/client-node");
+let library: KubeClientLibrary | undefined;
+let loading: Promise<KubeClientLibrary> | undefined;
+
+/**
+ * The client library is large (hundreds of modules): load it on the first call, so a server that only lists
+ * its tools, or a command that needs no cluster, never pays for it.
+ */
+function loadLibrary(): Promise<KubeClientLibrary> {
+  loading ??= import("@kubernetes/client-node").then((m) => {
+    library = m;
+    return m;
+  });
+  return loading;
+}
+
+/** The loaded library; only reached from code that runs after loadLibrary (every call awaits it first). */
+function k8s(): KubeClientLibrary {
+  if (!library) throw new Error("internal: the Kubernetes client library is not loaded yet");
+  return library;
+}
 
 export type WorkloadKind = "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "Job" | "CronJob";
 
@@ -252,9 +270,9 @@ function signalOptions(signal: AbortSignal): ConfigurationOptions {
   const middleware: ObservableMiddleware = {
     pre: (ctx) => {
       ctx.setSignal(signal);
-      return new Observable(Promise.resolve(ctx));
+      return new (k8s().Observable)(Promise.resolve(ctx));
     },
-    post: (res) => new Observable(Promise.resolve(res)),
+    post: (res) => new (k8s().Observable)(Promise.resolve(res)),
   };
   return { middleware: [middleware], middlewareMergeStrategy: "append" };
 }
@@ -330,6 +348,17 @@ export class KubeProvider {
         ? a.core.listNamespacedPod({ namespace, labelSelector, fieldSelector, ...page }, o)
         : a.core.listPodForAllNamespaces({ labelSelector, fieldSelector, ...page }, o),
     );
+  }
+
+  /**
+   * The pods of a namespace that run as a service account. The API server filters them (spec.serviceAccountName is
+   * a pod field selector), so the answer does not grow with the namespace; pods without the field (the API server
+   * fills it in, "default" when unset) are matched as "default".
+   */
+  async listPodsOfServiceAccount(namespace: string, serviceAccount: string, signal?: AbortSignal): Promise<V1Pod[]> {
+    const fieldSelector = `spec.serviceAccountName=${serviceAccount}`;
+    const pods = await this.listPods(namespace, { fieldSelector }, signal);
+    return pods.filter((p) => (p.spec?.serviceAccountName || "default") === serviceAccount);
   }
 
   /** The last lines a container printed (plain text; may hold anything the application logs). */
@@ -642,7 +671,7 @@ export class KubeProvider {
     const ref = refOf(obj);
     const { path, call } = await this.objectPath(ref, "create", false, signal);
     return (await this.rawJson(call, path, signal, {
-      method: HttpMethod.POST,
+      method: "POST" as HttpMethod,
       body: JSON.stringify(obj),
       contentType: "application/json",
       dryRun: options.dryRun,
@@ -657,7 +686,7 @@ export class KubeProvider {
   ): Promise<T> {
     const { path, call } = await this.objectPath(refOf(obj), "update", true, signal);
     return (await this.rawJson(call, path, signal, {
-      method: HttpMethod.PUT,
+      method: "PUT" as HttpMethod,
       body: JSON.stringify(obj),
       contentType: "application/json",
       dryRun: options.dryRun,
@@ -673,7 +702,7 @@ export class KubeProvider {
   ): Promise<KubernetesObject> {
     const { path, call } = await this.objectPath(ref, "patch", true, signal);
     return (await this.rawJson(call, path, signal, {
-      method: HttpMethod.PATCH,
+      method: "PATCH" as HttpMethod,
       body: JSON.stringify(patch),
       contentType: patchContentTypes[options.type ?? "merge"],
       dryRun: options.dryRun,
@@ -682,7 +711,7 @@ export class KubeProvider {
 
   async deleteObject(ref: KubeObjectRef, options: WriteOptions = {}, signal?: AbortSignal): Promise<void> {
     const { path, call } = await this.objectPath(ref, "delete", true, signal);
-    await this.rawJson(call, path, signal, { method: HttpMethod.DELETE, dryRun: options.dryRun });
+    await this.rawJson(call, path, signal, { method: "DELETE" as HttpMethod, dryRun: options.dryRun });
   }
 
   // -------------------------------------------------------------------------------------------
@@ -700,6 +729,15 @@ export class KubeProvider {
       );
     }
     reuseConnections(kc);
+    const {
+      CoreV1Api,
+      AppsV1Api,
+      BatchV1Api,
+      CustomObjectsApi,
+      AdmissionregistrationV1Api,
+      NetworkingV1Api,
+      VersionApi,
+    } = k8s();
     this.apis = {
       kc,
       core: kc.makeApiClient(CoreV1Api),
@@ -709,7 +747,7 @@ export class KubeProvider {
       admission: kc.makeApiClient(AdmissionregistrationV1Api),
       networking: kc.makeApiClient(NetworkingV1Api),
       version: kc.makeApiClient(VersionApi),
-      http: createConfiguration().httpApi,
+      http: k8s().createConfiguration().httpApi,
     };
     return this.apis;
   }
@@ -721,6 +759,7 @@ export class KubeProvider {
     fn: (apis: Apis, options: ConfigurationOptions, signal: AbortSignal) => Promise<T>,
   ): Promise<T> {
     const what = describe(c);
+    if (!library) return loadLibrary().then(() => this.call(c, signal, fn));
     let apis: Apis;
     try {
       apis = this.clients();
@@ -783,9 +822,9 @@ export class KubeProvider {
   ): Promise<unknown> {
     return this.call(c, signal, async (apis, _options, s) => {
       const cluster = apis.kc.getCurrentCluster();
-      const ctx = new ServerConfiguration<Record<string, string>>(cluster?.server ?? "", {}).makeRequestContext(
+      const ctx = new (k8s().ServerConfiguration)<Record<string, string>>(cluster?.server ?? "", {}).makeRequestContext(
         path,
-        opts.method ?? HttpMethod.GET,
+        opts.method ?? ("GET" as HttpMethod),
       );
       ctx.setHeaderParam("Accept", "application/json, */*;q=0.8");
       if (opts.dryRun) ctx.setQueryParam("dryRun", "All");
@@ -798,7 +837,7 @@ export class KubeProvider {
       const res = await apis.http.send(ctx).toPromise();
       const text = await res.body.text();
       if (res.httpStatusCode < 200 || res.httpStatusCode > 299) {
-        throw new ApiException(res.httpStatusCode, "request failed", text, res.headers);
+        throw new (k8s().ApiException)(res.httpStatusCode, "request failed", text, res.headers);
       }
       try {
         return text ? JSON.parse(text) : undefined;
@@ -865,7 +904,7 @@ export class KubeProvider {
   private toProviderError(err: unknown, c: Call, own: AbortSignal, parent: AbortSignal | undefined): ProviderError {
     if (err instanceof ProviderError) return err;
     const what = describe(c);
-    if (err instanceof ApiException) {
+    if (library && err instanceof library.ApiException) {
       const code = err.code;
       const message = statusMessage(err.body);
       if (code === 401) {

@@ -2,7 +2,7 @@
 import { closeSync, existsSync, openSync, readdirSync, readSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parse as parseYaml } from "yaml";
+import { CORE_SCHEMA, load } from "js-yaml";
 import { z } from "zod";
 
 const guid = z.string().regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, {
@@ -354,7 +354,8 @@ export function loadScenario(fileOrName: string): Scenario {
   const text = readBounded(file);
   let data: unknown;
   try {
-    data = parseYaml(text);
+    // YAML 1.2 core schema (no timestamps or merge keys): the same reading as the yaml package, several times faster.
+    data = load(text, { schema: CORE_SCHEMA });
   } catch (err) {
     throw new ScenarioError(file, [`not valid YAML: ${(err as Error).message}`]);
   }

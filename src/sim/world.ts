@@ -69,7 +69,8 @@ export interface SimWorld {
   issuerKeys: IssuerKeys;
   /** Host name of the scenario's Kubernetes API server. */
   apiServerHost: string;
-  stats: { requests: number; byService: Record<string, number> };
+  /** Requests served, per service, and the bytes of the answer bodies (the read volume of a client). */
+  stats: { requests: number; bytes: number; byService: Record<string, number> };
   /** HTTPS GET from inside the world (e.g. Entra fetching an issuer's JWKS), through the same agent. */
   fetchJson(url: string): Promise<{ status: number; body: unknown }>;
   close(): Promise<void>;
@@ -267,7 +268,7 @@ export async function startSimWorld(scenario: Scenario, options: StartOptions): 
         status: 404,
         body: { error: { code: "NotFound", message: `no route ${simReq.method} ${simReq.path}` } },
       };
-    send(res, answer);
+    world.stats.bytes += send(res, answer);
   }
 
   function matchTlsFault(servername: string): boolean {
@@ -318,7 +319,7 @@ export async function startSimWorld(scenario: Scenario, options: StartOptions): 
     agent,
     issuerKeys,
     apiServerHost,
-    stats: { requests: 0, byService: {} },
+    stats: { requests: 0, bytes: 0, byService: {} },
     fetchJson: (url: string) => simFetchJson(agent, url),
     close: async () => {
       agent.destroy();
@@ -342,7 +343,8 @@ function logWhenDone(req: IncomingMessage, res: ServerResponse, onRequest: (e: S
   });
 }
 
-function send(res: ServerResponse, answer: SimResponse) {
+/** Write the answer; returns the size of its body. */
+function send(res: ServerResponse, answer: SimResponse): number {
   const headers = { ...(answer.headers ?? {}) };
   let payload: string | Buffer = "";
   if (answer.body === undefined) payload = "";
@@ -351,9 +353,11 @@ function send(res: ServerResponse, answer: SimResponse) {
     payload = JSON.stringify(answer.body);
     headers["content-type"] ??= "application/json; charset=utf-8";
   }
-  headers["content-length"] = String(Buffer.byteLength(payload));
+  const bytes = Buffer.byteLength(payload);
+  headers["content-length"] = String(bytes);
   res.writeHead(answer.status, headers);
   res.end(payload);
+  return bytes;
 }
 
 async function simFetchJson(agent: Agent, url: string): Promise<{ status: number; body: unknown }> {

@@ -406,6 +406,8 @@ function fieldValue(o: Obj, path: string): string {
     if (cur === null || typeof cur !== "object") return "";
     cur = (cur as Record<string, unknown>)[seg];
   }
+  // The ServiceAccount admission plugin sets a pod's service account to "default" when the pod names none.
+  if ((cur === undefined || cur === "") && path === "spec.serviceAccountName" && o.kind === "Pod") return "default";
   if (cur === undefined || cur === null) return "";
   if (typeof cur === "object") return (cur as { component?: string }).component ?? "";
   return String(cur);

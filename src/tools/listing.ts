@@ -1,0 +1,78 @@
+// What tools/list sends: each tool's input schema in full (a caller needs every constraint), and an output schema
+// that describes the shape of the answer without repeating every nested definition. The answer is still checked
+// against the tool's full zod output schema before it is sent; this listing only has to be true, not exhaustive,
+// so every structured result validates against it (the SDK client checks that).
+import type { Tool } from "@modelcontextprotocol/sdk/types.js";
+import { z } from "zod";
+import type { ToolDefinition } from "./define.js";
+
+type JsonSchema = Record<string, unknown> & {
+  type?: string | string[];
+  properties?: Record<string, JsonSchema>;
+  items?: JsonSchema;
+  anyOf?: JsonSchema[];
+  required?: string[];
+  description?: string;
+};
+
+/** Objects nested deeper than this are summarised as `object` (their fields are in the tool description and docs). */
+const OUTPUT_DEPTH = 0;
+
+/** Shapes every report-like answer shares, described once per schema under $defs. */
+const SHARED: Record<string, (s: JsonSchema) => boolean> = {
+  finding: (s) => hasKeys(s, ["id", "severity", "title", "evidence", "fix"]),
+  check: (s) => hasKeys(s, ["id", "status", "detail"]),
+};
+
+function hasKeys(s: JsonSchema, keys: string[]): boolean {
+  const props = s.properties;
+  return Boolean(props) && keys.every((k) => props && k in props);
+}
+
+/** The listed output schema: top-level fields with their types and descriptions, shared shapes by reference. */
+export function compactOutputSchema(schema: z.ZodType): JsonSchema {
+  const full = z.toJSONSchema(schema, { target: "draft-7", io: "output" }) as JsonSchema;
+  const defs: Record<string, JsonSchema> = {};
+  const root = summarise(full, 0, defs);
+  return Object.keys(defs).length ? { ...root, $defs: defs } : root;
+}
+
+function summarise(s: JsonSchema, depth: number, defs: Record<string, JsonSchema>, shared = true): JsonSchema {
+  const described = (o: JsonSchema): JsonSchema =>
+    s.description && depth <= OUTPUT_DEPTH ? { description: s.description, ...o } : o;
+  if (s.anyOf) {
+    const parts = s.anyOf.map((p) => summarise(p, depth, defs));
+    const simple = parts.every((p) => Object.keys(p).length === 1 && typeof p.type === "string");
+    return described(simple ? { type: [...new Set(parts.map((p) => p.type as string))] } : { anyOf: parts });
+  }
+  if (s.type === "array") {
+    return described(s.items ? { type: "array", items: summarise(s.items, depth, defs) } : { type: "array" });
+  }
+  if (s.type === "object" || s.properties) {
+    for (const [name, matches] of Object.entries(SHARED)) {
+      if (!shared || !matches(s)) continue;
+      defs[name] ??= summarise(s, 0, defs, false);
+      return { $ref: `#/$defs/${name}` };
+    }
+    if (depth > OUTPUT_DEPTH || !s.properties) return described({ type: "object" });
+    const properties: Record<string, JsonSchema> = {};
+    for (const [k, v] of Object.entries(s.properties)) properties[k] = summarise(v, depth + 1, defs);
+    return described({ type: "object", properties, ...(s.required?.length ? { required: s.required } : {}) });
+  }
+  const out: JsonSchema = {};
+  for (const k of ["type", "enum", "const"]) if (s[k] !== undefined) out[k] = s[k];
+  return described(out);
+}
+
+/** One tools/list entry. */
+export function listedTool(tool: ToolDefinition): Tool {
+  const { $schema: _, ...inputSchema } = z.toJSONSchema(tool.inputSchema, { target: "draft-7", io: "input" });
+  return {
+    name: tool.name,
+    title: tool.title,
+    description: tool.description,
+    inputSchema: inputSchema as Tool["inputSchema"],
+    outputSchema: compactOutputSchema(tool.outputSchema) as Tool["outputSchema"],
+    annotations: { title: tool.title, ...tool.annotations },
+  };
+}
