@@ -185,6 +185,27 @@ export function buildProgram(): Command {
     log(`wi-doctor ${VERSION}: MCP server on stdio${opts.scenario ? ` (simulated world: ${opts.scenario})` : ""}`);
   });
 
+  const serve = addWorldOptions(
+    program
+      .command("serve")
+      .description("run the MCP server over Streamable HTTP at /mcp, with /healthz and /readyz")
+      .option("--http", "serve Streamable HTTP (stateless)")
+      .option("--host <address>", "address to listen on", "127.0.0.1")
+      .option("--port <port>", "port to listen on", intArg("--port"), 3000)
+      .option("--token-file <file>", "require this static bearer token")
+      .option("--auth <mode>", "kubernetes: check bearer tokens with TokenReview, each call with SubjectAccessReview")
+      .option("--allowed-host <host...>", "Host header values to accept besides loopback names")
+      .option("--allowed-origin <origin...>", "browser origins allowed to call")
+      .option("--self <namespace/serviceaccount>", "own service account, diagnosed by /readyz"),
+  );
+  serve.action(async (opts: WorldOptions & import("./http/serve.js").ServeOptions) => {
+    const { serveHttp } = await import("./http/serve.js");
+    await serveHttp(opts, async () => {
+      const world = await openWorld(opts);
+      return { env: world.env, close: world.session ? () => world.session!.close() : undefined };
+    });
+  });
+
   const diagnose = addWorldOptions(
     program
       .command("diagnose")
