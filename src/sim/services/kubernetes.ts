@@ -4,6 +4,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { SignJWT } from "jose";
 import { SIM_KUBE_TOKEN } from "../constants.js";
 import type { SimRequest, SimResponse, SimService, SimWorld } from "../world.js";
+import { authReview } from "./kube-auth.js";
 import { discoveryDocument, jwksDocument } from "./oidc.js";
 
 /** The user name the simulated API server sees behind SIM_KUBE_TOKEN (it appears in RBAC messages). */
@@ -69,6 +70,7 @@ const builtinTypes: ResourceType[] = [
   t("batch", "v1", "Job", true),
   t("batch", "v1", "CronJob", true, ["cj"]),
   t("networking.k8s.io", "v1", "NetworkPolicy", true, ["netpol"]),
+  t("policy", "v1", "PodDisruptionBudget", true, ["pdb"]),
   t("admissionregistration.k8s.io", "v1", "MutatingWebhookConfiguration", false),
   t("admissionregistration.k8s.io", "v1", "ValidatingWebhookConfiguration", false),
   t("apiextensions.k8s.io", "v1", "CustomResourceDefinition", false, ["crd", "crds"]),
@@ -1237,6 +1239,8 @@ async function handle(req: SimRequest, world: SimWorld): Promise<SimResponse | u
     return { status: 200, headers: { "content-type": "text/plain" }, body: "ok" };
   }
   if (!authorized(req)) return status(401, "Unauthorized", "Unauthorized");
+  const review = authReview(world, SIM_KUBE_USER, req, path);
+  if (review) return review;
 
   const issuer = world.scenario.kubernetes.issuer;
   if (req.method === "GET" && path === "/.well-known/openid-configuration") {
