@@ -135,7 +135,8 @@ export function kubernetesAuthenticator(opts: KubernetesAuthOptions): Authentica
  */
 export function permissionsFor(tool: string, input: Record<string, unknown>): Permission[] {
   if (tool === "explain_error" && !input.crossCheck) return [];
-  const ns = typeof input.namespace === "string" && input.namespace && !input.allNamespaces ? input.namespace : undefined;
+  const ns =
+    typeof input.namespace === "string" && input.namespace && !input.allNamespaces ? input.namespace : undefined;
   if (tool === "audit_cluster") {
     return [
       { verb: "list", resource: "pods", namespace: ns },

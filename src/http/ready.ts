@@ -42,7 +42,11 @@ export function readinessProbe(
     const report = await diagnose(e, self, { signal, progress: async () => undefined });
     const findings = report.findings.map((f) => f.id);
     return report.verdict === "healthy"
-      ? { ready: true, reason: `own identity ${self.namespace}/${self.serviceAccount} is healthy`, verdict: report.verdict }
+      ? {
+          ready: true,
+          reason: `own identity ${self.namespace}/${self.serviceAccount} is healthy`,
+          verdict: report.verdict,
+        }
       : {
           ready: false,
           reason: `own identity ${self.namespace}/${self.serviceAccount} is ${report.verdict}`,

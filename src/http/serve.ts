@@ -39,7 +39,8 @@ export async function serveHttp(
   if (opts.tokenFile) authenticator = tokenFileAuthenticator(opts.tokenFile);
   if (opts.auth === "kubernetes") {
     const env = await environment();
-    if (!env.kubeconfig) throw new Error(`--auth kubernetes needs a cluster: ${env.kubeconfigProblem ?? "no kubeconfig"}`);
+    if (!env.kubeconfig)
+      throw new Error(`--auth kubernetes needs a cluster: ${env.kubeconfigProblem ?? "no kubeconfig"}`);
     authenticator = kubernetesAuthenticator({ kubeconfig: env.kubeconfig, timeoutMs: env.timeoutMs });
   }
   const running = await startHttpServer({
@@ -55,7 +56,9 @@ export async function serveHttp(
   const stop = async () => {
     if (stopping) return;
     stopping = true;
-    process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level: "info", msg: "shutting down" })}\n`);
+    process.stderr.write(
+      `${JSON.stringify({ time: new Date().toISOString(), level: "info", msg: "shutting down" })}\n`,
+    );
     await running.close();
     if (world) await (await world).close?.().catch(() => undefined);
     process.exit(0);

@@ -11,7 +11,15 @@ const ACCESS_REVIEWS = "/apis/authorization.k8s.io/v1/subjectaccessreviews";
 function bad(message: string): SimResponse {
   return {
     status: 400,
-    body: { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message, reason: "BadRequest", code: 400 },
+    body: {
+      kind: "Status",
+      apiVersion: "v1",
+      metadata: {},
+      status: "Failure",
+      message,
+      reason: "BadRequest",
+      code: 400,
+    },
   };
 }
 
@@ -38,7 +46,13 @@ function tokenReview(callers: Callers, req: SimRequest): SimResponse {
     : { authenticated: false, error: "invalid bearer token" };
   return {
     status: 201,
-    body: { apiVersion: "authentication.k8s.io/v1", kind: "TokenReview", metadata: {}, spec: { audiences: spec.audiences }, status },
+    body: {
+      apiVersion: "authentication.k8s.io/v1",
+      kind: "TokenReview",
+      metadata: {},
+      spec: { audiences: spec.audiences },
+      status,
+    },
   };
 }
 
@@ -67,7 +81,8 @@ function decide(world: SimWorld, operator: string, user: string, a: Attributes):
       matches(r.resources, resource) &&
       matches(r.apiGroups, a.group ?? "") &&
       // A rule limited to namespaces never grants a cluster-wide request.
-      (r.namespaces === undefined || (a.namespace !== undefined && a.namespace !== "" && r.namespaces.includes(a.namespace))),
+      (r.namespaces === undefined ||
+        (a.namespace !== undefined && a.namespace !== "" && r.namespaces.includes(a.namespace))),
   );
 }
 
