@@ -185,6 +185,28 @@ export function buildProgram(): Command {
     log(`wi-doctor ${VERSION}: MCP server on stdio${opts.scenario ? ` (simulated world: ${opts.scenario})` : ""}`);
   });
 
+  const audit = addWorldOptions(
+    program
+      .command("audit")
+      .description("audit every workload identity in a cluster; exit 0 healthy, 1 broken, 2 inconclusive or bad input")
+      .option("-n, --namespace <ns>", "audit only this namespace")
+      .option("-A, --all-namespaces", "audit every namespace (the default)")
+      .option("--cursor <n>", "start at this workload (nextCursor of the previous page)")
+      .option("--page-size <n>", "workloads per page", intArg("--page-size"))
+      .option("--json", "print the audit as JSON"),
+  );
+  audit.action(async (opts: WorldOptions & import("./audit/command.js").AuditCommandOptions) => {
+    const { runAudit } = await import("./audit/command.js");
+    process.exitCode = await runAudit(opts, async (context) => {
+      const world = await openWorld({ ...opts, context });
+      return { env: world.env, close: world.session ? () => world.session!.close() : undefined };
+    });
+  });
+  // On this command --context may be repeated, one per cluster.
+  audit.options
+    .find((o) => o.long === "--context")
+    ?.argParser((value: string, previous: unknown) => [...(Array.isArray(previous) ? previous : []), value]);
+
   const serve = addWorldOptions(
     program
       .command("serve")

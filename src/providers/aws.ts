@@ -19,6 +19,7 @@ import { NodeHttpHandler } from "@smithy/node-http-handler";
 import type { PolicyDocument } from "../diagnosis/eks/trust-policy.js";
 import type { Environment } from "./environment.js";
 import { ProviderError, withTimeout } from "./errors.js";
+import { cacheReads } from "./read-cache.js";
 
 export interface CallerIdentity {
   account: string;
@@ -168,6 +169,26 @@ export class AwsProvider {
 
   constructor(private readonly env: Environment) {
     this.region = env.aws.region;
+    // Within an audit, each role, provider and association list is read once (per region).
+    cacheReads(
+      env,
+      this,
+      [
+        "getCallerIdentity",
+        "describeCluster",
+        "listClusters",
+        "findClusterByEndpoint",
+        "listOidcProviders",
+        "getOidcProvider",
+        "getRole",
+        "listAttachedRolePolicies",
+        "listPodIdentityAssociations",
+        "describePodIdentityAssociation",
+        "podIdentityAssociationsWithRoles",
+      ],
+      undefined,
+      `@${env.aws.region ?? ""}`,
+    );
     const requestHandler = new NodeHttpHandler({
       httpsAgent: env.agent,
       connectionTimeout: env.timeoutMs,
