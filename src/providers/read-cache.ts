@@ -145,6 +145,8 @@ export function matchesLabels(labels: Record<string, string> | undefined, reqs: 
         return has && r.values.includes(l[r.key]);
       case "notin":
         return !has || !r.values.includes(l[r.key]);
+      default:
+        return false;
     }
   });
 }
