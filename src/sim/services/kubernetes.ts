@@ -1290,7 +1290,10 @@ async function handle(req: SimRequest, world: SimWorld): Promise<SimResponse | u
 
   if (!rr.name) {
     if (verb === "watch") return badRequest("watch is not supported by this API server");
-    if (req.method === "GET") return listResponse(world, r, rr, req.query);
+    if (req.method === "GET") {
+      world.stats.byService["kubernetes.list"] = (world.stats.byService["kubernetes.list"] ?? 0) + 1;
+      return listResponse(world, r, rr, req.query);
+    }
     if (req.method === "POST") {
       if (r.namespaced && rr.namespace === undefined)
         return status(405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
