@@ -8,7 +8,6 @@ import { startSimSession } from "../src/sim/environment.js";
 import { loadScenario } from "../src/sim/scenario.js";
 import { hasKubectl, merge, render } from "./helpers/kustomize.js";
 
-// biome-ignore lint/suspicious/noExplicitAny: rendered manifests are read field by field.
 type Any = any;
 const find = (objs: Any[], kind: string) => objs.find((o) => o.kind === kind);
 
