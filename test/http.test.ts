@@ -1,5 +1,6 @@
 // serve --http over real HTTP with the SDK's Streamable HTTP client: tools, Host/Origin checks, the static token,
 // TokenReview and SubjectAccessReview in the simulated API server, health and readiness, limits.
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -223,4 +224,30 @@ describe("readiness", () => {
       await broken.close();
     }
   });
+});
+
+describe("wi-doctor serve", () => {
+  it("refuses a non-loopback address without an authentication mode, and a bad mode, exiting 2", () => {
+    const run = (args: string[]) =>
+      spawnSync(process.execPath, ["dist/cli.js", "serve", ...args], { encoding: "utf8", timeout: 60_000 });
+    const open = run(["--http", "--host", "0.0.0.0", "--port", "0", "--scenario", "aks-healthy"]);
+    expect(open.status).toBe(2);
+    expect(open.stderr).toContain("refusing to listen on 0.0.0.0 without authentication");
+    const bad = run(["--http", "--host", "0.0.0.0", "--auth", "oidc", "--scenario", "aks-healthy"]);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('--auth: expected "kubernetes"');
+    const short = mkdtempSync(join(tmpdir(), "wi-doctor-token-"));
+    writeFileSync(join(short, "token"), "short");
+    const weak = run([
+      "--http",
+      "--host",
+      "0.0.0.0",
+      "--token-file",
+      join(short, "token"),
+      "--scenario",
+      "aks-healthy",
+    ]);
+    expect(weak.status).toBe(2);
+    expect(weak.stderr).toContain("shorter than 16 characters");
+  }, 180_000);
 });
