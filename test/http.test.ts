@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { kubernetesAuthenticator, tokenFileAuthenticator } from "../src/http/auth.js";
 import { readinessProbe } from "../src/http/ready.js";
 import { type RunningHttpServer, startHttpServer } from "../src/http/server.js";
@@ -42,7 +42,7 @@ describe("serve --http on loopback without authentication", () => {
   let http: RunningHttpServer;
   const logs: Record<string, unknown>[] = [];
   beforeAll(async () => {
-    session = await startSimSession(loadScenario("aks-healthy"));
+    session = await startSimSession(loadScenario("aks-healthy"), { timeoutMs: 30_000 });
     http = await startHttpServer({
       host: "127.0.0.1",
       port: 0,
@@ -65,8 +65,15 @@ describe("serve --http on loopback without authentication", () => {
       expect(r.isError).toBeFalsy();
       expect((r.structuredContent as { verdict: string }).verdict).toBe("healthy");
     });
-    const line = logs.find((l) => l.tool === "diagnose_workload_identity");
-    expect(line).toMatchObject({ method: "POST", path: "/mcp", rpc: "tools/call", status: 200 });
+    // The line is written when the response has been flushed, which may come after the client has read it.
+    await vi.waitFor(() =>
+      expect(logs.find((l) => l.tool === "diagnose_workload_identity")).toMatchObject({
+        method: "POST",
+        path: "/mcp",
+        rpc: "tools/call",
+        status: 200,
+      }),
+    );
   });
 
   it("refuses a foreign Origin and a foreign Host (DNS rebinding)", async () => {
@@ -193,7 +200,7 @@ describe("serve --http with TokenReview and SubjectAccessReview", () => {
     });
     expect((await post(url, { authorization: "Bearer not-a-known-token-at-all" })).status).toBe(401);
     // The user is logged; no token ever is.
-    expect(logs.some((l) => l.includes('"user":"alice@contoso.com"'))).toBe(true);
+    await vi.waitFor(() => expect(logs.some((l) => l.includes('"user":"alice@contoso.com"'))).toBe(true));
     for (const l of logs) {
       expect(l).not.toContain(ALICE);
       expect(l).not.toContain(BOB);
