@@ -222,6 +222,49 @@ export function buildProgram(): Command {
     log(`wi-doctor ${VERSION}: MCP server on stdio${opts.scenario ? ` (simulated world: ${opts.scenario})` : ""}`);
   });
 
+  const audit = addWorldOptions(
+    program
+      .command("audit")
+      .description("audit every workload identity in a cluster; exit 0 healthy, 1 broken, 2 inconclusive or bad input")
+      .option("-n, --namespace <ns>", "audit only this namespace")
+      .option("-A, --all-namespaces", "audit every namespace (the default)")
+      .option("--cursor <n>", "start at this workload (nextCursor of the previous page)")
+      .option("--page-size <n>", "workloads per page", intArg("--page-size"))
+      .option("--json", "print the audit as JSON"),
+  );
+  audit.action(async (opts: WorldOptions & import("./audit/command.js").AuditCommandOptions) => {
+    const { runAudit } = await import("./audit/command.js");
+    process.exitCode = await runAudit(opts, async (context) => {
+      const world = await openWorld({ ...opts, context });
+      return { env: world.env, close: world.session ? () => world.session!.close() : undefined };
+    });
+  });
+  // On this command --context may be repeated, one per cluster.
+  audit.options
+    .find((o) => o.long === "--context")
+    ?.argParser((value: string, previous: unknown) => [...(Array.isArray(previous) ? previous : []), value]);
+
+  const serve = addWorldOptions(
+    program
+      .command("serve")
+      .description("run the MCP server over Streamable HTTP at /mcp, with /healthz and /readyz")
+      .option("--http", "serve Streamable HTTP (stateless)")
+      .option("--host <address>", "address to listen on", "127.0.0.1")
+      .option("--port <port>", "port to listen on", intArg("--port"), 3000)
+      .option("--token-file <file>", "require this static bearer token")
+      .option("--auth <mode>", "kubernetes: check bearer tokens with TokenReview, each call with SubjectAccessReview")
+      .option("--allowed-host <host...>", "Host header values to accept besides loopback names")
+      .option("--allowed-origin <origin...>", "browser origins allowed to call")
+      .option("--self <namespace/serviceaccount>", "own service account, diagnosed by /readyz"),
+  );
+  serve.action(async (opts: WorldOptions & import("./http/serve.js").ServeOptions) => {
+    const { serveHttp } = await import("./http/serve.js");
+    await serveHttp(opts, async () => {
+      const world = await openWorld(opts);
+      return { env: world.env, close: world.session ? () => world.session!.close() : undefined };
+    });
+  });
+
   const diagnose = addWorldOptions(
     program
       .command("diagnose")

@@ -35,6 +35,7 @@ const ARGS: Record<string, Record<string, unknown>> = {
   inspect_iam_role: { roleName: "payments-api" },
   inspect_pod_identity: { namespace: "payments", workload: "deployment/payments-api" },
   plan_migration: { namespace: "payments" },
+  audit_cluster: {},
 };
 
 describe.each(["aks-healthy", "aks-fic-subject-namespace-typo", "aks-issuer-key-rotated"])(

@@ -152,6 +152,8 @@ async function main() {
   } catch (err) {
     console.log(`\nexplain_error bench unavailable: ${(err as Error).message}`);
   }
+  const { printFleetBench } = await import("./fleet.js");
+  await printFleetBench();
 }
 
 await main();

@@ -7,6 +7,7 @@ import type { STSClient } from "@aws-sdk/client-sts";
 import type { PolicyDocument } from "../diagnosis/eks/trust-policy.js";
 import type { Environment } from "./environment.js";
 import { ProviderError, withTimeout } from "./errors.js";
+import { cacheReads } from "./read-cache.js";
 
 export interface CallerIdentity {
   account: string;
@@ -180,6 +181,26 @@ export class AwsProvider {
 
   constructor(private readonly env: Environment) {
     this.region = env.aws.region;
+    // Within an audit, each role, provider and association list is read once (per region).
+    cacheReads(
+      env,
+      this,
+      [
+        "getCallerIdentity",
+        "describeCluster",
+        "listClusters",
+        "findClusterByEndpoint",
+        "listOidcProviders",
+        "getOidcProvider",
+        "getRole",
+        "listAttachedRolePolicies",
+        "listPodIdentityAssociations",
+        "describePodIdentityAssociation",
+        "podIdentityAssociationsWithRoles",
+      ],
+      undefined,
+      `@${env.aws.region ?? ""}`,
+    );
   }
 
   private clients(): Promise<AwsClients> {

@@ -12,6 +12,7 @@ import { type AzureOperation, errorBodyPolicy, retryAfterCapPolicy, toAzureProvi
 import type { Environment } from "./environment.js";
 import { ProviderError, withTimeout } from "./errors.js";
 import { httpRequest } from "./http.js";
+import { cacheReads } from "./read-cache.js";
 
 export { forbiddenRemedy, toAzureProviderError } from "./azure-errors.js";
 
@@ -239,7 +240,22 @@ export class AzureProvider {
   private armRaw?: { pipeline: Pipeline; client: HttpClient };
   private graphRaw?: { pipeline: Pipeline; client: HttpClient };
 
-  constructor(readonly env: Environment) {}
+  constructor(readonly env: Environment) {
+    // Within an audit, each identity, credential list and role list is read once.
+    cacheReads(env, this, [
+      "listSubscriptionIds",
+      "findClusterByApiHost",
+      "getCluster",
+      "findIdentity",
+      "findIdentityByPrincipalId",
+      "listFederatedCredentials",
+      "listRoleAssignments",
+      "findKeyVault",
+      "getKeyVault",
+      "listVmss",
+      "getVmss",
+    ]);
+  }
 
   private get cloud() {
     return this.env.azure.cloud;

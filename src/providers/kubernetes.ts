@@ -38,6 +38,20 @@ import type {
 import type { JWK } from "jose";
 import type { Environment } from "./environment.js";
 import { ProviderError, withTimeout } from "./errors.js";
+import { kubeSnapshotAnswer } from "./kube-snapshot.js";
+import { cacheReads } from "./read-cache.js";
+
+/** Built-in resources listEverywhere reads. */
+export type SnapshotResource =
+  | "pods"
+  | "serviceaccounts"
+  | "deployments.apps"
+  | "replicasets.apps"
+  | "statefulsets.apps"
+  | "daemonsets.apps"
+  | "jobs.batch"
+  | "cronjobs.batch"
+  | "networkpolicies.networking.k8s.io";
 
 type KubeClientLibrary = typeof import("@kubernetes/client-node");
 let library: KubeClientLibrary | undefined;
@@ -290,6 +304,30 @@ interface Apis {
 }
 
 const PAGE_SIZE = 500;
+const KUBE_READS: (keyof KubeProvider & string)[] = [
+  "getServiceAccount",
+  "listServiceAccounts",
+  "getPod",
+  "listPods",
+  "getWorkload",
+  "listWorkloads",
+  "getPodOwner",
+  "getDeployment",
+  "getMutatingWebhookConfiguration",
+  "listMutatingWebhookConfigurations",
+  "getEndpoints",
+  "getNamespace",
+  "getConfigMap",
+  "listNetworkPolicies",
+  "listNodes",
+  "getVersion",
+  "getIssuerDiscovery",
+  "getApiServerJwks",
+  "listCustomObjects",
+  "getCustomObject",
+  "isResourceServed",
+  "getObject",
+];
 /** Guards against a server that keeps handing back continue tokens. */
 const MAX_PAGES = 200;
 
@@ -297,7 +335,10 @@ export class KubeProvider {
   private apis?: Apis;
   private readonly discovery = new Map<string, { name: string; kind: string; namespaced: boolean }[]>();
 
-  constructor(private readonly env: Environment) {}
+  constructor(private readonly env: Environment) {
+    // Within an audit, every read runs once and reads of snapshotted resources need no request.
+    cacheReads(env, this, KUBE_READS, kubeSnapshotAnswer);
+  }
 
   // -------------------------------------------------------------------------------------------
   // Context
@@ -604,6 +645,62 @@ export class KubeProvider {
     return doc as { keys: JWK[] };
   }
 
+  /**
+   * Every object of a built-in resource in a namespace (undefined: all), read in pages of `pageSize`: how a
+   * cluster-wide audit reads each list once.
+   */
+  listEverywhere(
+    resource: SnapshotResource,
+    namespace: string | undefined,
+    pageSize: number,
+    signal?: AbortSignal,
+  ): Promise<KubernetesObject[]> {
+    const [plural, group] = resource.split(/\.(.*)/s) as [string, string | undefined];
+    const c: Call = { verb: "list", resource: plural, group, namespace };
+    const ns = namespace;
+    return this.listAll<KubernetesObject>(
+      c,
+      signal,
+      (a, o, p) => {
+        switch (resource) {
+          case "pods":
+            return ns ? a.core.listNamespacedPod({ namespace: ns, ...p }, o) : a.core.listPodForAllNamespaces(p, o);
+          case "serviceaccounts":
+            return ns
+              ? a.core.listNamespacedServiceAccount({ namespace: ns, ...p }, o)
+              : a.core.listServiceAccountForAllNamespaces(p, o);
+          case "deployments.apps":
+            return ns
+              ? a.apps.listNamespacedDeployment({ namespace: ns, ...p }, o)
+              : a.apps.listDeploymentForAllNamespaces(p, o);
+          case "replicasets.apps":
+            return ns
+              ? a.apps.listNamespacedReplicaSet({ namespace: ns, ...p }, o)
+              : a.apps.listReplicaSetForAllNamespaces(p, o);
+          case "statefulsets.apps":
+            return ns
+              ? a.apps.listNamespacedStatefulSet({ namespace: ns, ...p }, o)
+              : a.apps.listStatefulSetForAllNamespaces(p, o);
+          case "daemonsets.apps":
+            return ns
+              ? a.apps.listNamespacedDaemonSet({ namespace: ns, ...p }, o)
+              : a.apps.listDaemonSetForAllNamespaces(p, o);
+          case "jobs.batch":
+            return ns ? a.batch.listNamespacedJob({ namespace: ns, ...p }, o) : a.batch.listJobForAllNamespaces(p, o);
+          case "cronjobs.batch":
+            return ns
+              ? a.batch.listNamespacedCronJob({ namespace: ns, ...p }, o)
+              : a.batch.listCronJobForAllNamespaces(p, o);
+          case "networkpolicies.networking.k8s.io":
+            return ns
+              ? a.networking.listNamespacedNetworkPolicy({ namespace: ns, ...p }, o)
+              : a.networking.listNetworkPolicyForAllNamespaces(p, o);
+        }
+      },
+      pageSize,
+    );
+  }
+
   // -------------------------------------------------------------------------------------------
   // Custom resources and generic objects
 
@@ -797,11 +894,12 @@ export class KubeProvider {
       options: ConfigurationOptions,
       paging: { limit: number; _continue?: string },
     ) => Promise<{ items: T[]; metadata?: { _continue?: string; continue?: string } }>,
+    pageSize = PAGE_SIZE,
   ): Promise<T[]> {
     const items: T[] = [];
     let token: string | undefined;
     for (let n = 0; n < MAX_PAGES; n++) {
-      const list = await this.call(c, signal, (a, o) => page(a, o, { limit: PAGE_SIZE, _continue: token }));
+      const list = await this.call(c, signal, (a, o) => page(a, o, { limit: pageSize, _continue: token }));
       if (!list || !Array.isArray(list.items)) {
         throw new ProviderError("invalid-response", `${describe(c)}: the answer is not a list`);
       }
@@ -947,7 +1045,7 @@ function refOf(obj: KubernetesObject): KubeObjectRef {
   return { apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata.name, namespace: obj.metadata.namespace };
 }
 
-function toWorkload(kind: WorkloadKind, object: Workload["object"], namespace: string): Workload {
+export function toWorkload(kind: WorkloadKind, object: Workload["object"], namespace: string): Workload {
   const name = object.metadata?.name ?? "";
   let podTemplate: V1PodTemplateSpec;
   let selector: string | undefined;

@@ -163,6 +163,26 @@ const PodIdentityAssociationSchema = z.strictObject({
   associationId: z.string().optional(),
 });
 
+const AccessRuleSchema = z.strictObject({
+  verbs: z.array(z.string()).min(1),
+  /** Plural resource names ("pods", "serviceaccounts/token"); "*" for all. */
+  resources: z.array(z.string()).min(1),
+  /** API groups ("" for the core group); omitted: any. */
+  apiGroups: z.array(z.string()).optional(),
+  /** Namespaces the rule grants in; omitted: every namespace and cluster-wide. */
+  namespaces: z.array(z.string()).optional(),
+});
+
+const CallerSchema = z.strictObject({
+  /** The user name TokenReview answers and SubjectAccessReview is asked about. */
+  username: z.string(),
+  /** The bearer token this caller presents (simulated). */
+  token: z.string().optional(),
+  uid: z.string().optional(),
+  groups: z.array(z.string()).default([]),
+  allow: z.array(AccessRuleSchema).default([]),
+});
+
 const FaultRuleSchema = z.strictObject({
   /** kubernetes | arm | graph | entra | iam | sts | eks | oidc */
   service: z.enum(["kubernetes", "arm", "graph", "entra", "iam", "sts", "eks", "oidc"]),
@@ -212,6 +232,8 @@ export const ScenarioSchema = z.strictObject({
     logs: z.record(z.string(), z.string()).default({}),
     /** Resources our simulated user may not read, answered with 403: e.g. "secretproviderclasses", "mutatingwebhookconfigurations". */
     forbidden: z.array(z.string()).default([]),
+    /** People and programs that call wi-doctor's HTTP server: TokenReview and SubjectAccessReview answer from these. */
+    callers: z.array(CallerSchema).default([]),
   }),
   azure: z
     .strictObject({

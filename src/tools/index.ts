@@ -14,6 +14,7 @@ import { explainErrorTool } from "./explain_error.js";
 import { inspectPodIdentity } from "./inspect_pod_identity.js";
 import { planMigration } from "./plan_migration.js";
 import { inspectIamRole } from "./inspect_iam_role.js";
+import { auditClusterTool } from "./audit_cluster.js";
 
 export const allTools: ToolDefinition[] = [
   diagnoseWorkloadIdentity,
@@ -30,4 +31,5 @@ export const allTools: ToolDefinition[] = [
   inspectPodIdentity,
   planMigration,
   inspectIamRole,
+  auditClusterTool,
 ];

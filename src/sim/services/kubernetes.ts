@@ -5,6 +5,7 @@ import { SignJWT } from "jose";
 import { SIM_KUBE_TOKEN } from "../constants.js";
 import type { SimRequest, SimResponse, SimService, SimWorld } from "../world.js";
 import { asTable, selfSubjectAccessReview, watchAnswer } from "./kube-extras.js";
+import { authReview } from "./kube-auth.js";
 import { discoveryDocument, jwksDocument } from "./oidc.js";
 
 /** The user name the simulated API server sees behind SIM_KUBE_TOKEN (it appears in RBAC messages). */
@@ -70,6 +71,7 @@ const builtinTypes: ResourceType[] = [
   t("batch", "v1", "Job", true),
   t("batch", "v1", "CronJob", true, ["cj"]),
   t("networking.k8s.io", "v1", "NetworkPolicy", true, ["netpol"]),
+  t("policy", "v1", "PodDisruptionBudget", true, ["pdb"]),
   t("admissionregistration.k8s.io", "v1", "MutatingWebhookConfiguration", false),
   t("admissionregistration.k8s.io", "v1", "ValidatingWebhookConfiguration", false),
   t("apiextensions.k8s.io", "v1", "CustomResourceDefinition", false, ["crd", "crds"]),
@@ -1248,6 +1250,8 @@ async function handle(req: SimRequest, world: SimWorld): Promise<SimResponse | u
     return { status: 200, headers: { "content-type": "text/plain" }, body: "ok" };
   }
   if (!authorized(req)) return status(401, "Unauthorized", "Unauthorized");
+  const review = authReview(world, SIM_KUBE_USER, req, path);
+  if (review) return review;
 
   const issuer = world.scenario.kubernetes.issuer;
   if (req.method === "GET" && path === "/.well-known/openid-configuration") {
@@ -1302,7 +1306,10 @@ async function handle(req: SimRequest, world: SimWorld): Promise<SimResponse | u
     if (verb === "watch") {
       return watchAnswer(req, r.kind, gvString(r.group, r.version), String(stateOf(world).resourceVersion));
     }
-    if (req.method === "GET") return listResponse(world, r, rr, req.query);
+    if (req.method === "GET") {
+      world.stats.byService["kubernetes.list"] = (world.stats.byService["kubernetes.list"] ?? 0) + 1;
+      return listResponse(world, r, rr, req.query);
+    }
     if (req.method === "POST") {
       if (r.namespaced && rr.namespace === undefined)
         return status(405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
