@@ -6,6 +6,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",
+    // Two cores: one fork each. Many tests wait on simulated latency and deadlines rather than the CPU.
+    maxWorkers: 2,
     globalSetup: ["test/global-setup.ts"],
     // The AWS SDK's notice about its own future Node requirement is noise in test output.
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },

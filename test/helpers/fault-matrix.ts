@@ -71,7 +71,8 @@ export function faultMatrix(prefix: string) {
     });
 
     for (const scenario of worlds) {
-      it(`${scenario.name} is never healthy`, { timeout: 240_000 }, async () => {
+      // Each case mostly waits on injected faults and deadlines: worlds run side by side.
+      it.concurrent(`${scenario.name} is never healthy`, { timeout: 240_000 }, async () => {
         // One world per scenario; each case swaps the fault rules in place.
         const session = await startSimSession(scenario, { timeoutMs: 800 });
         const outcomes: string[] = [];

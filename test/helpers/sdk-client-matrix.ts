@@ -71,6 +71,7 @@ function callsFor(s: Scenario): [string, Args][] {
     ["inspect_pod_identity", target],
     ["plan_migration", { namespace }],
     ["inspect_iam_role", roleArn ? { roleArn, namespace, serviceAccount } : { roleName }],
+    ["audit_cluster", { namespace }],
     ["explain_error", { text: errorText ?? "AADSTS700213: No matching federated identity record found", namespace }],
   ];
 }

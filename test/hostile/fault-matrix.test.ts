@@ -13,7 +13,8 @@ afterAll(() => {
   process.off("unhandledRejection", onUnhandled);
 });
 
-describe.each(faultProviders)("$label", ({ provider }) => {
+// Cells mostly wait on injected faults and deadlines: they run side by side.
+describe.concurrent.each(faultProviders)("$label", ({ provider }) => {
   it.each(faults.map((f) => f.fault))(
     "%s",
     async (fault) => {

@@ -9,7 +9,7 @@ const needToken = (f: AksFacts) =>
 
 /** The HTTP status the issuer answered our fetch with, when it answered at all. */
 function answeredStatus(reason: string): number | undefined {
-  const m = /answered HTTP (\d{3})/.exec(reason);
+  const m = /\bHTTP (\d{3})\b/.exec(reason);
   return m ? Number(m[1]) : undefined;
 }
 
