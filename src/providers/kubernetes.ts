@@ -280,6 +280,27 @@ function statusMessage(body: unknown): string | undefined {
 }
 
 /** Per-request options that abort the HTTP request when `signal` fires. */
+const READ_VERBS = new Set(["get", "list", "watch"]);
+const MAX_RETRIES = 2;
+
+function retryable(err: ProviderError): boolean {
+  return err.status === 429 || (err.status !== undefined && err.status >= 500 && err.status <= 599);
+}
+
+/** 200 ms, then 400 ms (with jitter); ends early when the deadline or the caller aborts. */
+function backoff(attempt: number, signal: AbortSignal): Promise<void> {
+  const ms = 200 * 2 ** attempt * (0.75 + Math.random() * 0.5);
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
+
 function signalOptions(signal: AbortSignal): ConfigurationOptions {
   const middleware: ObservableMiddleware = {
     pre: (ctx) => {
@@ -864,10 +885,15 @@ export class KubeProvider {
       return Promise.reject(err);
     }
     return withTimeout(what, this.env.timeoutMs, signal, async (s) => {
-      try {
-        return await fn(apis, signalOptions(s), s);
-      } catch (err) {
-        throw this.toProviderError(err, c, s, signal);
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await fn(apis, signalOptions(s), s);
+        } catch (err) {
+          const failure = this.toProviderError(err, c, s, signal);
+          // Reads answered 429 or 5xx are tried again with backoff, inside the same overall deadline.
+          if (!READ_VERBS.has(c.verb) || !retryable(failure) || attempt >= MAX_RETRIES || s.aborted) throw failure;
+          await backoff(attempt, s);
+        }
       }
     });
   }

@@ -382,6 +382,26 @@ describe("failures become ProviderErrors", () => {
       await broken.close();
     }
   });
+
+  it("a read answered 429 or 5xx is tried again within the deadline", async () => {
+    const flaky = await startSimSession(
+      k8sScenario({
+        faults: {
+          rules: [
+            { service: "kubernetes", path: "configmaps", status: 503, times: 1 },
+            { service: "kubernetes", path: "serviceaccounts/worker", status: 429, times: 1 },
+          ],
+        },
+      }),
+    );
+    try {
+      const p = new KubeProvider(flaky.env);
+      expect(await p.getConfigMap("kube-system", "azure-wi-webhook-config")).toBeDefined();
+      expect(await p.getServiceAccount("payments", "worker")).not.toBeNull();
+    } finally {
+      await flaky.close();
+    }
+  });
 });
 
 describe("generic writes", () => {
