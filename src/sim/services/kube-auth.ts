@@ -2,6 +2,7 @@
 // a caller's bearer token authenticates as its user name, and its rules say what a SubjectAccessReview allows.
 import type { Scenario } from "../scenario.js";
 import type { SimRequest, SimResponse, SimWorld } from "../world.js";
+import { status } from "./kube-status.js";
 
 type Callers = Scenario["kubernetes"]["callers"];
 
@@ -9,18 +10,7 @@ const TOKEN_REVIEWS = "/apis/authentication.k8s.io/v1/tokenreviews";
 const ACCESS_REVIEWS = "/apis/authorization.k8s.io/v1/subjectaccessreviews";
 
 function bad(message: string): SimResponse {
-  return {
-    status: 400,
-    body: {
-      kind: "Status",
-      apiVersion: "v1",
-      metadata: {},
-      status: "Failure",
-      message,
-      reason: "BadRequest",
-      code: 400,
-    },
-  };
+  return status(400, "BadRequest", message);
 }
 
 function body(req: SimRequest): Record<string, unknown> | undefined {

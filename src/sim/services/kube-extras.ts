@@ -1,6 +1,7 @@
 // What kubectl asks of an API server beyond plain reads: server-side Table output (the columns `kubectl get` prints),
 // watch streams, and SelfSubjectAccessReview (`kubectl auth can-i`).
 import type { SimRequest, SimResponse, SimWorld } from "../world.js";
+import { status } from "./kube-status.js";
 
 type Obj = { apiVersion?: string; kind?: string; metadata?: Record<string, unknown>; [k: string]: unknown };
 
@@ -272,18 +273,7 @@ export function selfSubjectAccessReview(req: SimRequest, world: SimWorld): SimRe
   try {
     body = JSON.parse(req.text() || "{}");
   } catch (err) {
-    return {
-      status: 400,
-      body: {
-        kind: "Status",
-        apiVersion: "v1",
-        metadata: {},
-        status: "Failure",
-        message: (err as Error).message,
-        reason: "BadRequest",
-        code: 400,
-      },
-    };
+    return status(400, "BadRequest", (err as Error).message);
   }
   const attrs = body.spec?.resourceAttributes;
   const forbidden = new Set(world.scenario.kubernetes.forbidden.map((f) => f.toLowerCase()));

@@ -6,6 +6,7 @@ import { SIM_KUBE_TOKEN } from "../constants.js";
 import type { SimRequest, SimResponse, SimService, SimWorld } from "../world.js";
 import { asTable, selfSubjectAccessReview, watchAnswer } from "./kube-extras.js";
 import { authReview } from "./kube-auth.js";
+import { status } from "./kube-status.js";
 import { discoveryDocument, jwksDocument } from "./oidc.js";
 
 /** The user name the simulated API server sees behind SIM_KUBE_TOKEN (it appears in RBAC messages). */
@@ -242,30 +243,6 @@ function servedTypes(world: SimWorld): ResourceType[] {
 
 // ---------------------------------------------------------------------------------------------
 // Status bodies
-
-interface StatusDetails {
-  name?: string;
-  group?: string;
-  kind?: string;
-  uid?: string;
-  causes?: { reason: string; message: string; field?: string }[];
-}
-
-function status(code: number, reason: string, message: string, details?: StatusDetails): SimResponse {
-  return {
-    status: code,
-    body: {
-      kind: "Status",
-      apiVersion: "v1",
-      metadata: {},
-      status: "Failure",
-      message,
-      reason,
-      ...(details ? { details } : {}),
-      code,
-    },
-  };
-}
 
 /** "deployments.apps" for non-core groups, "pods" for core: how the API server names a resource in messages. */
 const qualified = (r: ResourceType) => (r.group ? `${r.plural}.${r.group}` : r.plural);
