@@ -1,5 +1,6 @@
 // Zod schemas shared by several tools: targets, findings, checks, the report.
 import { z } from "zod";
+import { keepEnd, MAX_INPUT_CHARS } from "../diagnosis/errors/normalize.js";
 import { ToolInputError } from "./define.js";
 
 const dns1123 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -29,17 +30,8 @@ export const workloadField = z
   })
   .describe("Workload as KIND/NAME, e.g. deployment/payments-api (a bare NAME means a Deployment)");
 
-/** Error text kept for a diagnosis: the last megabyte, where a log's error usually is. */
-export const MAX_ERROR_TEXT_CHARS = 1_048_576;
 /** Error text accepted at all (longer is refused; the transport refuses messages over 8 MiB). */
-const MAX_ERROR_TEXT_INPUT_CHARS = 4 * MAX_ERROR_TEXT_CHARS;
-
-/** The end of a long text, marked as such. */
-export function keepEnd(text: string, max = MAX_ERROR_TEXT_CHARS): string {
-  if (text.length <= max) return text;
-  const marker = `[… ${text.length - max} earlier characters omitted]\n`;
-  return marker + text.slice(text.length - max + marker.length);
-}
+const MAX_ERROR_TEXT_INPUT_CHARS = 4 * MAX_INPUT_CHARS;
 
 /** Pasted error text or log: up to 4 MB accepted, the last 1 MB kept. */
 export const errorTextField = (description: string, min = 0) =>
