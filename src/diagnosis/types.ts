@@ -38,6 +38,17 @@ export interface Finding {
   /** The values that were compared, side by side, so a human can verify the verdict. */
   evidence: Record<string, unknown>;
   fix: Fix;
+  /**
+   * The write tool call that applies `fix` (a dry run: it returns a plan to review, then apply with its planId),
+   * when the fix is mechanical. Absent when the fix needs a human decision (docs/findings.md says why).
+   */
+  remediation?: Remediation;
+}
+
+/** A call to a write tool (registered with --allow-writes), as an agent would make it. */
+export interface Remediation {
+  tool: string;
+  arguments: Record<string, unknown>;
 }
 
 export interface CheckResult {

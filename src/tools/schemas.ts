@@ -67,6 +67,10 @@ export const FindingSchema = z.object({
       .optional()
       .describe("Other complete sequences to the same end: run commands or one alternative, not several"),
   }),
+  remediation: z
+    .object({ tool: z.string(), arguments: z.record(z.string(), z.unknown()) })
+    .optional()
+    .describe("Dry-run call of the write tool that applies the fix (needs --allow-writes)"),
 });
 
 export const CheckResultSchema = z.object({
