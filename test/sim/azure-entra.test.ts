@@ -5,6 +5,7 @@ import { ClientSecretCredential } from "@azure/identity";
 import { agentPolicy } from "@azure/core-rest-pipeline";
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, generateKeyPair, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { explainError } from "../../src/diagnosis/errors/explain.js";
 import { AzureProvider } from "../../src/providers/azure.js";
 import { httpRequest } from "../../src/providers/http.js";
 import type { SimSession } from "../../src/sim/environment.js";
@@ -319,6 +320,33 @@ describe("Entra: classic error format and unreachable or rotated issuers", () =>
       expect(body.error_description).toContain(
         `No matching federated identity record found for presented assertion. Assertion Issuer: '${ISSUER}'. Assertion Subject: 'system:serviceaccount:default:workload-identity-sa'. Assertion Audience: '${AUDIENCE}'.`,
       );
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("AADSTS70025: an identity with no federated credential at all is refused by name, before any matching", async () => {
+    const s = await session((x) => {
+      const id = x.azure!.userAssignedIdentities!.find((i) => i.clientId === IDENTITY.clientId)!;
+      id.federatedIdentityCredentials = [];
+    });
+    try {
+      const before = s.world.stats.byService.oidc ?? 0;
+      const res = await postToken(s, TENANT, exchangeForm(IDENTITY.clientId, await mintAssertion(s.world)));
+      expect(res.status).toBe(401);
+      expectEntraError(res.json, 70025);
+      const body = res.json as { error: string; error_description: string };
+      expect(body.error).toBe("invalid_client");
+      expect(body.error_description).toMatch(
+        new RegExp(
+          `^AADSTS70025: The client '${IDENTITY.clientId}'\\(.+\\) has no configured federated identity credentials\\.`,
+        ),
+      );
+      // The issuer is never consulted: there is nothing to compare the assertion with.
+      expect(s.world.stats.byService.oidc ?? 0).toBe(before);
+      const explained = explainError(JSON.stringify(res.json));
+      expect(explained.codes).toContain("AADSTS70025");
+      expect(explained.causes[0].class).toBe("fic_missing");
     } finally {
       await s.close();
     }

@@ -17,6 +17,8 @@ export interface CatalogueEntry {
   causes: [ErrorClass, number][];
   /** The public page this row rests on. */
   docs: string;
+  /** Further sources of the wordings the row matches (SDK source files that write them). */
+  alsoFrom?: string[];
 }
 
 const ENTRA_CODES = "https://learn.microsoft.com/entra/identity-platform/reference-error-codes";
@@ -32,6 +34,15 @@ const POD_IDENTITY = "https://docs.aws.amazon.com/eks/latest/userguide/pod-id-ag
 const IMDS_TOKEN = "https://learn.microsoft.com/entra/identity/managed-identities-azure-resources/how-to-use-vm-token";
 const KV_NETWORK = "https://learn.microsoft.com/azure/key-vault/general/network-security";
 const STS_REGIONS = "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_enable-regions.html";
+const NET_IDENTITY = "https://github.com/Azure/azure-sdk-for-net/blob/main/sdk/identity/Azure.Identity/src";
+const JAVA_IDENTITY =
+  "https://github.com/Azure/azure-sdk-for-java/blob/main/sdk/identity/azure-identity/src/main/java/com/azure/identity";
+const JS_IDENTITY = "https://github.com/Azure/azure-sdk-for-js/blob/main/sdk/identity/identity/src/credentials";
+const JAVA_IDENTITY_CLIENT = `${JAVA_IDENTITY}/implementation/IdentityClient.java`;
+const MSAL_NET_IMDS =
+  "https://github.com/AzureAD/microsoft-authentication-library-for-dotnet/blob/main/src/client/Microsoft.Identity.Client/ManagedIdentity/ImdsManagedIdentitySource.cs";
+const AWS_JAVA_V2_CREDENTIALS =
+  "https://github.com/aws/aws-sdk-java-v2/blob/master/core/auth/src/main/java/software/amazon/awssdk/auth/credentials";
 
 /** Each phrase alongside each of the timeout / refusal wordings Go, Python, Java and Node use. */
 function unreachable(hosts: string[][]): string[][] {
@@ -126,6 +137,21 @@ export const catalogue: CatalogueEntry[] = [
     text: [["matches with case-insensitive comparison, but not with case-sensitive"]],
     causes: [["fic_subject_mismatch", 0.95]],
     docs: "https://learn.microsoft.com/entra/identity-platform/reference-breaking-changes#federated-identity-credentials-now-use-case-sensitive-matching",
+  },
+  {
+    // Entra refuses an identity that has no federated credential at all before comparing issuer, subject or
+    // audience, naming the client ID it looked at: either the credential was never created, or the workload names
+    // another identity (e.g. the Key Vault add-on's own identity, or an app registration instead of the managed identity).
+    code: "AADSTS70025",
+    title: "The identity named by the client ID has no federated identity credential at all",
+    platform: "aks-workload-identity",
+    codes: ["AADSTS70025"],
+    text: [["has no configured federated identity credentials"]],
+    causes: [
+      ["fic_missing", 0.9],
+      ["wrong_client_id", 0.55],
+    ],
+    docs: WIF,
   },
   // Entra: the issuer's discovery document and keys.
   {
@@ -372,10 +398,20 @@ export const catalogue: CatalogueEntry[] = [
       ["imds token request timed out"],
       ["no managed identity endpoint found"],
       ["managedidentitycredential authentication unavailable"],
-      ["failed to retrieve imds token"],
       ["no response received from the managed identity endpoint"],
       ["multiple attempts failed to obtain a token from the managed identity endpoint"],
       ["request failed due to a gateway error"],
+      // Java: the TCP probe or the token request could not connect (the message goes on with the socket error).
+      ["connection to imds endpoint cannot be established,"],
+      ["could not connect to the url: http://169.254.169.254"],
+      // JavaScript: ENETUNREACH / EHOSTUNREACH / an MSAL network_error, or no managed identity source at all.
+      ["managedidentitycredential: network unreachable"],
+      ["managedidentitycredential: unavailable. network unreachable"],
+      ["managedidentitycredential - no msi credential available"],
+      ["the managed identity endpoint is not currently available"],
+      ["a socket operation was attempted to an unreachable"],
+      // MSAL .NET
+      ["managed_identity_unreachable_network"],
     ],
     unless: ["169.254.170.23"],
     causes: [
@@ -385,6 +421,7 @@ export const catalogue: CatalogueEntry[] = [
       ["sdk_too_old", 0.2],
     ],
     docs: AZIDENTITY_TROUBLESHOOTING,
+    alsoFrom: [JAVA_IDENTITY_CLIENT, `${JS_IDENTITY}/managedIdentityCredential/msalMsiProvider.ts`, MSAL_NET_IMDS],
   },
   {
     code: "NMI-no-identity-for-client-id",
@@ -467,6 +504,8 @@ export const catalogue: CatalogueEntry[] = [
       ["the requested identity hasn’t been assigned to this resource"],
       ['"error_description":"identity not found"'],
       ["response body: identity not found"],
+      // msal-node folds the endpoint's answer into "… Description: Identity not found - Correlation ID …".
+      ["description: identity not found"],
     ],
     causes: [
       ["wrong_client_id", 0.6],
@@ -474,6 +513,11 @@ export const catalogue: CatalogueEntry[] = [
       ["mic_linked_authorization", 0.3],
     ],
     docs: AZIDENTITY_TROUBLESHOOTING,
+    alsoFrom: [
+      `${JS_IDENTITY}/managedIdentityCredential/msalMsiProvider.ts`,
+      MSAL_NET_IMDS,
+      `${NET_IDENTITY}/ImdsManagedIdentitySource.cs`,
+    ],
   },
   {
     code: "IMDS-multiple-identities",
@@ -496,6 +540,8 @@ export const catalogue: CatalogueEntry[] = [
       ["defaultazurecredential failed to acquire a token"],
       ["defaultazurecredential: failed to acquire a token"],
       ["defaultazurecredential authentication failed"],
+      // Java's chain: "Tried EnvironmentCredential, WorkloadIdentityCredential, … but failed to acquire a token …".
+      ["but failed to acquire a token for any of them"],
     ],
     causes: [
       ["missing_env_config", 0.5],
@@ -505,6 +551,7 @@ export const catalogue: CatalogueEntry[] = [
       ["sdk_too_old", 0.2],
     ],
     docs: AZIDENTITY_TROUBLESHOOTING,
+    alsoFrom: [`${JAVA_IDENTITY}/ChainedTokenCredential.java`, `${JS_IDENTITY}/chainedTokenCredential.ts`],
   },
   {
     code: "WorkloadIdentityCredential-unconfigured",
@@ -519,6 +566,10 @@ export const catalogue: CatalogueEntry[] = [
       ["workloadidentitycredential: is unavailable"],
       ["workloadidentitycredential authentication unavailable"],
       ["workloadidentitycredential is unavailable"],
+      // .NET and Java: WorkloadIdentityCredential without tenant, client ID or token file path.
+      ["the workload options are not fully configured"],
+      // JavaScript: the token file path is empty.
+      ["workloadidentitycredential: is unavailable. invalid file path provided"],
       ["azure_client_id not set"],
       ["azure_client_id is not set"],
       ["azure_tenant_id not set"],
@@ -534,6 +585,11 @@ export const catalogue: CatalogueEntry[] = [
       ["webhook_not_running", 0.35],
     ],
     docs: AZIDENTITY_TROUBLESHOOTING,
+    alsoFrom: [
+      `${NET_IDENTITY}/Credentials/WorkloadIdentityCredential.cs`,
+      `${JAVA_IDENTITY}/WorkloadIdentityCredential.java`,
+      `${JS_IDENTITY}/workloadIdentityCredential.ts`,
+    ],
   },
   {
     code: "AppAuthentication-retired-library",
@@ -556,6 +612,10 @@ export const catalogue: CatalogueEntry[] = [
       ["azure_federated_token_file", "no such file or directory"],
       ["/var/run/secrets/azure/", "no such file"],
       ["failed to read the federated token", "no such file"],
+      // .NET (FileNotFoundException / DirectoryNotFoundException) and Java (NoSuchFileException).
+      ["could not find file", "/var/run/secrets/azure/"],
+      ["could not find a part of the path", "/var/run/secrets/azure/"],
+      ["nosuchfileexception", "/var/run/secrets/azure/"],
     ],
     causes: [
       ["token_path_changed", 0.6],
@@ -563,6 +623,10 @@ export const catalogue: CatalogueEntry[] = [
       ["webhook_not_running", 0.3],
     ],
     docs: "https://github.com/Azure/azure-workload-identity/releases/tag/v1.6.0",
+    alsoFrom: [
+      `${NET_IDENTITY}/Credentials/WorkloadIdentityCredential.cs`,
+      `${JAVA_IDENTITY}/WorkloadIdentityCredential.java`,
+    ],
   },
   {
     code: "federated-token-path-empty",
@@ -586,9 +650,16 @@ export const catalogue: CatalogueEntry[] = [
     text: [
       ["azure-identity-token", "permission denied"],
       ["/var/run/secrets/azure/", "permission denied"],
+      // .NET UnauthorizedAccessException and Java AccessDeniedException.
+      ["access to the path", "/var/run/secrets/azure/", "is denied"],
+      ["accessdeniedexception", "/var/run/secrets/azure/"],
     ],
     causes: [["token_file_unreadable", 0.9]],
     docs: AZWI_TROUBLESHOOTING,
+    alsoFrom: [
+      `${NET_IDENTITY}/Credentials/WorkloadIdentityCredential.cs`,
+      `${JAVA_IDENTITY}/WorkloadIdentityCredential.java`,
+    ],
   },
   {
     code: "azwi-webhook-unreachable",
@@ -671,9 +742,15 @@ export const catalogue: CatalogueEntry[] = [
       ["eks.amazonaws.com/serviceaccount/token", "permission denied"],
       ["webidentityerr", "permission denied"],
       ["errno 13", "serviceaccount/token"],
+      ["access to the path", "eks.amazonaws.com/serviceaccount/token", "is denied"],
+      ["accessdeniedexception", "eks.amazonaws.com/serviceaccount/token"],
     ],
     causes: [["token_file_unreadable", 0.92]],
     docs: IRSA,
+    alsoFrom: [
+      `${AWS_JAVA_V2_CREDENTIALS}/WebIdentityTokenFileCredentialsProvider.java`,
+      "https://github.com/aws/aws-sdk-net/blob/main/sdk/src/Core/Amazon.Runtime/Credentials/AssumeRoleWithWebIdentityCredentials.cs",
+    ],
   },
   {
     code: "WebIdentity-token-load-failed",
@@ -696,12 +773,18 @@ export const catalogue: CatalogueEntry[] = [
     text: [
       ["unable to read file at", "no such file or directory"],
       ["eks.amazonaws.com/serviceaccount/token", "no such file"],
+      ["could not find file", "eks.amazonaws.com/serviceaccount/token"],
+      ["nosuchfileexception", "eks.amazonaws.com/serviceaccount/token"],
     ],
     causes: [
       ["irsa_sa_annotation_missing", 0.6],
       ["webhook_not_running", 0.4],
     ],
     docs: IRSA,
+    alsoFrom: [
+      `${AWS_JAVA_V2_CREDENTIALS}/WebIdentityTokenFileCredentialsProvider.java`,
+      "https://github.com/aws/aws-sdk-net/blob/main/sdk/src/Core/Amazon.Runtime/Credentials/AssumeRoleWithWebIdentityCredentials.cs",
+    ],
   },
   {
     code: "ExpiredTokenException",
@@ -1002,6 +1085,106 @@ export const catalogue: CatalogueEntry[] = [
     ],
     causes: [["token_file_unreadable", 0.8]],
     docs: "https://github.com/boto/botocore/blob/develop/botocore/credentials.py",
+  },
+  // Read from the credential code of the .NET, Java and JavaScript Azure SDKs and of the AWS SDKs for
+  // JavaScript v3 and Java v2.
+  {
+    code: "IMDS-refused-token-request",
+    title:
+      "The identity endpoint answered the token request with an error the Java SDK does not retry (403: NMI refusing the pod; other 4xx: the identity asked for is not there)",
+    platform: "azure-sdk",
+    text: [["couldn't acquire access token from imds"]],
+    causes: [
+      ["wrong_client_id", 0.62],
+      ["nmi_identity_not_assigned", 0.55],
+      ["mic_linked_authorization", 0.25],
+    ],
+    docs: JAVA_IDENTITY_CLIENT,
+  },
+  {
+    code: "IMDS-bad-request",
+    title:
+      "The identity endpoint answered 400 and the SDK reports the managed identity as unavailable: no managed identity (or none with the requested client ID) on this machine",
+    platform: "azure-sdk",
+    // The Java SDK words a 400 answer like a connection failure but ends the sentence there; a real connection
+    // failure goes on with the socket error after a comma (see IMDS-unreachable). Either way no token comes from
+    // the node's endpoint; on a workload-identity pod the SDK only asks it when the webhook's variables are missing.
+    text: [
+      ["connection to imds endpoint cannot be established."],
+      // JavaScript reports the same 400 as "no available identity" and likewise moves on down the chain.
+      ["managed identity endpoint is indicating there's no available identity"],
+    ],
+    causes: [
+      ["imds_unreachable", 0.6],
+      ["wrong_client_id", 0.5],
+      ["pod_not_mutated_label_missing", 0.35],
+    ],
+    docs: JAVA_IDENTITY_CLIENT,
+    alsoFrom: [`${JS_IDENTITY}/managedIdentityCredential/msalMsiProvider.ts`],
+  },
+  {
+    code: "IMDS-retries-exhausted",
+    title:
+      "The identity endpoint kept answering 404/410/429/5xx until the SDK gave up (on a cluster, 404 is how NMI answers while the pod's identity is not yet assigned)",
+    platform: "azure-sdk",
+    text: [["msi: failed to acquire tokens after retrying"], ["failed to retrieve imds token after"]],
+    causes: [
+      ["nmi_identity_not_assigned", 0.6],
+      ["imds_unreachable", 0.5],
+      ["mic_linked_authorization", 0.3],
+    ],
+    docs: JAVA_IDENTITY_CLIENT,
+    alsoFrom: [`${JS_IDENTITY}/managedIdentityCredential/imdsMsi.ts`],
+  },
+  {
+    code: "federated-token-file-empty",
+    title: "The federated token file exists but is empty",
+    platform: "aks-workload-identity",
+    text: [["workloadidentitycredential: is unavailable. no content on the file"]],
+    causes: [
+      ["token_file_unreadable", 0.75],
+      ["pod_not_mutated_label_missing", 0.3],
+    ],
+    docs: `${JS_IDENTITY}/workloadIdentityCredential.ts`,
+  },
+  {
+    code: "invalid-tenant-id",
+    title:
+      "The tenant ID the credential was given is not a valid tenant ID (empty, a name with spaces, or a stray value)",
+    platform: "azure-sdk",
+    text: [["invalid tenant id provided"]],
+    causes: [
+      ["wrong_tenant", 0.7],
+      ["missing_env_config", 0.5],
+    ],
+    docs: `${JAVA_IDENTITY}/implementation/util/ValidationUtil.java`,
+    alsoFrom: ["https://github.com/Azure/azure-sdk-for-js/blob/main/sdk/identity/identity/src/util/tenantIdUtils.ts"],
+  },
+  {
+    code: "WebIdentity-env-missing",
+    title:
+      "The SDK found no web identity configuration (AWS_ROLE_ARN / AWS_WEB_IDENTITY_TOKEN_FILE not set in the pod)",
+    platform: "eks-irsa",
+    text: [
+      // AWS SDK for JavaScript v3
+      ["web identity configuration not specified"],
+      // AWS SDK for Java v2 (also listed inside its chain summary)
+      ["either the environment variable aws_web_identity_token_file or the javaproperty aws.webidentitytokenfile"],
+    ],
+    causes: [
+      ["irsa_sa_annotation_missing", 0.65],
+      ["webhook_not_running", 0.35],
+    ],
+    docs: "https://github.com/aws/aws-sdk-js-v3/blob/main/packages/credential-provider-web-identity/src/fromTokenFile.ts",
+    alsoFrom: [`${AWS_JAVA_V2_CREDENTIALS}/WebIdentityTokenFileCredentialsProvider.java`],
+  },
+  {
+    code: "WebIdentity-sts-module-missing",
+    title: "The Java SDK v2 cannot use the web identity token: the application does not ship the sts module",
+    platform: "eks-irsa",
+    text: [["to use web identity tokens, the 'sts' service module must be on the class path"]],
+    causes: [["sdk_too_old", 0.88]],
+    docs: `${AWS_JAVA_V2_CREDENTIALS}/internal/WebIdentityCredentialsUtils.java`,
   },
 ];
 

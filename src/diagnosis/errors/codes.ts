@@ -181,7 +181,14 @@ const aadsts: Row[] = [
       ["assertion_expired_or_clock", 0.3],
     ],
   ],
-  ["AADSTS70025", "The client has no configured scopes", [["invalid_scope", 0.5]]],
+  [
+    "AADSTS70025",
+    "The identity named by the client ID has no federated identity credential at all",
+    [
+      ["fic_missing", 0.6],
+      ["wrong_client_id", 0.45],
+    ],
+  ],
   ["AADSTS70043", "The token expired under a sign-in frequency policy", [["conditional_access", 0.45]]],
   ["AADSTS70044", "The session expired under a sign-in frequency policy", [["conditional_access", 0.45]]],
   ["AADSTS700003", "The device object was not found", [["unknown", 0.35]]],

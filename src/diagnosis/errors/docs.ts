@@ -26,7 +26,7 @@ export function entryMarkdown(e: CatalogueEntry): string {
   const lines = [
     `# ${e.code}: ${e.title}`,
     "",
-    `Platform: ${platformNames[e.platform]}. Source: ${e.docs}`,
+    `Platform: ${platformNames[e.platform]}. Source: ${[e.docs, ...(e.alsoFrom ?? [])].join(", ")}`,
     "",
     "## Recognised by",
     "",
@@ -63,7 +63,8 @@ export function renderErrorsDoc(): string {
   out.push("## Catalogue", "", "| code | platform | title | causes | source |", "| --- | --- | --- | --- | --- |");
   for (const e of catalogue) {
     const causes = e.causes.map(([c, w]) => `\`${c}\` ${w.toFixed(2)}`).join(", ");
-    out.push(`| \`${e.code}\` | ${platformNames[e.platform]} | ${e.title} | ${causes} | ${e.docs} |`);
+    const sources = [e.docs, ...(e.alsoFrom ?? [])].join("<br>");
+    out.push(`| \`${e.code}\` | ${platformNames[e.platform]} | ${e.title} | ${causes} | ${sources} |`);
   }
   out.push(
     "",

@@ -122,6 +122,8 @@ const platformHints: [ErrorPlatform, string[]][] = [
       "oidc.eks.",
       "webidentityerr",
       "tokenfilewebidentitycredentials",
+      "webidentitytokencredentialsprovider",
+      "aws_role_arn",
     ],
   ],
   [
@@ -249,12 +251,17 @@ function refine(scan: Scan, x: Extracted, codes: Set<string>, scores: Map<ErrorC
   }
   // The identity endpoint named the problem: the environment-variable rows matched only on the chain's
   // generic EnvironmentCredential line.
-  if (
-    find(scan, "requested identity has not been assigned") !== -1 ||
-    find(scan, "requested identity hasn't been assigned") !== -1
-  ) {
+  if (endpointAnswered.some((m) => find(scan, m) !== -1)) {
     lower("missing_env_config", 0.4);
     lower("pod_not_mutated_label_missing", 0.35);
+    // Under aad-pod-identity NMI forwards the request to IMDS with the pod's client ID: IMDS answers "identity not
+    // found" until MIC has assigned that identity to the node's VM or scale set.
+    if (hintedPlatform(scan) === "aad-pod-identity")
+      raise(
+        "nmi_identity_not_assigned",
+        0.8,
+        "under aad-pod-identity the node has not been given the pod's identity yet (MIC assigns it)",
+      );
   }
   // NMI waiting for an identity while the Key Vault CSI driver asks: the SecretProviderClass names the client ID.
   if (
@@ -388,6 +395,24 @@ function undecidedBetween(causes: Cause[]): Undecided | undefined {
 
 const round = (n: number) => Math.round(n * 100) / 100;
 
+/** Wordings of a credential chain's summary, which lists every credential it tried in a fixed order. */
+const chainSummaries = [
+  "defaultazurecredential",
+  "chainedtokencredential",
+  "but failed to acquire a token for any of them",
+  "no valid providers in chain",
+  "unable to load credentials from any of the providers in the chain",
+  "could not load credentials from any providers",
+];
+
+/** Wordings that say the managed identity endpoint answered: it is reachable, whatever else went wrong. */
+const endpointAnswered = [
+  "requested identity has not been assigned",
+  "requested identity hasn't been assigned",
+  "description: identity not found",
+  "couldn't acquire access token from imds",
+];
+
 /** The full computation, with the number of characters the anchor searches examined. */
 export function explainWithWork(input: string, opts: ExplainOptions = {}): { result: ExplainResult; work: number } {
   const text = redactSecrets(unescapeLog(input));
@@ -437,9 +462,7 @@ export function explainWithWork(input: string, opts: ExplainOptions = {}): { res
   }
   // Several errors in one log: the latest one's leading cause gets a small lead over earlier ones.
   // A credential chain's summary lists every credential it tried in a fixed order: one error, not several.
-  const chainSummary = ["defaultazurecredential", "chainedtokencredential", "no valid providers in chain"].some(
-    (m) => find(scan, m) !== -1,
-  );
+  const chainSummary = chainSummaries.some((m) => find(scan, m) !== -1);
   const separateLines = !chainSummary && lastAt > earliestAt && scan.text.lastIndexOf("\n", lastAt) > earliestAt;
   if (matched > 1 && lastEntry && separateLines) {
     const [cls] = lastEntry.causes.reduce((a, b) => (b[1] > a[1] ? b : a));

@@ -451,7 +451,8 @@ export function extractFields(scan: Scan): Extracted {
     guidAfter(scan, "client id") ??
     guidAfter(scan, "application with identifier") ??
     guidAfter(scan, "app '") ??
-    guidAfter(scan, "appid=");
+    guidAfter(scan, "appid=") ??
+    guidAfter(scan, "the client '");
   x.vault = vault(scan);
   x.traceId = guidAfter(scan, "trace id") ?? guidAfter(scan, '"trace_id"');
   x.correlationId = guidAfter(scan, "correlation id") ?? guidAfter(scan, '"correlation_id"');

@@ -275,7 +275,17 @@ async function checkFederatedAssertion(
       `No matching federated identity record found for presented assertion. Assertion Issuer: '${iss}'. Assertion Subject: '${sub}'. Assertion Audience: '${auds.join(", ")}'. ${WIF_DOCS}`,
     );
 
-  const byIssuer = federatedCredentialsOf(principal).filter((f) => f.issuer === iss);
+  const federated = federatedCredentialsOf(principal);
+  // An identity with no federated credential at all is refused before the assertion is compared with anything.
+  if (federated.length === 0 && !classic) {
+    return entraError(
+      req,
+      "invalid_client",
+      70025,
+      `The client '${principal.clientId}'(${principal.displayName}) has no configured federated identity credentials.`,
+    );
+  }
+  const byIssuer = federated.filter((f) => f.issuer === iss);
   if (byIssuer.length === 0) {
     return classic
       ? noMatch()
