@@ -160,3 +160,13 @@ describe("sources", () => {
         );
   });
 });
+
+describe("AWS SDK for Go: half a web identity configuration", () => {
+  it("a token file without a role ARN (or the reverse) points at the service account annotation", () => {
+    expect(top("WebIdentityErr: role ARN is not set")[0]).toBe("irsa_sa_annotation_missing");
+    expect(top("failed to load configuration: token file path is not set")[0]).toBe("irsa_sa_annotation_missing");
+    expect(top("Error: Role ARN is not set. Please set the role-to-assume input.")).not.toContain(
+      "irsa_sa_annotation_missing",
+    );
+  });
+});

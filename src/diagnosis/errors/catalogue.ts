@@ -1179,6 +1179,21 @@ export const catalogue: CatalogueEntry[] = [
     alsoFrom: [`${AWS_JAVA_V2_CREDENTIALS}/WebIdentityTokenFileCredentialsProvider.java`],
   },
   {
+    code: "WebIdentity-partial-env",
+    title:
+      "Only half of the web identity configuration is set: a token file without AWS_ROLE_ARN, or AWS_ROLE_ARN without a token file (Go SDK)",
+    platform: "eks-irsa",
+    text: [["role arn is not set"], ["token file path is not set"]],
+    // The GitHub Actions credential step says "Role ARN is not set. Please set the role-to-assume input."
+    unless: ["role-to-assume"],
+    causes: [
+      ["irsa_sa_annotation_missing", 0.75],
+      ["webhook_not_running", 0.3],
+    ],
+    docs: "https://github.com/aws/aws-sdk-go/blob/main/aws/session/credentials.go",
+    alsoFrom: ["https://github.com/aws/aws-sdk-go-v2/blob/main/config/resolve_credentials.go"],
+  },
+  {
     code: "WebIdentity-sts-module-missing",
     title: "The Java SDK v2 cannot use the web identity token: the application does not ship the sts module",
     platform: "eks-irsa",

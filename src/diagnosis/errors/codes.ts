@@ -303,6 +303,65 @@ const aadsts: Row[] = [
   ],
   ["AADSTS900144", "The request body lacks a required parameter", [["missing_env_config", 0.5]]],
   ["AADSTS900382", "A confidential client is not supported in a cross-cloud request", [["wrong_tenant", 0.45]]],
+  // Further codes of the reference that a client-credential, managed-identity or federated request can meet.
+  [
+    "AADSTS700011",
+    "No application with this identifier in the tenant the request went to",
+    [
+      ["app_not_found_in_tenant", 0.55],
+      ["wrong_tenant", 0.4],
+    ],
+  ],
+  [
+    "AADSTS700229",
+    "Only an app-only token may serve as the federated credential for an Entra issuer; a user-delegated token was sent",
+    [["fic_issuer_mismatch", 0.4]],
+  ],
+  ["AADSTS900384", "The JWT failed signature validation", [["issuer_key_missing", 0.45]]],
+  ["AADSTS240002", "An ID token cannot be used as a jwt-bearer grant", [["fic_audience_mismatch", 0.3]]],
+  [
+    "AADSTS901002",
+    "The v2 endpoint does not take a 'resource' parameter; ask for '<resource>/.default'",
+    [["invalid_scope", 0.55]],
+  ],
+  ["AADSTS90102", "A parameter that must be an absolute URI is not one", [["invalid_scope", 0.4]]],
+  [
+    "AADSTS650052",
+    "The tenant has not subscribed to or enabled the service the token is for",
+    [["invalid_scope", 0.45]],
+  ],
+  ["AADSTS650054", "The resource the token is for was removed or is no longer available", [["invalid_scope", 0.5]]],
+  [
+    "AADSTS650056",
+    "The application is misconfigured: no permission listed for the resource, or no consent",
+    [["rbac_missing_role", 0.45]],
+  ],
+  ["AADSTS650057", "The resource is not among the application's requested permissions", [["invalid_scope", 0.45]]],
+  ["AADSTS1000031", "The application cannot be accessed at this time", [["app_not_found_in_tenant", 0.4]]],
+  [
+    "AADSTS100007",
+    "The regional endpoint only serves managed identities and some first-party requests",
+    [["wrong_tenant", 0.3]],
+  ],
+  ["AADSTS900432", "A confidential client is not supported in a cross-cloud request", [["wrong_tenant", 0.45]]],
+  [
+    "AADSTS9001023",
+    "This grant type is not supported on the /common or /consumers endpoints; use the tenant",
+    [["wrong_tenant", 0.5]],
+  ],
+  [
+    "AADSTS90124",
+    "The resource is not supported on the /common or /consumers endpoints; use the tenant",
+    [["wrong_tenant", 0.5]],
+  ],
+  [
+    "AADSTS90130",
+    "The application is not supported on the /common or /consumers endpoints; use the tenant",
+    [["wrong_tenant", 0.5]],
+  ],
+  ["AADSTS90006", "A transient error at Entra; retry", [["unknown", 0.4]]],
+  ["AADSTS90012", "The request timed out at Entra; retry", [["unknown", 0.35]]],
+  ["AADSTS90090", "A transient directory error; retry", [["unknown", 0.4]]],
 ];
 
 const aws: Row[] = [
