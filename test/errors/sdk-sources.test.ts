@@ -170,3 +170,18 @@ describe("AWS SDK for Go: half a web identity configuration", () => {
     );
   });
 });
+
+describe("a proxy refusing the tunnel to STS", () => {
+  it("is an STS endpoint problem in every HTTP client's wording", () => {
+    for (const failure of [
+      "java.io.IOException: Unexpected response code for CONNECT: 403",
+      'java.io.IOException: Unable to tunnel through proxy. Proxy returns "HTTP/1.1 403 Forbidden"',
+      "OSError('Tunnel connection failed: 403 Forbidden')",
+      'Post "https://sts.eu-west-1.amazonaws.com/": proxyconnect tcp: dial tcp 10.0.0.1:3128: connect: connection refused',
+    ])
+      expect(
+        top(`CredentialsProviderException: STS failed to assume role from web identity\nCaused by: ${failure}`)[0],
+        failure,
+      ).toBe("sts_endpoint_unreachable");
+  });
+});

@@ -943,14 +943,23 @@ export const catalogue: CatalogueEntry[] = [
       "certificate_verify_failed",
       "unable to verify the first certificate",
       "pkix path building failed",
+      // A proxy refusing the CONNECT tunnel, as OkHttp, the JDK, CPython's http.client, Go and Node word it.
       "unexpected response code for connect",
+      "unable to tunnel through proxy",
+      "tunnel connection failed",
+      "proxyconnect tcp",
+      "tunneling socket could not be established",
     ].flatMap((f) => [
       ["sts.", f],
       ["assumerolewithwebidentity", f],
       ["assume role from web identity", f],
+      ["webidentitytokencredentialsprovider", f],
     ]),
     causes: [["sts_endpoint_unreachable", 0.8]],
     docs: "https://github.com/boto/botocore/blob/develop/botocore/httpsession.py",
+    alsoFrom: [
+      "https://github.com/aws/aws-sdk-kotlin/blob/main/aws-runtime/aws-config/common/src/aws/sdk/kotlin/runtime/auth/credentials/StsWebIdentityCredentialsProvider.kt",
+    ],
   },
   {
     code: "AssumeRole-timeout",
