@@ -43,6 +43,12 @@ describe("managed identity endpoint: what each SDK says and what it means", () =
     expect(causes.slice(0, 3)).toContain("wrong_client_id");
   });
 
+  it("Python: a 400 without a client ID means the machine has no identity at all", () => {
+    expect(
+      top("ManagedIdentityCredential authentication unavailable. No identity has been assigned to this resource.")[0],
+    ).toBe("imds_unreachable");
+  });
+
   it("Java: a refusal it does not retry points at the identity asked for, not at the network", () => {
     const causes = top(
       "java.lang.RuntimeException: Couldn't acquire access token from IMDS, verify your objectId, clientId or msiResourceId",

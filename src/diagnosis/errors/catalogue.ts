@@ -1122,6 +1122,8 @@ export const catalogue: CatalogueEntry[] = [
       ["connection to imds endpoint cannot be established."],
       // JavaScript reports the same 400 as "no available identity" and likewise moves on down the chain.
       ["managed identity endpoint is indicating there's no available identity"],
+      // Python, for a 400 when no client ID was asked for: the machine has no identity at all.
+      ["no identity has been assigned to this resource"],
     ],
     causes: [
       ["imds_unreachable", 0.6],
@@ -1129,7 +1131,10 @@ export const catalogue: CatalogueEntry[] = [
       ["pod_not_mutated_label_missing", 0.35],
     ],
     docs: JAVA_IDENTITY_CLIENT,
-    alsoFrom: [`${JS_IDENTITY}/managedIdentityCredential/msalMsiProvider.ts`],
+    alsoFrom: [
+      `${JS_IDENTITY}/managedIdentityCredential/msalMsiProvider.ts`,
+      "https://github.com/Azure/azure-sdk-for-python/blob/main/sdk/identity/azure-identity/azure/identity/_credentials/imds.py",
+    ],
   },
   {
     code: "IMDS-retries-exhausted",
