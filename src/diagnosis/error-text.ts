@@ -1,4 +1,5 @@
 // Tie an error message the user saw to the findings of a live diagnosis: does the world confirm it?
+import { FINDINGS_FOR_CLASS as findingsForClass } from "./confirms.js";
 import type { Finding } from "./types.js";
 
 /** What an error message asserts (from explain_error). */
@@ -26,88 +27,8 @@ export interface ErrorTextSection {
   note: string;
 }
 
-/** For each error class, the findings (of any platform) that would explain it. */
-export const FINDINGS_FOR_CLASS: Record<string, string[]> = {
-  fic_issuer_mismatch: ["fic.issuer-mismatch", "cluster.issuer-disagreement", "cluster.oidc-issuer-disabled"],
-  fic_subject_mismatch: ["fic.subject-mismatch", "pod.service-account-mismatch", "sa.not-found"],
-  fic_audience_mismatch: ["fic.audience-mismatch"],
-  fic_missing: [
-    "fic.none",
-    "fic.issuer-mismatch",
-    "fic.subject-mismatch",
-    "fic.audience-mismatch",
-    "spc.client-id-mismatch",
-    "identity.not-found",
-  ],
-  wrong_client_id: [
-    "identity.not-found",
-    "sa.client-id-malformed",
-    "spc.client-id-mismatch",
-    "pod.restart-needed",
-    "podid.client-id-mismatch",
-  ],
-  app_not_found_in_tenant: ["identity.not-found", "identity.tenant-mismatch"],
-  wrong_tenant: ["identity.tenant-mismatch"],
-  missing_env_config: [
-    "pod.label-missing",
-    "pod.not-mutated",
-    "sa.client-id-missing",
-    "sa.annotation-typo",
-    "webhook.missing",
-    "webhook.unhealthy",
-    "cluster.workload-identity-disabled",
-  ],
-  pod_not_mutated_label_missing: ["pod.label-missing", "pod.not-mutated", "pod.restart-needed"],
-  webhook_not_running: ["webhook.missing", "webhook.unhealthy", "cluster.workload-identity-disabled"],
-  token_file_unreadable: ["pod.token-unreadable"],
-  token_path_changed: ["pod.token-path-hardcoded"],
-  rbac_missing_role: ["rbac.role-missing", "keyvault.access-policy-missing"],
-  keyvault_firewall: ["keyvault.firewall-blocks-cluster"],
-  issuer_unreachable: ["issuer.unreachable", "cluster.oidc-issuer-disabled"],
-  issuer_key_missing: ["issuer.signing-key-missing"],
-  imds_unreachable: [
-    "podid.nmi-unhealthy",
-    "podid.egress-blocked",
-    "pod.label-missing",
-    "pod.not-mutated",
-    "eks.pod-identity-agent-missing",
-    "eks.pod-identity-association-missing",
-  ],
-  nmi_identity_not_assigned: [
-    "podid.assigned-identity-missing",
-    "podid.label-missing",
-    "podid.binding-selector-mismatch",
-    "podid.binding-identity-not-found",
-    "podid.identity-not-on-vmss",
-    "podid.mic-unhealthy",
-    "podid.client-id-mismatch",
-    "podid.identity-resource-id-invalid",
-  ],
-  mic_linked_authorization: ["podid.linked-authorization-failed"],
-  irsa_no_oidc_provider: ["eks.oidc-provider-missing", "iam.trust-provider-mismatch"],
-  irsa_bad_audience: ["eks.oidc-audience-missing", "iam.trust-audience-mismatch"],
-  irsa_thumbprint: ["eks.thumbprint-mismatch"],
-  irsa_trust_policy_mismatch: [
-    "iam.trust-provider-mismatch",
-    "iam.trust-subject-mismatch",
-    "iam.trust-audience-mismatch",
-    "iam.trust-action-missing",
-    "iam.trust-wildcard-in-stringequals",
-    "iam.trust-condition-key-invalid",
-    "iam.trust-condition-failed",
-    "iam.trust-explicit-deny",
-    "iam.role-not-found",
-    "eks.pod-identity-trust-invalid",
-  ],
-  irsa_sa_annotation_missing: [
-    "sa.role-arn-missing",
-    "sa.role-arn-malformed",
-    "sa.annotation-typo",
-    "pod.not-mutated",
-    "webhook.missing",
-    "pod.restart-needed",
-  ],
-};
+/** For each error class, the findings (of any platform) that would explain it: from the checks' `confirms`. */
+export const FINDINGS_FOR_CLASS: Record<string, readonly string[]> = findingsForClass;
 
 /** Errors of credentials other than workload identity (secrets, certificates, scopes): the application's to fix. */
 const OUTSIDE_IDENTITY_SETUP = [

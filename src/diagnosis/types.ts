@@ -1,4 +1,5 @@
 // The vocabulary of a diagnosis. Pure data: no I/O happens in src/diagnosis.
+import type { ErrorClass } from "./errors/taxonomy.js";
 
 export type Platform = "aks" | "eks";
 export type Severity = "error" | "warning" | "info";
@@ -93,14 +94,26 @@ export function valueOf<T>(g: Gathered<T> | undefined): T | undefined {
   return g && g.status === "ok" ? g.value : undefined;
 }
 
+/** The sections of docs/findings.md that document check ids (their headings' anchors). */
+export type FindingsSection = "aks-workload-identity" | "aad-pod-identity" | "eks";
+
 /**
  * A check: metadata plus a pure function from facts to findings. `run` returns the
  * findings it raises; an empty list with `applies` true is a pass. A check whose
  * inputs were not gathered reports itself as skipped via `skippedBecause`.
+ * `Id` is the check's literal id (the id of every finding it raises); registries derive their id unions from it.
  */
-export interface Check<F> {
-  id: string;
+export interface Check<F, Id extends string = string> {
+  id: Id;
   title: string;
+  /** The worst severity this check raises (docs/findings.md lists the milder cases). */
+  severity?: Severity;
+  /** The section of docs/findings.md whose table documents this id. */
+  docs?: FindingsSection;
+  /** Ids of checks whose findings this one makes redundant when it fails (they then stay silent). */
+  supersedes?: readonly string[];
+  /** The error classes (src/diagnosis/errors/taxonomy.ts) a finding of this check confirms: explain_error's map. */
+  confirms?: readonly ErrorClass[];
   /** Why this check could not run on these facts, or undefined when it can. */
   skippedBecause?(facts: F): string | undefined;
   run(facts: F): Finding[];
@@ -112,8 +125,25 @@ export interface Check<F> {
   essential?: boolean | ((facts: F) => boolean);
 }
 
+/** A check as a registry holds it: its metadata complete. */
+export interface RegisteredCheck<F, Id extends string = string> extends Check<F, Id> {
+  severity: Severity;
+  docs: FindingsSection;
+  confirms: readonly ErrorClass[];
+}
+
+/**
+ * The definer of one mechanism's checks: keeps each check's literal id (so registries can derive their id
+ * union) and fills the docs section the mechanism's checks share.
+ */
+export function defineCheck<F>(docs: FindingsSection) {
+  return <const Id extends string>(
+    check: Omit<RegisteredCheck<F, Id>, "docs" | "confirms"> & Partial<Pick<RegisteredCheck<F, Id>, "confirms">>,
+  ): RegisteredCheck<F, Id> => ({ ...check, docs, confirms: check.confirms ?? [] });
+}
+
 /** Run a list of checks over facts and assemble a report (findings ranked by the caller's order). */
-export function runChecks<F>(checks: Check<F>[], facts: F): { findings: Finding[]; checks: CheckResult[] } {
+export function runChecks<F>(checks: readonly Check<F>[], facts: F): { findings: Finding[]; checks: CheckResult[] } {
   const findings: Finding[] = [];
   const results: CheckResult[] = [];
   for (const check of checks) {
@@ -162,7 +192,7 @@ const severityRank: Record<Severity, number> = { error: 0, warning: 1, info: 2 }
  * Most likely root cause first: by severity, then by the order of `rootCauseOrder`
  * (upstream causes such as a disabled issuer before their downstream symptoms).
  */
-export function rankFindings(findings: Finding[], rootCauseOrder: string[]): Finding[] {
+export function rankFindings(findings: Finding[], rootCauseOrder: readonly string[]): Finding[] {
   const pos = (id: string) => {
     const i = rootCauseOrder.indexOf(id);
     return i === -1 ? rootCauseOrder.length : i;

@@ -1,35 +1,12 @@
 // The AKS workload identity diagnosis: every check, the root-cause order, and the report.
-import type { Check, CheckResult, Finding, Gathered, Report, Verdict } from "../types.js";
-import { rankFindings, runChecks, targetCheck, valueOf, verdictFields } from "../types.js";
-import { keyVaultAccess, keyVaultFirewall, rbacRoleMissing, spcClientIdMismatch } from "./checks/access.js";
-import { issuerAgreement, oidcIssuerDisabled, workloadIdentityDisabled } from "./checks/cluster.js";
-import { exchangeFailed } from "./checks/exchange.js";
-import {
-  ficAudienceMismatch,
-  ficIssuerMismatch,
-  ficLimitReached,
-  ficNone,
-  ficSubjectMismatch,
-} from "./checks/federated-credentials.js";
-import { identityNotFound, identityTenantMismatch } from "./checks/identity.js";
-import { issuerUnreachable, signingKeyMissing } from "./checks/issuer.js";
-import {
-  podLabelMissing,
-  podNotMutated,
-  podRestartNeeded,
-  podServiceAccountMismatch,
-  podTokenPathHardcoded,
-} from "./checks/pods.js";
-import {
-  saAnnotationTypo,
-  saClientIdMalformed,
-  saClientIdMissing,
-  saNotFound,
-  saTokenExpiration,
-} from "./checks/service-account.js";
-import { webhookMissing, webhookUnhealthy } from "./checks/webhook.js";
+import { diagnoseWith, idsOf, runSelected } from "../registry.js";
+import type { Check, CheckResult, Finding, Report, Verdict } from "../types.js";
+import { valueOf, verdictFields } from "../types.js";
 import type { AksFacts } from "./facts.js";
 import { type ErrorTextSection, errorTextSection } from "../error-text.js";
+import { AKS_SETTLED_BY_EXCHANGE, type AksCheckId, aksRegistry } from "./registry.js";
+
+export { AKS_SETTLED_BY_EXCHANGE, type AksCheckId, aksRegistry };
 
 /** Why the named pod or workload cannot be examined (it does not exist, or could not be read), if so. */
 function targetProblem(f: AksFacts): string | undefined {
@@ -40,99 +17,15 @@ function targetProblem(f: AksFacts): string | undefined {
   return undefined;
 }
 
-/** In root-cause order: upstream causes before the symptoms they produce. */
-export const checkOrder: Check<AksFacts>[] = [
-  oidcIssuerDisabled,
-  workloadIdentityDisabled,
-  webhookMissing,
-  webhookUnhealthy,
-  issuerUnreachable,
-  signingKeyMissing,
-  issuerAgreement,
-  saNotFound,
-  podServiceAccountMismatch,
-  saAnnotationTypo,
-  saClientIdMissing,
-  saClientIdMalformed,
-  saTokenExpiration,
-  identityNotFound,
-  identityTenantMismatch,
-  ficNone,
-  ficIssuerMismatch,
-  ficSubjectMismatch,
-  ficAudienceMismatch,
-  ficLimitReached,
-  podLabelMissing,
-  podNotMutated,
-  podRestartNeeded,
-  podTokenPathHardcoded,
-  spcClientIdMismatch,
-  keyVaultFirewall,
-  keyVaultAccess,
-  rbacRoleMissing,
-  exchangeFailed,
-];
+/** The registry, in root-cause order (each check carries its own `essential` metadata). */
+export const checkOrder: readonly Check<AksFacts>[] = aksRegistry;
+export const aksChecks: readonly Check<AksFacts>[] = aksRegistry;
+export const aksRootCauseOrder: AksCheckId[] = idsOf(aksRegistry);
 
-const unread = (...gs: (Gathered<unknown> | undefined)[]) => gs.some((g) => g !== undefined && g.status !== "ok");
-const vaults = (f: AksFacts) => valueOf(f.keyVaults) ?? [];
-
-/**
- * Which checks a verdict of "healthy" rests on (docs/findings.md, "Verdict"). `true`: always, for workload
- * identity. A function: only when the check applies to this world, or when what would say so could not be read.
- */
-const ESSENTIAL: Record<string, boolean | ((f: AksFacts) => boolean)> = {
-  "cluster.oidc-issuer-disabled": (f) => unread(f.cluster) || Boolean(valueOf(f.cluster)),
-  "webhook.missing": true,
-  "webhook.unhealthy": (f) => unread(f.webhook) || Boolean(valueOf(f.webhook)?.deployment),
-  "issuer.unreachable": true,
-  "issuer.signing-key-missing": true,
-  "sa.not-found": true,
-  "sa.annotation-typo": true,
-  "sa.client-id-missing": true,
-  "sa.client-id-malformed": true,
-  "sa.token-expiration-invalid": true,
-  "identity.not-found": true,
-  "identity.tenant-mismatch": (f) => unread(f.identity),
-  "fic.none": true,
-  "fic.issuer-mismatch": true,
-  "fic.subject-mismatch": true,
-  "fic.audience-mismatch": true,
-  "pod.label-missing": (f) => unread(f.pods, f.workload) || !podsCheckNotApplicable(f),
-  "pod.not-mutated": (f) => unread(f.pods, f.workload) || !podsCheckNotApplicable(f),
-  "pod.restart-needed": (f) => unread(f.pods, f.workload, f.serviceAccount) || !podsCheckNotApplicable(f),
-  "pod.service-account-mismatch": (f) => unread(f.pods, f.workload),
-  "spc.client-id-mismatch": (f) =>
-    unread(f.secretProviderClasses) || (valueOf(f.secretProviderClasses) ?? []).length > 0,
-  "keyvault.firewall-blocks-cluster": (f) => unread(f.secretProviderClasses, f.keyVaults) || vaults(f).length > 0,
-  "keyvault.access-policy-missing": (f) =>
-    unread(f.secretProviderClasses, f.keyVaults) || vaults(f).some((v) => !v.enableRbacAuthorization),
-  "rbac.role-missing": (f) =>
-    unread(f.secretProviderClasses, f.keyVaults) || vaults(f).some((v) => v.enableRbacAuthorization),
-};
-
-const podsCheckNotApplicable = (f: AksFacts) =>
-  f.pods.status === "ok" && !f.pods.value.length && !valueOf(f.workload ?? { status: "skipped", reason: "" });
-
-/** What a successful live exchange proves: the identity chain from the token's issuer to the identity. */
-const SETTLED_BY_EXCHANGE = [
-  "cluster.oidc-issuer-disabled",
-  "issuer.unreachable",
-  "issuer.signing-key-missing",
-  "sa.client-id-missing",
-  "sa.client-id-malformed",
-  "identity.not-found",
-  "identity.tenant-mismatch",
-  "fic.none",
-  "fic.issuer-mismatch",
-  "fic.subject-mismatch",
-  "fic.audience-mismatch",
-];
-
-export const aksChecks: Check<AksFacts>[] = checkOrder.map((c) =>
-  c.id in ESSENTIAL ? { ...c, essential: ESSENTIAL[c.id] } : c,
-);
-
-export const aksRootCauseOrder = aksChecks.map((c) => c.id);
+/** Run the named AKS checks (in root-cause order) and rank their findings as the diagnosis does. */
+export function runAksSelected(facts: AksFacts, ids: readonly AksCheckId[]) {
+  return runSelected(aksRegistry, facts, ids, "AKS");
+}
 
 export interface AksReport extends Report {
   /** When error text was given: what it asserts, and whether the live checks confirm it. */
@@ -140,7 +33,7 @@ export interface AksReport extends Report {
 }
 
 export function verdictFor(findings: Finding[], checks: CheckResult[], exchangeOk: boolean): Verdict {
-  return verdictFields(findings, checks, exchangeOk ? SETTLED_BY_EXCHANGE : []).verdict;
+  return verdictFields(findings, checks, exchangeOk ? AKS_SETTLED_BY_EXCHANGE : []).verdict;
 }
 
 /** What the error text asserts, compared with what this cluster issues now. */
@@ -163,18 +56,17 @@ function errorTextFor(facts: AksFacts, findings: Finding[]): AksReport["errorTex
 }
 
 export function diagnoseAksFacts(facts: AksFacts): AksReport {
-  const { findings, checks } = runChecks(aksChecks, facts);
-  checks.unshift(targetCheck(targetProblem(facts)));
-  const ranked = rankFindings(findings, aksRootCauseOrder);
   const exchangeOk = facts.exchange.status === "ok" && facts.exchange.value.ok;
-  const report: AksReport = {
-    ...verdictFields(ranked, checks, exchangeOk ? SETTLED_BY_EXCHANGE : []),
-    platform: "aks",
-    target: { ...facts.target, serviceAccount: facts.serviceAccountName ?? facts.target.serviceAccount },
-    findings: ranked,
-    checks,
-  };
-  const et = errorTextFor(facts, ranked);
+  const report: AksReport = diagnoseWith(
+    aksRegistry,
+    facts,
+    { targetProblem: targetProblem(facts), settled: exchangeOk ? AKS_SETTLED_BY_EXCHANGE : [] },
+    {
+      platform: "aks" as const,
+      target: { ...facts.target, serviceAccount: facts.serviceAccountName ?? facts.target.serviceAccount },
+    },
+  );
+  const et = errorTextFor(facts, report.findings);
   if (et) report.errorText = et;
   return report;
 }

@@ -67,16 +67,43 @@ function describeIssuerDiff(kind: ReturnType<typeof compareIssuers>): string {
       : "is a different issuer";
 }
 
+/** What the comparison accumulates: findings, what could not be compared, and the class the facts confirm. */
+interface Comparison {
+  findings: Finding[];
+  skipped: string[];
+  confirm: (c: ErrorClass) => void;
+}
+
+type Extracted = Pick<ExplainResult, "extracted">["extracted"];
+type Subject = { namespace: string; serviceAccount: string } | undefined;
+
 /** The comparison itself: findings, and the class the facts settle on (if they do). */
 export function crossCheck(result: Pick<ExplainResult, "extracted">, facts: CrossCheckFacts): CrossCheckReport {
   const x = result.extracted;
   const findings: Finding[] = [];
   const skipped = [...(facts.skipped ?? [])];
   let confirmed: ErrorClass | undefined;
-  const confirm = (c: ErrorClass) => {
-    confirmed ??= c;
+  const cmp: Comparison = {
+    findings,
+    skipped,
+    confirm: (c) => {
+      confirmed ??= c;
+    },
   };
+  // 2. The subject's namespace and service account against what exists.
+  const sa = x.subject
+    ? parseSubject(x.subject)
+    : x.namespace && x.serviceAccount
+      ? { namespace: x.namespace, serviceAccount: x.serviceAccount }
+      : undefined;
+  compareIssuer(cmp, x, facts);
+  compareServiceAccount(cmp, x, facts, sa);
+  compareCredentials(cmp, x, facts, sa);
+  return { findings, confirmedClass: confirmed, skipped };
+}
 
+/** The token's issuer against the cluster's. */
+function compareIssuer({ findings, skipped }: Comparison, x: Extracted, facts: CrossCheckFacts): void {
   // 1. The token's issuer against the cluster's.
   if (x.issuer && facts.clusterIssuer) {
     const kind = compareIssuers(x.issuer, facts.clusterIssuer);
@@ -101,13 +128,15 @@ export function crossCheck(result: Pick<ExplainResult, "extracted">, facts: Cros
       });
     }
   } else if (x.issuer) skipped.push("the cluster's issuer (not read)");
+}
 
-  // 2. The subject's namespace and service account against what exists.
-  const sa = x.subject
-    ? parseSubject(x.subject)
-    : x.namespace && x.serviceAccount
-      ? { namespace: x.namespace, serviceAccount: x.serviceAccount }
-      : undefined;
+/** The subject's namespace and service account against what exists. */
+function compareServiceAccount(
+  { findings, skipped, confirm }: Comparison,
+  x: Extracted,
+  facts: CrossCheckFacts,
+  sa: Subject,
+): void {
   if (sa && facts.serviceAccounts) {
     const exists = facts.serviceAccounts.find((s) => s.namespace === sa.namespace && s.name === sa.serviceAccount);
     if (exists) {
@@ -157,7 +186,15 @@ export function crossCheck(result: Pick<ExplainResult, "extracted">, facts: Cros
       }
     }
   } else if (sa) skipped.push("service accounts (not read)");
+}
 
+/** The identity's federated credentials against the presented issuer, subject and audience. */
+function compareCredentials(
+  { findings, skipped, confirm }: Comparison,
+  x: Extracted,
+  facts: CrossCheckFacts,
+  sa: Subject,
+): void {
   // 3. The identity's federated credentials against the presented issuer, subject and audience.
   const fics = facts.federatedCredentials;
   if (fics && (x.issuer || x.subject || x.audience)) {
@@ -239,8 +276,6 @@ export function crossCheck(result: Pick<ExplainResult, "extracted">, facts: Cros
       }
     }
   } else if (x.issuer || x.subject) skipped.push("the identity's federated credentials (not read)");
-
-  return { findings, confirmedClass: confirmed, skipped };
 }
 
 /**

@@ -1,11 +1,12 @@
 // After the exchange works: the identity still needs a role on the resource, and Key Vault's network rules must let the pod in.
 import type { V1Pod, V1PodTemplateSpec } from "@kubernetes/client-node";
-import type { Check, Finding } from "../../types.js";
+import type { Finding } from "../../types.js";
 import { valueOf } from "../../types.js";
 import type { AksFacts, RoleAssignmentFacts } from "../facts.js";
 import { names, sh } from "../names.js";
 import { wildcardMatches } from "../../wildcard.js";
 import { annotatedClientId } from "./identity.js";
+import { aksCheck, unread, vaults } from "./define.js";
 
 export const SECRET_GET_DATA_ACTION = "Microsoft.KeyVault/vaults/secrets/getSecret/action";
 
@@ -65,8 +66,11 @@ const azureSpcs = (f: AksFacts) => {
   );
 };
 
-export const spcClientIdMismatch: Check<AksFacts> = {
+export const spcClientIdMismatch = aksCheck({
   id: "spc.client-id-mismatch",
+  severity: "error",
+  confirms: ["fic_missing", "wrong_client_id"],
+  essential: (f) => unread(f.secretProviderClasses) || (valueOf(f.secretProviderClasses) ?? []).length > 0,
   title: "SecretProviderClass clientID matches the service account's client id",
   skippedBecause: (f) =>
     f.secretProviderClasses.status !== "ok"
@@ -114,10 +118,13 @@ export const spcClientIdMismatch: Check<AksFacts> = {
     }
     return findings;
   },
-};
+});
 
-export const keyVaultFirewall: Check<AksFacts> = {
+export const keyVaultFirewall = aksCheck({
   id: "keyvault.firewall-blocks-cluster",
+  severity: "error",
+  confirms: ["keyvault_firewall"],
+  essential: (f) => unread(f.secretProviderClasses, f.keyVaults) || vaults(f).length > 0,
   title: "Key Vault network rules admit the cluster",
   skippedBecause: (f) =>
     f.keyVaults.status !== "ok"
@@ -177,10 +184,13 @@ export const keyVaultFirewall: Check<AksFacts> = {
     }
     return findings;
   },
-};
+});
 
-export const keyVaultAccess: Check<AksFacts> = {
+export const keyVaultAccess = aksCheck({
   id: "keyvault.access-policy-missing",
+  severity: "error",
+  confirms: ["rbac_missing_role"],
+  essential: (f) => unread(f.secretProviderClasses, f.keyVaults) || vaults(f).some((v) => !v.enableRbacAuthorization),
   title: "The identity may read secrets from the referenced Key Vaults",
   skippedBecause: (f) => {
     if (f.keyVaults.status !== "ok") return `Key Vaults could not be read: ${f.keyVaults.reason}`;
@@ -225,10 +235,13 @@ export const keyVaultAccess: Check<AksFacts> = {
     }
     return findings;
   },
-};
+});
 
-export const rbacRoleMissing: Check<AksFacts> = {
+export const rbacRoleMissing = aksCheck({
   id: "rbac.role-missing",
+  severity: "error",
+  confirms: ["rbac_missing_role"],
+  essential: (f) => unread(f.secretProviderClasses, f.keyVaults) || vaults(f).some((v) => v.enableRbacAuthorization),
   title: "The identity holds a role that reads the referenced Key Vault secrets",
   skippedBecause: (f) => {
     if (f.keyVaults.status !== "ok") return `Key Vaults could not be read: ${f.keyVaults.reason}`;
@@ -264,4 +277,4 @@ export const rbacRoleMissing: Check<AksFacts> = {
     }
     return findings;
   },
-};
+});

@@ -1,9 +1,10 @@
 // The cluster must publish an OIDC issuer and run the workload identity webhook.
 import { issuerDifference } from "../../compare.js";
-import type { Check, Finding } from "../../types.js";
+import type { Finding } from "../../types.js";
 import { valueOf } from "../../types.js";
 import type { AksFacts } from "../facts.js";
 import { names, sh } from "../names.js";
+import { aksCheck, unread } from "./define.js";
 
 const needCluster = (f: AksFacts) => {
   if (f.cluster.status !== "ok") return `the AKS cluster could not be read: ${f.cluster.reason}`;
@@ -11,8 +12,11 @@ const needCluster = (f: AksFacts) => {
   return undefined;
 };
 
-export const oidcIssuerDisabled: Check<AksFacts> = {
+export const oidcIssuerDisabled = aksCheck({
   id: "cluster.oidc-issuer-disabled",
+  severity: "error",
+  confirms: ["fic_issuer_mismatch", "issuer_unreachable"],
+  essential: (f) => unread(f.cluster) || Boolean(valueOf(f.cluster)),
   title: "The cluster publishes an OIDC issuer",
   skippedBecause: needCluster,
   run(f) {
@@ -36,10 +40,12 @@ export const oidcIssuerDisabled: Check<AksFacts> = {
       },
     ];
   },
-};
+});
 
-export const workloadIdentityDisabled: Check<AksFacts> = {
+export const workloadIdentityDisabled = aksCheck({
   id: "cluster.workload-identity-disabled",
+  severity: "error",
+  confirms: ["missing_env_config", "webhook_not_running"],
   title: "The workload identity add-on is enabled",
   skippedBecause: needCluster,
   run(f) {
@@ -70,11 +76,13 @@ export const workloadIdentityDisabled: Check<AksFacts> = {
       },
     ];
   },
-};
+});
 
 /** ARM's issuer URL, the API server's own discovery document and the minted token should all agree. */
-export const issuerAgreement: Check<AksFacts> = {
+export const issuerAgreement = aksCheck({
   id: "cluster.issuer-disagreement",
+  severity: "warning",
+  confirms: ["fic_issuer_mismatch"],
   title: "ARM, the API server and the token agree on the issuer",
   skippedBecause: (f) =>
     valueOf(f.cluster)?.issuerUrl && valueOf(f.apiServerIssuer)
@@ -98,4 +106,4 @@ export const issuerAgreement: Check<AksFacts> = {
       },
     ] satisfies Finding[];
   },
-};
+});

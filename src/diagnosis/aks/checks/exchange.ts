@@ -1,10 +1,9 @@
-// The ground truth: exchanging a freshly minted token at Entra, exactly as the pod would.
-import type { Check } from "../../types.js";
 import { valueOf } from "../../types.js";
-import type { AksFacts } from "../facts.js";
+import { aksCheck } from "./define.js";
 
-export const exchangeFailed: Check<AksFacts> = {
+export const exchangeFailed = aksCheck({
   id: "exchange.failed",
+  severity: "error",
   title: "A token for the service account exchanges for an Entra access token",
   skippedBecause: (f) => (f.exchange.status === "ok" ? undefined : f.exchange.reason),
   run(f) {
@@ -37,4 +36,4 @@ export const exchangeFailed: Check<AksFacts> = {
       },
     ];
   },
-};
+});

@@ -1,9 +1,11 @@
 // Entra matches issuer, subject and audience exactly and case-sensitively: any difference is AADSTS70021/7002xx.
 import { issuerDifference, subjectDifference } from "../../compare.js";
-import type { Check, Finding } from "../../types.js";
+import type { Finding } from "../../types.js";
 import { valueOf } from "../../types.js";
 import type { AksFacts, FederatedCredentialFacts } from "../facts.js";
 import { createFicCommand, names, sh, updateFicCommand } from "../names.js";
+import { aksCheck } from "./define.js";
+import type { ErrorClass } from "../../errors/taxonomy.js";
 
 export const FIC_LIMIT = 20;
 
@@ -49,8 +51,11 @@ const needFics = (f: AksFacts) => {
   return undefined;
 };
 
-export const ficNone: Check<AksFacts> = {
+export const ficNone = aksCheck({
   id: "fic.none",
+  severity: "error",
+  confirms: ["fic_missing"],
+  essential: true,
   title: "The identity has at least one federated credential",
   skippedBecause: needFics,
   run(f) {
@@ -68,7 +73,7 @@ export const ficNone: Check<AksFacts> = {
       },
     ];
   },
-};
+});
 
 function mismatchFinding(
   f: AksFacts,
@@ -92,10 +97,18 @@ function mismatchFinding(
   };
 }
 
-function makeMismatchCheck(id: string, field: "issuer" | "subject" | "audience", title: string): Check<AksFacts> {
-  return {
+function makeMismatchCheck<const Id extends string>(
+  id: Id,
+  field: "issuer" | "subject" | "audience",
+  title: string,
+  confirms: readonly ErrorClass[],
+) {
+  return aksCheck({
     id,
     title,
+    severity: "error",
+    confirms: [...confirms, "fic_missing"],
+    essential: true,
     skippedBecause: (f) => needFics(f) ?? (expectedFic(f).issuer ? undefined : "the cluster's issuer is not known"),
     run(f) {
       const creds = valueOf(f.federatedCredentials)!;
@@ -105,27 +118,31 @@ function makeMismatchCheck(id: string, field: "issuer" | "subject" | "audience",
       if (match || !best[field]) return [];
       return [mismatchFinding(f, id, field, best, exp)];
     },
-  };
+  });
 }
 
 export const ficIssuerMismatch = makeMismatchCheck(
   "fic.issuer-mismatch",
   "issuer",
   "A federated credential carries the cluster's issuer",
+  ["fic_issuer_mismatch"],
 );
 export const ficSubjectMismatch = makeMismatchCheck(
   "fic.subject-mismatch",
   "subject",
   "A federated credential names this service account",
+  ["fic_subject_mismatch"],
 );
 export const ficAudienceMismatch = makeMismatchCheck(
   "fic.audience-mismatch",
   "audience",
   "A federated credential accepts the token's audience",
+  ["fic_audience_mismatch"],
 );
 
-export const ficLimitReached: Check<AksFacts> = {
+export const ficLimitReached = aksCheck({
   id: "fic.limit-reached",
+  severity: "error",
   title: `The identity has room for another federated credential (at most ${FIC_LIMIT})`,
   skippedBecause: needFics,
   run(f) {
@@ -151,4 +168,4 @@ export const ficLimitReached: Check<AksFacts> = {
       },
     ];
   },
-};
+});

@@ -1,9 +1,9 @@
 // The client id must name an identity in the tenant the token is exchanged in.
 import { GUID_RE } from "../../compare.js";
-import type { Check } from "../../types.js";
 import { valueOf } from "../../types.js";
 import type { AksFacts } from "../facts.js";
 import { names, sh, WI_CLIENT_ID, WI_TENANT_ID } from "../names.js";
+import { aksCheck, unread } from "./define.js";
 
 export function annotatedClientId(f: AksFacts): string | undefined {
   const v = valueOf(f.serviceAccount)?.metadata?.annotations?.[WI_CLIENT_ID]?.trim();
@@ -27,8 +27,11 @@ function podTenantId(f: AksFacts): string | undefined {
   return seen.size === 1 ? [...seen][0] : undefined;
 }
 
-export const identityNotFound: Check<AksFacts> = {
+export const identityNotFound = aksCheck({
   id: "identity.not-found",
+  severity: "error",
+  confirms: ["fic_missing", "wrong_client_id", "app_not_found_in_tenant"],
+  essential: true,
   title: "The client id belongs to a managed identity or app registration",
   skippedBecause: (f) => {
     if (!annotatedClientId(f)) return "the service account has no valid client id annotation";
@@ -80,10 +83,13 @@ export const identityNotFound: Check<AksFacts> = {
       },
     ];
   },
-};
+});
 
-export const identityTenantMismatch: Check<AksFacts> = {
+export const identityTenantMismatch = aksCheck({
   id: "identity.tenant-mismatch",
+  severity: "error",
+  confirms: ["app_not_found_in_tenant", "wrong_tenant"],
+  essential: (f) => unread(f.identity),
   title: "The identity lives in the tenant the pod authenticates against",
   skippedBecause: (f) =>
     valueOf(f.identity) && effectiveTenantId(f) ? undefined : "needs the identity and the tenant the webhook injects",
@@ -116,4 +122,4 @@ export const identityTenantMismatch: Check<AksFacts> = {
       },
     ];
   },
-};
+});

@@ -1,8 +1,7 @@
-// Entra fetches the issuer's discovery document and JWKS to verify the token: both must be public and current.
-import type { Check } from "../../types.js";
 import { valueOf } from "../../types.js";
 import type { AksFacts } from "../facts.js";
 import { names, sh } from "../names.js";
+import { aksCheck } from "./define.js";
 
 const needToken = (f: AksFacts) =>
   f.token.status === "ok" ? undefined : `no token could be minted: ${f.token.reason}`;
@@ -32,8 +31,11 @@ function unreachableFromHereOnly(f: AksFacts): string | undefined {
   return `the issuer could not be fetched from here (${t.issuerCheck.reason}); whether Entra can fetch it is unknown: a token exchange (test_token_exchange, or diagnose without --no-exchange) or a fetch from a public network settles it`;
 }
 
-export const issuerUnreachable: Check<AksFacts> = {
+export const issuerUnreachable = aksCheck({
   id: "issuer.unreachable",
+  severity: "error",
+  confirms: ["issuer_unreachable"],
+  essential: true,
   title: "The issuer's discovery document and JWKS are reachable",
   skippedBecause: (f) => needToken(f) ?? unreachableFromHereOnly(f),
   run(f) {
@@ -76,10 +78,13 @@ export const issuerUnreachable: Check<AksFacts> = {
       },
     ];
   },
-};
+});
 
-export const signingKeyMissing: Check<AksFacts> = {
+export const signingKeyMissing = aksCheck({
   id: "issuer.signing-key-missing",
+  severity: "error",
+  confirms: ["issuer_key_missing"],
+  essential: true,
   title: "The issuer's JWKS lists the key that signs the tokens",
   skippedBecause: (f) =>
     needToken(f) ?? (valueOf(f.token)?.issuerCheck.status === "ok" ? undefined : "the issuer's JWKS could not be read"),
@@ -121,7 +126,7 @@ export const signingKeyMissing: Check<AksFacts> = {
     }
     return [];
   },
-};
+});
 
 function restartHint(f: AksFacts): string {
   return `kubectl rollout restart deployment -n ${sh(f.target.namespace)}   # pods then receive tokens from the new key`;

@@ -1,10 +1,11 @@
 // The webhook mutates a pod at creation: the label must be on the pod (template), and the pod must be recreated
 // after the service account changes.
 import type { V1Container, V1Pod, V1PodSpec } from "@kubernetes/client-node";
-import type { Check, Finding } from "../../types.js";
+import type { Finding } from "../../types.js";
 import { valueOf } from "../../types.js";
 import type { AksFacts } from "../facts.js";
 import { names, restartCommand, sh, WI_CLIENT_ID, WI_SKIP_CONTAINERS, WI_USE_LABEL } from "../names.js";
+import { aksCheck, unread, podsCheckNotApplicable } from "./define.js";
 
 export const INJECTED_ENV = [
   "AZURE_CLIENT_ID",
@@ -101,8 +102,11 @@ const needPods = (f: AksFacts) => {
   return undefined;
 };
 
-export const podLabelMissing: Check<AksFacts> = {
+export const podLabelMissing = aksCheck({
   id: "pod.label-missing",
+  severity: "error",
+  confirms: ["missing_env_config", "pod_not_mutated_label_missing", "imds_unreachable"],
+  essential: (f) => unread(f.pods, f.workload) || !podsCheckNotApplicable(f),
   title: `The pod template carries ${WI_USE_LABEL}: "true"`,
   skippedBecause: needPods,
   run(f) {
@@ -169,7 +173,7 @@ export const podLabelMissing: Check<AksFacts> = {
     }
     return findings;
   },
-};
+});
 
 function ownerPatchCommand(pod: V1Pod, ns: string): string | undefined {
   const owner = pod.metadata?.ownerReferences?.[0];
@@ -182,8 +186,11 @@ function ownerPatchCommand(pod: V1Pod, ns: string): string | undefined {
   )}`;
 }
 
-export const podNotMutated: Check<AksFacts> = {
+export const podNotMutated = aksCheck({
   id: "pod.not-mutated",
+  severity: "error",
+  confirms: ["missing_env_config", "pod_not_mutated_label_missing", "imds_unreachable"],
+  essential: (f) => unread(f.pods, f.workload) || !podsCheckNotApplicable(f),
   title: "Labelled pods received the token volume and environment",
   skippedBecause: needPods,
   run(f) {
@@ -247,10 +254,13 @@ export const podNotMutated: Check<AksFacts> = {
     }
     return findings;
   },
-};
+});
 
-export const podRestartNeeded: Check<AksFacts> = {
+export const podRestartNeeded = aksCheck({
   id: "pod.restart-needed",
+  severity: "error",
+  confirms: ["wrong_client_id", "pod_not_mutated_label_missing"],
+  essential: (f) => unread(f.pods, f.workload, f.serviceAccount) || !podsCheckNotApplicable(f),
   title: "Running pods carry the service account's current client id",
   skippedBecause: (f) => needPods(f) ?? (valueOf(f.serviceAccount) ? undefined : "the service account is not known"),
   run(f) {
@@ -330,7 +340,7 @@ export const podRestartNeeded: Check<AksFacts> = {
     }
     return findings;
   },
-};
+});
 
 /**
  * The service account the pods should run as: the one named in the target, or, when none was named and the pods'
@@ -342,8 +352,11 @@ export function intendedServiceAccounts(f: AksFacts): { names: string[]; inferre
   return candidates.length ? { names: candidates, inferred: true } : undefined;
 }
 
-export const podServiceAccountMismatch: Check<AksFacts> = {
+export const podServiceAccountMismatch = aksCheck({
   id: "pod.service-account-mismatch",
+  severity: "error",
+  confirms: ["fic_subject_mismatch"],
+  essential: (f) => unread(f.pods, f.workload),
   title: "The pods run as the intended service account",
   skippedBecause: (f) =>
     needPods(f) ?? (intendedServiceAccounts(f) ? undefined : "no service account was named to compare with"),
@@ -390,11 +403,13 @@ export const podServiceAccountMismatch: Check<AksFacts> = {
     }
     return findings;
   },
-};
+});
 
 /** The token path moved between webhook releases; code that hard-codes one breaks on the other. */
-export const podTokenPathHardcoded: Check<AksFacts> = {
+export const podTokenPathHardcoded = aksCheck({
   id: "pod.token-path-hardcoded",
+  severity: "error",
+  confirms: ["token_path_changed"],
   title: "No container hard-codes a token path the webhook no longer uses",
   skippedBecause: needPods,
   run(f) {
@@ -447,4 +462,4 @@ export const podTokenPathHardcoded: Check<AksFacts> = {
     }
     return findings;
   },
-};
+});

@@ -1,9 +1,10 @@
 // The service account carries the identity's client id; typos here are silent until the token exchange.
 import { closestKnownKey, GUID_RE } from "../../compare.js";
-import type { Check, Finding } from "../../types.js";
+import type { Finding } from "../../types.js";
 import { valueOf } from "../../types.js";
 import type { AksFacts } from "../facts.js";
 import { names, sh, WI_CLIENT_ID, WI_TENANT_ID, WI_TOKEN_EXPIRATION } from "../names.js";
+import { aksCheck } from "./define.js";
 
 const KNOWN_KEYS = [WI_CLIENT_ID, WI_TENANT_ID, WI_TOKEN_EXPIRATION];
 
@@ -17,8 +18,11 @@ function annotations(f: AksFacts): Record<string, string> {
   return valueOf(f.serviceAccount)?.metadata?.annotations ?? {};
 }
 
-export const saNotFound: Check<AksFacts> = {
+export const saNotFound = aksCheck({
   id: "sa.not-found",
+  severity: "error",
+  confirms: ["fic_subject_mismatch"],
+  essential: true,
   title: "The service account exists",
   skippedBecause: (f) =>
     f.serviceAccount.status !== "ok" ? `the service account could not be read: ${f.serviceAccount.reason}` : undefined,
@@ -41,7 +45,7 @@ export const saNotFound: Check<AksFacts> = {
       },
     ];
   },
-};
+});
 
 /** Keys that look like ours but are not: the webhook ignores them silently. */
 export function nearMissKeys(ann: Record<string, string>): { key: string; meant: string }[] {
@@ -56,8 +60,11 @@ export function nearMissKeys(ann: Record<string, string>): { key: string; meant:
   return out;
 }
 
-export const saAnnotationTypo: Check<AksFacts> = {
+export const saAnnotationTypo = aksCheck({
   id: "sa.annotation-typo",
+  severity: "error",
+  confirms: ["missing_env_config"],
+  essential: true,
   title: "No near-miss workload identity annotation keys",
   skippedBecause: needSa,
   run(f) {
@@ -78,10 +85,13 @@ export const saAnnotationTypo: Check<AksFacts> = {
       }),
     );
   },
-};
+});
 
-export const saClientIdMissing: Check<AksFacts> = {
+export const saClientIdMissing = aksCheck({
   id: "sa.client-id-missing",
+  severity: "error",
+  confirms: ["missing_env_config"],
+  essential: true,
   title: "The service account names the identity's client id",
   skippedBecause: needSa,
   run(f) {
@@ -107,10 +117,13 @@ export const saClientIdMissing: Check<AksFacts> = {
       },
     ];
   },
-};
+});
 
-export const saClientIdMalformed: Check<AksFacts> = {
+export const saClientIdMalformed = aksCheck({
   id: "sa.client-id-malformed",
+  severity: "error",
+  confirms: ["wrong_client_id"],
+  essential: true,
   title: "The client id annotation is a GUID",
   skippedBecause: needSa,
   run(f) {
@@ -140,10 +153,12 @@ export const saClientIdMalformed: Check<AksFacts> = {
       },
     ];
   },
-};
+});
 
-export const saTokenExpiration: Check<AksFacts> = {
+export const saTokenExpiration = aksCheck({
   id: "sa.token-expiration-invalid",
+  severity: "error",
+  essential: true,
   title: "The token expiration annotation is within 3600–86400 seconds",
   skippedBecause: needSa,
   run(f) {
@@ -167,4 +182,4 @@ export const saTokenExpiration: Check<AksFacts> = {
       },
     ];
   },
-};
+});

@@ -1,15 +1,19 @@
 // No webhook, no injection: the MutatingWebhookConfiguration and its controller must be present and ready.
-import type { Check, Finding } from "../../types.js";
+import type { Finding } from "../../types.js";
 import { valueOf } from "../../types.js";
 import type { AksFacts } from "../facts.js";
 import { names, sh, WEBHOOK_DEPLOYMENT, WEBHOOK_MWC } from "../names.js";
 import { injectionOf } from "./pods.js";
+import { aksCheck, unread } from "./define.js";
 
 const needWebhook = (f: AksFacts) =>
   f.webhook.status === "ok" ? undefined : `the webhook could not be inspected: ${f.webhook.reason}`;
 
-export const webhookMissing: Check<AksFacts> = {
+export const webhookMissing = aksCheck({
   id: "webhook.missing",
+  severity: "error",
+  confirms: ["missing_env_config", "webhook_not_running"],
+  essential: true,
   title: "The workload identity webhook is installed",
   skippedBecause: needWebhook,
   run(f) {
@@ -44,10 +48,13 @@ export const webhookMissing: Check<AksFacts> = {
       },
     ];
   },
-};
+});
 
-export const webhookUnhealthy: Check<AksFacts> = {
+export const webhookUnhealthy = aksCheck({
   id: "webhook.unhealthy",
+  severity: "error",
+  confirms: ["missing_env_config", "webhook_not_running"],
+  essential: (f) => unread(f.webhook) || Boolean(valueOf(f.webhook)?.deployment),
   title: "The webhook is ready, reachable and selects this namespace",
   skippedBecause: (f) =>
     needWebhook(f) ??
@@ -121,4 +128,4 @@ export const webhookUnhealthy: Check<AksFacts> = {
       },
     ] satisfies Finding[];
   },
-};
+});

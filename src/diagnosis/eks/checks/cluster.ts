@@ -1,9 +1,10 @@
 // The account side of IRSA: an IAM OIDC provider for the cluster's issuer, its audiences and thumbprints.
-import type { Check, Finding } from "../../types.js";
+import type { Finding } from "../../types.js";
 import { valueOf } from "../../types.js";
 import { parseEksIssuer, providerUrlFromArn } from "../arn.js";
 import type { EksFacts } from "../facts.js";
 import { mechanismOf, names, sh } from "../names.js";
+import { eksCheck, irsa } from "./define.js";
 
 const THUMBPRINT_MESSAGE = /doesn't match configured thumbprint|thumbprint/i;
 
@@ -25,8 +26,11 @@ export function thumbprintRelied(issuer: string): boolean {
   return !parseEksIssuer(issuer) && !/\.s3[.-]([a-z0-9-]+\.)?amazonaws\.com/.test(issuer);
 }
 
-export const oidcProviderMissing: Check<EksFacts> = {
+export const oidcProviderMissing = eksCheck({
   id: "eks.oidc-provider-missing",
+  severity: "error",
+  confirms: ["irsa_no_oidc_provider"],
+  essential: irsa,
   title: "The account has an IAM OIDC provider for the cluster's issuer",
   skippedBecause(f) {
     const why = needProvider(f);
@@ -68,10 +72,13 @@ export const oidcProviderMissing: Check<EksFacts> = {
       },
     ];
   },
-};
+});
 
-export const oidcAudienceMissing: Check<EksFacts> = {
+export const oidcAudienceMissing = eksCheck({
   id: "eks.oidc-audience-missing",
+  severity: "error",
+  confirms: ["irsa_bad_audience"],
+  essential: irsa,
   title: "The OIDC provider's ClientIDList contains the token's audience",
   skippedBecause(f) {
     const why = needProvider(f);
@@ -104,10 +111,13 @@ export const oidcAudienceMissing: Check<EksFacts> = {
       },
     ];
   },
-};
+});
 
-export const thumbprintMismatch: Check<EksFacts> = {
+export const thumbprintMismatch = eksCheck({
   id: "eks.thumbprint-mismatch",
+  severity: "error",
+  confirms: ["irsa_thumbprint"],
+  essential: irsa,
   title: "STS accepts the issuer's TLS certificate",
   skippedBecause: (f) =>
     needProvider(f) ?? (valueOf(f.oidcProvider) ? undefined : "there is no OIDC provider for the issuer"),
@@ -161,4 +171,4 @@ export const thumbprintMismatch: Check<EksFacts> = {
     }
     return findings;
   },
-};
+});

@@ -1,8 +1,7 @@
-// The real answer: STS AssumeRoleWithWebIdentity with a freshly minted token, and what the trust policy predicted.
-import type { Check } from "../../types.js";
 import { valueOf } from "../../types.js";
 import type { EksFacts } from "../facts.js";
 import { irsaEvaluation, mechanismOf, names, sh } from "../names.js";
+import { eksCheck } from "./define.js";
 
 export interface ExchangePrediction {
   /** undefined: the facts do not allow a prediction. */
@@ -36,8 +35,9 @@ export function predictExchange(f: EksFacts): ExchangePrediction {
   };
 }
 
-export const exchangeFailed: Check<EksFacts> = {
+export const exchangeFailed = eksCheck({
   id: "exchange.failed",
+  severity: "error",
   title: "STS exchanges the service account's token for the role",
   skippedBecause(f) {
     if (f.exchange.status !== "ok") return f.exchange.reason;
@@ -76,4 +76,4 @@ export const exchangeFailed: Check<EksFacts> = {
       },
     ];
   },
-};
+});

@@ -1,7 +1,6 @@
 // EKS Pod Identity: an association for the service account, the node agent, and a role that trusts pods.eks.amazonaws.com.
-import type { Check, Finding } from "../../types.js";
+import type { Finding } from "../../types.js";
 import { valueOf } from "../../types.js";
-import type { EksFacts } from "../facts.js";
 import {
   AGENT_DAEMONSET,
   AGENT_NAMESPACE,
@@ -13,14 +12,18 @@ import {
   sh,
 } from "../names.js";
 import { evaluatePodIdentityTrust, POD_IDENTITY_ACTIONS, POD_IDENTITY_SERVICE } from "../trust-policy.js";
+import { eksCheck, irsa, podIdentity, unread } from "./define.js";
 
 const POD_IDENTITY_TRUST = JSON.stringify({
   Version: "2012-10-17",
   Statement: [{ Effect: "Allow", Principal: { Service: POD_IDENTITY_SERVICE }, Action: POD_IDENTITY_ACTIONS }],
 });
 
-export const associationMissing: Check<EksFacts> = {
+export const associationMissing = eksCheck({
   id: "eks.pod-identity-association-missing",
+  severity: "error",
+  confirms: ["imds_unreachable"],
+  essential: (f) => podIdentity(f) || (unread(f.associations) && !irsa(f)),
   title: "The service account has a Pod Identity association",
   skippedBecause(f) {
     if (f.associations.status !== "ok") return `Pod Identity associations could not be read: ${f.associations.reason}`;
@@ -58,10 +61,13 @@ export const associationMissing: Check<EksFacts> = {
       },
     ];
   },
-};
+});
 
-export const agentMissing: Check<EksFacts> = {
+export const agentMissing = eksCheck({
   id: "eks.pod-identity-agent-missing",
+  severity: "error",
+  confirms: ["imds_unreachable"],
+  essential: podIdentity,
   title: `The ${AGENT_DAEMONSET} DaemonSet runs on the nodes`,
   skippedBecause(f) {
     if (mechanismOf(f) !== "pod-identity") return "the service account does not use EKS Pod Identity";
@@ -98,10 +104,13 @@ export const agentMissing: Check<EksFacts> = {
       },
     ];
   },
-};
+});
 
-export const podIdentityTrustInvalid: Check<EksFacts> = {
+export const podIdentityTrustInvalid = eksCheck({
   id: "eks.pod-identity-trust-invalid",
+  severity: "error",
+  confirms: ["irsa_trust_policy_mismatch"],
+  essential: podIdentity,
   title: "The associated role trusts pods.eks.amazonaws.com for sts:AssumeRole and sts:TagSession",
   skippedBecause(f) {
     const associations = serviceAccountAssociations(f);
@@ -171,10 +180,11 @@ export const podIdentityTrustInvalid: Check<EksFacts> = {
     }
     return findings;
   },
-};
+});
 
-export const irsaAndPodIdentity: Check<EksFacts> = {
+export const irsaAndPodIdentity = eksCheck({
   id: "eks.irsa-and-pod-identity",
+  severity: "warning",
   title: "The service account uses one mechanism, not both",
   skippedBecause: (f) =>
     f.associations.status !== "ok"
@@ -209,4 +219,4 @@ export const irsaAndPodIdentity: Check<EksFacts> = {
       },
     ];
   },
-};
+});

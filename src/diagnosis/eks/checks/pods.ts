@@ -1,5 +1,5 @@
 // The pods: do they run as the service account, did the webhook inject the credentials, can they read the token.
-import type { Check, Finding } from "../../types.js";
+import type { Finding } from "../../types.js";
 import { valueOf } from "../../types.js";
 import type { ContainerLike, EksFacts, PodLike } from "../facts.js";
 import {
@@ -19,6 +19,7 @@ import {
   SKIP_WEBHOOK_LABEL,
   WEBHOOK_MWC,
 } from "../names.js";
+import { eksCheck, irsa, somePods, unread } from "./define.js";
 
 const needPods = (f: EksFacts) => {
   if (f.pods.status !== "ok") return `the pods could not be read: ${f.pods.reason}`;
@@ -34,8 +35,10 @@ function podsOfServiceAccount(f: EksFacts): PodLike[] {
   return (valueOf(f.pods) ?? []).filter((p) => usesServiceAccount(f, p));
 }
 
-export const podServiceAccountMismatch: Check<EksFacts> = {
+export const podServiceAccountMismatch = eksCheck({
   id: "pod.service-account-mismatch",
+  severity: "error",
+  essential: (f) => unread(f.pods),
   title: "The pods run as the service account that carries the role",
   skippedBecause: (f) =>
     needPods(f) ?? (f.target.serviceAccount ? undefined : "no service account was named, so the pod's own is used"),
@@ -65,7 +68,7 @@ export const podServiceAccountMismatch: Check<EksFacts> = {
         }),
       );
   },
-};
+});
 
 function irsaMounted(c: ContainerLike): boolean {
   return c.volumeMounts?.some((m) => IRSA_VOLUMES.includes(m.name)) ?? false;
@@ -114,8 +117,10 @@ export function podsAlreadyInjected(f: EksFacts): boolean {
   );
 }
 
-export const podAwsEnvPreset: Check<EksFacts> = {
+export const podAwsEnvPreset = eksCheck({
   id: "pod.aws-env-preset",
+  severity: "error",
+  essential: somePods,
   title: "No AWS_* variables set in the pod spec pre-empt the injected credentials",
   skippedBecause: needPods,
   run(f) {
@@ -168,7 +173,7 @@ export const podAwsEnvPreset: Check<EksFacts> = {
     }
     return findings;
   },
-};
+});
 
 function notMutatedOrStale(f: EksFacts, want: "not-mutated" | "restart-needed"): Finding[] {
   const n = names(f);
@@ -256,19 +261,25 @@ function notMutatedOrStale(f: EksFacts, want: "not-mutated" | "restart-needed"):
   return findings;
 }
 
-export const podRestartNeeded: Check<EksFacts> = {
+export const podRestartNeeded = eksCheck({
   id: "pod.restart-needed",
+  severity: "error",
+  confirms: ["irsa_sa_annotation_missing"],
+  essential: somePods,
   title: "The pods were created after the service account's current configuration",
   skippedBecause: needPods,
   run: (f) => notMutatedOrStale(f, "restart-needed"),
-};
+});
 
-export const podNotMutated: Check<EksFacts> = {
+export const podNotMutated = eksCheck({
   id: "pod.not-mutated",
+  severity: "error",
+  confirms: ["irsa_sa_annotation_missing"],
+  essential: somePods,
   title: "The webhook injected the credential variables and token volume",
   skippedBecause: needPods,
   run: (f) => notMutatedOrStale(f, "not-mutated"),
-};
+});
 
 function effectiveUser(p: PodLike, c: ContainerLike): { uid?: number; nonRoot: boolean } {
   const uid = c.securityContext?.runAsUser ?? p.spec?.securityContext?.runAsUser;
@@ -284,8 +295,11 @@ export function tokenReadableRule(version: string | undefined): "legacy-0600" | 
   return major > 1 || minor >= 19 ? "kep-1598" : "legacy-0600";
 }
 
-export const podTokenUnreadable: Check<EksFacts> = {
+export const podTokenUnreadable = eksCheck({
   id: "pod.token-unreadable",
+  severity: "error",
+  confirms: ["token_file_unreadable"],
+  essential: (f) => irsa(f) && somePods(f),
   title: "Non-root containers can read the projected token",
   skippedBecause: (f) =>
     needPods(f) ?? (mechanismOf(f) === "irsa" ? undefined : "the service account does not use IRSA"),
@@ -324,4 +338,4 @@ export const podTokenUnreadable: Check<EksFacts> = {
     }
     return findings;
   },
-};
+});

@@ -1,6 +1,6 @@
 // The service account: it exists, and its eks.amazonaws.com annotations are spelt and shaped right.
 import { closestKnownKey } from "../../compare.js";
-import type { Check, Finding } from "../../types.js";
+import type { Finding } from "../../types.js";
 import { valueOf } from "../../types.js";
 import { roleArnProblem } from "../arn.js";
 import type { EksFacts } from "../facts.js";
@@ -15,6 +15,7 @@ import {
   sh,
   TOKEN_EXPIRATION_KEY,
 } from "../names.js";
+import { eksCheck, irsa, podIdentity } from "./define.js";
 
 const needSa = (f: EksFacts) => {
   if (f.serviceAccount.status !== "ok") return `the service account could not be read: ${f.serviceAccount.reason}`;
@@ -22,8 +23,10 @@ const needSa = (f: EksFacts) => {
   return undefined;
 };
 
-export const saNotFound: Check<EksFacts> = {
+export const saNotFound = eksCheck({
   id: "sa.not-found",
+  severity: "error",
+  essential: true,
   title: "The service account exists",
   skippedBecause: (f) =>
     f.serviceAccount.status !== "ok" ? `the service account could not be read: ${f.serviceAccount.reason}` : undefined,
@@ -48,7 +51,7 @@ export const saNotFound: Check<EksFacts> = {
       },
     ];
   },
-};
+});
 
 /** Keys that look like ours but are not: the webhook ignores them without a word. */
 export function nearMissKeys(ann: Record<string, string>): { key: string; meant: string }[] {
@@ -68,8 +71,11 @@ export function nearMissKeys(ann: Record<string, string>): { key: string; meant:
   return out;
 }
 
-export const saAnnotationTypo: Check<EksFacts> = {
+export const saAnnotationTypo = eksCheck({
   id: "sa.annotation-typo",
+  severity: "error",
+  confirms: ["irsa_sa_annotation_missing"],
+  essential: true,
   title: "No near-miss eks.amazonaws.com annotation keys",
   skippedBecause: needSa,
   run(f) {
@@ -98,10 +104,13 @@ export const saAnnotationTypo: Check<EksFacts> = {
       }),
     );
   },
-};
+});
 
-export const saRoleArnMissing: Check<EksFacts> = {
+export const saRoleArnMissing = eksCheck({
   id: "sa.role-arn-missing",
+  severity: "error",
+  confirms: ["irsa_sa_annotation_missing"],
+  essential: (f) => !podIdentity(f),
   title: `The service account has the ${ROLE_ARN_KEY} annotation`,
   skippedBecause(f) {
     const why = needSa(f);
@@ -137,10 +146,13 @@ export const saRoleArnMissing: Check<EksFacts> = {
       },
     ];
   },
-};
+});
 
-export const saRoleArnMalformed: Check<EksFacts> = {
+export const saRoleArnMalformed = eksCheck({
   id: "sa.role-arn-malformed",
+  severity: "error",
+  confirms: ["irsa_sa_annotation_missing"],
+  essential: irsa,
   title: "The role ARN annotation is a well-formed IAM role ARN",
   skippedBecause: (f) =>
     needSa(f) ?? (annotationsOf(f)[ROLE_ARN_KEY] === undefined ? "no role ARN annotation" : undefined),
@@ -170,10 +182,11 @@ export const saRoleArnMalformed: Check<EksFacts> = {
       },
     ];
   },
-};
+});
 
-export const saAnnotationInvalid: Check<EksFacts> = {
+export const saAnnotationInvalid = eksCheck({
   id: "sa.annotation-invalid",
+  severity: "warning",
   title: "token-expiration and sts-regional-endpoints annotations have valid values",
   skippedBecause: needSa,
   run(f) {
@@ -215,4 +228,4 @@ export const saAnnotationInvalid: Check<EksFacts> = {
     }
     return out;
   },
-};
+});

@@ -1,9 +1,11 @@
 // The IRSA role: it exists, and its trust policy lets this service account's token in.
-import type { Check, Finding } from "../../types.js";
+import type { Finding } from "../../types.js";
 import { valueOf } from "../../types.js";
 import type { EksFacts } from "../facts.js";
 import { irsaEvaluation, mechanismOf, names, sh } from "../names.js";
 import { type FailingClause, statementsOf, type TrustEvaluation, WEB_IDENTITY_ACTION } from "../trust-policy.js";
+import { eksCheck, irsa } from "./define.js";
+import type { ErrorClass } from "../../errors/taxonomy.js";
 
 const needRole = (f: EksFacts): string | undefined => {
   if (mechanismOf(f) !== "irsa") return "the service account does not use IRSA";
@@ -21,8 +23,11 @@ const needTrust = (f: EksFacts): string | undefined => {
   return undefined;
 };
 
-export const iamRoleNotFound: Check<EksFacts> = {
+export const iamRoleNotFound = eksCheck({
   id: "iam.role-not-found",
+  severity: "error",
+  confirms: ["irsa_trust_policy_mismatch"],
+  essential: irsa,
   title: "The annotated IAM role exists",
   skippedBecause: needRole,
   run(f) {
@@ -51,15 +56,16 @@ export const iamRoleNotFound: Check<EksFacts> = {
       },
     ];
   },
-};
+});
 
 /**
  * A role ARN naming another account than the operator's: its trust policy cannot be read from here, so only
  * STS can tell. When STS refuses, the usual causes are an account id typo, or a cross-account role whose
  * account has no OIDC provider for this cluster.
  */
-export const iamRoleOtherAccount: Check<EksFacts> = {
+export const iamRoleOtherAccount = eksCheck({
   id: "iam.role-other-account",
+  severity: "error",
   title: "The annotated role is in the account this diagnosis can read",
   skippedBecause(f) {
     if (mechanismOf(f) !== "irsa") return "the service account does not use IRSA";
@@ -103,7 +109,7 @@ export const iamRoleOtherAccount: Check<EksFacts> = {
       },
     ];
   },
-};
+});
 
 /** The trust policy that would let exactly this service account in, for the fix commands. */
 export function suggestedTrustPolicy(f: EksFacts): string {
@@ -203,10 +209,13 @@ const TITLES: Record<TrustFindingId, (f: EksFacts, c: FailingClause) => string> 
   "iam.trust-condition-failed": (_f, c) => `The trust policy condition ${c.operator} on ${c.key} does not hold`,
 };
 
-function trustCheck(id: TrustFindingId, title: string): Check<EksFacts> {
-  return {
+function trustCheck<const Id extends TrustFindingId>(id: Id, title: string, confirms: readonly ErrorClass[] = []) {
+  return eksCheck({
     id,
     title,
+    severity: "error",
+    confirms: [...confirms, "irsa_trust_policy_mismatch"],
+    essential: irsa,
     skippedBecause: needTrust,
     run(f) {
       const e = irsaEvaluation(f);
@@ -243,12 +252,13 @@ function trustCheck(id: TrustFindingId, title: string): Check<EksFacts> {
       }
       return findings;
     },
-  };
+  });
 }
 
 export const trustProviderMismatch = trustCheck(
   "iam.trust-provider-mismatch",
   "The trust policy trusts this cluster's OIDC provider",
+  ["irsa_no_oidc_provider"],
 );
 export const trustActionMissing = trustCheck(
   "iam.trust-action-missing",
@@ -270,14 +280,16 @@ export const trustSubjectMismatch = trustCheck(
 export const trustAudienceMismatch = trustCheck(
   "iam.trust-audience-mismatch",
   "The :aud condition matches the token audience",
+  ["irsa_bad_audience"],
 );
 export const trustConditionFailed = trustCheck(
   "iam.trust-condition-failed",
   "Every other trust policy condition holds",
 );
 
-export const trustSubjectUnrestricted: Check<EksFacts> = {
+export const trustSubjectUnrestricted = eksCheck({
   id: "iam.trust-subject-unrestricted",
+  severity: "warning",
   title: "The trust policy restricts which service account may assume the role",
   skippedBecause: needTrust,
   run(f) {
@@ -296,4 +308,4 @@ export const trustSubjectUnrestricted: Check<EksFacts> = {
       },
     ];
   },
-};
+});

@@ -1,12 +1,13 @@
-// The pod-identity-webhook: without its MutatingWebhookConfiguration no pod gets credentials.
-import type { Check } from "../../types.js";
 import { valueOf } from "../../types.js";
-import type { EksFacts } from "../facts.js";
 import { mechanismOf, WEBHOOK_MWC } from "../names.js";
 import { podsAlreadyInjected } from "./pods.js";
+import { eksCheck, unread } from "./define.js";
 
-export const webhookMissing: Check<EksFacts> = {
+export const webhookMissing = eksCheck({
   id: "webhook.missing",
+  severity: "error",
+  confirms: ["irsa_sa_annotation_missing"],
+  essential: (f) => unread(f.webhook) || mechanismOf(f) !== "none",
   title: `The ${WEBHOOK_MWC} MutatingWebhookConfiguration exists`,
   skippedBecause(f) {
     if (f.webhook.status !== "ok") return `webhook configurations could not be read: ${f.webhook.reason}`;
@@ -45,4 +46,4 @@ export const webhookMissing: Check<EksFacts> = {
       },
     ];
   },
-};
+});
