@@ -23,6 +23,7 @@ import { gather, ProviderError } from "../providers/errors.js";
 import { KubeProvider } from "../providers/kubernetes.js";
 import { errorTextFacts } from "./error-text.js";
 import { normalizeTarget } from "./platform.js";
+import { type ResolvedTarget, resolveTarget } from "./target.js";
 import { decodeToken, fetchIssuerKeys, type IssuerKeys, verifyWithIssuer } from "../providers/oidc.js";
 
 export interface GatherOptions {
@@ -79,8 +80,9 @@ export class AksGatherer {
   constructor(
     readonly env: Environment,
     readonly opts: Pick<GatherOptions, "signal">,
+    kube?: KubeProvider,
   ) {
-    this.kube = new KubeProvider(env);
+    this.kube = kube ?? new KubeProvider(env);
     this.azure = new AzureProvider(env);
   }
 
@@ -296,6 +298,13 @@ function readyOf(dep: V1Deployment): number {
   return st.readyReplicas ?? st.availableReplicas ?? 0;
 }
 
+/** The resolved workload as the AKS facts hold it. */
+export function aksWorkload(r: ResolvedTarget): Gathered<WorkloadFacts | null> | undefined {
+  const wl = r.workload;
+  if (!wl) return undefined;
+  return wl.status === "ok" ? ok(wl.value ? workloadFacts(wl.value) : null) : (wl as Gathered<WorkloadFacts | null>);
+}
+
 export function workloadFacts(w: {
   kind: string;
   name: string;
@@ -305,66 +314,14 @@ export function workloadFacts(w: {
   return { kind: w.kind, name: w.name, labels: w.object.metadata?.labels ?? {}, podTemplate: w.podTemplate };
 }
 
-/** The pods in a namespace that run as a service account (those without one run as "default"). */
-export function podsOfServiceAccount(
-  g: Pick<AksGatherer, "kube" | "signal">,
-  namespace: string,
-  serviceAccount: string,
-): Promise<Gathered<V1Pod[]>> {
-  return gather("pods", () => g.kube.listPodsOfServiceAccount(namespace, serviceAccount, g.signal));
-}
-
-/**
- * Resolve the target to a service account, a workload and the pods in scope (a named pod, or the workload's
- * current pods). For a service account alone, `pods` stays undefined: the caller lists the pods that use it.
- * The diagnosis and the step tools share this, so they always look at the same pods.
- */
-export async function resolveTarget(g: Pick<AksGatherer, "kube" | "signal">, named: Target) {
+export async function diagnoseAks(
+  env: Environment,
+  named: Target,
+  opts: GatherOptions,
+  shared: { kube?: KubeProvider; resolved?: Promise<ResolvedTarget> } = {},
+): Promise<AksReport> {
   const target = normalizeTarget(named);
-  const ns = target.namespace;
-  let selector: string | undefined;
-  let podMissing: string | undefined;
-  let workload: Gathered<WorkloadFacts | null> | undefined;
-  let pods: Gathered<V1Pod[]> | undefined;
-  let saName = target.serviceAccount;
-  if (target.pod) {
-    const pod = await gather("pod", () => g.kube.getPod(ns, target.pod!, g.signal));
-    if (pod.status === "ok") {
-      if (pod.value) {
-        pods = ok([pod.value]);
-        saName ??= pod.value.spec?.serviceAccountName ?? "default";
-      } else {
-        podMissing = target.pod;
-        pods = ok([]);
-      }
-    } else pods = pod as Gathered<V1Pod[]>;
-  } else if (target.workload) {
-    const [kind, name] = target.workload.split("/");
-    const wl = await gather("workload", () => g.kube.getWorkload(ns, kind, name, g.signal));
-    workload =
-      wl.status === "ok" ? ok(wl.value ? workloadFacts(wl.value) : null) : (wl as Gathered<WorkloadFacts | null>);
-    const w = valueOf(wl);
-    if (w) {
-      saName ??= w.podTemplate.spec?.serviceAccountName ?? "default";
-      selector = w.selector;
-      pods = w.selector
-        ? await gather("pods", () => g.kube.listPods(ns, { labelSelector: w.selector }, g.signal))
-        : w.kind === "CronJob"
-          ? // A CronJob's pods belong to its Jobs, named <cronjob>-<scheduled minute>.
-            await gather("pods", async () => {
-              const jobName = new RegExp(`^${w.name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}-\\d+$`);
-              return (await g.kube.listPods(ns, {}, g.signal)).filter((p) =>
-                (p.metadata?.ownerReferences ?? []).some((r) => r.kind === "Job" && jobName.test(r.name)),
-              );
-            })
-          : ok([]);
-    } else pods = wl.status === "ok" ? ok([]) : (wl as Gathered<V1Pod[]>);
-  }
-  return { saName, pods, workload, podMissing, selector };
-}
-
-export async function diagnoseAks(env: Environment, target: Target, opts: GatherOptions): Promise<AksReport> {
-  const g = new AksGatherer(env, opts);
+  const g = new AksGatherer(env, opts, shared.kube);
   const ns = target.namespace;
   const audience = env.azure.cloud.tokenExchangeAudience;
   const total = 4;
@@ -378,7 +335,7 @@ export async function diagnoseAks(env: Environment, target: Target, opts: Gather
   const webhookP = g.webhook(ns);
   const spcP = g.secretProviderClasses(ns);
   const tenantP = g.defaultTenant();
-  const targetP = resolveTarget(g, target);
+  const targetP = shared.resolved ?? resolveTarget(g, target);
   const earlySaP = target.serviceAccount
     ? gather("service account", () => g.kube.getServiceAccount(ns, target.serviceAccount!, g.signal))
     : undefined;
@@ -388,7 +345,9 @@ export async function diagnoseAks(env: Environment, target: Target, opts: Gather
 
   // Phase 2: the service account (named, or read off the pod or template), then the identity and the token.
   // Resolving the workload's pods runs alongside: nothing below waits for it.
-  const saNameP = target.serviceAccount ? Promise.resolve(target.serviceAccount) : targetP.then((r) => r.saName);
+  const saNameP = target.serviceAccount
+    ? Promise.resolve(target.serviceAccount)
+    : targetP.then((r) => r.serviceAccountName);
   const saP: Promise<Gathered<V1ServiceAccount | null>> =
     earlySaP ??
     saNameP.then(async (name) => {
@@ -402,12 +361,7 @@ export async function diagnoseAks(env: Environment, target: Target, opts: Gather
           : "no service account to read";
       return skipped<V1ServiceAccount | null>(why);
     });
-  const podsP: Promise<Gathered<V1Pod[]>> = targetP.then((resolved) => {
-    const saName = resolved.saName;
-    if (resolved.pods) return resolved.pods;
-    if (!saName) return ok<V1Pod[]>([]);
-    return podsOfServiceAccount(g, ns, saName);
-  });
+  const podsP: Promise<Gathered<V1Pod[]>> = targetP.then((resolved) => resolved.pods);
   for (const p of [saNameP, saP, podsP]) p.catch(() => undefined);
   const saName = await saNameP;
   await opts.progress("reading the service account and identity", 1, total);
@@ -489,10 +443,7 @@ export async function diagnoseAks(env: Environment, target: Target, opts: Gather
   const vaultsP = Promise.all([spcP, targetP, podsP]).then(async ([spcs, resolved, scoped]) => {
     // The classes could not be read: which vaults are in use is unknown, not "none".
     if (spcs.status !== "ok") return { status: spcs.status, reason: spcs.reason } as Gathered<KeyVaultFacts[]>;
-    const mounted = mountedSpcNames(
-      valueOf(scoped) ?? [],
-      valueOf(resolved.workload ?? skipped<WorkloadFacts | null>(""))?.podTemplate,
-    );
+    const mounted = mountedSpcNames(valueOf(scoped) ?? [], valueOf(resolved.workload ?? ok(null))?.podTemplate);
     const names = [
       ...new Set(
         (valueOf(spcs) ?? [])
@@ -557,7 +508,7 @@ export async function diagnoseAks(env: Environment, target: Target, opts: Gather
     apiServerHost: g.kube.apiServerHost(),
     serviceAccountName: saName,
     serviceAccount: sa,
-    workload: resolved.workload,
+    workload: aksWorkload(resolved),
     pods,
     podMissing: resolved.podMissing,
     webhook,

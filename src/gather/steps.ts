@@ -22,7 +22,8 @@ import type { Environment } from "../providers/environment.js";
 import { gather } from "../providers/errors.js";
 import { renderFinding } from "../report/text.js";
 import { CheckResultSchema, FindingSchema } from "../tools/schemas.js";
-import { AksGatherer, podsOfServiceAccount, resolveTarget as resolveAksTarget } from "./aks.js";
+import { AksGatherer, aksWorkload } from "./aks.js";
+import { type ResolvedTarget, resolveTarget as resolveOnce } from "./target.js";
 
 export const NOT_GATHERED = "not gathered by this tool";
 
@@ -178,21 +179,16 @@ export function identityOf(g: AksGatherer, ref: IdentityRef): Promise<Gathered<I
   return gather("identity", async () => (await g.azure.findIdentity(ref, g.signal)) ?? null);
 }
 
-export interface ResolvedTarget {
+/** The target resolved as the diagnosis resolves it, with the workload as the AKS facts hold it. */
+export interface StepTarget extends Omit<ResolvedTarget, "workload"> {
   saName?: string;
-  pods: Gathered<V1Pod[]>;
   workload?: Gathered<WorkloadFacts | null>;
-  podMissing?: string;
-  /** The workload's label selector, for showing which pods were matched. */
-  selector?: string;
 }
 
-/** The diagnosis's own target resolution, plus the pods of a service account named alone. */
-export async function resolveTarget(g: Pick<AksGatherer, "kube" | "signal">, target: Target): Promise<ResolvedTarget> {
-  const r = await resolveAksTarget(g, target);
-  if (r.pods) return { ...r, pods: r.pods };
-  if (!r.saName) return { ...r, pods: ok([]) };
-  return { ...r, pods: await podsOfServiceAccount(g, target.namespace, r.saName) };
+/** The diagnosis's own target resolution (the pods of a service account named alone included). */
+export async function resolveTarget(g: Pick<AksGatherer, "kube" | "signal">, target: Target): Promise<StepTarget> {
+  const r = await resolveOnce(g, target);
+  return { ...r, saName: r.serviceAccountName, workload: aksWorkload(r) };
 }
 
 // ---------------------------------------------------------------------------------------------
