@@ -2,8 +2,8 @@
 // the ARM reads that need the AzureIdentities' resource ids wait for them.
 import type { V1Pod } from "@kubernetes/client-node";
 import type { FederatedCredentialFacts, IdentityFacts, RoleAssignmentFacts } from "../diagnosis/aks/facts.js";
-import { PODID_ROOT_CAUSE_ORDER, podIdChecks } from "../diagnosis/podid/checks.js";
 import { usesPodIdentity } from "../diagnosis/podid/detect.js";
+import { diagnosePodIdentityFacts } from "../diagnosis/podid/report.js";
 import {
   type ComponentController,
   type ComponentFacts,
@@ -50,7 +50,7 @@ interface PodIdTarget {
   podMissing?: string;
 }
 
-export { usesPodIdentity };
+export { diagnosePodIdentityFacts, usesPodIdentity };
 
 export interface PodIdGatherOptions {
   signal: AbortSignal;
@@ -366,18 +366,6 @@ export async function gatherPodIdFacts(
     clusterIdentityRoles: roles,
     errorText: opts.errorText,
   };
-}
-
-export function diagnosePodIdentityFacts(facts: PodIdFacts): Report {
-  const { findings, checks } = runChecks(podIdChecks, facts);
-  const ranked = rankFindings(findings, PODID_ROOT_CAUSE_ORDER);
-  const wl = facts.workload;
-  checks.unshift(
-    targetCheck(
-      facts.podMissing ?? (wl && wl.status !== "ok" ? `the workload could not be read: ${wl.reason}` : undefined),
-    ),
-  );
-  return { ...verdictFields(ranked, checks), platform: "aks", target: facts.target, findings: ranked, checks };
 }
 
 /** The aad-pod-identity diagnosis of a pod, workload or service account (or, with only a namespace, of its setup). */

@@ -17,7 +17,7 @@ import {
   sectionOf,
   serviceAccountOf,
   stepShape,
-} from "../gather/steps.js";
+} from "./step.js";
 import { defineTool, ToolInputError } from "./define.js";
 import { envFor } from "./platform.js";
 import { k8sName, namespaceField } from "./schemas.js";

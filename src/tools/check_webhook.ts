@@ -20,16 +20,8 @@ import {
   platformFor,
   platformOutput,
   runEksChecks,
-} from "../gather/steps-eks.js";
-import {
-  gathererFor,
-  partialFacts,
-  renderStep,
-  runAksChecks,
-  SectionSchema,
-  sectionOf,
-  stepShape,
-} from "../gather/steps.js";
+} from "./step.js";
+import { gathererFor, partialFacts, renderStep, runAksChecks, SectionSchema, sectionOf, stepShape } from "./step.js";
 import { defineTool, type ToolContext, ToolInputError } from "./define.js";
 import { k8sName, namespaceField } from "./schemas.js";
 

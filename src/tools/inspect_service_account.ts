@@ -25,7 +25,7 @@ import {
   platformFor,
   platformOutput,
   runEksChecks,
-} from "../gather/steps-eks.js";
+} from "./step.js";
 import {
   gathererFor,
   partialFacts,
@@ -35,7 +35,7 @@ import {
   sectionOf,
   serviceAccountOf,
   stepShape,
-} from "../gather/steps.js";
+} from "./step.js";
 import { defineTool, type ToolContext } from "./define.js";
 import { k8sName, namespaceField } from "./schemas.js";
 

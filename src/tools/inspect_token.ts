@@ -13,7 +13,7 @@ import {
   platformFor,
   platformOutput,
   runEksChecks,
-} from "../gather/steps-eks.js";
+} from "./step.js";
 import {
   gathererFor,
   partialFacts,
@@ -23,7 +23,7 @@ import {
   sectionOf,
   serviceAccountOf,
   stepShape,
-} from "../gather/steps.js";
+} from "./step.js";
 import { defineTool, type ToolContext } from "./define.js";
 import { k8sName, namespaceField } from "./schemas.js";
 

@@ -32,7 +32,7 @@ import {
   platformFor,
   platformOutput,
   runEksChecks,
-} from "../gather/steps-eks.js";
+} from "./step.js";
 import {
   gathererFor,
   partialFacts,
@@ -43,7 +43,7 @@ import {
   sectionOf,
   serviceAccountOf,
   stepShape,
-} from "../gather/steps.js";
+} from "./step.js";
 import { defineTool, type ToolContext, ToolInputError } from "./define.js";
 import { k8sName, namespaceField, workloadField } from "./schemas.js";
 

@@ -17,7 +17,7 @@ import {
   platformFor,
   platformOutput,
   runEksChecks,
-} from "../gather/steps-eks.js";
+} from "./step.js";
 import {
   clusterOf,
   gathererFor,
@@ -29,7 +29,7 @@ import {
   SectionSchema,
   sectionOf,
   stepShape,
-} from "../gather/steps.js";
+} from "./step.js";
 import { defineTool, type ToolContext, ToolInputError } from "./define.js";
 import { k8sName, namespaceField } from "./schemas.js";
 

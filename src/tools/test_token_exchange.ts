@@ -20,7 +20,7 @@ import {
   platformFor,
   platformOutput,
   runEksChecks,
-} from "../gather/steps-eks.js";
+} from "./step.js";
 import {
   clientIdOf,
   gathererFor,
@@ -33,7 +33,7 @@ import {
   sectionOf,
   serviceAccountOf,
   stepShape,
-} from "../gather/steps.js";
+} from "./step.js";
 import { defineTool, type ToolContext, ToolInputError } from "./define.js";
 import { k8sName, namespaceField } from "./schemas.js";
 
