@@ -1,6 +1,6 @@
 // Gather the facts of an EKS diagnosis (IRSA and Pod Identity). Independent reads start at once; only the
 // dependent round trips (pod → service account → role → token → STS) wait for each other.
-import type { V1MutatingWebhookConfiguration, V1Pod, V1ServiceAccount } from "@kubernetes/client-node";
+import type { V1MutatingWebhookConfiguration, V1ServiceAccount } from "@kubernetes/client-node";
 import {
   parseClusterArn,
   parseEksEndpoint,

@@ -25,18 +25,7 @@ import {
   type MigrationPlan,
 } from "../diagnosis/podid/migration.js";
 import type { ClusterFacts } from "../diagnosis/aks/facts.js";
-import {
-  type Gathered,
-  ok,
-  rankFindings,
-  type Report,
-  runChecks,
-  skipped,
-  type Target,
-  valueOf as factOf,
-  targetCheck,
-  verdictFields,
-} from "../diagnosis/types.js";
+import { type Gathered, ok, type Report, skipped, type Target, valueOf as factOf } from "../diagnosis/types.js";
 import { AzureProvider } from "../providers/azure.js";
 import type { Environment } from "../providers/environment.js";
 import { gather, ProviderError } from "../providers/errors.js";

@@ -1,7 +1,7 @@
 // The gathering half of the step tools: they look at one part of the path each. They build the same AksFacts the full diagnosis builds,
 // with the parts they do not look at marked as not gathered, and run only the checks that read their part,
 // so a step tool and the one-call diagnosis raise the same findings for the same world.
-import type { V1Pod, V1ServiceAccount } from "@kubernetes/client-node";
+import type { V1ServiceAccount } from "@kubernetes/client-node";
 import type { AksFacts, ClusterFacts, IdentityFacts, WorkloadFacts } from "../diagnosis/aks/facts.js";
 import { aksChecks, aksRootCauseOrder } from "../diagnosis/aks/index.js";
 import { WI_CLIENT_ID } from "../diagnosis/aks/names.js";
@@ -10,7 +10,6 @@ import {
   type CheckResult,
   type Finding,
   type Gathered,
-  ok,
   rankFindings,
   runChecks,
   skipped,
@@ -124,3 +123,7 @@ export async function resolveTarget(g: Pick<AksGatherer, "kube" | "signal">, tar
   const r = await resolveOnce(g, target);
   return { ...r, saName: r.serviceAccountName, workload: aksWorkload(r) };
 }
+
+// What the step tools use from the providers, so a tool imports no provider itself.
+export { gather } from "../providers/errors.js";
+export { labelSelectorToString } from "../providers/kubernetes.js";

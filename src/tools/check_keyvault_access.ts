@@ -4,7 +4,6 @@ import { grants, SECRET_GET_DATA_ACTION } from "../diagnosis/aks/checks/access.j
 import type { IdentityFacts, KeyVaultFacts, RoleAssignmentFacts } from "../diagnosis/aks/facts.js";
 import { GUID_RE } from "../diagnosis/compare.js";
 import { type Gathered, ok, skipped, valueOf } from "../diagnosis/types.js";
-import { gather } from "../providers/errors.js";
 import {
   clientIdOf,
   gathererFor,
@@ -18,6 +17,7 @@ import {
   sectionOf,
   serviceAccountOf,
   stepShape,
+  gather,
 } from "./step.js";
 import { defineTool } from "./define.js";
 import { envFor } from "./platform.js";

@@ -3,7 +3,6 @@ import { actionMatches, SECRET_GET_DATA_ACTION, scopeCovers } from "../diagnosis
 import type { IdentityFacts, RoleAssignmentFacts } from "../diagnosis/aks/facts.js";
 import { sh } from "../diagnosis/aks/names.js";
 import { type Check, type Gathered, runChecks, skipped, valueOf } from "../diagnosis/types.js";
-import { gather } from "../providers/errors.js";
 import {
   clientIdOf,
   gathererFor,
@@ -17,6 +16,7 @@ import {
   sectionOf,
   serviceAccountOf,
   stepShape,
+  gather,
 } from "./step.js";
 import { defineTool, ToolInputError } from "./define.js";
 import { envFor } from "./platform.js";

@@ -14,7 +14,6 @@ import {
 import { WI_CLIENT_ID, WI_TENANT_ID, WI_TOKEN_EXPIRATION, WI_USE_LABEL } from "../diagnosis/aks/names.js";
 import { GUID_RE } from "../diagnosis/compare.js";
 import { type Gathered, ok, valueOf } from "../diagnosis/types.js";
-import { gather } from "../providers/errors.js";
 import type { Environment } from "../providers/environment.js";
 import type { Workload } from "../providers/kubernetes.js";
 import {
@@ -22,9 +21,9 @@ import {
   eksGathererFor,
   partialEksFacts,
   platformField,
-  platformFor,
   platformOutput,
   runEksChecks,
+  gather,
 } from "./step.js";
 import {
   gathererFor,
@@ -36,7 +35,8 @@ import {
   serviceAccountOf,
   stepShape,
 } from "./step.js";
-import { defineTool, type ToolContext } from "./define.js";
+import type { ToolContext } from "./define.js";
+import { definePlatformTool } from "./platform.js";
 import { k8sName, namespaceField } from "./schemas.js";
 
 const CHECKS = [
@@ -131,7 +131,7 @@ const outputSchema = z.object({
 
 type Output = z.infer<typeof outputSchema>;
 
-export const inspectServiceAccount = defineTool({
+export const inspectServiceAccount = definePlatformTool({
   name: "inspect_service_account",
   title: "Inspect a service account",
   description:
@@ -145,9 +145,8 @@ export const inspectServiceAccount = defineTool({
   inputSchema,
   outputSchema,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
-  async handler(input, ctx) {
-    const env = await ctx.env();
-    if (platformFor(env, input.platform) === "eks") return eksServiceAccount(env, input, ctx);
+  eks: eksServiceAccount,
+  async aks(env, input, ctx) {
     const g = gathererFor(env, ctx.signal);
     const { namespace, serviceAccount } = input;
     const [sa, workloads, pods] = await Promise.all([

@@ -10,7 +10,6 @@ import {
   mintEksToken,
   partialEksFacts,
   platformField,
-  platformFor,
   platformOutput,
   runEksChecks,
 } from "./step.js";
@@ -24,7 +23,8 @@ import {
   serviceAccountOf,
   stepShape,
 } from "./step.js";
-import { defineTool, type ToolContext } from "./define.js";
+import type { ToolContext } from "./define.js";
+import { definePlatformTool } from "./platform.js";
 import { k8sName, namespaceField } from "./schemas.js";
 
 const CHECKS = ["sa.not-found", "issuer.unreachable", "issuer.signing-key-missing"];
@@ -107,7 +107,7 @@ const outputSchema = z.object({
 
 type Output = z.infer<typeof outputSchema>;
 
-export const inspectToken = defineTool({
+export const inspectToken = definePlatformTool({
   name: "inspect_token",
   title: "Inspect a service-account token",
   description:
@@ -122,9 +122,8 @@ export const inspectToken = defineTool({
   inputSchema,
   outputSchema,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
-  async handler(input, ctx) {
-    const env = await ctx.env();
-    if (platformFor(env, input.platform) === "eks") return eksToken(env, input, ctx);
+  eks: eksToken,
+  async aks(env, input, ctx) {
     const g = gathererFor(env, ctx.signal);
     const { namespace, serviceAccount } = input;
     const audience = input.audience ?? env.azure.cloud.tokenExchangeAudience;

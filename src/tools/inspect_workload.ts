@@ -29,7 +29,6 @@ import {
   kubernetesVersionOf,
   partialEksFacts,
   platformField,
-  platformFor,
   platformOutput,
   runEksChecks,
 } from "./step.js";
@@ -44,7 +43,8 @@ import {
   serviceAccountOf,
   stepShape,
 } from "./step.js";
-import { defineTool, type ToolContext, ToolInputError } from "./define.js";
+import { type ToolContext, ToolInputError } from "./define.js";
+import { definePlatformTool } from "./platform.js";
 import { k8sName, namespaceField, workloadField } from "./schemas.js";
 
 const CHECKS = [
@@ -221,7 +221,7 @@ const outputSchema = z.object({
 
 type Output = z.infer<typeof outputSchema>;
 
-export const inspectWorkload = defineTool({
+export const inspectWorkload = definePlatformTool({
   name: "inspect_workload",
   title: "Inspect a pod or workload",
   description:
@@ -239,12 +239,13 @@ export const inspectWorkload = defineTool({
   inputSchema,
   outputSchema,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
-  async handler(input, ctx) {
+  validate(input) {
     if (input.pod && input.workload) throw new ToolInputError("pod | workload", "one of them, not both");
     if (!input.pod && !input.workload)
       throw new ToolInputError("pod | workload", "a pod name or KIND/NAME of a workload");
-    const env = await ctx.env();
-    if (platformFor(env, input.platform) === "eks") return eksWorkload(env, input, ctx);
+  },
+  eks: eksWorkload,
+  async aks(env, input, ctx) {
     const g = gathererFor(env, ctx.signal);
     const { namespace } = input;
     const target = { namespace, pod: input.pod, workload: input.workload, serviceAccount: input.serviceAccount };

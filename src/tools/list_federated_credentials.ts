@@ -2,7 +2,6 @@ import { z } from "zod";
 import { compareFic, expectedFic, FIC_LIMIT } from "../diagnosis/aks/checks/federated-credentials.js";
 import type { FederatedCredentialFacts, IdentityFacts } from "../diagnosis/aks/facts.js";
 import { type Gathered, skipped, valueOf } from "../diagnosis/types.js";
-import { gather } from "../providers/errors.js";
 import {
   clientIdOf,
   clusterOf,
@@ -21,6 +20,7 @@ import {
   sectionOf,
   serviceAccountOf,
   stepShape,
+  gather,
 } from "./step.js";
 import { defineTool, ToolInputError } from "./define.js";
 import { envFor } from "./platform.js";

@@ -6,7 +6,6 @@ import { DEFAULT_AUDIENCE } from "../diagnosis/eks/names.js";
 import { issuerDifference } from "../diagnosis/compare.js";
 import { type Gathered, ok, skipped, valueOf } from "../diagnosis/types.js";
 import type { Environment } from "../providers/environment.js";
-import { gather } from "../providers/errors.js";
 import {
   anyIrsaAccount,
   audienceOfAccount,
@@ -14,9 +13,9 @@ import {
   issuerOf,
   partialEksFacts,
   platformField,
-  platformFor,
   platformOutput,
   runEksChecks,
+  gather,
 } from "./step.js";
 import {
   clusterOf,
@@ -30,7 +29,8 @@ import {
   sectionOf,
   stepShape,
 } from "./step.js";
-import { defineTool, type ToolContext, ToolInputError } from "./define.js";
+import { type ToolContext, ToolInputError } from "./define.js";
+import { definePlatformTool } from "./platform.js";
 import { k8sName, namespaceField } from "./schemas.js";
 
 const CHECKS = ["cluster.oidc-issuer-disabled", "cluster.workload-identity-disabled", "cluster.issuer-disagreement"];
@@ -126,7 +126,7 @@ const outputSchema = z.object({
 
 type Output = z.infer<typeof outputSchema>;
 
-export const showClusterOidc = defineTool({
+export const showClusterOidc = definePlatformTool({
   name: "show_cluster_oidc",
   title: "Show the cluster's OIDC issuer",
   description:
@@ -141,9 +141,8 @@ export const showClusterOidc = defineTool({
   inputSchema,
   outputSchema,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
-  async handler(input, ctx) {
-    const env = await ctx.env();
-    if (platformFor(env, input.platform) === "eks") return eksClusterOidc(env, input, ctx);
+  eks: eksClusterOidc,
+  async aks(env, input, ctx) {
     if (Boolean(input.clusterName) !== Boolean(input.resourceGroup)) {
       throw new ToolInputError(
         input.clusterName ? "resourceGroup" : "clusterName",
