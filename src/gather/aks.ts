@@ -13,7 +13,14 @@ import type {
   WorkloadFacts,
 } from "../diagnosis/aks/facts.js";
 import { type AksReport, diagnoseAksFacts } from "../diagnosis/aks/index.js";
-import { WEBHOOK_DEPLOYMENT, WEBHOOK_MWC, WI_CLIENT_ID, WI_TENANT_ID } from "../diagnosis/aks/names.js";
+import {
+  WEBHOOK_DEPLOYMENT,
+  WEBHOOK_MWC,
+  WI_CLIENT_ID,
+  WI_TENANT_ID,
+  WI_TOKEN_EXPIRATION,
+} from "../diagnosis/aks/names.js";
+import { tokenExpirationValid } from "../diagnosis/rules.js";
 import { mountedSpcNames } from "../diagnosis/aks/checks/access.js";
 import { GUID_RE } from "../diagnosis/compare.js";
 import { type Gathered, ok, skipped, type Target, valueOf } from "../diagnosis/types.js";
@@ -392,7 +399,7 @@ export async function diagnoseAks(
           .catch(() => undefined)
       : Promise.resolve(undefined);
   candidatesP.catch(() => undefined);
-  const expiration = Number(annotations["azure.workload.identity/service-account-token-expiration"]);
+  const expiration = annotations[WI_TOKEN_EXPIRATION];
 
   // The identity lookup needs the operator's Azure token (requested early, above); minting does not.
   const identityP = credentialWarmup.then(() => g.identity(clientId));
@@ -406,7 +413,7 @@ export async function diagnoseAks(
         ns,
         saName!,
         audience,
-        Number.isInteger(expiration) && expiration >= 3600 && expiration <= 86400 ? expiration : 3600,
+        expiration !== undefined && tokenExpirationValid("aks", expiration) ? Number(expiration) : 3600,
       )
     : Promise.resolve({
         minted: skipped<Pick<TokenFacts, "claims" | "kid" | "audience">>("the service account does not exist"),

@@ -124,6 +124,8 @@ export async function resolveTarget(g: Pick<AksGatherer, "kube" | "signal">, tar
   return { ...r, saName: r.serviceAccountName, workload: aksWorkload(r) };
 }
 
+export { podsOfServiceAccount } from "./target.js";
+
 // What the step tools use from the providers, so a tool imports no provider itself.
 export { gather } from "../providers/errors.js";
 export { labelSelectorToString } from "../providers/kubernetes.js";

@@ -1,5 +1,6 @@
 import type { V1Pod } from "@kubernetes/client-node";
 import { z } from "zod";
+import { tokenExpirationProblem } from "../diagnosis/rules.js";
 import { nearMissKeys } from "../diagnosis/aks/checks/service-account.js";
 import { roleArnProblem } from "../diagnosis/eks/arn.js";
 import { nearMissKeys as eksNearMissKeys } from "../diagnosis/eks/checks/service-account.js";
@@ -24,6 +25,7 @@ import {
   platformOutput,
   runEksChecks,
   gather,
+  podsOfServiceAccount,
 } from "./step.js";
 import {
   gathererFor,
@@ -149,14 +151,13 @@ export const inspectServiceAccount = definePlatformTool({
   async aks(env, input, ctx) {
     const g = gathererFor(env, ctx.signal);
     const { namespace, serviceAccount } = input;
-    const [sa, workloads, pods] = await Promise.all([
+    const [sa, workloads, ownPods] = await Promise.all([
       serviceAccountOf(g, namespace, serviceAccount),
       gather<Workload[]>("workloads", () => g.kube.listWorkloads(namespace, g.signal)),
-      gather("pods", () => g.kube.listPods(namespace, {}, g.signal)),
+      podsOfServiceAccount(g, namespace, serviceAccount),
     ]);
     const runsAs = (spec: { serviceAccountName?: string } | undefined) =>
       (spec?.serviceAccountName ?? "default") === serviceAccount;
-    const ownPods = pods.status === "ok" ? ok(pods.value.filter((p) => runsAs(p.spec))) : pods;
 
     const facts = partialFacts(
       env,
@@ -188,12 +189,9 @@ export const inspectServiceAccount = definePlatformTool({
         tenantId: annotation(WI_TENANT_ID, ann[WI_TENANT_ID], false, (v) =>
           GUID_RE.test(v) ? undefined : "not a GUID",
         ),
-        tokenExpiration: annotation(WI_TOKEN_EXPIRATION, ann[WI_TOKEN_EXPIRATION], false, (v) => {
-          const n = Number(v);
-          return Number.isInteger(n) && n >= 3600 && n <= 86400
-            ? undefined
-            : "must be whole seconds from 3600 to 86400";
-        }),
+        tokenExpiration: annotation(WI_TOKEN_EXPIRATION, ann[WI_TOKEN_EXPIRATION], false, (v) =>
+          tokenExpirationProblem("aks", v),
+        ),
       },
       nearMissKeys: nearMissKeys(ann).map(({ key, meant }) => ({ key, meant, value: ann[key] })),
       usedBy: {
@@ -263,17 +261,16 @@ async function eksServiceAccount(
 ): Promise<Output> {
   const g = eksGathererFor(env, ctx.signal);
   const { namespace, serviceAccount } = input;
-  const [sa, workloads, pods, agent, accountId, { cluster, associations }] = await Promise.all([
+  const [sa, workloads, ownPods, agent, accountId, { cluster, associations }] = await Promise.all([
     g.serviceAccount(namespace, serviceAccount),
     gather<Workload[]>("workloads", () => g.kube.listWorkloads(namespace, g.signal)),
-    gather("pods", () => g.kube.listPods(namespace, {}, g.signal)),
+    podsOfServiceAccount(g, namespace, serviceAccount),
     g.podIdentityAgent(),
     g.accountId(),
     clusterAndAssociations(g, namespace),
   ]);
   const runsAs = (spec: { serviceAccountName?: string } | undefined) =>
     (spec?.serviceAccountName || "default") === serviceAccount;
-  const ownPods = pods.status === "ok" ? ok(pods.value.filter((p) => runsAs(p.spec))) : pods;
 
   const facts = partialEksFacts(
     { namespace, serviceAccount },
@@ -311,10 +308,9 @@ async function eksServiceAccount(
       stsRegionalEndpoints: annotation(STS_REGIONAL_KEY, ann[STS_REGIONAL_KEY], false, (v) =>
         ["true", "false"].includes(v.toLowerCase()) ? undefined : 'must be "true" or "false"',
       ),
-      tokenExpiration: annotation(TOKEN_EXPIRATION_KEY, ann[TOKEN_EXPIRATION_KEY], false, (v) => {
-        const n = Number(v);
-        return /^\d+$/.test(v) && n >= 600 && n <= 86400 ? undefined : "must be whole seconds from 600 to 86400";
-      }),
+      tokenExpiration: annotation(TOKEN_EXPIRATION_KEY, ann[TOKEN_EXPIRATION_KEY], false, (v) =>
+        tokenExpirationProblem("eks", v),
+      ),
     },
     nearMissKeys: eksNearMissKeys(ann).map(({ key, meant }) => ({ key, meant, value: ann[key] })),
     usedBy: {

@@ -1,5 +1,6 @@
 import type { V1Pod, V1ServiceAccount } from "@kubernetes/client-node";
 import { z } from "zod";
+import { runsAsNonRoot } from "../diagnosis/rules.js";
 import {
   INJECTED_ENV,
   injectionOf,
@@ -368,12 +369,6 @@ export const inspectWorkload = definePlatformTool({
   },
 });
 
-function effectivelyNonRoot(pod: PodLike, c: ContainerLike): boolean {
-  const uid = c.securityContext?.runAsUser ?? pod.spec?.securityContext?.runAsUser;
-  const nonRoot = c.securityContext?.runAsNonRoot ?? pod.spec?.securityContext?.runAsNonRoot ?? false;
-  return (uid !== undefined && uid !== 0) || (uid === undefined && nonRoot);
-}
-
 type Mechanism = "irsa" | "pod-identity" | "none";
 
 function eksPod(pod: PodLike, sa: ServiceAccountFact | null | undefined, expected: Mechanism) {
@@ -406,7 +401,7 @@ function eksPod(pod: PodLike, sa: ServiceAccountFact | null | undefined, expecte
       missingEnv: wanted.filter((k) => !has(k)),
       tokenMountPath: mount?.mountPath ?? null,
       presetEnv: [...STATIC_ENV.filter(has), ...(irsaMounted ? [] : IRSA_ENV.filter(has))],
-      runsAsNonRoot: effectivelyNonRoot(pod, c),
+      runsAsNonRoot: runsAsNonRoot(pod, c),
     };
   });
   const considered = containers.filter((c) => !c.skipped);
