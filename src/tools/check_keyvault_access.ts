@@ -41,6 +41,8 @@ const lower = (s: string | undefined) => (s ?? "").toLowerCase();
 
 export const checkKeyvaultAccess = defineTool({
   name: "check_keyvault_access",
+  toolsets: ["aks"],
+  summary: "Key Vault firewall, RBAC or access policies, and the SecretProviderClass settings.",
   title: "Check Key Vault access",
   description:
     "Use when the Secrets Store CSI driver or the application gets 403 (or times out) from Key Vault after sign-in. For the namespace's " +

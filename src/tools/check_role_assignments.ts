@@ -112,6 +112,8 @@ const AssignmentSchema = z.object({
 
 export const checkRoleAssignments = defineTool({
   name: "check_role_assignments",
+  toolsets: ["aks"],
+  summary: "The identity's roles and whether a role or action is granted at a resource.",
   title: "Check an identity's role assignments",
   description:
     "Use when the token exchange works but the workload gets 403 from an Azure resource. Name the identity by clientId, principalId " +

@@ -131,6 +131,8 @@ type Output = z.infer<typeof outputSchema>;
 
 export const checkWebhook = definePlatformTool({
   name: "check_webhook",
+  toolsets: ["aks", "eks"],
+  summary: "The mutating webhook: configuration, readiness, endpoints, namespace selection.",
   title: "Check the workload identity webhook",
   description:
     "Use when pods get no injected credentials (no AZURE_* or AWS_* variables, no projected token) or are rejected at creation; " +

@@ -44,6 +44,8 @@ const TRUST_CHECKS = eksChecks.filter((c) => c.id.startsWith("iam."));
 
 export const inspectIamRole = defineTool({
   name: "inspect_iam_role",
+  toolsets: ["eks"],
+  summary: "EKS: the role's trust policy, decoded and evaluated for a service account.",
   title: "Inspect an IAM role's trust policy (EKS)",
   description:
     "Use on EKS to see whether an IAM role would accept a service account's token. Reads the role (GetRole), URL-decodes its " +

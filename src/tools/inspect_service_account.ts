@@ -135,6 +135,8 @@ type Output = z.infer<typeof outputSchema>;
 
 export const inspectServiceAccount = definePlatformTool({
   name: "inspect_service_account",
+  toolsets: ["aks", "eks"],
+  summary: "The service account's annotations (client id, tenant, role ARN), near-miss keys, who uses it.",
   title: "Inspect a service account",
   description:
     "Use to check the Kubernetes side of the identity link; serves AKS and EKS (detected from the kube context, or force platform). " +

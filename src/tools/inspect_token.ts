@@ -109,6 +109,8 @@ type Output = z.infer<typeof outputSchema>;
 
 export const inspectToken = definePlatformTool({
   name: "inspect_token",
+  toolsets: ["aks", "eks"],
+  summary: "Mints a short-lived token and shows its claims (never the token); verifies it against the issuer's JWKS.",
   title: "Inspect a service-account token",
   description:
     "Use to see exactly what Entra (AKS) or STS (EKS) will be shown; serves both (detected from the kube context, or force platform). " +

@@ -224,6 +224,8 @@ type Output = z.infer<typeof outputSchema>;
 
 export const inspectWorkload = definePlatformTool({
   name: "inspect_workload",
+  toolsets: ["aks", "eks"],
+  summary: "Pod labels, service account, and what the webhook injected per container.",
   title: "Inspect a pod or workload",
   description:
     "Use to see whether the identity webhook did its job for a pod, or for a workload (KIND/NAME: deployment, statefulset, daemonset, " +

@@ -45,6 +45,8 @@ const FieldComparison = z.object({
 
 export const listFederatedCredentials = defineTool({
   name: "list_federated_credentials",
+  toolsets: ["aks"],
+  summary: "An identity's federated credentials, each field marked match or mismatch with the reason.",
   title: "List federated credentials",
   description:
     "Use to see which Kubernetes service accounts an identity trusts. Name the identity one way: identityName + resourceGroup, " +

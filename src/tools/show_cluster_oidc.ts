@@ -128,6 +128,8 @@ type Output = z.infer<typeof outputSchema>;
 
 export const showClusterOidc = definePlatformTool({
   name: "show_cluster_oidc",
+  toolsets: ["aks", "eks"],
+  summary: "Is the OIDC issuer on, what is its URL, do ARM and the API server agree (EKS: the IAM OIDC provider).",
   title: "Show the cluster's OIDC issuer",
   description:
     "Use to confirm a cluster can take part in workload identity at all; serves AKS and EKS (detected from the kube context, or " +

@@ -102,6 +102,8 @@ type Output = z.infer<typeof outputSchema>;
 
 export const testTokenExchange = definePlatformTool({
   name: "test_token_exchange",
+  toolsets: ["aks", "eks"],
+  summary: "Exchanges that token at Entra ID (or STS) and returns success or the decoded error.",
   title: "Test the token exchange at Entra or STS",
   description:
     "Use to prove whether the service account can get cloud credentials right now; serves AKS and EKS (detected from the kube context, " +
