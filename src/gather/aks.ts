@@ -321,6 +321,123 @@ export function workloadFacts(w: {
   return { kind: w.kind, name: w.name, labels: w.object.metadata?.labels ?? {}, podTemplate: w.podTemplate };
 }
 
+/** The service account the target runs as, or why there is none to read (the part of the target that is missing). */
+async function readServiceAccount(
+  g: AksGatherer,
+  target: Target,
+  name: string | undefined,
+  targetP: Promise<ResolvedTarget>,
+): Promise<Gathered<V1ServiceAccount | null>> {
+  const ns = target.namespace;
+  if (name) return gather("service account", () => g.kube.getServiceAccount(ns, name, g.signal));
+  const r = await targetP;
+  const why = r.podMissing
+    ? `pod ${ns}/${r.podMissing} does not exist`
+    : r.workload?.status === "ok" && !r.workload.value
+      ? `${target.workload} does not exist in namespace ${ns}`
+      : "no service account to read";
+  return skipped<V1ServiceAccount | null>(why);
+}
+
+/** The service account controller gives every namespace a "default" account; a world written by hand may omit it. */
+function withDefaultAccount(
+  sa: Gathered<V1ServiceAccount | null>,
+  name: string | undefined,
+  namespace: string,
+): Gathered<V1ServiceAccount | null> {
+  if (name !== "default" || sa.status !== "ok" || sa.value) return sa;
+  return ok<V1ServiceAccount | null>({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name, namespace } });
+}
+
+/**
+ * When the pods' own service account names no identity and none was asked about, another account in the
+ * namespace that does is the likely intent: pods left on "default" are the classic case.
+ */
+function accountsWithIdentity(g: AksGatherer, ns: string, except: string | undefined): Promise<string[] | undefined> {
+  const p = g.kube
+    .listServiceAccounts(ns, g.signal)
+    .then((all) =>
+      all
+        .filter((a) => a.metadata?.name !== except)
+        .filter((a) => GUID_RE.test(a.metadata?.annotations?.[WI_CLIENT_ID]?.trim() ?? ""))
+        .map((a) => a.metadata?.name ?? ""),
+    )
+    .catch(() => undefined);
+  p.catch(() => undefined);
+  return p;
+}
+
+/** Mint a token as the webhook would (the annotation's lifetime when valid) and check it as Entra will. */
+function mintAndVerify(
+  g: AksGatherer,
+  saName: string | undefined,
+  ns: string,
+  expiration: string | undefined,
+  issuerP: Promise<Gathered<string>>,
+) {
+  const audience = g.env.azure.cloud.tokenExchangeAudience;
+  const lifetime = expiration !== undefined && tokenExpirationValid("aks", expiration) ? Number(expiration) : 3600;
+  const mintP = saName
+    ? g.mint(ns, saName, audience, lifetime)
+    : Promise.resolve({
+        minted: skipped<Pick<TokenFacts, "claims" | "kid" | "audience">>("the service account does not exist"),
+        raw: undefined,
+      });
+  // The issuer the API server announces is almost always the tokens' own: fetch its keys while the token is minted.
+  const issuerKeysP = issuerP.then((iss) =>
+    iss.status === "ok" ? fetchIssuerKeys(g.env, iss.value, g.signal) : undefined,
+  );
+  issuerKeysP.catch(() => undefined);
+  // Entra's view of the issuer and the exchange itself both need only the minted token: run them side by side.
+  const tokenP = mintP.then(async ({ minted, raw }) => ({
+    facts:
+      minted.status === "ok" && raw
+        ? ok<TokenFacts>({ ...minted.value, issuerCheck: await g.verifyIssuer(raw, issuerKeysP) })
+        : (minted as Gathered<TokenFacts>),
+    raw,
+  }));
+  return { mintP, tokenP };
+}
+
+function federatedCredentialsOf(g: AksGatherer, identity: IdentityFacts | null | undefined) {
+  return identity
+    ? gather("federated credentials", () => g.azure.listFederatedCredentials(identity, g.signal))
+    : skipped<Awaited<ReturnType<AzureProvider["listFederatedCredentials"]>>>("the identity is not known");
+}
+
+function roleAssignmentsOf(g: AksGatherer, identity: IdentityFacts | null | undefined) {
+  return identity
+    ? gather("role assignments", () => g.azure.listRoleAssignments(identity.principalId, g.signal))
+    : skipped<Awaited<ReturnType<AzureProvider["listRoleAssignments"]>>>("the identity is not known");
+}
+
+/** Only the vaults behind the classes this workload mounts (all of the namespace's when it mounts none). */
+function keyVaultsFor(
+  g: AksGatherer,
+  spcP: Promise<Gathered<SecretProviderClassFacts[]>>,
+  targetP: Promise<ResolvedTarget>,
+  podsP: Promise<Gathered<V1Pod[]>>,
+): Promise<Gathered<KeyVaultFacts[]>> {
+  return Promise.all([spcP, targetP, podsP]).then(async ([spcs, resolved, scoped]) => {
+    // The classes could not be read: which vaults are in use is unknown, not "none".
+    if (spcs.status !== "ok") return { status: spcs.status, reason: spcs.reason } as Gathered<KeyVaultFacts[]>;
+    const mounted = mountedSpcNames(valueOf(scoped) ?? [], valueOf(resolved.workload ?? ok(null))?.podTemplate);
+    const names = [
+      ...new Set(
+        (valueOf(spcs) ?? [])
+          .filter((s) => !mounted || mounted.has(s.name))
+          .map((s) => s.parameters.keyvaultName)
+          .filter((n): n is string => Boolean(n)),
+      ),
+    ];
+    if (!names.length) return ok<KeyVaultFacts[]>([]);
+    return gather("Key Vaults", async () => {
+      const found = await Promise.all(names.map((n) => g.azure.findKeyVault(n, g.signal)));
+      return found.filter((v): v is KeyVaultFacts => Boolean(v));
+    });
+  });
+}
+
 export async function diagnoseAks(
   env: Environment,
   named: Target,
@@ -330,7 +447,6 @@ export async function diagnoseAks(
   const target = normalizeTarget(named);
   const g = new AksGatherer(env, opts, shared.kube);
   const ns = target.namespace;
-  const audience = env.azure.cloud.tokenExchangeAudience;
   const total = 4;
   await opts.progress("reading the cluster and cloud", 0, total);
 
@@ -355,48 +471,21 @@ export async function diagnoseAks(
   const saNameP = target.serviceAccount
     ? Promise.resolve(target.serviceAccount)
     : targetP.then((r) => r.serviceAccountName);
-  const saP: Promise<Gathered<V1ServiceAccount | null>> =
-    earlySaP ??
-    saNameP.then(async (name) => {
-      if (name) return gather("service account", () => g.kube.getServiceAccount(ns, name, g.signal));
-      // Say which part of the target is missing: that is why nothing else could be examined.
-      const r = await targetP;
-      const why = r.podMissing
-        ? `pod ${ns}/${r.podMissing} does not exist`
-        : r.workload?.status === "ok" && !r.workload.value
-          ? `${target.workload} does not exist in namespace ${ns}`
-          : "no service account to read";
-      return skipped<V1ServiceAccount | null>(why);
-    });
+  const saP = earlySaP ?? saNameP.then((name) => readServiceAccount(g, target, name, targetP));
   const podsP: Promise<Gathered<V1Pod[]>> = targetP.then((resolved) => resolved.pods);
   for (const p of [saNameP, saP, podsP]) p.catch(() => undefined);
   const saName = await saNameP;
   await opts.progress("reading the service account and identity", 1, total);
 
-  let sa = await saP;
-  // The service account controller gives every namespace a "default" account; a world written by hand may omit it.
-  if (saName === "default" && sa.status === "ok" && !sa.value)
-    sa = ok<V1ServiceAccount | null>({
-      apiVersion: "v1",
-      kind: "ServiceAccount",
-      metadata: { name: "default", namespace: ns },
-    });
+  const sa = withDefaultAccount(await saP, saName, ns);
   const annotations = valueOf(sa)?.metadata?.annotations ?? {};
   const rawClientId = annotations[WI_CLIENT_ID]?.trim();
   const clientId = rawClientId && GUID_RE.test(rawClientId) ? rawClientId : undefined;
   // When the pods' own service account names no identity and none was asked about, another account in the
   // namespace that does is the likely intent: pods left on "default" are the classic case.
-  const candidatesP: Promise<string[] | undefined> =
+  const candidatesP =
     !target.serviceAccount && !clientId && sa.status === "ok"
-      ? g.kube
-          .listServiceAccounts(ns, g.signal)
-          .then((all) =>
-            all
-              .filter((a) => a.metadata?.name !== saName)
-              .filter((a) => GUID_RE.test(a.metadata?.annotations?.[WI_CLIENT_ID]?.trim() ?? ""))
-              .map((a) => a.metadata?.name ?? ""),
-          )
-          .catch(() => undefined)
+      ? accountsWithIdentity(g, ns, saName)
       : Promise.resolve(undefined);
   candidatesP.catch(() => undefined);
   const expiration = annotations[WI_TOKEN_EXPIRATION];
@@ -408,63 +497,12 @@ export async function diagnoseAks(
     clientId && id.status === "ok" && !id.value ? g.identityByPrincipalId(clientId) : undefined,
   );
   byPrincipalP.catch(() => undefined);
-  const mintP = valueOf(sa)
-    ? g.mint(
-        ns,
-        saName!,
-        audience,
-        expiration !== undefined && tokenExpirationValid("aks", expiration) ? Number(expiration) : 3600,
-      )
-    : Promise.resolve({
-        minted: skipped<Pick<TokenFacts, "claims" | "kid" | "audience">>("the service account does not exist"),
-        raw: undefined,
-      });
-  // The issuer the API server announces is almost always the tokens' own: fetch its keys while the token is minted.
-  const issuerKeysP = issuerP.then((iss) =>
-    iss.status === "ok" ? fetchIssuerKeys(env, iss.value, opts.signal) : undefined,
-  );
-  issuerKeysP.catch(() => undefined);
-  // Entra's view of the issuer and the exchange itself both need only the minted token: run them side by side.
-  const tokenP = mintP.then(async ({ minted, raw }) => ({
-    facts:
-      minted.status === "ok" && raw
-        ? ok<TokenFacts>({ ...minted.value, issuerCheck: await g.verifyIssuer(raw, issuerKeysP) })
-        : (minted as Gathered<TokenFacts>),
-    raw,
-  }));
+  const { mintP, tokenP } = mintAndVerify(g, valueOf(sa) ? saName : undefined, ns, expiration, issuerP);
 
   // Phase 3: what depends on the identity or the token.
-  const ficsP = identityP.then((id) => {
-    const identity = valueOf(id);
-    return identity
-      ? gather("federated credentials", () => g.azure.listFederatedCredentials(identity, g.signal))
-      : skipped<Awaited<ReturnType<AzureProvider["listFederatedCredentials"]>>>("the identity is not known");
-  });
-  const rolesP = identityP.then((id) => {
-    const identity = valueOf(id);
-    return identity
-      ? gather("role assignments", () => g.azure.listRoleAssignments(identity.principalId, g.signal))
-      : skipped<Awaited<ReturnType<AzureProvider["listRoleAssignments"]>>>("the identity is not known");
-  });
-  // Only the vaults behind the classes this workload mounts (all of the namespace's when it mounts none).
-  const vaultsP = Promise.all([spcP, targetP, podsP]).then(async ([spcs, resolved, scoped]) => {
-    // The classes could not be read: which vaults are in use is unknown, not "none".
-    if (spcs.status !== "ok") return { status: spcs.status, reason: spcs.reason } as Gathered<KeyVaultFacts[]>;
-    const mounted = mountedSpcNames(valueOf(scoped) ?? [], valueOf(resolved.workload ?? ok(null))?.podTemplate);
-    const names = [
-      ...new Set(
-        (valueOf(spcs) ?? [])
-          .filter((s) => !mounted || mounted.has(s.name))
-          .map((s) => s.parameters.keyvaultName)
-          .filter((n): n is string => Boolean(n)),
-      ),
-    ];
-    if (!names.length) return ok<KeyVaultFacts[]>([]);
-    return gather("Key Vaults", async () => {
-      const found = await Promise.all(names.map((n) => g.azure.findKeyVault(n, g.signal)));
-      return found.filter((v): v is KeyVaultFacts => Boolean(v));
-    });
-  });
+  const ficsP = identityP.then((id) => federatedCredentialsOf(g, valueOf(id)));
+  const rolesP = identityP.then((id) => roleAssignmentsOf(g, valueOf(id)));
+  const vaultsP = keyVaultsFor(g, spcP, targetP, podsP);
   // The tenant the pod uses: the annotation, the webhook's config, or what the webhook put into the pods;
   // only without all three is the identity awaited.
   const tenantForExchange = annotations[WI_TENANT_ID]?.trim()
@@ -474,63 +512,37 @@ export async function diagnoseAks(
 
   for (const p of [identityP, mintP, tokenP, ficsP, rolesP, vaultsP, exchangeP]) p.catch(() => undefined);
   await opts.progress("checking the token and federated credentials", 2, total);
-  const [
-    resolved,
-    cluster,
-    apiServerIssuer,
-    webhook,
-    spcs,
-    defaultTenantId,
-    pods,
-    identity,
-    token,
-    fics,
-    roles,
-    vaults,
-    exchange,
-  ] = await Promise.all([
-    targetP,
-    clusterP,
-    issuerP,
-    webhookP,
-    spcP,
-    tenantP,
-    podsP,
-    identityP,
-    tokenP,
-    ficsP,
-    rolesP,
-    vaultsP,
-    exchangeP,
-  ]);
+  const reads = [targetP, clusterP, issuerP, webhookP, spcP, tenantP, podsP, identityP, tokenP, ficsP, rolesP];
+  await Promise.all([...reads, vaultsP, exchangeP]);
+  const resolved = await targetP;
   await opts.progress("running the checks", 3, total);
 
   const facts: AksFacts = {
     target,
     cloud: {
       name: env.azure.cloud.name,
-      tokenExchangeAudience: audience,
+      tokenExchangeAudience: env.azure.cloud.tokenExchangeAudience,
       authorityHost: env.azure.cloud.authorityHost,
     },
     apiServerHost: g.kube.apiServerHost(),
     serviceAccountName: saName,
     serviceAccount: sa,
     workload: aksWorkload(resolved),
-    pods,
+    pods: await podsP,
     podMissing: resolved.podMissing,
-    webhook,
-    apiServerIssuer,
-    secretProviderClasses: spcs,
-    cluster,
-    identity,
+    webhook: await webhookP,
+    apiServerIssuer: await issuerP,
+    secretProviderClasses: await spcP,
+    cluster: await clusterP,
+    identity: await identityP,
     identityByPrincipalId: await byPrincipalP,
-    federatedCredentials: fics,
-    roleAssignments: roles,
-    keyVaults: vaults,
-    token: token.facts,
-    exchange,
+    federatedCredentials: await ficsP,
+    roleAssignments: await rolesP,
+    keyVaults: await vaultsP,
+    token: (await tokenP).facts,
+    exchange: await exchangeP,
     errorText: errorTextFacts(opts.errorText),
-    defaultTenantId: annotations[WI_TENANT_ID] ? undefined : defaultTenantId,
+    defaultTenantId: annotations[WI_TENANT_ID] ? undefined : await tenantP,
     serviceAccountCandidates: await candidatesP,
   };
   const report = diagnoseAksFacts(facts);
