@@ -195,14 +195,18 @@ export function buildProgram(): Command {
     program
       .command("mcp", { isDefault: true })
       .description("run the MCP server over stdio (the default)")
-      .option("--allow-writes", "register the tools that change the cluster or cloud (each still dry-runs first)"),
+      .option("--allow-writes", "register the tools that change the cluster or cloud (each still dry-runs first)")
+      .option(TOOLSETS_FLAG, TOOLSETS_HELP),
   );
-  mcp.action(async (opts: WorldOptions & { allowWrites?: boolean }) => {
+  mcp.action(async (opts: WorldOptions & { allowWrites?: boolean; toolsets?: string }) => {
     let session: SimSession | undefined;
+    const { parseToolsets } = await import("./tools/toolsets.js");
+    const toolsets = parseToolsets(opts.toolsets);
     const { createServer } = await lazy.server();
     const { LimitedStdioServerTransport } = await lazy.stdio();
     const server = createServer({
       allowWrites: opts.allowWrites,
+      toolsets,
       environment: async () => {
         const world = await openWorld(opts);
         session = world.session;
@@ -255,7 +259,8 @@ export function buildProgram(): Command {
       .option("--auth <mode>", "kubernetes: check bearer tokens with TokenReview, each call with SubjectAccessReview")
       .option("--allowed-host <host...>", "Host header values to accept besides loopback names")
       .option("--allowed-origin <origin...>", "browser origins allowed to call")
-      .option("--self <namespace/serviceaccount>", "own service account, diagnosed by /readyz"),
+      .option("--self <namespace/serviceaccount>", "own service account, diagnosed by /readyz")
+      .option(TOOLSETS_FLAG, TOOLSETS_HELP),
   );
   serve.action(async (opts: WorldOptions & import("./http/serve.js").ServeOptions) => {
     const { serveHttp } = await import("./http/serve.js");
@@ -379,6 +384,9 @@ export function buildProgram(): Command {
   addCaptureCommand(program);
   return program;
 }
+
+const TOOLSETS_FLAG = "--toolsets <list>";
+const TOOLSETS_HELP = "tools to list, comma-separated: aks, eks, podid (aad-pod-identity), explain (default: all)";
 
 /** Set while the MCP server runs: the process then lives until stdin ends. */
 let serving = false;

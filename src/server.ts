@@ -8,6 +8,7 @@ import { isWriteTool, ToolInputError, type ToolContext, type ToolDefinition } fr
 import { allTools } from "./tools/index.js";
 import { fenceUntrusted } from "./diagnosis/untrusted.js";
 import { listedTool } from "./tools/listing.js";
+import { selectTools, stepToolList, type Toolset } from "./tools/toolsets.js";
 import { registerExtraResources, resourceNotFound } from "./resources.js";
 import { VERSION } from "./version.js";
 
@@ -18,6 +19,8 @@ export interface ServerOptions {
   environment: () => Promise<Environment>;
   /** Override the tool list (tests). */
   tools?: ToolDefinition[];
+  /** The toolsets to list (`--toolsets`); every one by default. */
+  toolsets?: Toolset[];
 }
 
 export const SERVER_INSTRUCTIONS = `wi-doctor diagnoses Kubernetes workload identity: how a pod's service-account token becomes a cloud token (AKS Azure Workload Identity, legacy aad-pod-identity, EKS IRSA and EKS Pod Identity).
@@ -26,8 +29,8 @@ Start with diagnose_workload_identity (namespace plus service account, pod or wo
 
 Troubleshooting guides are resources: skill://aks-workload-identity/SKILL.md, skill://azure-identity-errors/SKILL.md, skill://aad-pod-identity/SKILL.md, skill://eks-irsa/SKILL.md. Error codes are resources at wi-doctor://errors/{code}. Tools never return tokens or secrets; tools that change anything are only present when the server was started with --allow-writes.`;
 
-export function toolsFor(options: Pick<ServerOptions, "allowWrites" | "tools">): ToolDefinition[] {
-  const tools = options.tools ?? allTools;
+export function toolsFor(options: Pick<ServerOptions, "allowWrites" | "tools" | "toolsets">): ToolDefinition[] {
+  const tools = selectTools(options.tools ?? allTools, options.toolsets);
   return options.allowWrites ? tools : tools.filter((t) => !isWriteTool(t));
 }
 
@@ -152,13 +155,20 @@ export function createServer(options: ServerOptions): McpServer {
       },
     },
     ({ namespace, target, errorText }) => ({
-      messages: [{ role: "user", content: { type: "text", text: troubleshootPrompt(namespace, target, errorText) } }],
+      messages: [
+        { role: "user", content: { type: "text", text: troubleshootPrompt(namespace, target, errorText, tools) } },
+      ],
     }),
   );
   return server;
 }
 
-export function troubleshootPrompt(namespace: string, target?: string, errorText?: string): string {
+export function troubleshootPrompt(
+  namespace: string,
+  target?: string,
+  errorText?: string,
+  tools: readonly ToolDefinition[] = allTools,
+): string {
   const who = target
     ? target.includes("/")
       ? `workload ${target}`
@@ -171,7 +181,7 @@ export function troubleshootPrompt(namespace: string, target?: string, errorText
     "2. Call diagnose_workload_identity with the namespace and the target" +
       (errorText ? ", passing the error text as errorText" : "") +
       ". It returns the verdict, findings (root cause first) with evidence and ready-to-paste fixes.",
-    "3. To confirm one finding, use the step tools: show_cluster_oidc, inspect_service_account, inspect_workload, check_webhook, list_federated_credentials, inspect_token, test_token_exchange, check_role_assignments, check_keyvault_access (AKS); inspect_iam_role (EKS); inspect_pod_identity and plan_migration (aad-pod-identity).",
+    `3. To confirm one finding, use the step tools: ${stepToolList(tools)}.`,
     "4. Present the root cause, the evidence side by side, and the fix commands. After the user applies a fix, call diagnose_workload_identity again to verify.",
     "5. For background, read the skill resources (skill://aks-workload-identity/SKILL.md, skill://eks-irsa/SKILL.md, skill://azure-identity-errors/SKILL.md, skill://aad-pod-identity/SKILL.md).",
   ];

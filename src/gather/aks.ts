@@ -13,7 +13,14 @@ import type {
   WorkloadFacts,
 } from "../diagnosis/aks/facts.js";
 import { type AksReport, diagnoseAksFacts } from "../diagnosis/aks/index.js";
-import { WEBHOOK_DEPLOYMENT, WEBHOOK_MWC, WI_CLIENT_ID, WI_TENANT_ID } from "../diagnosis/aks/names.js";
+import {
+  WEBHOOK_DEPLOYMENT,
+  WEBHOOK_MWC,
+  WI_CLIENT_ID,
+  WI_TENANT_ID,
+  WI_TOKEN_EXPIRATION,
+} from "../diagnosis/aks/names.js";
+import { tokenExpirationValid } from "../diagnosis/rules.js";
 import { mountedSpcNames } from "../diagnosis/aks/checks/access.js";
 import { GUID_RE } from "../diagnosis/compare.js";
 import { type Gathered, ok, skipped, type Target, valueOf } from "../diagnosis/types.js";
@@ -23,6 +30,7 @@ import { gather, ProviderError } from "../providers/errors.js";
 import { KubeProvider } from "../providers/kubernetes.js";
 import { errorTextFacts } from "./error-text.js";
 import { normalizeTarget } from "./platform.js";
+import { type ResolvedTarget, resolveTarget } from "./target.js";
 import { decodeToken, fetchIssuerKeys, type IssuerKeys, verifyWithIssuer } from "../providers/oidc.js";
 
 export interface GatherOptions {
@@ -79,8 +87,9 @@ export class AksGatherer {
   constructor(
     readonly env: Environment,
     readonly opts: Pick<GatherOptions, "signal">,
+    kube?: KubeProvider,
   ) {
-    this.kube = new KubeProvider(env);
+    this.kube = kube ?? new KubeProvider(env);
     this.azure = new AzureProvider(env);
   }
 
@@ -296,6 +305,13 @@ function readyOf(dep: V1Deployment): number {
   return st.readyReplicas ?? st.availableReplicas ?? 0;
 }
 
+/** The resolved workload as the AKS facts hold it. */
+export function aksWorkload(r: ResolvedTarget): Gathered<WorkloadFacts | null> | undefined {
+  const wl = r.workload;
+  if (!wl) return undefined;
+  return wl.status === "ok" ? ok(wl.value ? workloadFacts(wl.value) : null) : (wl as Gathered<WorkloadFacts | null>);
+}
+
 export function workloadFacts(w: {
   kind: string;
   name: string;
@@ -305,162 +321,71 @@ export function workloadFacts(w: {
   return { kind: w.kind, name: w.name, labels: w.object.metadata?.labels ?? {}, podTemplate: w.podTemplate };
 }
 
-/** The pods in a namespace that run as a service account (those without one run as "default"). */
-export function podsOfServiceAccount(
-  g: Pick<AksGatherer, "kube" | "signal">,
+/** The service account the target runs as, or why there is none to read (the part of the target that is missing). */
+async function readServiceAccount(
+  g: AksGatherer,
+  target: Target,
+  name: string | undefined,
+  targetP: Promise<ResolvedTarget>,
+): Promise<Gathered<V1ServiceAccount | null>> {
+  const ns = target.namespace;
+  if (name) return gather("service account", () => g.kube.getServiceAccount(ns, name, g.signal));
+  const r = await targetP;
+  const why = r.podMissing
+    ? `pod ${ns}/${r.podMissing} does not exist`
+    : r.workload?.status === "ok" && !r.workload.value
+      ? `${target.workload} does not exist in namespace ${ns}`
+      : "no service account to read";
+  return skipped<V1ServiceAccount | null>(why);
+}
+
+/** The service account controller gives every namespace a "default" account; a world written by hand may omit it. */
+function withDefaultAccount(
+  sa: Gathered<V1ServiceAccount | null>,
+  name: string | undefined,
   namespace: string,
-  serviceAccount: string,
-): Promise<Gathered<V1Pod[]>> {
-  return gather("pods", () => g.kube.listPodsOfServiceAccount(namespace, serviceAccount, g.signal));
+): Gathered<V1ServiceAccount | null> {
+  if (name !== "default" || sa.status !== "ok" || sa.value) return sa;
+  return ok<V1ServiceAccount | null>({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name, namespace } });
 }
 
 /**
- * Resolve the target to a service account, a workload and the pods in scope (a named pod, or the workload's
- * current pods). For a service account alone, `pods` stays undefined: the caller lists the pods that use it.
- * The diagnosis and the step tools share this, so they always look at the same pods.
+ * When the pods' own service account names no identity and none was asked about, another account in the
+ * namespace that does is the likely intent: pods left on "default" are the classic case.
  */
-export async function resolveTarget(g: Pick<AksGatherer, "kube" | "signal">, named: Target) {
-  const target = normalizeTarget(named);
-  const ns = target.namespace;
-  let selector: string | undefined;
-  let podMissing: string | undefined;
-  let workload: Gathered<WorkloadFacts | null> | undefined;
-  let pods: Gathered<V1Pod[]> | undefined;
-  let saName = target.serviceAccount;
-  if (target.pod) {
-    const pod = await gather("pod", () => g.kube.getPod(ns, target.pod!, g.signal));
-    if (pod.status === "ok") {
-      if (pod.value) {
-        pods = ok([pod.value]);
-        saName ??= pod.value.spec?.serviceAccountName ?? "default";
-      } else {
-        podMissing = target.pod;
-        pods = ok([]);
-      }
-    } else pods = pod as Gathered<V1Pod[]>;
-  } else if (target.workload) {
-    const [kind, name] = target.workload.split("/");
-    const wl = await gather("workload", () => g.kube.getWorkload(ns, kind, name, g.signal));
-    workload =
-      wl.status === "ok" ? ok(wl.value ? workloadFacts(wl.value) : null) : (wl as Gathered<WorkloadFacts | null>);
-    const w = valueOf(wl);
-    if (w) {
-      saName ??= w.podTemplate.spec?.serviceAccountName ?? "default";
-      selector = w.selector;
-      pods = w.selector
-        ? await gather("pods", () => g.kube.listPods(ns, { labelSelector: w.selector }, g.signal))
-        : w.kind === "CronJob"
-          ? // A CronJob's pods belong to its Jobs, named <cronjob>-<scheduled minute>.
-            await gather("pods", async () => {
-              const jobName = new RegExp(`^${w.name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}-\\d+$`);
-              return (await g.kube.listPods(ns, {}, g.signal)).filter((p) =>
-                (p.metadata?.ownerReferences ?? []).some((r) => r.kind === "Job" && jobName.test(r.name)),
-              );
-            })
-          : ok([]);
-    } else pods = wl.status === "ok" ? ok([]) : (wl as Gathered<V1Pod[]>);
-  }
-  return { saName, pods, workload, podMissing, selector };
+function accountsWithIdentity(g: AksGatherer, ns: string, except: string | undefined): Promise<string[] | undefined> {
+  const p = g.kube
+    .listServiceAccounts(ns, g.signal)
+    .then((all) =>
+      all
+        .filter((a) => a.metadata?.name !== except)
+        .filter((a) => GUID_RE.test(a.metadata?.annotations?.[WI_CLIENT_ID]?.trim() ?? ""))
+        .map((a) => a.metadata?.name ?? ""),
+    )
+    .catch(() => undefined);
+  p.catch(() => undefined);
+  return p;
 }
 
-export async function diagnoseAks(env: Environment, target: Target, opts: GatherOptions): Promise<AksReport> {
-  const g = new AksGatherer(env, opts);
-  const ns = target.namespace;
-  const audience = env.azure.cloud.tokenExchangeAudience;
-  const total = 4;
-  await opts.progress("reading the cluster and cloud", 0, total);
-
-  // Phase 1: everything that needs only the target.
-  // Sign in to Azure while Kubernetes is read, so the first ARM calls do not wait for it.
-  const credentialWarmup = g.azure.warmUp(opts.signal);
-  const clusterP = g.cluster();
-  const issuerP = g.apiServerIssuer();
-  const webhookP = g.webhook(ns);
-  const spcP = g.secretProviderClasses(ns);
-  const tenantP = g.defaultTenant();
-  const targetP = resolveTarget(g, target);
-  const earlySaP = target.serviceAccount
-    ? gather("service account", () => g.kube.getServiceAccount(ns, target.serviceAccount!, g.signal))
-    : undefined;
-  // Each of these is awaited below; until then a cancellation must not surface as an unhandled rejection.
-  for (const p of [credentialWarmup, clusterP, issuerP, webhookP, spcP, tenantP, targetP, earlySaP])
-    p?.catch(() => undefined);
-
-  // Phase 2: the service account (named, or read off the pod or template), then the identity and the token.
-  // Resolving the workload's pods runs alongside: nothing below waits for it.
-  const saNameP = target.serviceAccount ? Promise.resolve(target.serviceAccount) : targetP.then((r) => r.saName);
-  const saP: Promise<Gathered<V1ServiceAccount | null>> =
-    earlySaP ??
-    saNameP.then(async (name) => {
-      if (name) return gather("service account", () => g.kube.getServiceAccount(ns, name, g.signal));
-      // Say which part of the target is missing: that is why nothing else could be examined.
-      const r = await targetP;
-      const why = r.podMissing
-        ? `pod ${ns}/${r.podMissing} does not exist`
-        : r.workload?.status === "ok" && !r.workload.value
-          ? `${target.workload} does not exist in namespace ${ns}`
-          : "no service account to read";
-      return skipped<V1ServiceAccount | null>(why);
-    });
-  const podsP: Promise<Gathered<V1Pod[]>> = targetP.then((resolved) => {
-    const saName = resolved.saName;
-    if (resolved.pods) return resolved.pods;
-    if (!saName) return ok<V1Pod[]>([]);
-    return podsOfServiceAccount(g, ns, saName);
-  });
-  for (const p of [saNameP, saP, podsP]) p.catch(() => undefined);
-  const saName = await saNameP;
-  await opts.progress("reading the service account and identity", 1, total);
-
-  let sa = await saP;
-  // The service account controller gives every namespace a "default" account; a world written by hand may omit it.
-  if (saName === "default" && sa.status === "ok" && !sa.value)
-    sa = ok<V1ServiceAccount | null>({
-      apiVersion: "v1",
-      kind: "ServiceAccount",
-      metadata: { name: "default", namespace: ns },
-    });
-  const annotations = valueOf(sa)?.metadata?.annotations ?? {};
-  const rawClientId = annotations[WI_CLIENT_ID]?.trim();
-  const clientId = rawClientId && GUID_RE.test(rawClientId) ? rawClientId : undefined;
-  // When the pods' own service account names no identity and none was asked about, another account in the
-  // namespace that does is the likely intent: pods left on "default" are the classic case.
-  const candidatesP: Promise<string[] | undefined> =
-    !target.serviceAccount && !clientId && sa.status === "ok"
-      ? g.kube
-          .listServiceAccounts(ns, g.signal)
-          .then((all) =>
-            all
-              .filter((a) => a.metadata?.name !== saName)
-              .filter((a) => GUID_RE.test(a.metadata?.annotations?.[WI_CLIENT_ID]?.trim() ?? ""))
-              .map((a) => a.metadata?.name ?? ""),
-          )
-          .catch(() => undefined)
-      : Promise.resolve(undefined);
-  candidatesP.catch(() => undefined);
-  const expiration = Number(annotations["azure.workload.identity/service-account-token-expiration"]);
-
-  // The identity lookup needs the operator's Azure token (requested early, above); minting does not.
-  const identityP = credentialWarmup.then(() => g.identity(clientId));
-  // Only when the client id matched nothing: is it some identity's object id?
-  const byPrincipalP = identityP.then((id) =>
-    clientId && id.status === "ok" && !id.value ? g.identityByPrincipalId(clientId) : undefined,
-  );
-  byPrincipalP.catch(() => undefined);
-  const mintP = valueOf(sa)
-    ? g.mint(
-        ns,
-        saName!,
-        audience,
-        Number.isInteger(expiration) && expiration >= 3600 && expiration <= 86400 ? expiration : 3600,
-      )
+/** Mint a token as the webhook would (the annotation's lifetime when valid) and check it as Entra will. */
+function mintAndVerify(
+  g: AksGatherer,
+  saName: string | undefined,
+  ns: string,
+  expiration: string | undefined,
+  issuerP: Promise<Gathered<string>>,
+) {
+  const audience = g.env.azure.cloud.tokenExchangeAudience;
+  const lifetime = expiration !== undefined && tokenExpirationValid("aks", expiration) ? Number(expiration) : 3600;
+  const mintP = saName
+    ? g.mint(ns, saName, audience, lifetime)
     : Promise.resolve({
         minted: skipped<Pick<TokenFacts, "claims" | "kid" | "audience">>("the service account does not exist"),
         raw: undefined,
       });
   // The issuer the API server announces is almost always the tokens' own: fetch its keys while the token is minted.
   const issuerKeysP = issuerP.then((iss) =>
-    iss.status === "ok" ? fetchIssuerKeys(env, iss.value, opts.signal) : undefined,
+    iss.status === "ok" ? fetchIssuerKeys(g.env, iss.value, g.signal) : undefined,
   );
   issuerKeysP.catch(() => undefined);
   // Entra's view of the issuer and the exchange itself both need only the minted token: run them side by side.
@@ -471,28 +396,32 @@ export async function diagnoseAks(env: Environment, target: Target, opts: Gather
         : (minted as Gathered<TokenFacts>),
     raw,
   }));
+  return { mintP, tokenP };
+}
 
-  // Phase 3: what depends on the identity or the token.
-  const ficsP = identityP.then((id) => {
-    const identity = valueOf(id);
-    return identity
-      ? gather("federated credentials", () => g.azure.listFederatedCredentials(identity, g.signal))
-      : skipped<Awaited<ReturnType<AzureProvider["listFederatedCredentials"]>>>("the identity is not known");
-  });
-  const rolesP = identityP.then((id) => {
-    const identity = valueOf(id);
-    return identity
-      ? gather("role assignments", () => g.azure.listRoleAssignments(identity.principalId, g.signal))
-      : skipped<Awaited<ReturnType<AzureProvider["listRoleAssignments"]>>>("the identity is not known");
-  });
-  // Only the vaults behind the classes this workload mounts (all of the namespace's when it mounts none).
-  const vaultsP = Promise.all([spcP, targetP, podsP]).then(async ([spcs, resolved, scoped]) => {
+function federatedCredentialsOf(g: AksGatherer, identity: IdentityFacts | null | undefined) {
+  return identity
+    ? gather("federated credentials", () => g.azure.listFederatedCredentials(identity, g.signal))
+    : skipped<Awaited<ReturnType<AzureProvider["listFederatedCredentials"]>>>("the identity is not known");
+}
+
+function roleAssignmentsOf(g: AksGatherer, identity: IdentityFacts | null | undefined) {
+  return identity
+    ? gather("role assignments", () => g.azure.listRoleAssignments(identity.principalId, g.signal))
+    : skipped<Awaited<ReturnType<AzureProvider["listRoleAssignments"]>>>("the identity is not known");
+}
+
+/** Only the vaults behind the classes this workload mounts (all of the namespace's when it mounts none). */
+function keyVaultsFor(
+  g: AksGatherer,
+  spcP: Promise<Gathered<SecretProviderClassFacts[]>>,
+  targetP: Promise<ResolvedTarget>,
+  podsP: Promise<Gathered<V1Pod[]>>,
+): Promise<Gathered<KeyVaultFacts[]>> {
+  return Promise.all([spcP, targetP, podsP]).then(async ([spcs, resolved, scoped]) => {
     // The classes could not be read: which vaults are in use is unknown, not "none".
     if (spcs.status !== "ok") return { status: spcs.status, reason: spcs.reason } as Gathered<KeyVaultFacts[]>;
-    const mounted = mountedSpcNames(
-      valueOf(scoped) ?? [],
-      valueOf(resolved.workload ?? skipped<WorkloadFacts | null>(""))?.podTemplate,
-    );
+    const mounted = mountedSpcNames(valueOf(scoped) ?? [], valueOf(resolved.workload ?? ok(null))?.podTemplate);
     const names = [
       ...new Set(
         (valueOf(spcs) ?? [])
@@ -507,6 +436,73 @@ export async function diagnoseAks(env: Environment, target: Target, opts: Gather
       return found.filter((v): v is KeyVaultFacts => Boolean(v));
     });
   });
+}
+
+export async function diagnoseAks(
+  env: Environment,
+  named: Target,
+  opts: GatherOptions,
+  shared: { kube?: KubeProvider; resolved?: Promise<ResolvedTarget> } = {},
+): Promise<AksReport> {
+  const target = normalizeTarget(named);
+  const g = new AksGatherer(env, opts, shared.kube);
+  const ns = target.namespace;
+  const total = 4;
+  await opts.progress("reading the cluster and cloud", 0, total);
+
+  // Phase 1: everything that needs only the target.
+  // Sign in to Azure while Kubernetes is read, so the first ARM calls do not wait for it.
+  const credentialWarmup = g.azure.warmUp(opts.signal);
+  const clusterP = g.cluster();
+  const issuerP = g.apiServerIssuer();
+  const webhookP = g.webhook(ns);
+  const spcP = g.secretProviderClasses(ns);
+  const tenantP = g.defaultTenant();
+  const targetP = shared.resolved ?? resolveTarget(g, target);
+  const earlySaP = target.serviceAccount
+    ? gather("service account", () => g.kube.getServiceAccount(ns, target.serviceAccount!, g.signal))
+    : undefined;
+  // Each of these is awaited below; until then a cancellation must not surface as an unhandled rejection.
+  for (const p of [credentialWarmup, clusterP, issuerP, webhookP, spcP, tenantP, targetP, earlySaP])
+    p?.catch(() => undefined);
+
+  // Phase 2: the service account (named, or read off the pod or template), then the identity and the token.
+  // Resolving the workload's pods runs alongside: nothing below waits for it.
+  const saNameP = target.serviceAccount
+    ? Promise.resolve(target.serviceAccount)
+    : targetP.then((r) => r.serviceAccountName);
+  const saP = earlySaP ?? saNameP.then((name) => readServiceAccount(g, target, name, targetP));
+  const podsP: Promise<Gathered<V1Pod[]>> = targetP.then((resolved) => resolved.pods);
+  for (const p of [saNameP, saP, podsP]) p.catch(() => undefined);
+  const saName = await saNameP;
+  await opts.progress("reading the service account and identity", 1, total);
+
+  const sa = withDefaultAccount(await saP, saName, ns);
+  const annotations = valueOf(sa)?.metadata?.annotations ?? {};
+  const rawClientId = annotations[WI_CLIENT_ID]?.trim();
+  const clientId = rawClientId && GUID_RE.test(rawClientId) ? rawClientId : undefined;
+  // When the pods' own service account names no identity and none was asked about, another account in the
+  // namespace that does is the likely intent: pods left on "default" are the classic case.
+  const candidatesP =
+    !target.serviceAccount && !clientId && sa.status === "ok"
+      ? accountsWithIdentity(g, ns, saName)
+      : Promise.resolve(undefined);
+  candidatesP.catch(() => undefined);
+  const expiration = annotations[WI_TOKEN_EXPIRATION];
+
+  // The identity lookup needs the operator's Azure token (requested early, above); minting does not.
+  const identityP = credentialWarmup.then(() => g.identity(clientId));
+  // Only when the client id matched nothing: is it some identity's object id?
+  const byPrincipalP = identityP.then((id) =>
+    clientId && id.status === "ok" && !id.value ? g.identityByPrincipalId(clientId) : undefined,
+  );
+  byPrincipalP.catch(() => undefined);
+  const { mintP, tokenP } = mintAndVerify(g, valueOf(sa) ? saName : undefined, ns, expiration, issuerP);
+
+  // Phase 3: what depends on the identity or the token.
+  const ficsP = identityP.then((id) => federatedCredentialsOf(g, valueOf(id)));
+  const rolesP = identityP.then((id) => roleAssignmentsOf(g, valueOf(id)));
+  const vaultsP = keyVaultsFor(g, spcP, targetP, podsP);
   // The tenant the pod uses: the annotation, the webhook's config, or what the webhook put into the pods;
   // only without all three is the identity awaited.
   const tenantForExchange = annotations[WI_TENANT_ID]?.trim()
@@ -516,63 +512,37 @@ export async function diagnoseAks(env: Environment, target: Target, opts: Gather
 
   for (const p of [identityP, mintP, tokenP, ficsP, rolesP, vaultsP, exchangeP]) p.catch(() => undefined);
   await opts.progress("checking the token and federated credentials", 2, total);
-  const [
-    resolved,
-    cluster,
-    apiServerIssuer,
-    webhook,
-    spcs,
-    defaultTenantId,
-    pods,
-    identity,
-    token,
-    fics,
-    roles,
-    vaults,
-    exchange,
-  ] = await Promise.all([
-    targetP,
-    clusterP,
-    issuerP,
-    webhookP,
-    spcP,
-    tenantP,
-    podsP,
-    identityP,
-    tokenP,
-    ficsP,
-    rolesP,
-    vaultsP,
-    exchangeP,
-  ]);
+  const reads = [targetP, clusterP, issuerP, webhookP, spcP, tenantP, podsP, identityP, tokenP, ficsP, rolesP];
+  await Promise.all([...reads, vaultsP, exchangeP]);
+  const resolved = await targetP;
   await opts.progress("running the checks", 3, total);
 
   const facts: AksFacts = {
     target,
     cloud: {
       name: env.azure.cloud.name,
-      tokenExchangeAudience: audience,
+      tokenExchangeAudience: env.azure.cloud.tokenExchangeAudience,
       authorityHost: env.azure.cloud.authorityHost,
     },
     apiServerHost: g.kube.apiServerHost(),
     serviceAccountName: saName,
     serviceAccount: sa,
-    workload: resolved.workload,
-    pods,
+    workload: aksWorkload(resolved),
+    pods: await podsP,
     podMissing: resolved.podMissing,
-    webhook,
-    apiServerIssuer,
-    secretProviderClasses: spcs,
-    cluster,
-    identity,
+    webhook: await webhookP,
+    apiServerIssuer: await issuerP,
+    secretProviderClasses: await spcP,
+    cluster: await clusterP,
+    identity: await identityP,
     identityByPrincipalId: await byPrincipalP,
-    federatedCredentials: fics,
-    roleAssignments: roles,
-    keyVaults: vaults,
-    token: token.facts,
-    exchange,
+    federatedCredentials: await ficsP,
+    roleAssignments: await rolesP,
+    keyVaults: await vaultsP,
+    token: (await tokenP).facts,
+    exchange: await exchangeP,
     errorText: errorTextFacts(opts.errorText),
-    defaultTenantId: annotations[WI_TENANT_ID] ? undefined : defaultTenantId,
+    defaultTenantId: annotations[WI_TENANT_ID] ? undefined : await tenantP,
     serviceAccountCandidates: await candidatesP,
   };
   const report = diagnoseAksFacts(facts);

@@ -1,6 +1,6 @@
 // Gather the facts of an EKS diagnosis (IRSA and Pod Identity). Independent reads start at once; only the
 // dependent round trips (pod → service account → role → token → STS) wait for each other.
-import type { V1MutatingWebhookConfiguration, V1Pod, V1ServiceAccount } from "@kubernetes/client-node";
+import type { V1MutatingWebhookConfiguration, V1ServiceAccount } from "@kubernetes/client-node";
 import {
   parseClusterArn,
   parseEksEndpoint,
@@ -30,12 +30,14 @@ import {
   ROLE_ARN_KEY,
   WEBHOOK_MWC,
 } from "../diagnosis/eks/names.js";
-import { type Gathered, ok, skipped, type Target, valueOf } from "../diagnosis/types.js";
+import { failed, type Gathered, ok, skipped, type Target, valueOf } from "../diagnosis/types.js";
 import { AwsProvider } from "../providers/aws.js";
 import type { Environment } from "../providers/environment.js";
 import { gather, ProviderError } from "../providers/errors.js";
 import { KubeProvider } from "../providers/kubernetes.js";
 import { decodeToken } from "../providers/oidc.js";
+import { normalizeTarget } from "./platform.js";
+import { type ResolvedTarget, resolveTarget } from "./target.js";
 
 export interface EksGatherOptions {
   signal: AbortSignal;
@@ -92,8 +94,9 @@ export class EksGatherer {
   constructor(
     readonly env: Environment,
     readonly signal: AbortSignal,
+    kube?: KubeProvider,
   ) {
-    this.kube = new KubeProvider(env);
+    this.kube = kube ?? new KubeProvider(env);
     this.where = env.kubeconfig ? locateCluster(this.kube) : { isEks: false };
     // The cluster's own region wins over a default region that may point elsewhere.
     const region = this.where.region ?? env.aws.region;
@@ -130,49 +133,6 @@ export class EksGatherer {
     const v = await gather("Kubernetes version", () => this.kube.getVersion(this.signal));
     const info = valueOf(v);
     return info ? `${info.major}.${String(info.minor).replace(/\D+$/, "")}` : undefined;
-  }
-
-  /** The pods the target names, and the service account they (or the target) point at. */
-  async pods(
-    target: Target,
-  ): Promise<{ pods: Gathered<PodLike[]>; serviceAccountName?: string; podTemplate?: PodLike }> {
-    const ns = target.namespace;
-    let fromPods: string | undefined;
-    let podTemplate: PodLike | undefined;
-    const pods = await gather<PodLike[]>("pods", async () => {
-      let list: V1Pod[];
-      if (target.pod) {
-        const p = await this.kube.getPod(ns, target.pod, this.signal);
-        if (!p) throw new ProviderError("not-found", `pod ${ns}/${target.pod} does not exist`);
-        list = [p];
-      } else if (target.workload) {
-        const [kind, name] = target.workload.includes("/")
-          ? target.workload.split("/", 2)
-          : ["Deployment", target.workload];
-        const w = await this.kube.getWorkload(ns, kind, name, this.signal);
-        if (!w) throw new ProviderError("not-found", `${target.workload} does not exist in ${ns}`);
-        fromPods = w.podTemplate.spec?.serviceAccountName || "default";
-        podTemplate = w.podTemplate as unknown as PodLike;
-        if (w.selector) list = await this.kube.listPods(ns, { labelSelector: w.selector }, this.signal);
-        else if (w.kind === "CronJob") {
-          // A CronJob has no selector: its pods belong to the Jobs it names <cronjob>-<schedule-time>.
-          const all = await this.kube.listPods(ns, {}, this.signal);
-          list = all.filter((p) =>
-            (p.metadata?.ownerReferences ?? []).some(
-              (r) =>
-                r.kind === "Job" && r.name.startsWith(`${w.name}-`) && /^\d+$/.test(r.name.slice(w.name.length + 1)),
-            ),
-          );
-        } else list = [];
-      } else {
-        list = target.serviceAccount
-          ? await this.kube.listPodsOfServiceAccount(ns, target.serviceAccount, this.signal)
-          : [];
-      }
-      fromPods ??= list[0] ? list[0].spec?.serviceAccountName || "default" : undefined;
-      return list as unknown as PodLike[];
-    });
-    return { pods, serviceAccountName: target.serviceAccount ?? fromPods, podTemplate };
   }
 
   serviceAccount(ns: string, name: string | undefined): Promise<Gathered<ServiceAccountFact | null>> {
@@ -301,8 +261,34 @@ export class EksGatherer {
   }
 }
 
-export async function gatherEksFacts(env: Environment, target: Target, opts: EksGatherOptions): Promise<EksFacts> {
-  const g = new EksGatherer(env, opts.signal);
+/** The resolved target as the EKS facts hold it: a missing pod or workload is a pods section that failed. */
+export function eksPods(r: ResolvedTarget): {
+  pods: Gathered<PodLike[]>;
+  serviceAccountName?: string;
+  podTemplate?: PodLike;
+} {
+  const ns = r.target.namespace;
+  const w = valueOf(r.workload ?? ok(null));
+  const pods: Gathered<PodLike[]> = r.podMissing
+    ? failed(`pods: pod ${ns}/${r.podMissing} does not exist`)
+    : r.workload?.status === "ok" && !w
+      ? failed(`pods: ${r.target.workload} does not exist in ${ns}`)
+      : (r.pods as Gathered<PodLike[]>);
+  return {
+    pods,
+    serviceAccountName: r.serviceAccountName,
+    podTemplate: w ? (w.podTemplate as unknown as PodLike) : undefined,
+  };
+}
+
+export async function gatherEksFacts(
+  env: Environment,
+  named: Target,
+  opts: EksGatherOptions,
+  shared: { kube?: KubeProvider; resolved?: Promise<ResolvedTarget> } = {},
+): Promise<EksFacts> {
+  const target = normalizeTarget(named);
+  const g = new EksGatherer(env, opts.signal, shared.kube);
   const ns = target.namespace;
   const total = 3;
   await opts.progress("Reading the cluster, service account, pods and IAM OIDC providers", 0, total);
@@ -312,7 +298,7 @@ export async function gatherEksFacts(env: Environment, target: Target, opts: Eks
   const clusterP = g.cluster();
   const apiIssuerP = g.apiServerIssuer();
   const versionP = g.kubernetesVersion();
-  const podsP = g.pods(target);
+  const podsP = (shared.resolved ?? resolveTarget(g, target)).then(eksPods);
   const webhookP = g.webhook();
   const agentP = g.podIdentityAgent();
   const arnsP = g.oidcProviderArns();
@@ -409,7 +395,12 @@ export async function gatherEksFacts(env: Environment, target: Target, opts: Eks
   };
 }
 
-export async function diagnoseEks(env: Environment, target: Target, opts: EksGatherOptions): Promise<EksReport> {
-  const facts = await gatherEksFacts(env, target, opts);
+export async function diagnoseEks(
+  env: Environment,
+  target: Target,
+  opts: EksGatherOptions,
+  shared: { kube?: KubeProvider; resolved?: Promise<ResolvedTarget> } = {},
+): Promise<EksReport> {
+  const facts = await gatherEksFacts(env, target, opts, shared);
   return diagnoseEksFacts(facts);
 }

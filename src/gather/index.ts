@@ -5,7 +5,9 @@ import type { Environment } from "../providers/environment.js";
 import { diagnoseAks, type GatherOptions } from "./aks.js";
 import { diagnoseEks } from "./eks.js";
 import { errorTextFacts } from "./error-text.js";
+import { KubeProvider } from "../providers/kubernetes.js";
 import { detectPlatform, normalizeTarget } from "./platform.js";
+import { resolveTarget } from "./target.js";
 import { diagnosePodIdentity, PodIdGatherer, targetUsesPodIdentity } from "./podid.js";
 
 export type DiagnosisReport = Report & { mechanism?: string; errorText?: ErrorTextSection };
@@ -30,7 +32,12 @@ async function diagnoseOnce(
   opts: GatherOptions & { platform?: Platform },
 ): Promise<DiagnosisReport> {
   const platform = opts.platform ?? detectPlatform(env) ?? "aks";
-  if (platform === "eks") return diagnoseEks(env, target, opts);
+  // The target is resolved once, with one Kubernetes client, and every mechanism reads that answer.
+  const kube = new KubeProvider(env);
+  const resolved = resolveTarget({ kube, signal: opts.signal }, target);
+  resolved.catch(() => undefined);
+  const shared = { kube, resolved };
+  if (platform === "eks") return diagnoseEks(env, target, opts, shared);
 
   // Most AKS workloads use workload identity: start that diagnosis at once, and switch to aad-pod-identity
   // only if the target turns out to use it (its label, or a binding that selects it).
@@ -41,20 +48,25 @@ async function diagnoseOnce(
   else opts.signal.addEventListener("abort", stop, { once: true });
   const signal = workloadIdentityRun.signal;
   let decided = false;
-  const aks = diagnoseAks(env, target, {
-    ...opts,
-    signal,
-    progress: async (message, progress, total) => {
-      if (decided) await opts.progress(message, progress, total);
+  const aks = diagnoseAks(
+    env,
+    target,
+    {
+      ...opts,
+      signal,
+      progress: async (message, progress, total) => {
+        if (decided) await opts.progress(message, progress, total);
+      },
     },
-  });
+    shared,
+  );
   aks.catch(() => undefined);
   // An error text from NMI or MIC (a 404 "getting assigned identities", LinkedAuthorizationFailed) says which
   // mechanism the workload uses even when its objects no longer show it.
   // The aad-pod-identity reads that decide the mechanism start now, alongside the workload identity gathering,
   // and a pod-identity diagnosis reuses them (the target's pods are read once).
-  const podIdReads = new PodIdGatherer(env, opts.signal);
-  podIdReads.prefetch(target);
+  const podIdReads = new PodIdGatherer(env, opts.signal, kube);
+  podIdReads.prefetch(target, resolved);
   const podIdentity =
     (await targetUsesPodIdentity(env, target, opts.signal, podIdReads)) ||
     errorTextFacts(opts.errorText)?.platform === "aad-pod-identity";

@@ -2,8 +2,8 @@
 // the ARM reads that need the AzureIdentities' resource ids wait for them.
 import type { V1Pod } from "@kubernetes/client-node";
 import type { FederatedCredentialFacts, IdentityFacts, RoleAssignmentFacts } from "../diagnosis/aks/facts.js";
-import { PODID_ROOT_CAUSE_ORDER, podIdChecks } from "../diagnosis/podid/checks.js";
 import { usesPodIdentity } from "../diagnosis/podid/detect.js";
+import { diagnosePodIdentityFacts } from "../diagnosis/podid/report.js";
 import {
   type ComponentController,
   type ComponentFacts,
@@ -25,25 +25,21 @@ import {
   type MigrationPlan,
 } from "../diagnosis/podid/migration.js";
 import type { ClusterFacts } from "../diagnosis/aks/facts.js";
-import {
-  type Gathered,
-  ok,
-  rankFindings,
-  type Report,
-  runChecks,
-  skipped,
-  type Target,
-  valueOf as factOf,
-  targetCheck,
-  verdictFields,
-} from "../diagnosis/types.js";
+import { type Gathered, ok, type Report, skipped, type Target, valueOf as factOf } from "../diagnosis/types.js";
 import { AzureProvider } from "../providers/azure.js";
 import type { Environment } from "../providers/environment.js";
 import { gather, ProviderError } from "../providers/errors.js";
 import { KubeProvider } from "../providers/kubernetes.js";
 import { readSecretProviderClasses } from "./aks.js";
+import { type ResolvedTarget, resolveTarget } from "./target.js";
 
-export { usesPodIdentity };
+interface PodIdTarget {
+  pods: Gathered<V1Pod[]>;
+  workload?: PodIdFacts["workload"];
+  podMissing?: string;
+}
+
+export { diagnosePodIdentityFacts, usesPodIdentity };
 
 export interface PodIdGatherOptions {
   signal: AbortSignal;
@@ -73,8 +69,9 @@ export class PodIdGatherer {
   constructor(
     readonly env: Environment,
     readonly signal: AbortSignal,
+    kube?: KubeProvider,
   ) {
-    this.kube = new KubeProvider(env);
+    this.kube = kube ?? new KubeProvider(env);
     this.azure = new AzureProvider(env);
   }
 
@@ -85,24 +82,27 @@ export class PodIdGatherer {
         (await this.kube.listCustomObjects(PODID_GROUP, PODID_VERSION, plural, namespace, this.signal)) as RawObject[],
     );
 
-  private readonly resolvedPods = new Map<string, ReturnType<typeof resolvePods>>();
+  private readonly resolvedPods = new Map<string, Promise<PodIdTarget>>();
 
-  /** The target's pods and workload, read once per gatherer (the mechanism check and the diagnosis share them). */
-  resolved(target: Target): ReturnType<typeof resolvePods> {
+  /**
+   * The target's pods and workload as aad-pod-identity reads them, once per gatherer (the mechanism check and the
+   * diagnosis share them), from the target resolved once per diagnosis.
+   */
+  resolved(target: Target, resolved?: Promise<ResolvedTarget>): Promise<PodIdTarget> {
     const key = JSON.stringify([target.namespace, target.pod, target.workload, target.serviceAccount]);
     let p = this.resolvedPods.get(key);
     if (!p) {
-      p = resolvePods(this, target);
+      p = (resolved ?? resolveTarget(this, target)).then((r) => podIdTarget(this, r));
       this.resolvedPods.set(key, p);
     }
     return p;
   }
 
   /** Start the cluster-side reads of a diagnosis early (while the mechanism is still being decided). */
-  prefetch(target: Target): void {
+  prefetch(target: Target, resolved?: Promise<ResolvedTarget>): void {
     for (const p of [this.identities(), this.bindings(), this.assigned(), this.component("mic")])
       p.catch(() => undefined);
-    this.resolved(target).catch(() => undefined);
+    this.resolved(target, resolved).catch(() => undefined);
   }
 
   identities = once(() => this.crs("azureidentities"));
@@ -239,39 +239,32 @@ function ownLabels(object: { metadata?: { labels?: Record<string, string> }; spe
   return { ...(jobTemplate?.metadata?.labels ?? {}), ...(object.metadata?.labels ?? {}) };
 }
 
-async function resolvePods(g: PodIdGatherer, target: Target) {
-  const ns = target.namespace;
-  let podMissing: string | undefined;
-  let workload: PodIdFacts["workload"];
-  let pods: Gathered<V1Pod[]> = ok([]);
-  if (target.pod) {
-    const pod = await gather("pod", () => g.kube.getPod(ns, target.pod!, g.signal));
-    if (pod.status !== "ok") return { pods: pod as Gathered<V1Pod[]>, workload, podMissing };
-    if (!pod.value) return { pods: ok<V1Pod[]>([]), workload, podMissing: `pod ${ns}/${target.pod} does not exist` };
-    pods = ok([pod.value]);
-    const owner = await gather("pod owner", () => g.kube.getPodOwner(pod.value!, g.signal));
-    const o = factOf(owner);
-    workload =
-      owner.status === "ok"
-        ? ok(o ? { kind: o.kind, name: o.name, labels: ownLabels(o.object), podTemplate: o.podTemplate } : null)
-        : (owner as PodIdFacts["workload"]);
-    if (!o) workload = undefined;
-  } else if (target.workload) {
-    const [kind, name] = target.workload.split("/");
-    const wl = await gather("workload", () => g.kube.getWorkload(ns, kind, name, g.signal));
+/** The resolved target as aad-pod-identity reads it: a pod's owning workload, a namespace's labelled pods. */
+async function podIdTarget(g: PodIdGatherer, r: ResolvedTarget): Promise<PodIdTarget> {
+  const ns = r.target.namespace;
+  if (r.kind === "namespace")
+    return { pods: await gather("pods", () => g.kube.listPods(ns, { labelSelector: PODID_LABEL }, g.signal)) };
+  if (r.missing) return { pods: ok([]), workload: r.workload ? ok(null) : undefined, podMissing: r.missing };
+  if (r.kind === "workload") {
+    const wl = r.workload!;
     const w = factOf(wl);
-    if (wl.status !== "ok")
-      return { pods: wl as Gathered<V1Pod[]>, workload: wl as PodIdFacts["workload"], podMissing };
-    if (!w) return { pods: ok<V1Pod[]>([]), workload: ok(null), podMissing: `${kind} ${ns}/${name} does not exist` };
-    workload = ok({ kind: w.kind, name: w.name, labels: ownLabels(w.object), podTemplate: w.podTemplate });
-    if (w.selector) pods = await gather("pods", () => g.kube.listPods(ns, { labelSelector: w.selector }, g.signal));
-  } else if (target.serviceAccount) {
-    const sa = target.serviceAccount;
-    pods = await gather("pods", () => g.kube.listPodsOfServiceAccount(ns, sa, g.signal));
-  } else {
-    pods = await gather("pods", () => g.kube.listPods(ns, { labelSelector: PODID_LABEL }, g.signal));
+    if (wl.status !== "ok" || !w) return { pods: r.pods, workload: wl as PodIdFacts["workload"] };
+    return {
+      pods: r.pods,
+      workload: ok({ kind: w.kind, name: w.name, labels: ownLabels(w.object), podTemplate: w.podTemplate }),
+    };
   }
-  return { pods, workload, podMissing };
+  const pod = r.kind === "pod" ? factOf(r.pods)?.[0] : undefined;
+  if (!pod) return { pods: r.pods };
+  const owner = await gather("pod owner", () => g.kube.getPodOwner(pod, g.signal));
+  const o = factOf(owner);
+  // An owner that cannot be read is left out, as a pod without one is.
+  return {
+    pods: r.pods,
+    workload: o
+      ? ok({ kind: o.kind, name: o.name, labels: ownLabels(o.object), podTemplate: o.podTemplate })
+      : undefined,
+  };
 }
 
 export async function gatherPodIdFacts(
@@ -364,18 +357,6 @@ export async function gatherPodIdFacts(
   };
 }
 
-export function diagnosePodIdentityFacts(facts: PodIdFacts): Report {
-  const { findings, checks } = runChecks(podIdChecks, facts);
-  const ranked = rankFindings(findings, PODID_ROOT_CAUSE_ORDER);
-  const wl = facts.workload;
-  checks.unshift(
-    targetCheck(
-      facts.podMissing ?? (wl && wl.status !== "ok" ? `the workload could not be read: ${wl.reason}` : undefined),
-    ),
-  );
-  return { ...verdictFields(ranked, checks), platform: "aks", target: facts.target, findings: ranked, checks };
-}
-
 /** The aad-pod-identity diagnosis of a pod, workload or service account (or, with only a namespace, of its setup). */
 export async function diagnosePodIdentity(
   env: Environment,
@@ -410,10 +391,10 @@ export async function targetUsesPodIdentity(
     if (!target.pod && !target.workload && !target.serviceAccount) {
       if (b.some((x) => (x as { metadata?: { namespace?: string } }).metadata?.namespace === target.namespace))
         return true;
-      const assigned = await g.kube
-        .listCustomObjects("aadpodidentity.k8s.io", "v1", "azureassignedidentities", target.namespace, signal)
-        .catch(() => []);
-      if (assigned.length) return true;
+      // The cluster-wide list the diagnosis reads anyway (started by prefetch), not a second namespaced one.
+      const assigned = factOf(await g.assigned()) ?? [];
+      if (assigned.some((x) => (x as { metadata?: { namespace?: string } }).metadata?.namespace === target.namespace))
+        return true;
     }
     const pods = factOf(resolved.pods) ?? [];
     if (pods.some((p) => usesPodIdentity(p.metadata?.labels, b))) return true;

@@ -1,7 +1,6 @@
 // The EKS half of the step tools: the same EksFacts the full EKS diagnosis builds, with the parts a tool does
 // not look at marked as not gathered, and only the EKS checks that read its part, so a step tool and the
 // one-call diagnosis raise the same findings (ids and evidence) for the same world.
-import { z } from "zod";
 import type { EksClusterFact, EksFacts, ServiceAccountFact, TokenClaims } from "../diagnosis/eks/facts.js";
 import { eksChecks, eksRootCauseOrder } from "../diagnosis/eks/index.js";
 import { AUDIENCE_KEY, DEFAULT_AUDIENCE, ROLE_ARN_KEY } from "../diagnosis/eks/names.js";
@@ -26,13 +25,6 @@ import {
 import { EksGatherer } from "./eks.js";
 import { detectPlatform } from "./platform.js";
 import { NOT_GATHERED, type StepResult } from "./steps.js";
-
-export const platformField = z
-  .enum(["aks", "eks"])
-  .optional()
-  .describe("Force the platform (default: detected from the kube context)");
-
-export const platformOutput = z.enum(["aks", "eks"]).describe("The platform the answer is about");
 
 /** The platform a step tool speaks for: the caller's choice, else the kube context's, else AKS. */
 export function platformFor(env: Environment, forced?: Platform): Platform {

@@ -1,8 +1,7 @@
-// The step tools look at one part of the path each. They build the same AksFacts the full diagnosis builds,
+// The gathering half of the step tools: they look at one part of the path each. They build the same AksFacts the full diagnosis builds,
 // with the parts they do not look at marked as not gathered, and run only the checks that read their part,
 // so a step tool and the one-call diagnosis raise the same findings for the same world.
-import type { V1Pod, V1ServiceAccount } from "@kubernetes/client-node";
-import { z } from "zod";
+import type { V1ServiceAccount } from "@kubernetes/client-node";
 import type { AksFacts, ClusterFacts, IdentityFacts, WorkloadFacts } from "../diagnosis/aks/facts.js";
 import { aksChecks, aksRootCauseOrder } from "../diagnosis/aks/index.js";
 import { WI_CLIENT_ID } from "../diagnosis/aks/names.js";
@@ -11,7 +10,6 @@ import {
   type CheckResult,
   type Finding,
   type Gathered,
-  ok,
   rankFindings,
   runChecks,
   skipped,
@@ -20,9 +18,8 @@ import {
 import type { IdentityRef } from "../providers/azure.js";
 import type { Environment } from "../providers/environment.js";
 import { gather } from "../providers/errors.js";
-import { renderFinding } from "../report/text.js";
-import { CheckResultSchema, FindingSchema } from "../tools/schemas.js";
-import { AksGatherer, podsOfServiceAccount, resolveTarget as resolveAksTarget } from "./aks.js";
+import { AksGatherer, aksWorkload } from "./aks.js";
+import { type ResolvedTarget, resolveTarget as resolveOnce } from "./target.js";
 
 export const NOT_GATHERED = "not gathered by this tool";
 
@@ -67,69 +64,6 @@ export function runAksChecks(facts: AksFacts, ids: readonly string[]): StepResul
   );
   return { findings: rankFindings(findings, aksRootCauseOrder), checks };
 }
-
-// ---------------------------------------------------------------------------------------------
-// Output schema parts shared by the step tools
-
-export const stepShape = {
-  findings: z.array(FindingSchema).describe("What the checks of this step raised, most likely root cause first"),
-  checks: z.array(CheckResultSchema).describe("Each check of this step: pass, fail, skipped (with why) or error"),
-};
-
-/** Whether a part of the world could be read, and why not. */
-export const SectionSchema = z.object({
-  status: z.enum(["ok", "skipped", "error"]),
-  reason: z.string().optional(),
-});
-export type Section = z.infer<typeof SectionSchema>;
-
-export function sectionOf(g: Gathered<unknown>): Section {
-  return g.status === "ok" ? { status: "ok" } : { status: g.status, reason: g.reason };
-}
-
-export const IdentitySchema = z.object({
-  kind: z.enum(["managedIdentity", "application"]),
-  name: z.string(),
-  resourceGroup: z.string().optional(),
-  subscriptionId: z.string().optional(),
-  resourceId: z.string().optional(),
-  clientId: z.string(),
-  principalId: z
-    .string()
-    .describe("Object id of the service principal: what role assignments and access policies name"),
-  tenantId: z.string(),
-  objectId: z.string().optional().describe("Application object id (app registrations)"),
-});
-
-export function identityOutput(identity: IdentityFacts): z.infer<typeof IdentitySchema> {
-  const { kind, name, resourceGroup, subscriptionId, resourceId, clientId, principalId, tenantId, objectId } = identity;
-  return { kind, name, resourceGroup, subscriptionId, resourceId, clientId, principalId, tenantId, objectId };
-}
-
-export const guidField = (what: string) =>
-  z
-    .string()
-    .max(64)
-    .trim()
-    .regex(GUID_RE, { message: `expected a GUID such as 00000000-0000-0000-0000-000000000000 (${what})` })
-    .describe(what);
-
-export const resourceIdField = (what: string) =>
-  z
-    .string()
-    .max(2048)
-    .trim()
-    .regex(/^\/subscriptions\/[^/]+(\/.*)?$/i, {
-      message: "expected an Azure resource id starting with /subscriptions/",
-    })
-    .describe(what);
-
-export const resourceGroupField = z
-  .string()
-  .min(1)
-  .max(90)
-  .regex(/^[-\w._()]+$/, { message: "expected a resource group name" })
-  .describe("Azure resource group");
 
 // ---------------------------------------------------------------------------------------------
 // Gathering shared by the step tools
@@ -178,45 +112,20 @@ export function identityOf(g: AksGatherer, ref: IdentityRef): Promise<Gathered<I
   return gather("identity", async () => (await g.azure.findIdentity(ref, g.signal)) ?? null);
 }
 
-export interface ResolvedTarget {
+/** The target resolved as the diagnosis resolves it, with the workload as the AKS facts hold it. */
+export interface StepTarget extends Omit<ResolvedTarget, "workload"> {
   saName?: string;
-  pods: Gathered<V1Pod[]>;
   workload?: Gathered<WorkloadFacts | null>;
-  podMissing?: string;
-  /** The workload's label selector, for showing which pods were matched. */
-  selector?: string;
 }
 
-/** The diagnosis's own target resolution, plus the pods of a service account named alone. */
-export async function resolveTarget(g: Pick<AksGatherer, "kube" | "signal">, target: Target): Promise<ResolvedTarget> {
-  const r = await resolveAksTarget(g, target);
-  if (r.pods) return { ...r, pods: r.pods };
-  if (!r.saName) return { ...r, pods: ok([]) };
-  return { ...r, pods: await podsOfServiceAccount(g, target.namespace, r.saName) };
+/** The diagnosis's own target resolution (the pods of a service account named alone included). */
+export async function resolveTarget(g: Pick<AksGatherer, "kube" | "signal">, target: Target): Promise<StepTarget> {
+  const r = await resolveOnce(g, target);
+  return { ...r, saName: r.serviceAccountName, workload: aksWorkload(r) };
 }
 
-// ---------------------------------------------------------------------------------------------
-// Rendering
+export { podsOfServiceAccount } from "./target.js";
 
-/** A headline, a few facts, then the findings with their fixes and a one-line tally of the checks. */
-export function renderStep(headline: string, lines: string[], result: StepResult): string {
-  const out = [headline, ...lines.map((l) => `  ${l}`)];
-  const shown = result.findings.filter((f) => f.severity !== "info");
-  if (shown.length) {
-    out.push("");
-    shown.forEach((f, i) => {
-      out.push(...renderFinding(f, i));
-    });
-  }
-  if (!result.checks.length) return out.join("\n");
-  const count = (s: string) => result.checks.filter((c) => c.status === s).length;
-  out.push(
-    "",
-    `checks: ${count("pass")} passed, ${count("fail")} failed, ${count("skipped")} skipped, ${count("error")} errored`,
-  );
-  const reasons = [
-    ...new Set(result.checks.filter((c) => c.status === "skipped" || c.status === "error").map((c) => c.detail)),
-  ];
-  for (const reason of reasons.slice(0, 3)) out.push(`  skipped: ${reason}`);
-  return out.join("\n");
-}
+// What the step tools use from the providers, so a tool imports no provider itself.
+export { gather } from "../providers/errors.js";
+export { labelSelectorToString } from "../providers/kubernetes.js";

@@ -13,6 +13,8 @@ export interface ServeOptions {
   allowedHost?: string[];
   allowedOrigin?: string[];
   self?: string;
+  /** `--toolsets aks,eks,podid,explain` (default all). */
+  toolsets?: string;
 }
 
 export async function serveHttp(
@@ -29,6 +31,9 @@ export async function serveHttp(
       `refusing to listen on ${opts.host} without authentication: pass --token-file FILE or --auth kubernetes (or listen on 127.0.0.1)`,
     );
   }
+  const { parseToolsets, selectTools } = await import("../tools/toolsets.js");
+  const { allTools } = await import("../tools/index.js");
+  const tools = selectTools(allTools, parseToolsets(opts.toolsets));
   const self = parseSelf(opts.self ?? selfFromEnvironment());
   let world: Promise<{ env: Environment; close?: () => Promise<void> }> | undefined;
   const environment = async () => {
@@ -51,6 +56,7 @@ export async function serveHttp(
     allowedHosts: opts.allowedHost,
     allowedOrigins: opts.allowedOrigin,
     readiness: readinessProbe(environment, self),
+    tools,
   });
   let stopping = false;
   const stop = async () => {

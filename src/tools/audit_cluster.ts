@@ -114,6 +114,9 @@ export function renderAudit(o: AuditOutput): string {
 
 export const auditClusterTool = defineTool({
   name: "audit_cluster",
+  toolsets: ["aks", "eks", "podid"],
+  summary:
+    "Every identity in a namespace or cluster checked like `diagnose`: summary by finding and namespace, workloads broken first, paged.",
   title: "Audit every workload identity in the cluster",
   description:
     "Use when asked about every identity in a cluster or namespace rather than one workload. Finds every service account with an " +

@@ -1,10 +1,14 @@
 import type { V1ServiceAccount } from "@kubernetes/client-node";
 import { z } from "zod";
 import { grants, SECRET_GET_DATA_ACTION } from "../diagnosis/aks/checks/access.js";
-import type { IdentityFacts, KeyVaultFacts, RoleAssignmentFacts } from "../diagnosis/aks/facts.js";
+import type {
+  IdentityFacts,
+  KeyVaultFacts,
+  RoleAssignmentFacts,
+  SecretProviderClassFacts,
+} from "../diagnosis/aks/facts.js";
 import { GUID_RE } from "../diagnosis/compare.js";
 import { type Gathered, ok, skipped, valueOf } from "../diagnosis/types.js";
-import { gather } from "../providers/errors.js";
 import {
   clientIdOf,
   gathererFor,
@@ -18,7 +22,8 @@ import {
   sectionOf,
   serviceAccountOf,
   stepShape,
-} from "../gather/steps.js";
+  gather,
+} from "./step.js";
 import { defineTool } from "./define.js";
 import { envFor } from "./platform.js";
 import { k8sName, namespaceField } from "./schemas.js";
@@ -41,6 +46,8 @@ const lower = (s: string | undefined) => (s ?? "").toLowerCase();
 
 export const checkKeyvaultAccess = defineTool({
   name: "check_keyvault_access",
+  toolsets: ["aks"],
+  summary: "Key Vault firewall, RBAC or access policies, and the SecretProviderClass settings.",
   title: "Check Key Vault access",
   description:
     "Use when the Secrets Store CSI driver or the application gets 403 (or times out) from Key Vault after sign-in. For the namespace's " +
@@ -186,29 +193,7 @@ export const checkKeyvaultAccess = defineTool({
       clusterSubnets: { ...sectionOf(cluster), items: subnets },
       secretProviderClasses: {
         ...sectionOf(spcs),
-        items: azureSpcs.map((s) => {
-          const p = s.parameters;
-          const vault = vaultList.find((v) => lower(v.name) === lower(p.keyvaultName));
-          const tenant = p.tenantID ?? p.tenantId;
-          const mode =
-            p.usePodIdentity === "true"
-              ? ("pod identity" as const)
-              : p.useVMManagedIdentity === "true"
-                ? ("VM managed identity" as const)
-                : ("workload identity" as const);
-          return {
-            name: s.name,
-            provider: s.provider ?? null,
-            mode,
-            keyvaultName: p.keyvaultName ?? null,
-            clientID: p.clientID ?? null,
-            userAssignedIdentityID: p.userAssignedIdentityID ?? null,
-            tenantId: tenant ?? null,
-            clientIdMatchesServiceAccount:
-              mode === "workload identity" && saClientId ? lower(p.clientID?.trim()) === lower(saClientId) : null,
-            tenantMatchesVault: tenant && vault?.tenantId ? lower(tenant) === lower(vault.tenantId) : null,
-          };
-        }),
+        items: azureSpcs.map((s) => spcView(s, vaultList, saClientId)),
       },
       vaults: {
         ...sectionOf(vaults),
@@ -277,3 +262,28 @@ export const checkKeyvaultAccess = defineTool({
     return renderStep(`Key Vault access from ${out.namespace}`, lines, out);
   },
 });
+
+/** One SecretProviderClass as the answer shows it: how it signs in, and whether it agrees with the account and vault. */
+function spcView(s: SecretProviderClassFacts, vaults: KeyVaultFacts[], saClientId: string | undefined) {
+  const p = s.parameters;
+  const vault = vaults.find((v) => lower(v.name) === lower(p.keyvaultName));
+  const tenant = p.tenantID ?? p.tenantId;
+  const mode =
+    p.usePodIdentity === "true"
+      ? ("pod identity" as const)
+      : p.useVMManagedIdentity === "true"
+        ? ("VM managed identity" as const)
+        : ("workload identity" as const);
+  return {
+    name: s.name,
+    provider: s.provider ?? null,
+    mode,
+    keyvaultName: p.keyvaultName ?? null,
+    clientID: p.clientID ?? null,
+    userAssignedIdentityID: p.userAssignedIdentityID ?? null,
+    tenantId: tenant ?? null,
+    clientIdMatchesServiceAccount:
+      mode === "workload identity" && saClientId ? lower(p.clientID?.trim()) === lower(saClientId) : null,
+    tenantMatchesVault: tenant && vault?.tenantId ? lower(tenant) === lower(vault.tenantId) : null,
+  };
+}

@@ -3,7 +3,6 @@ import { actionMatches, SECRET_GET_DATA_ACTION, scopeCovers } from "../diagnosis
 import type { IdentityFacts, RoleAssignmentFacts } from "../diagnosis/aks/facts.js";
 import { sh } from "../diagnosis/aks/names.js";
 import { type Check, type Gathered, runChecks, skipped, valueOf } from "../diagnosis/types.js";
-import { gather } from "../providers/errors.js";
 import {
   clientIdOf,
   gathererFor,
@@ -17,7 +16,8 @@ import {
   sectionOf,
   serviceAccountOf,
   stepShape,
-} from "../gather/steps.js";
+  gather,
+} from "./step.js";
 import { defineTool, ToolInputError } from "./define.js";
 import { envFor } from "./platform.js";
 import { k8sName, namespaceField } from "./schemas.js";
@@ -112,6 +112,8 @@ const AssignmentSchema = z.object({
 
 export const checkRoleAssignments = defineTool({
   name: "check_role_assignments",
+  toolsets: ["aks"],
+  summary: "The identity's roles and whether a role or action is granted at a resource.",
   title: "Check an identity's role assignments",
   description:
     "Use when the token exchange works but the workload gets 403 from an Azure resource. Name the identity by clientId, principalId " +

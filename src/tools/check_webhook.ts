@@ -10,27 +10,19 @@ import {
 } from "../diagnosis/eks/names.js";
 import { type Gathered, ok, valueOf } from "../diagnosis/types.js";
 import type { Environment } from "../providers/environment.js";
-import { gather } from "../providers/errors.js";
-import { labelSelectorToString } from "../providers/kubernetes.js";
 import {
   anyIrsaAccount,
   eksGathererFor,
   partialEksFacts,
   platformField,
-  platformFor,
   platformOutput,
   runEksChecks,
-} from "../gather/steps-eks.js";
-import {
-  gathererFor,
-  partialFacts,
-  renderStep,
-  runAksChecks,
-  SectionSchema,
-  sectionOf,
-  stepShape,
-} from "../gather/steps.js";
-import { defineTool, type ToolContext, ToolInputError } from "./define.js";
+  gather,
+  labelSelectorToString,
+} from "./step.js";
+import { gathererFor, partialFacts, renderStep, runAksChecks, SectionSchema, sectionOf, stepShape } from "./step.js";
+import { type ToolContext, ToolInputError } from "./define.js";
+import { definePlatformTool } from "./platform.js";
 import { k8sName, namespaceField } from "./schemas.js";
 
 const CHECKS = ["webhook.missing", "webhook.unhealthy"];
@@ -137,8 +129,10 @@ const outputSchema = z.object({
 
 type Output = z.infer<typeof outputSchema>;
 
-export const checkWebhook = defineTool({
+export const checkWebhook = definePlatformTool({
   name: "check_webhook",
+  toolsets: ["aks", "eks"],
+  summary: "The mutating webhook: configuration, readiness, endpoints, namespace selection.",
   title: "Check the workload identity webhook",
   description:
     "Use when pods get no injected credentials (no AZURE_* or AWS_* variables, no projected token) or are rejected at creation; " +
@@ -154,9 +148,8 @@ export const checkWebhook = defineTool({
   inputSchema,
   outputSchema,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
-  async handler(input, ctx) {
-    const env = await ctx.env();
-    if (platformFor(env, input.platform) === "eks") return eksWebhook(env, input, ctx);
+  eks: eksWebhook,
+  async aks(env, input, ctx) {
     const g = gathererFor(env, ctx.signal);
     const ns = input.namespace;
     // The cluster only names the resource group and cluster in the fix commands.

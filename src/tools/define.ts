@@ -17,6 +17,10 @@ export interface ToolContext {
   progress(message: string, progress: number, total?: number): Promise<void>;
 }
 
+/** Groups of tools a server can be started with (`--toolsets aks,eks`), like github-mcp-server's. */
+export const TOOLSETS = ["aks", "eks", "podid", "explain"] as const;
+export type Toolset = (typeof TOOLSETS)[number];
+
 // biome-ignore lint/suspicious/noExplicitAny: the registry holds tools of every schema.
 export type AnyObjectSchema = z.ZodObject<any>;
 
@@ -32,6 +36,13 @@ export interface ToolDefinition<
   inputSchema: I;
   outputSchema: O;
   annotations: ToolAnnotations;
+  /**
+   * The toolsets (`--toolsets`) that list this tool: aks, eks, podid (aad-pod-identity), explain. A tool that names
+   * none is listed whatever the selection.
+   */
+  toolsets?: readonly Toolset[];
+  /** One line for the README's tool table and the prompt: what the tool answers. */
+  summary?: string;
   handler(input: z.infer<I>, ctx: ToolContext): Promise<z.infer<O>>;
   /** A short human-readable rendering of the same data. */
   render(output: z.infer<O>): string;

@@ -6,6 +6,8 @@ import { errorTextField, ReportSchema, requireTarget, targetShape } from "./sche
 
 export const diagnoseWorkloadIdentity = defineTool({
   name: "diagnose_workload_identity",
+  toolsets: ["aks", "eks", "podid"],
+  summary: "Everything in one call: verdict, findings (root cause first) with evidence and fixes.",
   title: "Diagnose workload identity (one call)",
   description:
     "Use first when a pod cannot get a cloud token (AKS workload identity, aad-pod-identity, EKS IRSA or Pod Identity). " +

@@ -66,6 +66,8 @@ const ExplainOutputSchema = z.object({
 
 export const explainErrorTool = defineTool({
   name: "explain_error",
+  toolsets: ["explain"],
+  summary: "What an error text (AADSTS…, STS, SDK, CSI, NMI) means, which field is wrong, and how to confirm.",
   title: "Explain a workload identity error",
   description:
     "Use first when the user has an error message (AADSTS codes, DefaultAzureCredential or WorkloadIdentityCredential failures, " +

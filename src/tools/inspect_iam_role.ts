@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { gather } from "./step.js";
 import { parseRoleArn } from "../diagnosis/eks/arn.js";
 import type { EksFacts, RoleFact, ServiceAccountFact } from "../diagnosis/eks/facts.js";
 import { eksChecks } from "../diagnosis/eks/index.js";
@@ -6,7 +7,6 @@ import { irsaEvaluation, names, ROLE_ARN_KEY } from "../diagnosis/eks/names.js";
 import { evaluatePodIdentityTrust, statementsOf, type TrustEvaluation } from "../diagnosis/eks/trust-policy.js";
 import { type Gathered, ok, runChecks, skipped, valueOf } from "../diagnosis/types.js";
 import { EksGatherer } from "../gather/eks.js";
-import { gather } from "../providers/errors.js";
 import { defineTool, ToolInputError } from "./define.js";
 import { envFor } from "./platform.js";
 import { CheckResultSchema, FindingSchema, k8sName, namespaceField } from "./schemas.js";
@@ -44,6 +44,8 @@ const TRUST_CHECKS = eksChecks.filter((c) => c.id.startsWith("iam."));
 
 export const inspectIamRole = defineTool({
   name: "inspect_iam_role",
+  toolsets: ["eks"],
+  summary: "EKS: the role's trust policy, decoded and evaluated for a service account.",
   title: "Inspect an IAM role's trust policy (EKS)",
   description:
     "Use on EKS to see whether an IAM role would accept a service account's token. Reads the role (GetRole), URL-decodes its " +

@@ -35,6 +35,8 @@ const DetailsSchema = z.object({
 
 export const inspectPodIdentity = defineTool({
   name: "inspect_pod_identity",
+  toolsets: ["podid"],
+  summary: "aad-pod-identity: AzureIdentity, bindings, assigned identities, MIC/NMI health.",
   title: "Inspect aad-pod-identity (MIC/NMI)",
   description:
     "For workloads on the legacy aad-pod-identity (pods labelled aadpodidbinding). Give the namespace and a pod or workload (KIND/NAME); " +

@@ -1,5 +1,6 @@
 import type { V1Pod } from "@kubernetes/client-node";
 import { z } from "zod";
+import { tokenExpirationProblem } from "../diagnosis/rules.js";
 import { nearMissKeys } from "../diagnosis/aks/checks/service-account.js";
 import { roleArnProblem } from "../diagnosis/eks/arn.js";
 import { nearMissKeys as eksNearMissKeys } from "../diagnosis/eks/checks/service-account.js";
@@ -14,7 +15,6 @@ import {
 import { WI_CLIENT_ID, WI_TENANT_ID, WI_TOKEN_EXPIRATION, WI_USE_LABEL } from "../diagnosis/aks/names.js";
 import { GUID_RE } from "../diagnosis/compare.js";
 import { type Gathered, ok, valueOf } from "../diagnosis/types.js";
-import { gather } from "../providers/errors.js";
 import type { Environment } from "../providers/environment.js";
 import type { Workload } from "../providers/kubernetes.js";
 import {
@@ -22,10 +22,11 @@ import {
   eksGathererFor,
   partialEksFacts,
   platformField,
-  platformFor,
   platformOutput,
   runEksChecks,
-} from "../gather/steps-eks.js";
+  gather,
+  podsOfServiceAccount,
+} from "./step.js";
 import {
   gathererFor,
   partialFacts,
@@ -35,8 +36,9 @@ import {
   sectionOf,
   serviceAccountOf,
   stepShape,
-} from "../gather/steps.js";
-import { defineTool, type ToolContext } from "./define.js";
+} from "./step.js";
+import type { ToolContext } from "./define.js";
+import { definePlatformTool } from "./platform.js";
 import { k8sName, namespaceField } from "./schemas.js";
 
 const CHECKS = [
@@ -131,8 +133,10 @@ const outputSchema = z.object({
 
 type Output = z.infer<typeof outputSchema>;
 
-export const inspectServiceAccount = defineTool({
+export const inspectServiceAccount = definePlatformTool({
   name: "inspect_service_account",
+  toolsets: ["aks", "eks"],
+  summary: "The service account's annotations (client id, tenant, role ARN), near-miss keys, who uses it.",
   title: "Inspect a service account",
   description:
     "Use to check the Kubernetes side of the identity link; serves AKS and EKS (detected from the kube context, or force platform). " +
@@ -145,19 +149,17 @@ export const inspectServiceAccount = defineTool({
   inputSchema,
   outputSchema,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
-  async handler(input, ctx) {
-    const env = await ctx.env();
-    if (platformFor(env, input.platform) === "eks") return eksServiceAccount(env, input, ctx);
+  eks: eksServiceAccount,
+  async aks(env, input, ctx) {
     const g = gathererFor(env, ctx.signal);
     const { namespace, serviceAccount } = input;
-    const [sa, workloads, pods] = await Promise.all([
+    const [sa, workloads, ownPods] = await Promise.all([
       serviceAccountOf(g, namespace, serviceAccount),
       gather<Workload[]>("workloads", () => g.kube.listWorkloads(namespace, g.signal)),
-      gather("pods", () => g.kube.listPods(namespace, {}, g.signal)),
+      podsOfServiceAccount(g, namespace, serviceAccount),
     ]);
     const runsAs = (spec: { serviceAccountName?: string } | undefined) =>
       (spec?.serviceAccountName ?? "default") === serviceAccount;
-    const ownPods = pods.status === "ok" ? ok(pods.value.filter((p) => runsAs(p.spec))) : pods;
 
     const facts = partialFacts(
       env,
@@ -189,12 +191,9 @@ export const inspectServiceAccount = defineTool({
         tenantId: annotation(WI_TENANT_ID, ann[WI_TENANT_ID], false, (v) =>
           GUID_RE.test(v) ? undefined : "not a GUID",
         ),
-        tokenExpiration: annotation(WI_TOKEN_EXPIRATION, ann[WI_TOKEN_EXPIRATION], false, (v) => {
-          const n = Number(v);
-          return Number.isInteger(n) && n >= 3600 && n <= 86400
-            ? undefined
-            : "must be whole seconds from 3600 to 86400";
-        }),
+        tokenExpiration: annotation(WI_TOKEN_EXPIRATION, ann[WI_TOKEN_EXPIRATION], false, (v) =>
+          tokenExpirationProblem("aks", v),
+        ),
       },
       nearMissKeys: nearMissKeys(ann).map(({ key, meant }) => ({ key, meant, value: ann[key] })),
       usedBy: {
@@ -264,17 +263,16 @@ async function eksServiceAccount(
 ): Promise<Output> {
   const g = eksGathererFor(env, ctx.signal);
   const { namespace, serviceAccount } = input;
-  const [sa, workloads, pods, agent, accountId, { cluster, associations }] = await Promise.all([
+  const [sa, workloads, ownPods, agent, accountId, { cluster, associations }] = await Promise.all([
     g.serviceAccount(namespace, serviceAccount),
     gather<Workload[]>("workloads", () => g.kube.listWorkloads(namespace, g.signal)),
-    gather("pods", () => g.kube.listPods(namespace, {}, g.signal)),
+    podsOfServiceAccount(g, namespace, serviceAccount),
     g.podIdentityAgent(),
     g.accountId(),
     clusterAndAssociations(g, namespace),
   ]);
   const runsAs = (spec: { serviceAccountName?: string } | undefined) =>
     (spec?.serviceAccountName || "default") === serviceAccount;
-  const ownPods = pods.status === "ok" ? ok(pods.value.filter((p) => runsAs(p.spec))) : pods;
 
   const facts = partialEksFacts(
     { namespace, serviceAccount },
@@ -312,10 +310,9 @@ async function eksServiceAccount(
       stsRegionalEndpoints: annotation(STS_REGIONAL_KEY, ann[STS_REGIONAL_KEY], false, (v) =>
         ["true", "false"].includes(v.toLowerCase()) ? undefined : 'must be "true" or "false"',
       ),
-      tokenExpiration: annotation(TOKEN_EXPIRATION_KEY, ann[TOKEN_EXPIRATION_KEY], false, (v) => {
-        const n = Number(v);
-        return /^\d+$/.test(v) && n >= 600 && n <= 86400 ? undefined : "must be whole seconds from 600 to 86400";
-      }),
+      tokenExpiration: annotation(TOKEN_EXPIRATION_KEY, ann[TOKEN_EXPIRATION_KEY], false, (v) =>
+        tokenExpirationProblem("eks", v),
+      ),
     },
     nearMissKeys: eksNearMissKeys(ann).map(({ key, meant }) => ({ key, meant, value: ann[key] })),
     usedBy: {

@@ -10,10 +10,9 @@ import {
   mintEksToken,
   partialEksFacts,
   platformField,
-  platformFor,
   platformOutput,
   runEksChecks,
-} from "../gather/steps-eks.js";
+} from "./step.js";
 import {
   gathererFor,
   partialFacts,
@@ -23,8 +22,9 @@ import {
   sectionOf,
   serviceAccountOf,
   stepShape,
-} from "../gather/steps.js";
-import { defineTool, type ToolContext } from "./define.js";
+} from "./step.js";
+import type { ToolContext } from "./define.js";
+import { definePlatformTool } from "./platform.js";
 import { k8sName, namespaceField } from "./schemas.js";
 
 const CHECKS = ["sa.not-found", "issuer.unreachable", "issuer.signing-key-missing"];
@@ -107,8 +107,10 @@ const outputSchema = z.object({
 
 type Output = z.infer<typeof outputSchema>;
 
-export const inspectToken = defineTool({
+export const inspectToken = definePlatformTool({
   name: "inspect_token",
+  toolsets: ["aks", "eks"],
+  summary: "Mints a short-lived token and shows its claims (never the token); verifies it against the issuer's JWKS.",
   title: "Inspect a service-account token",
   description:
     "Use to see exactly what Entra (AKS) or STS (EKS) will be shown; serves both (detected from the kube context, or force platform). " +
@@ -122,9 +124,8 @@ export const inspectToken = defineTool({
   inputSchema,
   outputSchema,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
-  async handler(input, ctx) {
-    const env = await ctx.env();
-    if (platformFor(env, input.platform) === "eks") return eksToken(env, input, ctx);
+  eks: eksToken,
+  async aks(env, input, ctx) {
     const g = gathererFor(env, ctx.signal);
     const { namespace, serviceAccount } = input;
     const audience = input.audience ?? env.azure.cloud.tokenExchangeAudience;

@@ -1,5 +1,6 @@
 import type { V1Pod, V1ServiceAccount } from "@kubernetes/client-node";
 import { z } from "zod";
+import { runsAsNonRoot } from "../diagnosis/rules.js";
 import {
   INJECTED_ENV,
   injectionOf,
@@ -29,10 +30,9 @@ import {
   kubernetesVersionOf,
   partialEksFacts,
   platformField,
-  platformFor,
   platformOutput,
   runEksChecks,
-} from "../gather/steps-eks.js";
+} from "./step.js";
 import {
   gathererFor,
   partialFacts,
@@ -43,8 +43,9 @@ import {
   sectionOf,
   serviceAccountOf,
   stepShape,
-} from "../gather/steps.js";
-import { defineTool, type ToolContext, ToolInputError } from "./define.js";
+} from "./step.js";
+import { type ToolContext, ToolInputError } from "./define.js";
+import { definePlatformTool } from "./platform.js";
 import { k8sName, namespaceField, workloadField } from "./schemas.js";
 
 const CHECKS = [
@@ -221,8 +222,10 @@ const outputSchema = z.object({
 
 type Output = z.infer<typeof outputSchema>;
 
-export const inspectWorkload = defineTool({
+export const inspectWorkload = definePlatformTool({
   name: "inspect_workload",
+  toolsets: ["aks", "eks"],
+  summary: "Pod labels, service account, and what the webhook injected per container.",
   title: "Inspect a pod or workload",
   description:
     "Use to see whether the identity webhook did its job for a pod, or for a workload (KIND/NAME: deployment, statefulset, daemonset, " +
@@ -239,12 +242,13 @@ export const inspectWorkload = defineTool({
   inputSchema,
   outputSchema,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
-  async handler(input, ctx) {
+  validate(input) {
     if (input.pod && input.workload) throw new ToolInputError("pod | workload", "one of them, not both");
     if (!input.pod && !input.workload)
       throw new ToolInputError("pod | workload", "a pod name or KIND/NAME of a workload");
-    const env = await ctx.env();
-    if (platformFor(env, input.platform) === "eks") return eksWorkload(env, input, ctx);
+  },
+  eks: eksWorkload,
+  async aks(env, input, ctx) {
     const g = gathererFor(env, ctx.signal);
     const { namespace } = input;
     const target = { namespace, pod: input.pod, workload: input.workload, serviceAccount: input.serviceAccount };
@@ -367,12 +371,6 @@ export const inspectWorkload = defineTool({
   },
 });
 
-function effectivelyNonRoot(pod: PodLike, c: ContainerLike): boolean {
-  const uid = c.securityContext?.runAsUser ?? pod.spec?.securityContext?.runAsUser;
-  const nonRoot = c.securityContext?.runAsNonRoot ?? pod.spec?.securityContext?.runAsNonRoot ?? false;
-  return (uid !== undefined && uid !== 0) || (uid === undefined && nonRoot);
-}
-
 type Mechanism = "irsa" | "pod-identity" | "none";
 
 function eksPod(pod: PodLike, sa: ServiceAccountFact | null | undefined, expected: Mechanism) {
@@ -405,7 +403,7 @@ function eksPod(pod: PodLike, sa: ServiceAccountFact | null | undefined, expecte
       missingEnv: wanted.filter((k) => !has(k)),
       tokenMountPath: mount?.mountPath ?? null,
       presetEnv: [...STATIC_ENV.filter(has), ...(irsaMounted ? [] : IRSA_ENV.filter(has))],
-      runsAsNonRoot: effectivelyNonRoot(pod, c),
+      runsAsNonRoot: runsAsNonRoot(pod, c),
     };
   });
   const considered = containers.filter((c) => !c.skipped);

@@ -2,7 +2,6 @@ import { z } from "zod";
 import { compareFic, expectedFic, FIC_LIMIT } from "../diagnosis/aks/checks/federated-credentials.js";
 import type { FederatedCredentialFacts, IdentityFacts } from "../diagnosis/aks/facts.js";
 import { type Gathered, skipped, valueOf } from "../diagnosis/types.js";
-import { gather } from "../providers/errors.js";
 import {
   clientIdOf,
   clusterOf,
@@ -21,7 +20,8 @@ import {
   sectionOf,
   serviceAccountOf,
   stepShape,
-} from "../gather/steps.js";
+  gather,
+} from "./step.js";
 import { defineTool, ToolInputError } from "./define.js";
 import { envFor } from "./platform.js";
 import { k8sName, namespaceField } from "./schemas.js";
@@ -45,6 +45,8 @@ const FieldComparison = z.object({
 
 export const listFederatedCredentials = defineTool({
   name: "list_federated_credentials",
+  toolsets: ["aks"],
+  summary: "An identity's federated credentials, each field marked match or mismatch with the reason.",
   title: "List federated credentials",
   description:
     "Use to see which Kubernetes service accounts an identity trusts. Name the identity one way: identityName + resourceGroup, " +

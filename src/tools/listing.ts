@@ -4,6 +4,7 @@
 // so every structured result validates against it (the SDK client checks that).
 import type { Tool } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
+import { GUID_RE } from "../diagnosis/compare.js";
 import type { ToolDefinition } from "./define.js";
 
 type JsonSchema = Record<string, unknown> & {
@@ -18,11 +19,22 @@ type JsonSchema = Record<string, unknown> & {
 /** Objects nested deeper than this are summarised as `object` (their fields are in the tool description and docs). */
 const OUTPUT_DEPTH = 0;
 
-/** Shapes every report-like answer shares, described once per schema under $defs. */
-const SHARED: Record<string, (s: JsonSchema) => boolean> = {
-  finding: (s) => hasKeys(s, ["id", "severity", "title", "evidence", "fix"]),
-  check: (s) => hasKeys(s, ["id", "status", "detail"]),
+/**
+ * Shapes every report-like answer shares, described once per schema under $defs by the fields that identify them
+ * (the rest of a finding — evidence, fix, remediation — is in the tool's text answer and docs/findings.md).
+ */
+const SHARED: Record<string, { matches: (s: JsonSchema) => boolean; keep: string[] }> = {
+  finding: {
+    matches: (s) => hasKeys(s, ["id", "severity", "title", "evidence", "fix"]),
+    keep: ["id", "severity", "title"],
+  },
+  check: { matches: (s) => hasKeys(s, ["id", "status", "detail"]), keep: ["id", "status", "detail"] },
 };
+
+function only(s: JsonSchema, keep: string[]): JsonSchema {
+  const properties = Object.fromEntries(Object.entries(s.properties ?? {}).filter(([k]) => keep.includes(k)));
+  return { ...s, properties, required: (s.required ?? []).filter((k) => keep.includes(k)) };
+}
 
 function hasKeys(s: JsonSchema, keys: string[]): boolean {
   const props = s.properties;
@@ -49,9 +61,9 @@ function summarise(s: JsonSchema, depth: number, defs: Record<string, JsonSchema
     return described(s.items ? { type: "array", items: summarise(s.items, depth, defs) } : { type: "array" });
   }
   if (s.type === "object" || s.properties) {
-    for (const [name, matches] of Object.entries(SHARED)) {
+    for (const [name, { matches, keep }] of Object.entries(SHARED)) {
       if (!shared || !matches(s)) continue;
-      defs[name] ??= summarise(s, 0, defs, false);
+      defs[name] ??= summarise(only(s, keep), 0, defs, false);
       return { $ref: `#/$defs/${name}` };
     }
     if (depth > OUTPUT_DEPTH || !s.properties) return described({ type: "object" });
@@ -60,13 +72,29 @@ function summarise(s: JsonSchema, depth: number, defs: Record<string, JsonSchema
     return described({ type: "object", properties, ...(s.required?.length ? { required: s.required } : {}) });
   }
   const out: JsonSchema = {};
-  for (const k of ["type", "enum", "const"]) if (s[k] !== undefined) out[k] = s[k];
+  // An enum or a const says the type already.
+  const keys = s.enum !== undefined || s.const !== undefined ? ["enum", "const"] : ["type"];
+  for (const k of keys) if (s[k] !== undefined) out[k] = s[k];
   return described(out);
+}
+
+/** A GUID field says so by its standard format rather than by a 70-character pattern (zod still checks it). */
+function compactInput(s: unknown): unknown {
+  if (Array.isArray(s)) return s.map(compactInput);
+  if (!s || typeof s !== "object") return s;
+  const o = Object.fromEntries(Object.entries(s).map(([k, v]) => [k, compactInput(v)])) as JsonSchema;
+  if (o.pattern === GUID_RE.source) {
+    delete o.pattern;
+    delete o.maxLength;
+    o.format = "uuid";
+  }
+  return o;
 }
 
 /** One tools/list entry. */
 export function listedTool(tool: ToolDefinition): Tool {
-  const { $schema: _, ...inputSchema } = z.toJSONSchema(tool.inputSchema, { target: "draft-7", io: "input" });
+  const { $schema: _, ...full } = z.toJSONSchema(tool.inputSchema, { target: "draft-7", io: "input" });
+  const inputSchema = compactInput(full);
   return {
     name: tool.name,
     title: tool.title,

@@ -50,6 +50,8 @@ const PlanSchema = z.object({
 
 export const planMigration = defineTool({
   name: "plan_migration",
+  toolsets: ["podid"],
+  summary: "aad-pod-identity → workload identity, as an ordered plan with exact commands.",
   title: "Plan the move from aad-pod-identity to workload identity",
   description:
     "Read-only. For every AzureIdentityBinding (or those used in one namespace) and the workloads whose pod template it selects, returns the " +

@@ -6,7 +6,6 @@ import { DEFAULT_AUDIENCE } from "../diagnosis/eks/names.js";
 import { issuerDifference } from "../diagnosis/compare.js";
 import { type Gathered, ok, skipped, valueOf } from "../diagnosis/types.js";
 import type { Environment } from "../providers/environment.js";
-import { gather } from "../providers/errors.js";
 import {
   anyIrsaAccount,
   audienceOfAccount,
@@ -14,10 +13,10 @@ import {
   issuerOf,
   partialEksFacts,
   platformField,
-  platformFor,
   platformOutput,
   runEksChecks,
-} from "../gather/steps-eks.js";
+  gather,
+} from "./step.js";
 import {
   clusterOf,
   gathererFor,
@@ -29,8 +28,9 @@ import {
   SectionSchema,
   sectionOf,
   stepShape,
-} from "../gather/steps.js";
-import { defineTool, type ToolContext, ToolInputError } from "./define.js";
+} from "./step.js";
+import { type ToolContext, ToolInputError } from "./define.js";
+import { definePlatformTool } from "./platform.js";
 import { k8sName, namespaceField } from "./schemas.js";
 
 const CHECKS = ["cluster.oidc-issuer-disabled", "cluster.workload-identity-disabled", "cluster.issuer-disagreement"];
@@ -126,8 +126,10 @@ const outputSchema = z.object({
 
 type Output = z.infer<typeof outputSchema>;
 
-export const showClusterOidc = defineTool({
+export const showClusterOidc = definePlatformTool({
   name: "show_cluster_oidc",
+  toolsets: ["aks", "eks"],
+  summary: "Is the OIDC issuer on, what is its URL, do ARM and the API server agree (EKS: the IAM OIDC provider).",
   title: "Show the cluster's OIDC issuer",
   description:
     "Use to confirm a cluster can take part in workload identity at all; serves AKS and EKS (detected from the kube context, or " +
@@ -141,9 +143,8 @@ export const showClusterOidc = defineTool({
   inputSchema,
   outputSchema,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
-  async handler(input, ctx) {
-    const env = await ctx.env();
-    if (platformFor(env, input.platform) === "eks") return eksClusterOidc(env, input, ctx);
+  eks: eksClusterOidc,
+  async aks(env, input, ctx) {
     if (Boolean(input.clusterName) !== Boolean(input.resourceGroup)) {
       throw new ToolInputError(
         input.clusterName ? "resourceGroup" : "clusterName",

@@ -8,6 +8,7 @@ import { ROLE_ARN_KEY } from "../diagnosis/eks/names.js";
 import { findEntry } from "../diagnosis/errors/catalogue.js";
 import { explainError } from "../diagnosis/errors/explain.js";
 import { type Gathered, skipped, valueOf } from "../diagnosis/types.js";
+import type { Platform } from "../diagnosis/types.js";
 import type { Environment } from "../providers/environment.js";
 import {
   audienceOfAccount,
@@ -17,10 +18,9 @@ import {
   mintEksToken,
   partialEksFacts,
   platformField,
-  platformFor,
   platformOutput,
   runEksChecks,
-} from "../gather/steps-eks.js";
+} from "./step.js";
 import {
   clientIdOf,
   gathererFor,
@@ -33,8 +33,9 @@ import {
   sectionOf,
   serviceAccountOf,
   stepShape,
-} from "../gather/steps.js";
-import { defineTool, type ToolContext, ToolInputError } from "./define.js";
+} from "./step.js";
+import { type ToolContext, ToolInputError } from "./define.js";
+import { definePlatformTool } from "./platform.js";
 import { k8sName, namespaceField } from "./schemas.js";
 
 const CHECKS = ["sa.not-found", "exchange.failed"];
@@ -99,8 +100,10 @@ const outputSchema = z.object({
 
 type Output = z.infer<typeof outputSchema>;
 
-export const testTokenExchange = defineTool({
+export const testTokenExchange = definePlatformTool({
   name: "test_token_exchange",
+  toolsets: ["aks", "eks"],
+  summary: "Exchanges that token at Entra ID (or STS) and returns success or the decoded error.",
   title: "Test the token exchange at Entra or STS",
   description:
     "Use to prove whether the service account can get cloud credentials right now; serves AKS and EKS (detected from the kube context, " +
@@ -115,19 +118,12 @@ export const testTokenExchange = defineTool({
   inputSchema,
   outputSchema,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
-  async handler(input, ctx) {
-    const env = await ctx.env();
-    const platform = platformFor(env, input.platform);
-    if (!env.allowExchange) {
-      throw new Error(
-        platform === "eks"
-          ? "the token exchange is disabled (the server runs with --no-exchange), so STS was not contacted. " +
-              "Compare the values offline instead: inspect_token for the token's claims, inspect_iam_role for the trust policy."
-          : "the token exchange is disabled (the server runs with --no-exchange), so Entra was not contacted. " +
-              "Compare the values offline instead: inspect_token for the token's claims, list_federated_credentials for the credentials.",
-      );
-    }
-    if (platform === "eks") return eksExchange(env, input, ctx);
+  async eks(env, input, ctx) {
+    refuseWithoutExchange(env, "eks");
+    return eksExchange(env, input, ctx);
+  },
+  async aks(env, input, ctx) {
+    refuseWithoutExchange(env, "aks");
     const g = gathererFor(env, ctx.signal);
     const { namespace, serviceAccount } = input;
     const audience = env.azure.cloud.tokenExchangeAudience;
@@ -339,4 +335,16 @@ function renderEks(out: Output): string {
         : `exchange: not attempted (${x.reason})`,
   ];
   return renderStep(`STS AssumeRoleWithWebIdentity for ${out.namespace}/${out.serviceAccount}`, lines, out);
+}
+
+/** The exchange contacts the cloud: refused, naming the offline tools, when the server runs with --no-exchange. */
+function refuseWithoutExchange(env: Environment, platform: Platform): void {
+  if (env.allowExchange) return;
+  throw new Error(
+    platform === "eks"
+      ? "the token exchange is disabled (the server runs with --no-exchange), so STS was not contacted. " +
+          "Compare the values offline instead: inspect_token for the token's claims, inspect_iam_role for the trust policy."
+      : "the token exchange is disabled (the server runs with --no-exchange), so Entra was not contacted. " +
+          "Compare the values offline instead: inspect_token for the token's claims, list_federated_credentials for the credentials.",
+  );
 }

@@ -16,6 +16,7 @@ export async function connect(opts: Partial<ServerOptions> & { scenario?: string
   const server = createServer({
     allowWrites: opts.allowWrites,
     tools: opts.tools,
+    toolsets: opts.toolsets,
     environment:
       opts.environment ??
       (async () => {

@@ -1,0 +1,54 @@
+// Toolsets (`--toolsets aks,eks,podid,explain`, default all) and what is generated from the registry: the README's
+// tool table and the troubleshooting prompt's list of step tools.
+import { TOOLSETS, type ToolDefinition, ToolInputError, type Toolset } from "./define.js";
+
+export { TOOLSETS, type Toolset };
+
+/** "aks,eks" → ["aks", "eks"]; "all" or nothing → every toolset. Unknown names are refused, naming the valid ones. */
+export function parseToolsets(value: string | undefined): Toolset[] {
+  if (value === undefined || !value.trim() || value.trim() === "all") return [...TOOLSETS];
+  const names = value
+    .split(",")
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
+  const unknown = names.filter((n) => !(TOOLSETS as readonly string[]).includes(n));
+  if (unknown.length) throw new ToolInputError("--toolsets", `a comma-separated list of ${TOOLSETS.join(", ")}`, value);
+  return [...new Set(names)] as Toolset[];
+}
+
+/** The tools a server with these toolsets lists (a tool that names no toolset is always listed). */
+export function selectTools(
+  tools: readonly ToolDefinition[],
+  toolsets: readonly Toolset[] = TOOLSETS,
+): ToolDefinition[] {
+  return tools.filter((t) => !t.toolsets?.length || t.toolsets.some((s) => toolsets.includes(s)));
+}
+
+/** The README's tool table, one row per tool in registry order. */
+export function toolTable(tools: readonly ToolDefinition[]): string {
+  const rows = tools.map((t) => `| \`${t.name}\` | ${t.summary ?? t.title} |`);
+  return ["| tool | what it answers |", "|---|---|", ...rows].join("\n");
+}
+
+const ONE_CALL = new Set(["diagnose_workload_identity", "explain_error", "audit_cluster"]);
+const MECHANISM: Record<Toolset, string> = { aks: "AKS", eks: "EKS", podid: "aad-pod-identity", explain: "errors" };
+
+/**
+ * The step tools grouped by the mechanism they serve, as the prompt lists them: "a, b (AKS); c (EKS); …". A tool
+ * serving AKS and EKS is listed with AKS.
+ */
+export function stepToolList(tools: readonly ToolDefinition[]): string {
+  const groups = new Map<Toolset, string[]>();
+  for (const t of tools) {
+    if (ONE_CALL.has(t.name) || !t.annotations.readOnlyHint) continue;
+    const set = t.toolsets?.[0];
+    if (!set) continue;
+    groups.set(set, [...(groups.get(set) ?? []), t.name]);
+  }
+  return [...groups]
+    .map(([set, names]) => {
+      const list = names.length > 1 ? `${names.slice(0, -1).join(", ")} and ${names.at(-1)}` : names[0];
+      return `${set === "podid" ? list : names.join(", ")} (${MECHANISM[set]})`;
+    })
+    .join("; ");
+}
