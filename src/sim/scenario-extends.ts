@@ -27,14 +27,14 @@ const fields =
   (...names: string[]): KeyOf =>
   (item) => {
     const parts = names.map((n) => str(item[n]));
-    return parts.every((p) => p !== undefined) ? JSON.stringify(parts) : undefined;
+    return parts.every((p) => p !== undefined) ? parts.join("\0") : undefined;
   };
 
 /** A Kubernetes object: kind, namespace (absent for cluster-scoped objects) and name. */
 const objectKey: KeyOf = (item) => {
   const meta = item.metadata;
   if (!isDict(meta) || typeof item.kind !== "string" || typeof meta.name !== "string") return undefined;
-  return JSON.stringify([item.kind, str(meta.namespace) ?? "", meta.name]);
+  return `${item.kind}\0${str(meta.namespace) ?? ""}\0${meta.name}`;
 };
 
 /** The key of each keyed section, by its path with list indexes written as `*`. Other lists: `name`, when all have one. */
@@ -68,10 +68,12 @@ function pathString(path: (string | number)[]): string {
   return path.join(".");
 }
 
+/** A path with list indexes written as `*`, as LIST_KEYS names sections. */
+const shapeOf = (path: (string | number)[]) => path.map((p) => (typeof p === "number" ? "*" : p)).join(".");
+
 /** The key rule for a list at `path`, or undefined when the patch list replaces the base list. */
 export function listKey(path: (string | number)[], base: Json[], patch: Json[]): KeyOf | undefined {
-  const shape = path.map((p) => (typeof p === "number" ? "*" : p)).join(".");
-  const known = LIST_KEYS[shape];
+  const known = LIST_KEYS[shapeOf(path)];
   if (known) return known.keyOf;
   const all = [...base, ...patch];
   if (!all.length || !all.every((i) => isDict(i) && byName(i) !== undefined)) return undefined;
@@ -79,28 +81,86 @@ export function listKey(path: (string | number)[], base: Json[], patch: Json[]):
   return new Set(names).size === names.length ? byName : undefined;
 }
 
-/** A patch value with its directives applied to nothing (a new item, or a replacement). */
+/**
+ * A patch value with nothing under it (a new item, or a replacement): its directives applied, copied only where one
+ * was (a world of 10,000 new pods is walked, not copied).
+ */
 function fresh(patch: Json, path: (string | number)[]): Json {
-  return mergePatch(undefined, patch, path);
+  if (!needsWork(patch)) return patch;
+  if (Array.isArray(patch)) {
+    if (patch.length && isReplaceMarker(patch[0])) return freshItems(patch.slice(1), path, 1);
+    patch.forEach((item, i) => {
+      if (isDict(item) && item[DIRECTIVE] === "delete") {
+        throw new PatchError(pathString([...path, i]), "`$patch: delete`: the base has no such item");
+      }
+    });
+    return freshItems(patch, path, 0);
+  }
+  if (!isDict(patch)) return patch;
+  let out: Dict | undefined;
+  for (const [k, v] of Object.entries(patch)) {
+    if (k === DIRECTIVE) {
+      directive(v, path);
+      out ??= { ...patch };
+      delete out[k];
+    } else if (k.startsWith("$")) {
+      throw new PatchError(pathString([...path, k]), "unknown directive (only $patch)");
+    } else if (v === null) {
+      out ??= { ...patch };
+      delete out[k];
+    } else if (typeof v === "object") {
+      const f = fresh(v, [...path, k]);
+      if (f !== v) {
+        out ??= { ...patch };
+        out[k] = f;
+      }
+    }
+  }
+  return out ?? patch;
+}
+
+/** Whether a value holds a directive or a null anywhere (most new items hold neither: a walk, no allocation). */
+function needsWork(v: Json): boolean {
+  if (Array.isArray(v)) {
+    for (const item of v) if (typeof item === "object" && needsWork(item)) return true;
+    return false;
+  }
+  if (v === null) return true;
+  if (typeof v !== "object") return false;
+  for (const k in v) {
+    const child = (v as Dict)[k];
+    if (k.startsWith("$") || child === null || (typeof child === "object" && needsWork(child))) return true;
+  }
+  return false;
+}
+
+function freshItems(items: Json[], path: (string | number)[], offset: number): Json[] {
+  let out: Json[] | undefined;
+  items.forEach((item, i) => {
+    const f = typeof item === "object" && item !== null ? fresh(item, [...path, i + offset]) : item;
+    if (f !== item) {
+      out ??= [...items];
+      out[i] = f;
+    }
+  });
+  return out ?? items;
+}
+
+/** Check a mapping's `$patch` (only "replace" is allowed on a mapping). */
+function directive(value: Json, path: (string | number)[]): void {
+  if (value === "replace") return;
+  throw new PatchError(
+    pathString([...path, DIRECTIVE]),
+    value === "delete"
+      ? "`$patch: delete` removes an item of a list; to remove a field, set it to null"
+      : `expected "replace" (or "delete" in a list item), got ${JSON.stringify(value)}`,
+  );
 }
 
 function mergeDict(base: Json, patch: Dict, path: (string | number)[]): Json {
-  const directive = patch[DIRECTIVE];
-  let start: Dict = isDict(base) ? base : {};
-  if (directive !== undefined) {
-    if (directive !== "replace") {
-      throw new PatchError(
-        pathString([...path, DIRECTIVE]),
-        directive === "delete"
-          ? "`$patch: delete` removes an item of a list; to remove a field, set it to null"
-          : `expected "replace" (or "delete" in a list item), got ${JSON.stringify(directive)}`,
-      );
-    }
-    start = {};
-  }
-  const out: Dict = { ...start };
+  if (!isDict(base) || patch[DIRECTIVE] !== undefined) return fresh(patch, path);
+  const out: Dict = { ...base };
   for (const [k, v] of Object.entries(patch)) {
-    if (k === DIRECTIVE) continue;
     if (k.startsWith("$")) throw new PatchError(pathString([...path, k]), "unknown directive (only $patch)");
     if (v === null) delete out[k];
     else out[k] = mergePatch(out[k], v, [...path, k]);
@@ -113,34 +173,31 @@ function isReplaceMarker(v: Json): boolean {
 }
 
 function mergeList(base: Json, patch: Json[], path: (string | number)[]): Json {
-  if (patch.length && isReplaceMarker(patch[0])) {
-    return patch.slice(1).map((item, i) => fresh(item, [...path, i + 1]));
-  }
-  const deletes = patch.some((i) => isDict(i) && i[DIRECTIVE] === "delete");
-  const baseList = Array.isArray(base) ? base : [];
-  const keyOf = listKey(path, baseList, patch);
+  if (!Array.isArray(base) || (patch.length && isReplaceMarker(patch[0]))) return fresh(patch, path);
+  const keyOf = listKey(path, base, patch);
   if (!keyOf) {
-    if (deletes) throw new PatchError(pathString(path), "`$patch: delete` needs a list whose items have a key");
-    return patch.map((item, i) => fresh(item, [...path, i]));
+    if (patch.some((i) => isDict(i) && i[DIRECTIVE] === "delete")) {
+      throw new PatchError(pathString(path), "`$patch: delete` needs a list whose items have a key");
+    }
+    return fresh(patch, path);
   }
-  const out: (Json | undefined)[] = [...baseList];
+  const rule = LIST_KEYS[shapeOf(path)]?.describe ?? "name";
+  const out: (Json | undefined)[] = [...base];
   const index = new Map<string, number>();
-  baseList.forEach((item, i) => {
+  base.forEach((item, i) => {
     const k = isDict(item) ? keyOf(item) : undefined;
     if (k !== undefined) index.set(k, i);
   });
   patch.forEach((item, i) => {
     const at = [...path, i];
-    const rule = LIST_KEYS[path.map((p) => (typeof p === "number" ? "*" : p)).join(".")]?.describe ?? "name";
     const k = isDict(item) ? keyOf(item) : undefined;
     if (k === undefined) throw new PatchError(pathString(at), `expected an item with its key (${rule})`);
     const found = index.get(k);
+    const present = found !== undefined && out[found] !== undefined;
     if ((item as Dict)[DIRECTIVE] === "delete") {
-      if (found === undefined || out[found] === undefined) {
-        throw new PatchError(pathString(at), `\`$patch: delete\`: the base has no item with this ${rule}`);
-      }
+      if (!present) throw new PatchError(pathString(at), `\`$patch: delete\`: the base has no item with this ${rule}`);
       out[found] = undefined;
-    } else if (found !== undefined && out[found] !== undefined) {
+    } else if (present) {
       out[found] = mergePatch(out[found], item, at);
     } else {
       index.set(k, out.length);
