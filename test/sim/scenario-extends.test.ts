@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { mergePatch } from "../../src/sim/scenario-extends.js";
-import { loadScenario, ScenarioError } from "../../src/sim/scenario.js";
+import { listBundledScenarios, loadScenario, ScenarioError } from "../../src/sim/scenario.js";
 
 const dir = mkdtempSync(join(tmpdir(), "wi-doctor-extends-"));
 
@@ -215,5 +215,14 @@ describe("overlay files", () => {
     const p = problems(() => loadScenario(invalid));
     expect(p.file).toBe(invalid);
     expect(p.problems.join()).toMatch(/kubernetes.*isuer/);
+  });
+});
+describe("bundled worlds", () => {
+  it("use overlays, and abstract bases are not listed", () => {
+    const listed = listBundledScenarios();
+    expect(listed.length).toBeGreaterThan(100);
+    for (const s of listed) expect(() => loadScenario(s.file), s.name).not.toThrow();
+    expect(listed.map((s) => s.name)).not.toContain("aks-orders-base");
+    expect(problems(() => loadScenario("aks-orders-base")).problems.join()).toMatch(/^abstract:/);
   });
 });
