@@ -4,6 +4,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CORE_SCHEMA, load } from "js-yaml";
 import { z } from "zod";
+import { mergePatch, PatchError } from "./scenario-extends.js";
 
 const guid = z.string().regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, {
   message: "expected a GUID such as 00000000-0000-0000-0000-000000000000",
@@ -317,16 +318,17 @@ export function bundledScenarioDir(): string {
   return resolve(here, "..", "..", "scenarios");
 }
 
+/** The bundled worlds, by name; abstract bases (`abstract: true`, only there to be extended) are not listed. */
 export function listBundledScenarios(): { name: string; file: string }[] {
   const dir = bundledScenarioDir();
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
     .filter((f) => f.endsWith(".yaml") || f.endsWith(".yml"))
     .sort()
-    .map((f) => ({ name: basename(f).replace(/\.ya?ml$/, ""), file: join(dir, f) }));
+    .map((f) => ({ name: basename(f).replace(/\.ya?ml$/, ""), file: join(dir, f) }))
+    .filter((s) => !isAbstractFile(s.file));
 }
 
-/** Load a scenario by file path or by the name of a bundled scenario. */
 /** Scenario files are at most this many bytes (the bundled ones are a few kilobytes). */
 export const MAX_SCENARIO_BYTES = 10 * 1024 * 1024;
 
@@ -362,24 +364,111 @@ function readBounded(file: string): string {
   }
 }
 
+type ParseYaml = (text: string) => unknown;
+
+// YAML 1.2 core schema (no timestamps or merge keys): the same reading as the yaml package, several times faster.
+const parseCore: ParseYaml = (text) => load(text, { schema: CORE_SCHEMA });
+
+function readYaml(file: string, parse: ParseYaml): unknown {
+  const text = readBounded(file);
+  try {
+    return parse(text);
+  } catch (err) {
+    throw new ScenarioError(file, [`not valid YAML: ${(err as Error).message}`]);
+  }
+}
+
+const isDict = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** A file whose top level says `abstract: true`: a base for overlays, not a world of its own. */
+function isAbstractFile(file: string): boolean {
+  const text = readBounded(file);
+  if (!/^abstract\s*:/m.test(text)) return false;
+  const data = readYaml(file, parseCore);
+  return isDict(data) && data.abstract === true;
+}
+
+/** How many bases deep an `extends:` chain may go. */
+const MAX_EXTENDS_DEPTH = 16;
+
+/** The file an `extends:` value names: a path relative to the overlay, or a scenario name next to it or bundled. */
+function resolveBase(ref: unknown, overlay: string): string {
+  if (typeof ref !== "string" || !ref.trim()) {
+    throw new ScenarioError(overlay, [
+      "extends: expected a base scenario: a path relative to this file (base.yaml) or a scenario name (aks-healthy)",
+    ]);
+  }
+  const here = dirname(overlay);
+  if (/[/\\]/.test(ref) || /\.ya?ml$/.test(ref)) {
+    const file = resolve(here, ref);
+    if (!existsSync(file)) throw new ScenarioError(overlay, [`extends: no such file ${file}`]);
+    return file;
+  }
+  for (const dir of [here, bundledScenarioDir()]) {
+    for (const ext of [".yaml", ".yml"]) {
+      const file = join(dir, `${ref}${ext}`);
+      if (existsSync(file)) return file;
+    }
+  }
+  throw new ScenarioError(overlay, [
+    `extends: no scenario named ${JSON.stringify(ref)} next to this file or among the bundled ones`,
+  ]);
+}
+
+/**
+ * The raw world a scenario file describes, its `extends:` chain applied (docs/scenarios.md, "Overlays"); not yet
+ * validated. `parse` reads YAML text (default: js-yaml's core schema).
+ */
+export function expandScenarioFile(file: string, parse: ParseYaml = parseCore, chain: string[] = []): unknown {
+  const abs = resolve(file);
+  if (chain.includes(abs)) {
+    throw new ScenarioError(chain[chain.length - 1], [
+      `extends: a cycle: ${[...chain, abs].map((f) => basename(f)).join(" → ")}`,
+    ]);
+  }
+  if (chain.length >= MAX_EXTENDS_DEPTH) {
+    throw new ScenarioError(abs, [`extends: more than ${MAX_EXTENDS_DEPTH} bases deep`]);
+  }
+  const data = readYaml(abs, parse);
+  if (!isDict(data) || !("extends" in data)) return data;
+  const { extends: ref, ...patch } = data;
+  if (patch.name === undefined && patch.abstract !== true) {
+    throw new ScenarioError(abs, ["name: required in an overlay (the base's name is not inherited)"]);
+  }
+  const base = expandScenarioFile(resolveBase(ref, abs), parse, [...chain, abs]);
+  if (!isDict(base)) throw new ScenarioError(abs, ["extends: the base is not a YAML mapping"]);
+  const { name: _name, abstract: _abstract, ...inherited } = base;
+  try {
+    return mergePatch(inherited, patch);
+  } catch (err) {
+    if (err instanceof PatchError) throw new ScenarioError(abs, [err.message]);
+    throw err;
+  }
+}
+
+/** Load a scenario by file path or by the name of a bundled scenario. */
 export function loadScenario(fileOrName: string): Scenario {
   let file = fileOrName;
   if (!existsSync(file)) {
-    const bundled = listBundledScenarios().find((s) => s.name === fileOrName);
+    const bundled = /^[a-z0-9]+(-[a-z0-9]+)*$/.test(fileOrName)
+      ? [".yaml", ".yml"].map((ext) => join(bundledScenarioDir(), fileOrName + ext)).find((f) => existsSync(f))
+      : undefined;
     if (!bundled) {
       throw new ScenarioError(fileOrName, [
         "no such file, and no bundled scenario of that name (see `wi-doctor demo --list`)",
       ]);
     }
-    file = bundled.file;
+    file = bundled;
   }
-  const text = readBounded(file);
-  let data: unknown;
-  try {
-    // YAML 1.2 core schema (no timestamps or merge keys): the same reading as the yaml package, several times faster.
-    data = load(text, { schema: CORE_SCHEMA });
-  } catch (err) {
-    throw new ScenarioError(file, [`not valid YAML: ${(err as Error).message}`]);
+  const data = expandScenarioFile(file);
+  if (isDict(data) && "abstract" in data) {
+    if (data.abstract === true) {
+      throw new ScenarioError(file, [
+        "abstract: this file is a base for other scenarios (abstract: true), not a world to run; load one that extends it",
+      ]);
+    }
+    if (data.abstract !== false) throw new ScenarioError(file, ["abstract: expected true or false"]);
+    delete data.abstract;
   }
   return parseScenario(data, file);
 }
