@@ -39,7 +39,7 @@ import type { JWK } from "jose";
 import type { Environment } from "./environment.js";
 import { ProviderError, withTimeout } from "./errors.js";
 import { kubeSnapshotAnswer } from "./kube-snapshot.js";
-import { cacheReads } from "./read-cache.js";
+import { cacheReads, readCacheOf, sharesIssuerTokens } from "./read-cache.js";
 
 /** Built-in resources listEverywhere reads. */
 export type SnapshotResource =
@@ -436,6 +436,20 @@ export class KubeProvider {
    * claims, verifying its signature, a token exchange): it must never reach an output, a log or a report.
    */
   async createServiceAccountToken(
+    namespace: string,
+    serviceAccount: string,
+    options: { audiences: string[]; expirationSeconds?: number; boundPod?: { name: string; uid?: string } },
+    signal?: AbortSignal,
+  ): Promise<{ token: string; expirationTimestamp: string }> {
+    const cache = readCacheOf(this.env);
+    if (cache && !options.boundPod && sharesIssuerTokens(this.env) && !this.env.allowExchange) {
+      const key = `KubeProvider.issuerToken:${JSON.stringify([options.audiences, options.expirationSeconds ?? 3600])}`;
+      return cache.once(key, () => this.requestToken(namespace, serviceAccount, options, signal));
+    }
+    return this.requestToken(namespace, serviceAccount, options, signal);
+  }
+
+  private async requestToken(
     namespace: string,
     serviceAccount: string,
     options: { audiences: string[]; expirationSeconds?: number; boundPod?: { name: string; uid?: string } },
