@@ -9,7 +9,7 @@ import { detectPlatform } from "../gather/platform.js";
 import type { Environment } from "../providers/environment.js";
 import { workloadResources } from "../providers/kube-snapshot.js";
 import { KubeProvider, type SnapshotResource } from "../providers/kubernetes.js";
-import { ReadCache, type SnapshotObject, withReadCache } from "../providers/read-cache.js";
+import { ReadCache, type SnapshotObject, withReadCache, withSharedIssuerTokens } from "../providers/read-cache.js";
 
 export const AKS_CLIENT_ID = "azure.workload.identity/client-id";
 export const AKS_USE_LABEL = "azure.workload.identity/use";
@@ -197,6 +197,81 @@ async function pool<T>(items: T[], limit: number, fn: (item: T, i: number) => Pr
   await Promise.all(workers);
 }
 
+interface Outcome {
+  verdict: Verdict;
+  mechanism?: string;
+  findings: AuditedFinding[];
+}
+
+async function diagnoseCandidate(env: Environment, c: Candidate, signal: AbortSignal): Promise<Outcome> {
+  try {
+    const report = await diagnose(env, c.target, { signal, progress: async () => undefined });
+    return {
+      verdict: report.verdict,
+      mechanism: report.mechanism,
+      findings: report.findings.map((f) => ({ id: f.id, severity: f.severity, title: f.title, fix: f.fix.summary })),
+    };
+  } catch (err) {
+    if (signal.aborted) throw err;
+    const title = `the diagnosis failed: ${(err as Error).message}`;
+    const fix = "run wi-doctor diagnose on this target for details";
+    return { verdict: "inconclusive", findings: [{ id: "audit.diagnosis-failed", severity: "error", title, fix }] };
+  }
+}
+
+/**
+ * Diagnose every candidate in two passes. The first decides from the objects: service-account tokens are
+ * requested once per audience for the whole cluster (they serve the issuer checks, which are the same for every
+ * service account) and nothing is exchanged. Every target the first pass does not find healthy is diagnosed again
+ * in full (its own token, a live exchange where allowed), so each finding is what `diagnose` reports.
+ */
+async function diagnoseAll(
+  env: Environment,
+  cache: ReadCache,
+  found: Candidate[],
+  opts: AuditOptions,
+): Promise<Outcome[]> {
+  const outcomes: Outcome[] = new Array(found.length);
+  const lean = withSharedIssuerTokens(withReadCache(env, cache));
+  const full = withReadCache(env, cache);
+  const concurrency = opts.concurrency ?? 8;
+  let done = 0;
+  const finished = async (c: Candidate) => {
+    done++;
+    await opts.progress(`audited ${c.target.namespace}/${c.target.serviceAccount ?? c.target.pod}`, done, found.length);
+  };
+  const again: number[] = [];
+  await pool(found, concurrency, async (c, i) => {
+    outcomes[i] = await diagnoseCandidate(lean, c, opts.signal);
+    if (outcomes[i].verdict === "healthy") await finished(c);
+    else again.push(i);
+  });
+  await pool(again, concurrency, async (i) => {
+    outcomes[i] = await diagnoseCandidate(full, found[i], opts.signal);
+    await finished(found[i]);
+  });
+  return outcomes;
+}
+
+/** Pods by "namespace/serviceaccount" and by "namespace//pod". */
+function indexPods(pods: V1Pod[]): Map<string, V1Pod[]> {
+  const out = new Map<string, V1Pod[]>();
+  const add = (k: string, p: V1Pod) => {
+    const list = out.get(k);
+    if (list) list.push(p);
+    else out.set(k, [p]);
+  };
+  for (const p of pods) {
+    const ns = p.metadata?.namespace;
+    add(`${ns}/${p.spec?.serviceAccountName ?? "default"}`, p);
+    add(`${ns}//${p.metadata?.name}`, p);
+  }
+  return out;
+}
+
+const usersOf = (t: Target, byUser: Map<string, V1Pod[]>) =>
+  byUser.get(t.pod ? `${t.namespace}//${t.pod}` : `${t.namespace}/${t.serviceAccount}`) ?? [];
+
 export async function auditCluster(env: Environment, opts: AuditOptions): Promise<AuditResult> {
   const cache = new ReadCache();
   const aenv = withReadCache(env, cache);
@@ -212,40 +287,21 @@ export async function auditCluster(env: Environment, opts: AuditOptions): Promis
     for (const o of await all(r)) byKey.set(`${kind}/${o.metadata?.namespace}/${o.metadata?.name}`, o);
   }
   const found = await candidates(aenv, sas, pods, opts, problems);
+  const outcomes = await diagnoseAll(env, cache, found, opts);
+  const byUser = indexPods(pods);
   const entries: AuditEntry[] = [];
-  let done = 0;
-  await pool(found, opts.concurrency ?? 8, async (c) => {
-    const base = { context: opts.context, namespace: c.target.namespace, reason: c.reason };
-    let verdict: Verdict = "inconclusive";
-    let mechanism: string | undefined;
-    let findings: AuditedFinding[] = [];
-    try {
-      const report = await diagnose(aenv, c.target, { signal: opts.signal, progress: async () => undefined });
-      verdict = report.verdict;
-      mechanism = report.mechanism;
-      findings = report.findings.map((f) => ({ id: f.id, severity: f.severity, title: f.title, fix: f.fix.summary }));
-    } catch (err) {
-      if (opts.signal.aborted) throw err;
-      findings = [
-        {
-          id: "audit.diagnosis-failed",
-          severity: "error",
-          title: `the diagnosis failed: ${(err as Error).message}`,
-          fix: "run wi-doctor diagnose on this target for details",
-        },
-      ];
-    }
-    const users = pods.filter((p) =>
-      c.target.pod
-        ? p.metadata?.name === c.target.pod && p.metadata?.namespace === c.target.namespace
-        : p.metadata?.namespace === c.target.namespace &&
-          (p.spec?.serviceAccountName ?? "default") === c.target.serviceAccount,
-    );
+  const usingIdentity = new Set<string>();
+  found.forEach((c, i) => {
+    const users = usersOf(c.target, byUser);
+    for (const p of users) usingIdentity.add(`${p.metadata?.namespace}/${p.metadata?.name}`);
     const workloads = [...new Set(users.map((p) => workloadOf(p, byKey)))];
     if (!workloads.length) workloads.push(`serviceaccount/${c.target.serviceAccount ?? c.target.pod}`);
+    const { verdict, mechanism, findings } = outcomes[i];
     for (const workload of workloads) {
       entries.push({
-        ...base,
+        context: opts.context,
+        namespace: c.target.namespace,
+        reason: c.reason,
         workload,
         serviceAccount: c.target.serviceAccount,
         pod: c.target.pod,
@@ -254,22 +310,7 @@ export async function auditCluster(env: Environment, opts: AuditOptions): Promis
         findings,
       });
     }
-    done++;
-    await opts.progress(`audited ${c.target.namespace}/${c.target.serviceAccount ?? c.target.pod}`, done, found.length);
   });
-  const usingIdentity = new Set(
-    found.flatMap((c) =>
-      pods
-        .filter(
-          (p) =>
-            p.metadata?.namespace === c.target.namespace &&
-            (c.target.pod
-              ? p.metadata?.name === c.target.pod
-              : (p.spec?.serviceAccountName ?? "default") === c.target.serviceAccount),
-        )
-        .map((p) => `${p.metadata?.namespace}/${p.metadata?.name}`),
-    ),
-  );
   return summarise({
     contexts: opts.context ? [opts.context] : [],
     namespace: opts.namespace,

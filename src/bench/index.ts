@@ -75,6 +75,19 @@ async function scaleSection() {
   console.log("");
 }
 
+async function roundTripSection() {
+  const { benchRoundTrips } = await import("./round-trips.js");
+  console.log("## Sequential round trips per mechanism (warm; longest chain of dependent requests, goal ≤ 4)\n");
+  console.log("| mechanism | scenario | round trips | requests |");
+  console.log("|---|---|---|---|");
+  const rows = await benchRoundTrips();
+  for (const r of rows) console.log(`| ${r.label} | ${r.scenario} | ${r.roundTrips} | ${r.requests} |`);
+  if (process.env.BENCH_SHOW_CHAINS) {
+    for (const r of rows) console.log(`\n${r.label}:\n${r.chain.map((c, i) => `  ${i + 1}. ${c}`).join("\n")}`);
+  }
+  console.log("");
+}
+
 function testWallSection() {
   const file = "node_modules/.cache/wi-doctor/last-test-run.json";
   if (!existsSync(file)) {
@@ -92,6 +105,7 @@ async function main() {
   const want = (s: string) => !only.length || only.includes(s);
   if (want("startup")) await startupSection();
   if (want("scale")) await scaleSection();
+  if (want("roundtrips")) await roundTripSection();
   if (want("tests")) testWallSection();
   if (!want("diagnosis")) return;
   console.log(

@@ -3,7 +3,7 @@
 // Entra token endpoint for a workload identity exchange. The only Azure I/O in the project.
 import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/core-auth";
 import type { ContainerServiceClient, ManagedCluster } from "@azure/arm-containerservice";
-import type { AuthorizationManagementClient } from "@azure/arm-authorization";
+import type { AuthorizationManagementClient, RoleAssignment } from "@azure/arm-authorization";
 import type { KeyVaultManagementClient, Vault } from "@azure/arm-keyvault";
 import type { ManagedServiceIdentityClient, Identity } from "@azure/arm-msi";
 import type { HttpClient, Pipeline, PipelinePolicy } from "@azure/core-rest-pipeline";
@@ -12,7 +12,7 @@ import { type AzureOperation, errorBodyPolicy, retryAfterCapPolicy, toAzureProvi
 import type { Environment } from "./environment.js";
 import { ProviderError, withTimeout } from "./errors.js";
 import { httpRequest } from "./http.js";
-import { cacheReads } from "./read-cache.js";
+import { cacheReads, type ReadCache, readCacheOf } from "./read-cache.js";
 
 export { forbiddenRemedy, toAzureProviderError } from "./azure-errors.js";
 
@@ -157,6 +157,8 @@ export type ExchangeResult =
 /** Management api-versions for the calls made without an SDK client. */
 const SUBSCRIPTIONS_API = "2022-12-01";
 const COMPUTE_API = "2024-07-01";
+const RESOURCE_GRAPH_API = "2022-10-01";
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** The most federated credentials one identity can hold, so one page always carries them all. */
 const FIC_PAGE_SIZE = 20;
 
@@ -545,29 +547,108 @@ export class AzureProvider {
       if (ref.subscriptionId) return this.getIdentity(ref.subscriptionId, ref.resourceGroup, ref.name, signal);
       return this.searchSubscriptions(signal, (sub) => this.getIdentity(sub, ref.resourceGroup, ref.name, signal));
     }
-    const clientId = lower(ref.clientId);
-    let managedFailure: unknown;
+    const cache = readCacheOf(this.env);
+    // An audit looks up many identities: every identity of the subscriptions is listed once and indexed.
+    if (cache) return this.findInIdentityIndex(cache, "clientId", ref.clientId, signal);
     try {
-      const managed = await this.searchSubscriptions(signal, (sub) =>
-        this.call("identities.read", `list managed identities in subscription ${sub}`, signal, async (s) => {
-          for await (const i of this.msi(sub).userAssignedIdentities.listBySubscription({ abortSignal: s })) {
-            if (lower(i.clientId) === clientId) return identityInfo(i);
-          }
-          return null;
-        }),
-      );
-      if (managed) return managed;
-    } catch (err) {
-      managedFailure = err;
+      const direct = await this.queryIdentity("clientId", ref.clientId, signal);
+      if (direct) return direct;
+    } catch {
+      /* the listing below answers instead */
     }
+    // Not a managed identity (or Resource Graph could not say): an app registration?
+    let appFailure: unknown;
     try {
       const app = await this.findApplication(ref.clientId, signal);
       if (app) return app;
     } catch (err) {
-      throw managedFailure ?? err;
+      appFailure = err;
     }
-    if (managedFailure) throw managedFailure;
+    // Resource Graph refused, failed, or has not indexed the identity yet (a new identity can take a while to
+    // appear there): list the managed identities of every subscription.
+    const managed = await this.listIdentitiesMatching("clientId", ref.clientId, signal);
+    if (managed) return managed;
+    // The listing answered for every subscription: only an unanswered app lookup leaves "not found" open.
+    if (appFailure) throw appFailure;
     return null;
+  }
+
+  /**
+   * The direct lookup: one Azure Resource Graph query for the user-assigned identity with this client (or
+   * principal) id across the visible subscriptions, answered with the identity's id, name and properties. It uses
+   * the ARM token the other reads share. Null when Resource Graph holds no such identity.
+   */
+  private async queryIdentity(
+    key: "clientId" | "principalId",
+    value: string,
+    signal?: AbortSignal,
+  ): Promise<IdentityInfo | null> {
+    if (!GUID.test(value.trim())) return null;
+    const subscriptions = await this.listSubscriptionIds(signal);
+    if (!subscriptions.length) return null;
+    const query = [
+      "resources",
+      "where type =~ 'microsoft.managedidentity/userassignedidentities'",
+      `where properties.${key} =~ '${lower(value.trim())}'`,
+      "project id, name, properties",
+    ].join(" | ");
+    const answer = (await this.rawRequest(
+      "arm",
+      "identities.read",
+      `look up the managed identity with ${key} ${value} (Azure Resource Graph)`,
+      `${this.cloud.armEndpoint}/providers/Microsoft.ResourceGraph/resources?api-version=${RESOURCE_GRAPH_API}`,
+      signal,
+      { method: "POST", body: { subscriptions, query, options: { resultFormat: "objectArray" } } },
+    )) as { data?: Identity[] } | null;
+    const row = Array.isArray(answer?.data) ? answer.data[0] : undefined;
+    return row ? identityInfo({ ...row, ...(row as { properties?: object }).properties } as Identity) : null;
+  }
+
+  /** The listing fallback: every managed identity of every subscription, until one matches. */
+  private listIdentitiesMatching(
+    key: "clientId" | "principalId",
+    value: string,
+    signal?: AbortSignal,
+  ): Promise<IdentityInfo | null> {
+    const wanted = lower(value);
+    return this.searchSubscriptions(signal, (sub) =>
+      this.call("identities.read", `list managed identities in subscription ${sub}`, signal, async (s) => {
+        for await (const i of this.msi(sub).userAssignedIdentities.listBySubscription({ abortSignal: s })) {
+          if (lower(i[key]) === wanted) return identityInfo(i);
+        }
+        return null;
+      }),
+    );
+  }
+
+  /** Every managed identity of the visible subscriptions, listed once per read cache (an audit). */
+  private identityIndex(cache: ReadCache, signal?: AbortSignal): Promise<IdentityInfo[]> {
+    return cache.once("AzureProvider.identityIndex", async () => {
+      const subs = await this.listSubscriptionIds(signal);
+      const lists = await Promise.all(
+        subs.map((sub) =>
+          this.call("identities.read", `list managed identities in subscription ${sub}`, signal, async (s) => {
+            const out: IdentityInfo[] = [];
+            for await (const i of this.msi(sub).userAssignedIdentities.listBySubscription({ abortSignal: s })) {
+              out.push(identityInfo(i));
+            }
+            return out;
+          }),
+        ),
+      );
+      return lists.flat();
+    });
+  }
+
+  private async findInIdentityIndex(
+    cache: ReadCache,
+    key: "clientId" | "principalId",
+    value: string,
+    signal?: AbortSignal,
+  ): Promise<IdentityInfo | null> {
+    const found = (await this.identityIndex(cache, signal)).find((i) => lower(i[key]) === lower(value));
+    if (found || key === "principalId") return found ?? null;
+    return this.findApplication(value, signal);
   }
 
   /**
@@ -575,15 +656,15 @@ export class AzureProvider {
    * client id belongs, and this names the identity they meant.
    */
   async findIdentityByPrincipalId(principalId: string, signal?: AbortSignal): Promise<IdentityInfo | null> {
-    const wanted = lower(principalId);
-    return this.searchSubscriptions(signal, (sub) =>
-      this.call("identities.read", `list managed identities in subscription ${sub}`, signal, async (s) => {
-        for await (const i of this.msi(sub).userAssignedIdentities.listBySubscription({ abortSignal: s })) {
-          if (lower(i.principalId) === wanted) return identityInfo(i);
-        }
-        return null;
-      }),
-    );
+    const cache = readCacheOf(this.env);
+    if (cache) return this.findInIdentityIndex(cache, "principalId", principalId, signal);
+    try {
+      const direct = await this.queryIdentity("principalId", principalId, signal);
+      if (direct) return direct;
+    } catch {
+      /* the listing below answers, or fails with its own reason */
+    }
+    return this.listIdentitiesMatching("principalId", principalId, signal);
   }
 
   private getIdentity(
@@ -777,24 +858,13 @@ export class AzureProvider {
 
   /** Every role assignment of the principal (inherited, direct and below) with the role's permissions resolved. */
   async listRoleAssignments(principalId: string, signal?: AbortSignal): Promise<RoleAssignmentInfo[]> {
-    const subs = await this.listSubscriptionIds(signal);
-    const lists = await Promise.all(
-      subs.map((sub) =>
-        this.call("roleAssignments.read", `list role assignments in subscription ${sub}`, signal, async (s) => {
-          const out = [];
-          // The SDK writes "/{scope}/…": the scope goes without its own leading slash.
-          for await (const a of this.authorization(sub).roleAssignments.listForScope(`subscriptions/${sub}`, {
-            filter: `assignedTo('${principalId}')`,
-            abortSignal: s,
-          })) {
-            out.push({ a, sub });
-          }
-          return out;
-        }),
-      ),
-    );
+    const cache = readCacheOf(this.env);
+    // An audit asks for many principals: each subscription's assignments are listed once, then filtered here.
+    const lists = cache
+      ? await cache.once("AzureProvider.roleAssignmentIndex", () => this.listAssignments(undefined, signal))
+      : await this.listAssignments(principalId, signal);
     const seen = new Set<string>();
-    const unique = lists.flat().filter(({ a }) => {
+    const unique = lists.filter(({ a }) => {
       const key = lower(a.id);
       if (!a.id || seen.has(key)) return false;
       seen.add(key);
@@ -807,6 +877,27 @@ export class AzureProvider {
         return { id: a.id ?? "", scope: a.scope ?? "", roleDefinitionId, ...role };
       }),
     );
+  }
+
+  /** The role assignments of every visible subscription: those of one principal, or all of them. */
+  private async listAssignments(principalId: string | undefined, signal?: AbortSignal) {
+    const subs = await this.listSubscriptionIds(signal);
+    const lists = await Promise.all(
+      subs.map((sub) =>
+        this.call("roleAssignments.read", `list role assignments in subscription ${sub}`, signal, async (s) => {
+          const out: { a: RoleAssignment; sub: string }[] = [];
+          // The SDK writes "/{scope}/…": the scope goes without its own leading slash.
+          for await (const a of this.authorization(sub).roleAssignments.listForScope(`subscriptions/${sub}`, {
+            filter: principalId ? `assignedTo('${principalId}')` : undefined,
+            abortSignal: s,
+          })) {
+            out.push({ a, sub });
+          }
+          return out;
+        }),
+      ),
+    );
+    return lists.flat();
   }
 
   private readonly roleDefinitionsInFlight = new Map<string, Promise<RolePermissions>>();

@@ -1,8 +1,10 @@
 // OIDC issuers and service-account tokens: fetch discovery and JWKS as Entra or STS would, verify, decode claims.
+import { createHash } from "node:crypto";
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, type JSONWebKeySet, jwtVerify } from "jose";
 import type { Environment } from "./environment.js";
 import { ProviderError } from "./errors.js";
 import { httpRequest } from "./http.js";
+import { readCacheOf } from "./read-cache.js";
 import {
   checkIssuerUrl,
   checkJwksUrl,
@@ -91,7 +93,14 @@ export interface IssuerKeys {
 }
 
 /** Fetch an issuer's discovery document and then its JWKS (two dependent round trips). */
-export async function fetchIssuerKeys(env: Environment, issuer: string, signal?: AbortSignal): Promise<IssuerKeys> {
+export function fetchIssuerKeys(env: Environment, issuer: string, signal?: AbortSignal): Promise<IssuerKeys> {
+  // In an audit every service account's token names the same issuer: its documents are fetched once.
+  const cache = readCacheOf(env);
+  if (cache) return cache.once(`issuerKeys:${issuer}`, () => fetchIssuerKeysNow(env, issuer, signal));
+  return fetchIssuerKeysNow(env, issuer, signal);
+}
+
+async function fetchIssuerKeysNow(env: Environment, issuer: string, signal?: AbortSignal): Promise<IssuerKeys> {
   const discovery = await fetchDiscovery(env, issuer, signal);
   if (!discovery.jwks_uri) throw new ProviderError("invalid-response", "the discovery document has no jwks_uri");
   return { issuer, discovery, jwks: await fetchJwks(env, discovery.jwks_uri, signal, issuer) };
@@ -102,7 +111,20 @@ export async function fetchIssuerKeys(env: Environment, issuer: string, signal?:
  * document and JWKS over public HTTPS, and verify the signature. Unreachable documents throw "unavailable".
  * Keys fetched ahead of time for the same issuer (`prefetched`) save those two round trips.
  */
-export async function verifyWithIssuer(
+export function verifyWithIssuer(
+  env: Environment,
+  token: string,
+  signal?: AbortSignal,
+  prefetched?: Promise<IssuerKeys | undefined>,
+): Promise<IssuerVerification> {
+  // In an audit the first pass shares one token per audience: it is verified once (keyed by its digest).
+  const cache = readCacheOf(env);
+  if (!cache) return verifyNow(env, token, signal, prefetched);
+  const digest = createHash("sha256").update(token).digest("base64url");
+  return cache.once(`verifyWithIssuer:${digest}`, () => verifyNow(env, token, signal, prefetched));
+}
+
+async function verifyNow(
   env: Environment,
   token: string,
   signal?: AbortSignal,

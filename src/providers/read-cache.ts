@@ -46,6 +46,23 @@ export class ReadCache {
   }
 }
 
+/** Marks an environment whose token requests serve the issuer checks only (see withSharedIssuerTokens). */
+const SHARED_ISSUER_TOKENS = Symbol.for("wi-doctor.shared-issuer-tokens");
+
+/**
+ * A copy of `env` (which must carry a read cache) whose service-account tokens are requested once per audience
+ * and lifetime and shared: for the first pass of an audit, where a token only serves the checks that are the same
+ * for every service account of the cluster (its issuer, its signing key). The copy never exchanges a token
+ * (allowExchange is off): a shared token names another service account, so it must not reach a token endpoint.
+ */
+export function withSharedIssuerTokens(env: Environment): Environment {
+  return { ...env, allowExchange: false, [SHARED_ISSUER_TOKENS]: true } as Environment;
+}
+
+export function sharesIssuerTokens(env: Environment): boolean {
+  return (env as unknown as Record<symbol, boolean | undefined>)[SHARED_ISSUER_TOKENS] === true;
+}
+
 export function readCacheOf(env: Environment): ReadCache | undefined {
   return (env as unknown as Record<symbol, ReadCache | undefined>)[READ_CACHE];
 }
@@ -185,13 +202,27 @@ export function selectFrom<T>(
   const labels = parseLabelSelector(selectors.labelSelector);
   const fields = fieldPredicate(selectors.fieldSelector);
   if (!labels || !fields) return undefined;
-  return s.items.then(
-    (items) =>
-      items.filter(
-        (o) =>
-          (namespace === undefined || o.metadata?.namespace === namespace) &&
-          matchesLabels(o.metadata?.labels, labels) &&
-          fields(o),
-      ) as T[],
-  );
+  const within = namespace === undefined ? s.items : byNamespace(s).then((m) => m.get(namespace) ?? []);
+  return within.then((items) => items.filter((o) => matchesLabels(o.metadata?.labels, labels) && fields(o)) as T[]);
+}
+
+/** A snapshot's objects by namespace, built on first use: an audit's many reads each look at one namespace. */
+const namespaceIndex = new WeakMap<Snapshot, Promise<Map<string | undefined, SnapshotObject[]>>>();
+
+function byNamespace(s: Snapshot): Promise<Map<string | undefined, SnapshotObject[]>> {
+  let index = namespaceIndex.get(s);
+  if (!index) {
+    index = s.items.then((items) => {
+      const m = new Map<string | undefined, SnapshotObject[]>();
+      for (const o of items) {
+        const ns = o.metadata?.namespace;
+        const list = m.get(ns);
+        if (list) list.push(o);
+        else m.set(ns, [o]);
+      }
+      return m;
+    });
+    namespaceIndex.set(s, index);
+  }
+  return index;
 }

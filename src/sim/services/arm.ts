@@ -1,6 +1,7 @@
 // The simulated Azure Resource Manager: subscriptions, AKS managed clusters, user-assigned identities and their
 // federated credentials, role assignments and definitions, Key Vaults and VM scale sets, with ARM's own error
 // bodies, authentication and authorization answers, and nextLink paging.
+import { type ResourceGraphRow, resourceGraphQuery } from "./arm-resource-graph.js";
 import { randomUUID } from "node:crypto";
 import type { ScenarioFederatedCredential } from "../scenario.js";
 import type { SimRequest, SimResponse, SimService, SimWorld } from "../world.js";
@@ -711,6 +712,18 @@ function roleDefinitions(ctx: Ctx, scope: string, id: string | undefined): SimRe
   return ok({ value });
 }
 
+/** The identities Resource Graph shows the caller: those its role assignments let it read. */
+function resourceGraphRows(ctx: Ctx): ResourceGraphRow[] {
+  return ctx.azure.userAssignedIdentities
+    .filter((i) => !forbiddenScopeCovering(ctx.world, identityId(ctx.world, i)))
+    .map((i) => ({
+      ...identityBody(ctx.world, i),
+      subscriptionId: identitySubscription(ctx.world, i),
+      resourceGroup: lower(i.resourceGroup),
+      tenantId: identityTenant(ctx.world, i),
+    }));
+}
+
 // ------------------------------------------------------------------ routing
 
 /**
@@ -731,6 +744,9 @@ function route(ctx: Ctx): SimResponse | undefined {
     .filter(Boolean)
     .map((s) => decodeURIComponent(s));
 
+  if (/^\/providers\/Microsoft\.ResourceGraph\/resources$/i.test(path)) {
+    return req.method === "POST" ? resourceGraphQuery(req, resourceGraphRows(ctx)) : undefined;
+  }
   const auth = /^(.*?)\/providers\/Microsoft\.Authorization\/(roleAssignments|roleDefinitions)(?:\/([^/]+))?$/i.exec(
     decodeURIComponent(path),
   );
