@@ -29,7 +29,7 @@ async function withClient<T>(url: string, token: string | undefined, fn: (c: Cli
   }
 }
 
-const textOf = (r: { content?: unknown }) => ((r.content as { text: string }[])[0]?.text ?? "") as string;
+const textOf = (r: Record<string, unknown>) => ((r.content as { text: string }[])[0]?.text ?? "") as string;
 const post = (url: string, headers: Record<string, string> = {}, body = '{"jsonrpc":"2.0","id":1,"method":"ping"}') =>
   fetch(url, {
     method: "POST",

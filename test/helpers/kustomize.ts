@@ -72,7 +72,7 @@ export function merge(dir: string): Obj[] {
     const add = (m: Record<string, unknown> | undefined, key: string) => {
       if (m) m[key] = { ...((m[key] as object) ?? {}), ...labels };
     };
-    if (o.kind === "Service") spec.selector = { ...(spec.selector ?? {}), ...labels };
+    if (o.kind === "Service") (spec as Record<string, unknown>).selector = { ...(spec.selector ?? {}), ...labels };
     if (o.kind === "Deployment" || o.kind === "PodDisruptionBudget") add(spec.selector, "matchLabels");
     if (o.kind === "Deployment") add(spec.template?.metadata as Record<string, unknown>, "labels");
     if (o.kind === "NetworkPolicy") add(spec.podSelector, "matchLabels");

@@ -183,7 +183,9 @@ describe("Azure identity library versions", () => {
 
   it("reads the declared library per container, knows a few images, and is honest about the rest", () => {
     const template = (annotation: string | undefined, images: string[]) => ({
-      metadata: { annotations: annotation ? { "wi-doctor.io/azure-identity-sdk": annotation } : {} },
+      metadata: {
+        annotations: (annotation ? { "wi-doctor.io/azure-identity-sdk": annotation } : {}) as Record<string, string>,
+      },
       spec: { containers: images.map((image, i) => ({ name: `c${i}`, image })) },
     });
     const [a, b] = assessSdk(template("c0=node@3.1.0;c1=dotnet@1.10.2", ["x", "y"]));

@@ -1,5 +1,5 @@
 // KubeProvider against the simulated API server over real HTTPS with the real @kubernetes/client-node.
-import { KubeConfig } from "@kubernetes/client-node";
+import { KubeConfig, type KubernetesObject } from "@kubernetes/client-node";
 import { createLocalJWKSet, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ProviderError } from "../../src/providers/errors.js";
@@ -437,7 +437,7 @@ describe("generic writes", () => {
     expect(
       await kube.getObject({ apiVersion: "v1", kind: "ServiceAccount", namespace: "payments", name: "reports" }),
     ).toBeNull();
-    const created = await kube.createObject(sa);
+    const created = await kube.createObject<KubernetesObject>(sa);
     expect(created.metadata?.uid).toBeTruthy();
     const ref = { apiVersion: "v1", kind: "ServiceAccount", namespace: "payments", name: "reports" };
     expect((await kube.getObject(ref))?.metadata?.name).toBe("reports");
