@@ -7,6 +7,7 @@ import type { Scenario } from "./sim/scenario.js";
 import type { ToolContext, ToolDefinition } from "./tools/define.js";
 import { addCaptureCommand } from "./cli/capture.js";
 import { addSimCommand } from "./cli/sim.js";
+import { addFixCommand } from "./cli/fix.js";
 import { VERSION } from "./version.js";
 
 // The cloud SDKs take a second or two to load: load them when a command needs them, so --help stays instant.
@@ -195,9 +196,11 @@ export function buildProgram(): Command {
     program
       .command("mcp", { isDefault: true })
       .description("run the MCP server over stdio (the default)")
-      .option("--allow-writes", "register the tools that change the cluster or cloud (each still dry-runs first)"),
+      .option("--allow-writes", "register the tools that change the cluster or cloud (each still dry-runs first)")
+      .option("--audit-log <file>", "append every write's audit line (JSON) to this file too"),
   );
-  mcp.action(async (opts: WorldOptions & { allowWrites?: boolean }) => {
+  mcp.action(async (opts: WorldOptions & { allowWrites?: boolean; auditLog?: string }) => {
+    if (opts.auditLog) (await import("./remediation/audit.js")).setAuditLog(opts.auditLog);
     let session: SimSession | undefined;
     const { createServer } = await lazy.server();
     const { LimitedStdioServerTransport } = await lazy.stdio();
@@ -377,6 +380,7 @@ export function buildProgram(): Command {
 
   addSimCommand(program);
   addCaptureCommand(program);
+  addFixCommand(program);
   return program;
 }
 

@@ -67,7 +67,9 @@ export async function verifyAfterApply(
           : "the addressed finding is gone; the verdict is inconclusive (see the diagnosis's unsettled checks)",
       };
     }
-    if (!plan.propagates || Date.now() + delay > deadline) {
+    // A propagating change is asked about at least twice when there is time at all.
+    const expired = withinMs <= 0 || (attempt >= 2 && Date.now() + delay > deadline);
+    if (!plan.propagates || expired) {
       return {
         ...base,
         status: plan.propagates ? "propagating" : "still-broken",

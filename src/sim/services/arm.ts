@@ -2,6 +2,7 @@
 // federated credentials, role assignments and definitions, Key Vaults and VM scale sets, with ARM's own error
 // bodies, authentication and authorization answers, and nextLink paging.
 import { randomUUID } from "node:crypto";
+import { noteWrite } from "./propagation.js";
 import type { ScenarioFederatedCredential } from "../scenario.js";
 import type { SimRequest, SimResponse, SimService, SimWorld } from "../world.js";
 import { builtInRoles, findBuiltInRole, type BuiltInRole } from "./azure-roles.js";
@@ -558,6 +559,7 @@ function ficRoute(ctx: Ctx, sub: string, rg: string, name: string, ficName: stri
   const fic: ScenarioFederatedCredential = { name: ficName, issuer, subject, audiences: [audiences[0]] };
   if (index >= 0) {
     fics[index] = { ...fics[index], ...fic, name: fics[index].name };
+    noteWrite(ctx.world, identity.clientId);
     return ok(ficBody(ctx.world, identity, fics[index]), 200);
   }
   if (fics.length >= FIC_LIMIT) {
@@ -568,6 +570,7 @@ function ficRoute(ctx: Ctx, sub: string, rg: string, name: string, ficName: stri
     );
   }
   fics.push(fic);
+  noteWrite(ctx.world, identity.clientId);
   return ok(ficBody(ctx.world, identity, fic), 201);
 }
 

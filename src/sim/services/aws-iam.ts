@@ -12,6 +12,7 @@ import {
   simRoleArn,
   verifySigV4,
 } from "./aws-common.js";
+import { noteWrite } from "./propagation.js";
 
 const NS = "https://iam.amazonaws.com/doc/2010-05-08/";
 const CREATED = "2024-01-15T10:00:00Z";
@@ -117,6 +118,7 @@ function handleIam(req: SimRequest, world: SimWorld): SimResponse {
       const doc = parsePolicy(form.get("PolicyDocument") ?? "");
       if (typeof doc === "string") return queryError(400, NS, "MalformedPolicyDocument", doc);
       role.assumeRolePolicyDocument = doc;
+      noteWrite(world, role.roleName);
       return querySuccess(action, NS, "");
     }
     default:
