@@ -37,7 +37,8 @@ const annotate = (facts: Facts, annotations: Record<string, string | null>): Rem
 
 const restart = (f: Finding, facts: Facts): Remediation | undefined => {
   const workload = workloadOf(f, facts);
-  return workload
+  // A Job's or CronJob's pods are not restarted in place: its next run starts new ones.
+  return workload && !/^(job|cronjob)\//.test(workload)
     ? { tool: "restart_workload", arguments: { namespace: facts.target.namespace, workload } }
     : undefined;
 };
