@@ -5,6 +5,7 @@ import { addCaptureCommand } from "./cli/capture.js";
 import { addDemoCommand } from "./cli/demo.js";
 import { addAuditCommand, addDiagnoseCommand } from "./cli/diagnose.js";
 import { addExplainCommand } from "./cli/explain.js";
+import { addFixCommand } from "./cli/fix.js";
 import { addMcpCommand, addServeCommand } from "./cli/servers.js";
 import { addSimCommand } from "./cli/sim.js";
 import { cliState, log, UsageError } from "./cli/world.js";
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   addDemoCommand(program);
   addSimCommand(program);
   addCaptureCommand(program);
+  addFixCommand(program);
   return program;
 }
 

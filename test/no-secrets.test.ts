@@ -36,6 +36,26 @@ const ARGS: Record<string, Record<string, unknown>> = {
   inspect_pod_identity: { namespace: "payments", workload: "deployment/payments-api" },
   plan_migration: { namespace: "payments" },
   audit_cluster: {},
+  // Write tools (dry runs; registered only with --allow-writes).
+  set_federated_credential: { namespace: "payments", serviceAccount: "payments-api" },
+  annotate_service_account: {
+    namespace: "payments",
+    serviceAccount: "payments-api",
+    annotations: { "azure.workload.identity/tenant-id": "6d3e1a52-8c3f-4b7e-9f1a-2b5c7d9e0f11" },
+  },
+  label_pod_template: {
+    namespace: "payments",
+    workload: "deployment/payments-api",
+    labels: { "azure.workload.identity/use": "true" },
+  },
+  restart_workload: { namespace: "payments", workload: "deployment/payments-api" },
+  update_role_trust_policy: { namespace: "payments", serviceAccount: "payments-api" },
+  create_pod_identity_association: {
+    clusterName: "payments",
+    namespace: "payments",
+    serviceAccount: "payments-api",
+    roleArn: "arn:aws:iam::111122223333:role/payments",
+  },
 };
 
 describe.each(["aks-healthy", "aks-fic-subject-namespace-typo", "aks-issuer-key-rotated"])(

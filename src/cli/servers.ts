@@ -14,9 +14,11 @@ export function addMcpCommand(program: Command): void {
       .command("mcp", { isDefault: true })
       .description("run the MCP server over stdio (the default)")
       .option("--allow-writes", "register the tools that change the cluster or cloud (each still dry-runs first)")
+      .option("--audit-log <file>", "append every write's audit line (JSON) to this file too")
       .option(TOOLSETS_FLAG, TOOLSETS_HELP),
   );
-  mcp.action(async (opts: WorldOptions & { allowWrites?: boolean; toolsets?: string }) => {
+  mcp.action(async (opts: WorldOptions & { allowWrites?: boolean; auditLog?: string; toolsets?: string }) => {
+    if (opts.auditLog) (await import("../remediation/audit.js")).setAuditLog(opts.auditLog);
     let session: SimSession | undefined;
     const { parseToolsets } = await import("../tools/toolsets.js");
     const toolsets = parseToolsets(opts.toolsets);

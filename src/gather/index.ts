@@ -2,6 +2,7 @@
 import { type ErrorTextSection, errorTextSection } from "../diagnosis/error-text.js";
 import type { Platform, Report, Target } from "../diagnosis/types.js";
 import type { Environment } from "../providers/environment.js";
+import { withRemediations } from "../remediation/index.js";
 import { diagnoseAks, type GatherOptions } from "./aks.js";
 import { diagnoseEks } from "./eks.js";
 import { errorTextFacts } from "./error-text.js";
@@ -23,7 +24,7 @@ export async function diagnose(
     const facts = errorTextFacts(opts.errorText);
     if (facts) report.errorText = errorTextSection(facts, report.findings);
   }
-  return report;
+  return withRemediations(report);
 }
 
 async function diagnoseOnce(

@@ -15,6 +15,7 @@ import { inspectPodIdentity } from "./inspect_pod_identity.js";
 import { planMigration } from "./plan_migration.js";
 import { inspectIamRole } from "./inspect_iam_role.js";
 import { auditClusterTool } from "./audit_cluster.js";
+import { writeTools } from "./write-tools.js";
 
 export const allTools: ToolDefinition[] = [
   diagnoseWorkloadIdentity,
@@ -32,4 +33,5 @@ export const allTools: ToolDefinition[] = [
   planMigration,
   inspectIamRole,
   auditClusterTool,
+  ...writeTools,
 ];

@@ -3,6 +3,7 @@
 // bodies, authentication and authorization answers, and nextLink paging.
 import { type ResourceGraphRow, resourceGraphQuery } from "./arm-resource-graph.js";
 import { randomUUID } from "node:crypto";
+import { noteWrite } from "./propagation.js";
 import type { ScenarioFederatedCredential } from "../scenario.js";
 import type { SimRequest, SimResponse, SimService, SimWorld } from "../world.js";
 import { builtInRoles, findBuiltInRole, type BuiltInRole } from "./azure-roles.js";
@@ -559,6 +560,7 @@ function ficRoute(ctx: Ctx, sub: string, rg: string, name: string, ficName: stri
   const fic: ScenarioFederatedCredential = { name: ficName, issuer, subject, audiences: [audiences[0]] };
   if (index >= 0) {
     fics[index] = { ...fics[index], ...fic, name: fics[index].name };
+    noteWrite(ctx.world, identity.clientId);
     return ok(ficBody(ctx.world, identity, fics[index]), 200);
   }
   if (fics.length >= FIC_LIMIT) {
@@ -569,6 +571,7 @@ function ficRoute(ctx: Ctx, sub: string, rg: string, name: string, ficName: stri
     );
   }
   fics.push(fic);
+  noteWrite(ctx.world, identity.clientId);
   return ok(ficBody(ctx.world, identity, fic), 201);
 }
 

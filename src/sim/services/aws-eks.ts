@@ -22,6 +22,60 @@ function page<T>(items: T[], req: SimRequest): { items: T[]; nextToken: string |
   return { items: slice, nextToken: start + max < items.length ? String(start + max) : null };
 }
 
+/** CreatePodIdentityAssociation: POST /clusters/NAME/pod-identity-associations. */
+function createAssociation(req: SimRequest, world: SimWorld, region: string | undefined): SimResponse | undefined {
+  const aws = world.scenario.aws;
+  const parts = req.path.split("/").filter(Boolean).map(decodeURIComponent);
+  if (!aws || parts[0] !== "clusters" || parts[2] !== "pod-identity-associations" || parts.length !== 3)
+    return undefined;
+  const cluster = (region === aws.region ? aws.clusters : []).find((c) => c.name === parts[1]);
+  if (!cluster) {
+    return jsonError(404, "ResourceNotFoundException", `No cluster found for name: ${parts[1]}.`, {
+      clusterName: parts[1],
+    });
+  }
+  let body: { namespace?: unknown; serviceAccount?: unknown; roleArn?: unknown };
+  try {
+    body = req.json() as typeof body;
+  } catch {
+    return jsonError(400, "InvalidParameterException", "The request body is not valid JSON.");
+  }
+  const { namespace, serviceAccount, roleArn } = body ?? {};
+  if (typeof namespace !== "string" || typeof serviceAccount !== "string" || typeof roleArn !== "string") {
+    return jsonError(400, "InvalidParameterException", "namespace, serviceAccount and roleArn are required.");
+  }
+  if (!/^arn:aws[a-z-]*:iam::\d{12}:role\/.+/.test(roleArn)) {
+    return jsonError(400, "InvalidParameterException", `Role ARN ${roleArn} is not valid.`);
+  }
+  const exists = aws.podIdentityAssociations.some(
+    (a) => a.clusterName === cluster.name && a.namespace === namespace && a.serviceAccount === serviceAccount,
+  );
+  if (exists) {
+    return jsonError(409, "ResourceInUseException", "Association already exists for the given service account.");
+  }
+  const association = { clusterName: cluster.name, namespace, serviceAccount, roleArn };
+  aws.podIdentityAssociations.push(association);
+  const partition = partitionOf(aws.region);
+  const id = associationIdOf(association);
+  return {
+    status: 200,
+    body: {
+      association: {
+        clusterName: cluster.name,
+        namespace,
+        serviceAccount,
+        roleArn,
+        associationArn: `arn:${partition}:eks:${aws.region}:${aws.accountId}:podidentityassociation/${cluster.name}/${id}`,
+        associationId: id,
+        tags: {},
+        createdAt: Math.floor(Date.now() / 1000),
+        modifiedAt: Math.floor(Date.now() / 1000),
+        disableSessionTags: false,
+      },
+    },
+  };
+}
+
 function handleEks(req: SimRequest, world: SimWorld): SimResponse | undefined {
   const sig = verifySigV4(req);
   if (!sig.ok) {
@@ -32,6 +86,7 @@ function handleEks(req: SimRequest, world: SimWorld): SimResponse | undefined {
   const region = regionOf(req.host);
   if (!aws)
     return jsonError(403, "UnrecognizedClientException", "The security token included in the request is invalid.");
+  if (req.method === "POST") return createAssociation(req, world, region);
   if (req.method !== "GET") return undefined;
   // Clusters live in one region: asking another region's endpoint finds nothing, as it would for real.
   const clusters = region === aws.region ? aws.clusters : [];

@@ -12,6 +12,7 @@ import {
   simRoleArn,
   verifySigV4,
 } from "./aws-common.js";
+import { noteWrite } from "./propagation.js";
 
 const NS = "https://iam.amazonaws.com/doc/2010-05-08/";
 const CREATED = "2024-01-15T10:00:00Z";
@@ -22,6 +23,25 @@ function findProvider(world: SimWorld, arn: string) {
 
 export function findRole(world: SimWorld, name: string) {
   return world.scenario.aws?.roles.find((r) => r.roleName.toLowerCase() === name.toLowerCase());
+}
+
+/** A trust policy as IAM validates it: JSON with a Statement list whose entries have Effect, Principal and Action. */
+function parsePolicy(text: string): Record<string, unknown> | string {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    return "This policy contains invalid Json";
+  }
+  const statements = (doc as { Statement?: unknown })?.Statement;
+  const list = Array.isArray(statements) ? statements : statements ? [statements] : [];
+  if (!list.length) return "Syntax errors in policy.";
+  for (const st of list as Record<string, unknown>[]) {
+    if (st.Effect !== "Allow" && st.Effect !== "Deny") return "Invalid effect in policy.";
+    if (!st.Principal) return "Missing required field Principal";
+    if (!st.Action) return "Missing required field Action";
+  }
+  return doc as Record<string, unknown>;
 }
 
 function handleIam(req: SimRequest, world: SimWorld): SimResponse {
@@ -90,6 +110,16 @@ function handleIam(req: SimRequest, world: SimWorld): SimResponse {
         NS,
         `<IsTruncated>false</IsTruncated><AttachedPolicies>${policies}</AttachedPolicies>`,
       );
+    }
+    case "UpdateAssumeRolePolicy": {
+      const name = form.get("RoleName") ?? "";
+      const role = findRole(world, name);
+      if (!role) return queryError(404, NS, "NoSuchEntity", `The role with name ${name} cannot be found.`);
+      const doc = parsePolicy(form.get("PolicyDocument") ?? "");
+      if (typeof doc === "string") return queryError(400, NS, "MalformedPolicyDocument", doc);
+      role.assumeRolePolicyDocument = doc;
+      noteWrite(world, role.roleName);
+      return querySuccess(action, NS, "");
     }
     default:
       return queryError(400, NS, "InvalidAction", `Could not find operation ${action} for version 2010-05-08`);

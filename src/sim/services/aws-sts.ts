@@ -5,6 +5,7 @@ import { compactVerify, createLocalJWKSet, decodeJwt, type JSONWebKeySet } from 
 import type { SimRequest, SimResponse, SimService, SimWorld } from "../world.js";
 import { el, fakeId, querySuccess, queryError, simProviderArn, simProviderUrl, verifySigV4 } from "./aws-common.js";
 import { findRole } from "./aws-iam.js";
+import { propagating } from "./propagation.js";
 
 const NS = "https://sts.amazonaws.com/doc/2011-06-15/";
 
@@ -186,7 +187,11 @@ async function assumeRoleWithWebIdentity(req: SimRequest, world: SimWorld): Prom
   const role = m && m[1] === aws.accountId ? findRole(world, m[2]) : undefined;
   const providerArn = simProviderArn(world, provider.url);
   const sub = typeof claims.sub === "string" ? claims.sub : "";
-  if (!role || !trustAllows(role.assumeRolePolicyDocument, providerArn, simProviderUrl(provider.url), sub, aud)) {
+  if (
+    !role ||
+    propagating(world, role.roleName) ||
+    !trustAllows(role.assumeRolePolicyDocument, providerArn, simProviderUrl(provider.url), sub, aud)
+  ) {
     return accessDenied();
   }
   if (duration > role.maxSessionDuration) {

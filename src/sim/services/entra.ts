@@ -2,6 +2,7 @@
 // workload identity exchange (client_credentials with a jwt-bearer client_assertion) with Entra's real checks
 // and error bodies.
 import { compactVerify, decodeJwt, decodeProtectedHeader, importJWK, type JWK, type JWTPayload } from "jose";
+import { propagating } from "./propagation.js";
 import { SIM_OPERATOR_CLIENT_SECRET } from "../constants.js";
 import type { SimRequest, SimResponse, SimService, SimWorld } from "../world.js";
 import {
@@ -198,6 +199,14 @@ async function token(req: SimRequest, world: SimWorld, tenantSegment: string, v1
       );
     }
     if (!assertion) return missingParameter(req, "client_assertion");
+    if (propagating(world, principal.clientId)) {
+      return entraError(
+        req,
+        "invalid_client",
+        70021,
+        "No matching federated identity record found for presented assertion.",
+      );
+    }
     const rejected = await checkFederatedAssertion(req, world, principal, assertion);
     return rejected ?? success(world, principal, tenant, resource);
   }

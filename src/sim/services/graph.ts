@@ -1,6 +1,7 @@
 // The simulated Microsoft Graph (v1.0 and beta): app registrations, their federated identity credentials, and
 // service principals, in the directory of the tenant the caller's token was issued for.
 import { randomUUID } from "node:crypto";
+import { noteWrite } from "./propagation.js";
 import type { ScenarioFederatedCredential } from "../scenario.js";
 import type { SimRequest, SimResponse, SimService, SimWorld } from "../world.js";
 import {
@@ -309,6 +310,7 @@ function ficItemRoute(
     const invalid = validateFic(req, next);
     if (invalid) return invalid;
     fics[index] = next as ScenarioFederatedCredential;
+    noteWrite(ctx.world, app.appId);
     return { status: 204 };
   }
   return undefined;
@@ -404,6 +406,7 @@ function createFic(ctx: Ctx, app: ScenarioApplication, ctxPath: string): SimResp
     ...(input.description ? { description: input.description } : {}),
   };
   fics.push(fic);
+  noteWrite(ctx.world, app.appId);
   return {
     status: 201,
     headers: { location: `${ctx.base}/applications/${app.objectId}/federatedIdentityCredentials/${ficId(app, fic)}` },

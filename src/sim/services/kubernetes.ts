@@ -6,6 +6,7 @@ import { SIM_KUBE_TOKEN } from "../constants.js";
 import type { SimRequest, SimResponse, SimService, SimWorld } from "../world.js";
 import { asTable, selfSubjectAccessReview, watchAnswer } from "./kube-extras.js";
 import { authReview } from "./kube-auth.js";
+import { rollOut } from "./kube-rollout.js";
 import { status } from "./kube-status.js";
 import { discoveryDocument, jwksDocument } from "./oidc.js";
 
@@ -926,6 +927,12 @@ function commitUpdate(world: SimWorld, req: SimRequest, r: ResourceType, current
   // A synthesized namespace becomes a stored object the first time it changes.
   if (i === -1) objects.push(next);
   else objects[i] = next;
+  type Rolled = Parameters<typeof rollOut>[2];
+  rollOut(world, objects as unknown as Rolled[], current as unknown as Rolled, next as unknown as Rolled, (pod) => {
+    pod.metadata.uid = randomUUID();
+    pod.metadata.resourceVersion = nextResourceVersion(world);
+    pod.metadata.creationTimestamp = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+  });
   return { status: 200, body: view(r, next, false) };
 }
 
@@ -983,6 +990,16 @@ function patch(world: SimWorld, req: SimRequest, rr: ResourceRequest, current: O
     return status(422, "Invalid", (err as Error).message);
   }
   if (!isPlainObject(next)) return badRequest("the patched object is not a JSON object");
+  // A resourceVersion in a patch is a precondition, as on the real API server.
+  const sentRv = (next as Obj).metadata?.resourceVersion;
+  if (sentRv !== undefined && sentRv !== current.metadata.resourceVersion) {
+    return status(
+      409,
+      "Conflict",
+      `Operation cannot be fulfilled on ${qualified(r)} "${current.metadata.name}": the object has been modified; please apply your changes to the latest version and try again`,
+      { name: current.metadata.name, ...(r.group ? { group: r.group } : {}), kind: r.plural },
+    );
+  }
   return commitUpdate(world, req, r, current, next as Obj);
 }
 

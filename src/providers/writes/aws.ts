@@ -1,0 +1,94 @@
+// AWS writes for the remediation tools: an IAM role's trust policy and an EKS Pod Identity association, sent with
+// the same SDK clients and connection settings as the reads. Writes are not retried (maxAttempts 1).
+import type { Environment } from "../environment.js";
+import { ProviderError, withTimeout } from "../errors.js";
+import { liveAgent } from "../outbound.js";
+
+interface Clients {
+  iam: import("@aws-sdk/client-iam").IAMClient;
+  eks: import("@aws-sdk/client-eks").EKSClient;
+  lib: { iam: typeof import("@aws-sdk/client-iam"); eks: typeof import("@aws-sdk/client-eks") };
+}
+
+const clientsOf = new WeakMap<Environment, Promise<Clients>>();
+
+function clients(env: Environment): Promise<Clients> {
+  let c = clientsOf.get(env);
+  if (!c) {
+    c = (async () => {
+      const [iam, eks, http] = await Promise.all([
+        import("@aws-sdk/client-iam"),
+        import("@aws-sdk/client-eks"),
+        import("@smithy/node-http-handler"),
+      ]);
+      if (env.mode === "simulated" && !env.aws.credentials) {
+        throw new ProviderError("no-credential", "no AWS credential in this scenario");
+      }
+      const common = {
+        ...(env.aws.region ? { region: env.aws.region } : {}),
+        ...(env.aws.profile ? { profile: env.aws.profile } : {}),
+        ...(env.aws.credentials ? { credentials: env.aws.credentials } : {}),
+        requestHandler: new http.NodeHttpHandler({
+          httpsAgent: env.agent ?? liveAgent(),
+          connectionTimeout: env.timeoutMs,
+          requestTimeout: env.timeoutMs,
+        }),
+        maxAttempts: 1,
+      };
+      return { iam: new iam.IAMClient(common), eks: new eks.EKSClient(common), lib: { iam, eks } };
+    })();
+    clientsOf.set(env, c);
+  }
+  return c;
+}
+
+function mapError(what: string, action: string, err: unknown): ProviderError {
+  if (err instanceof ProviderError) return err;
+  const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+  const status = e.$metadata?.httpStatusCode;
+  const message = `${what}: ${e.name ?? "Error"}: ${e.message ?? String(err)}`;
+  if (status === 403 || e.name === "AccessDenied" || e.name === "AccessDeniedException") {
+    return new ProviderError("forbidden", message, 403, `allow ${action}`);
+  }
+  if (status === 404) return new ProviderError("not-found", message, 404);
+  return new ProviderError(status && status >= 500 ? "unavailable" : "invalid-response", message, status);
+}
+
+export async function updateAssumeRolePolicy(
+  env: Environment,
+  roleName: string,
+  policy: object,
+  signal: AbortSignal,
+): Promise<void> {
+  const what = `iam:UpdateAssumeRolePolicy ${roleName}`;
+  await withTimeout(what, env.timeoutMs, signal, async (s) => {
+    try {
+      const c = await clients(env);
+      await c.iam.send(
+        new c.lib.iam.UpdateAssumeRolePolicyCommand({ RoleName: roleName, PolicyDocument: JSON.stringify(policy) }),
+        {
+          abortSignal: s,
+        },
+      );
+    } catch (err) {
+      throw mapError(what, "iam:UpdateAssumeRolePolicy", err);
+    }
+  });
+}
+
+export async function createPodIdentityAssociation(
+  env: Environment,
+  input: { clusterName: string; namespace: string; serviceAccount: string; roleArn: string },
+  signal: AbortSignal,
+): Promise<string | undefined> {
+  const what = `eks:CreatePodIdentityAssociation ${input.clusterName}`;
+  return withTimeout(what, env.timeoutMs, signal, async (s) => {
+    try {
+      const c = await clients(env);
+      const out = await c.eks.send(new c.lib.eks.CreatePodIdentityAssociationCommand(input), { abortSignal: s });
+      return out.association?.associationId;
+    } catch (err) {
+      throw mapError(what, "eks:CreatePodIdentityAssociation (and iam:PassRole on the role)", err);
+    }
+  });
+}

@@ -1,0 +1,28 @@
+// An optional propagation delay: for a while after a federated credential or a trust policy is written, the token
+// service answers as if it had not seen the change (Entra documents "a few seconds, sometimes minutes"), so a
+// client's re-verify loop is exercised. Off unless a test or `sim` run sets it.
+import type { SimWorld } from "../world.js";
+
+interface Propagation {
+  delayMs: number;
+  /** Key (Entra client id, IAM role name, lowercase) → when the last write becomes visible. */
+  visibleAt: Map<string, number>;
+}
+
+const state = new WeakMap<SimWorld, Propagation>();
+
+export function setPropagationDelay(world: SimWorld, delayMs: number): void {
+  state.set(world, { delayMs, visibleAt: state.get(world)?.visibleAt ?? new Map() });
+}
+
+/** A write that the token service only sees after the delay. */
+export function noteWrite(world: SimWorld, key: string): void {
+  const p = state.get(world);
+  if (p && p.delayMs > 0) p.visibleAt.set(key.toLowerCase(), Date.now() + p.delayMs);
+}
+
+/** Whether the last write under this key is not visible yet. */
+export function propagating(world: SimWorld, key: string): boolean {
+  const at = state.get(world)?.visibleAt.get(key.toLowerCase());
+  return at !== undefined && Date.now() < at;
+}

@@ -1,0 +1,17 @@
+// The tools that change the world: registered only with --allow-writes (their annotations say they write).
+import type { ToolDefinition } from "./define.js";
+import { annotateServiceAccount } from "./annotate_service_account.js";
+import { labelPodTemplate } from "./label_pod_template.js";
+import { restartWorkload } from "./restart_workload.js";
+import { setFederatedCredential } from "./set_federated_credential.js";
+import { updateRoleTrustPolicy } from "./update_role_trust_policy.js";
+import { createPodIdentityAssociationTool } from "./create_pod_identity_association.js";
+
+export const writeTools: ToolDefinition[] = [
+  setFederatedCredential,
+  annotateServiceAccount,
+  labelPodTemplate,
+  restartWorkload,
+  updateRoleTrustPolicy,
+  createPodIdentityAssociationTool,
+];
