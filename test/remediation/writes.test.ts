@@ -146,3 +146,34 @@ describe("restart_workload", () => {
     );
   });
 });
+
+describe("create_pod_identity_association", () => {
+  it("creates the association once; the same plan again changes nothing", async () => {
+    const { ctx, session: s } = await open("eks-podid-association-missing");
+    const create = tool("create_pod_identity_association");
+    const args = {
+      clusterName: "orders-prod",
+      namespace: "orders",
+      serviceAccount: "orders-api",
+      roleArn: "arn:aws:iam::111122223333:role/orders-api-podid",
+    };
+    const plan = await create.call(args, ctx);
+    expect(plan).toMatchObject({ action: "create", change: { api: "eks" } });
+    expect(plan.commands).toEqual([
+      "aws eks create-pod-identity-association --cluster-name orders-prod --namespace orders --service-account orders-api --role-arn arn:aws:iam::111122223333:role/orders-api-podid",
+    ]);
+    const applied = await create.call(
+      { ...args, dryRun: false, confirm: true, planId: plan.planId, verifyWithinSeconds: 0 },
+      ctx,
+    );
+    expect(applied.applied).toBe(true);
+    const mine = () =>
+      s.world.scenario.aws?.podIdentityAssociations.filter(
+        (a) => a.namespace === "orders" && a.serviceAccount === "orders-api",
+      );
+    expect(mine()).toHaveLength(1);
+    const again = await create.call({ ...args, dryRun: false, confirm: true, planId: plan.planId }, ctx);
+    expect(again).toMatchObject({ applied: false, action: "none" });
+    expect(mine()).toHaveLength(1);
+  });
+});
