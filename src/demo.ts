@@ -1,5 +1,4 @@
 // `wi-doctor demo`: a bundled simulated world, diagnosed by the tool that fits its target.
-import type { Environment } from "./providers/environment.js";
 import { startSimSession } from "./sim/environment.js";
 import { loadScenario, type Scenario } from "./sim/scenario.js";
 import type { ToolContext } from "./tools/define.js";
@@ -30,38 +29,29 @@ export async function runDemo(
   opts: { json?: boolean; simLatency?: number; signal?: AbortSignal; progress?: (m: string) => void } = {},
 ): Promise<DemoRun> {
   const scenario = loadScenario(name);
-  const session = await startSimSession(scenario, { latencyMs: opts.simLatency });
-  try {
-    return await runDemoIn(scenario, session.env, opts);
-  } finally {
-    await session.close();
-  }
-}
-
-/** Run a world's demo tool against an environment already serving that world. */
-export async function runDemoIn(
-  scenario: Scenario,
-  env: Environment,
-  opts: { json?: boolean; signal?: AbortSignal; progress?: (m: string) => void } = {},
-): Promise<DemoRun> {
   const { tool: toolName, input } = demoCall(scenario);
   const tool = allTools.find((t) => t.name === toolName);
   if (!tool) throw new Error(`internal: tool ${toolName} is not registered`);
-  const parsed = tool.inputSchema.safeParse(input);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "input"}: ${i.message}`).join("; ");
-    throw new Error(`scenario ${scenario.name}: its target is not valid input for ${toolName}: ${issues}`);
+  const session = await startSimSession(scenario, { latencyMs: opts.simLatency });
+  try {
+    const parsed = tool.inputSchema.safeParse(input);
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "input"}: ${i.message}`).join("; ");
+      throw new Error(`scenario ${scenario.name}: its target is not valid input for ${toolName}: ${issues}`);
+    }
+    const ctx: ToolContext = {
+      env: async () => session.env,
+      signal: opts.signal ?? new AbortController().signal,
+      progress: async (message) => opts.progress?.(message),
+    };
+    const output = (await tool.handler(parsed.data, ctx)) as Record<string, unknown>;
+    return {
+      scenario,
+      tool: toolName,
+      output,
+      text: opts.json ? JSON.stringify(output, null, 2) : tool.render(output),
+    };
+  } finally {
+    await session.close();
   }
-  const ctx: ToolContext = {
-    env: async () => env,
-    signal: opts.signal ?? new AbortController().signal,
-    progress: async (message) => opts.progress?.(message),
-  };
-  const output = (await tool.handler(parsed.data, ctx)) as Record<string, unknown>;
-  return {
-    scenario,
-    tool: toolName,
-    output,
-    text: opts.json ? JSON.stringify(output, null, 2) : tool.render(output),
-  };
 }

@@ -1,10 +1,8 @@
 // Every bundled scenario is valid and diagnoses to its expected findings, root cause first.
 import { describe, expect, it } from "vitest";
-import { runDemoIn } from "../src/demo.js";
 import { diagnose } from "../src/gather/index.js";
 import { startSimSession } from "../src/sim/environment.js";
 import { listBundledScenarios, loadScenario, parseScenario, ScenarioError } from "../src/sim/scenario.js";
-import { allTools } from "../src/tools/index.js";
 
 const bundled = listBundledScenarios();
 
@@ -36,8 +34,7 @@ describe("scenario format", () => {
 });
 
 // Through the public entry point (what `wi-doctor demo` and the MCP tool run): platform and mechanism detection included.
-// Each world is started once and also run through the demo's tool choice (runDemoIn), as `wi-doctor demo NAME` does.
-describe("bundled scenarios diagnose to their expectations", { timeout: 120_000 }, () => {
+describe("bundled scenarios diagnose to their expectations", () => {
   for (const { name, file } of bundled) {
     it(name, async () => {
       const scenario = loadScenario(file);
@@ -58,16 +55,6 @@ describe("bundled scenarios diagnose to their expectations", { timeout: 120_000 
         // An error text in a broken world is confirmed by the findings that explain it.
         if (scenario.target.errorText && scenario.expect.findings.length) {
           expect(report.errorText?.confirmedBy.length, JSON.stringify(report.errorText)).toBeGreaterThan(0);
-        }
-
-        // The same world through `wi-doctor demo`'s code path (the tool it chooses, namespace-only targets included).
-        // The structured result is what an MCP client would receive: it must satisfy the tool's outputSchema.
-        const run = await runDemoIn(scenario, session.env, { signal: AbortSignal.timeout(60_000) });
-        const tool = allTools.find((t) => t.name === run.tool)!;
-        expect(() => tool.outputSchema.parse(run.output)).not.toThrow();
-        expect(run.text.length).toBeGreaterThan(0);
-        if (run.scenario.expect.verdict && run.tool === "diagnose_workload_identity") {
-          expect(run.output.verdict).toBe(run.scenario.expect.verdict);
         }
       } finally {
         await session.close();
