@@ -9,6 +9,7 @@ import { startSimSession } from "../src/sim/environment.js";
 import { loadScenario } from "../src/sim/scenario.js";
 import { auditClusterTool } from "../src/tools/audit_cluster.js";
 import { connect } from "./helpers/mcp.js";
+import { SPAWNS_TIMEOUT_MS } from "./helpers/spawn.js";
 
 const quiet = { progress: async () => undefined };
 
@@ -141,9 +142,9 @@ describe("audit on a generated large world", () => {
 });
 
 describe("wi-doctor audit", () => {
-  it("exits 1 on a broken world and 0 on a healthy one", () => {
+  it("exits 1 on a broken world and 0 on a healthy one", { timeout: SPAWNS_TIMEOUT_MS }, () => {
     const cli = (args: string[]) =>
-      spawnSync(process.execPath, ["dist/cli.js", "audit", ...args], { encoding: "utf8", timeout: 90_000 });
+      spawnSync(process.execPath, ["dist/cli.js", "audit", ...args], { encoding: "utf8", timeout: SPAWNS_TIMEOUT_MS });
     const broken = cli(["--scenario", "aks-fic-subject-namespace-typo", "--json"]);
     expect(broken.status).toBe(1);
     expect(JSON.parse(broken.stdout).summary.findingsById["fic.subject-mismatch"]).toBe(1);

@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { demoCall, runDemo } from "../src/demo.js";
 import { listBundledScenarios, loadScenario } from "../src/sim/scenario.js";
 import { allTools } from "../src/tools/index.js";
+import { SPAWNS_TIMEOUT_MS } from "./helpers/spawn.js";
 
 const bundled = listBundledScenarios();
 
@@ -32,12 +33,17 @@ describe("demo runs every bundled world through its code path", () => {
     });
   }
 
-  it("podid-finalizer-stuck, listed by demo --list, runs and names the stuck finalizer (built CLI, exit 0)", () => {
-    const list = spawnSync(process.execPath, ["dist/cli.js", "demo", "--list"], { encoding: "utf8", timeout: 60_000 });
+  it("podid-finalizer-stuck, listed by demo --list, runs and names the stuck finalizer (built CLI, exit 0)", {
+    timeout: SPAWNS_TIMEOUT_MS,
+  }, () => {
+    const list = spawnSync(process.execPath, ["dist/cli.js", "demo", "--list"], {
+      encoding: "utf8",
+      timeout: SPAWNS_TIMEOUT_MS,
+    });
     expect(list.stdout).toContain("podid-finalizer-stuck");
     const r = spawnSync(process.execPath, ["dist/cli.js", "demo", "podid-finalizer-stuck"], {
       encoding: "utf8",
-      timeout: 60_000,
+      timeout: SPAWNS_TIMEOUT_MS,
     });
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
@@ -54,12 +60,14 @@ describe("no kube context", () => {
       ["dist/cli.js", "diagnose", "-n", "payments", "--service-account", "payments-api", ...extra],
       {
         encoding: "utf8",
-        timeout: 60_000,
+        timeout: SPAWNS_TIMEOUT_MS,
         env: { PATH: process.env.PATH ?? "", HOME: home, ...env },
       },
     );
 
-  it("without a kubeconfig: one sentence naming KUBECONFIG and --context/--kubeconfig, exit 2", () => {
+  it("without a kubeconfig: one sentence naming KUBECONFIG and --context/--kubeconfig, exit 2", {
+    timeout: SPAWNS_TIMEOUT_MS,
+  }, () => {
     for (const r of [
       run([], {}),
       run([], { KUBECONFIG: join(home, "missing") }),

@@ -12,6 +12,7 @@ import { readinessProbe } from "../src/http/ready.js";
 import { type RunningHttpServer, startHttpServer } from "../src/http/server.js";
 import { startSimSession, type SimSession } from "../src/sim/environment.js";
 import { loadScenario } from "../src/sim/scenario.js";
+import { SPAWNS_TIMEOUT_MS } from "./helpers/spawn.js";
 
 const ALICE = "alice-token-0123456789abcdef";
 const BOB = "bob-token-0123456789abcdef";
@@ -234,9 +235,11 @@ describe("readiness", () => {
 });
 
 describe("wi-doctor serve", () => {
-  it("refuses a non-loopback address without an authentication mode, and a bad mode, exiting 2", () => {
+  it("refuses a non-loopback address without an authentication mode, and a bad mode, exiting 2", {
+    timeout: SPAWNS_TIMEOUT_MS,
+  }, () => {
     const run = (args: string[]) =>
-      spawnSync(process.execPath, ["dist/cli.js", "serve", ...args], { encoding: "utf8", timeout: 60_000 });
+      spawnSync(process.execPath, ["dist/cli.js", "serve", ...args], { encoding: "utf8", timeout: SPAWNS_TIMEOUT_MS });
     const open = run(["--http", "--host", "0.0.0.0", "--port", "0", "--scenario", "aks-healthy"]);
     expect(open.status).toBe(2);
     expect(open.stderr).toContain("refusing to listen on 0.0.0.0 without authentication");
@@ -256,5 +259,5 @@ describe("wi-doctor serve", () => {
     ]);
     expect(weak.status).toBe(2);
     expect(weak.stderr).toContain("shorter than 16 characters");
-  }, 180_000);
+  });
 });

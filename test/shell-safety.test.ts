@@ -27,6 +27,7 @@ import {
   type Extracted,
 } from "../src/diagnosis/errors/taxonomy.js";
 import { ok } from "../src/diagnosis/types.js";
+import { SPAWNS_TIMEOUT_MS } from "./helpers/spawn.js";
 
 const STUBS = ["az", "kubectl", "aws", "curl", "jq", "eksctl"];
 const root = mkdtempSync(join(tmpdir(), "wi-doctor-shell-"));
@@ -106,7 +107,7 @@ const anyText = fc.oneof(
 );
 
 describe("cmd renders each value as exactly one argument", () => {
-  it("round-trips arbitrary values through bash into the stub's argv", () => {
+  it("round-trips arbitrary values through bash into the stub's argv", { timeout: SPAWNS_TIMEOUT_MS }, () => {
     fc.assert(
       fc.property(anyText, anyText, anyText, (a, b, c) => {
         const line = cmd`az identity federated-credential create --name ${a} --issuer "${b}" --subject ${c}`;
@@ -116,7 +117,7 @@ describe("cmd renders each value as exactly one argument", () => {
       }),
       { numRuns: 100 },
     );
-  }, 120_000);
+  });
 });
 
 function aksFacts(v: {
@@ -153,7 +154,9 @@ describe("federated-credential commands built from cluster and Azure facts", () 
     fc.constantFrom("https://oidc.example.com/tenant/id/", "https://westeurope.oic.prod-aks.azure.com/a/b/"),
   );
 
-  it("create/update/delete pass exactly the intended arguments, or a placeholder for a value that is not a valid name", () => {
+  it("create/update/delete pass exactly the intended arguments, or a placeholder for a value that is not a valid name", {
+    timeout: SPAWNS_TIMEOUT_MS,
+  }, () => {
     fc.assert(
       fc.property(
         name,
@@ -251,7 +254,7 @@ describe("federated-credential commands built from cluster and Azure facts", () 
       ),
       { numRuns: 40 },
     );
-  }, 120_000);
+  });
 });
 
 describe("fixes built from a pasted error text", () => {
@@ -280,7 +283,9 @@ describe("fixes built from a pasted error text", () => {
         .flatMap((f) => f.commands.map((line) => line.replace(/<[a-z][a-z -]*>/g, "FILLED"))),
     );
 
-  it("never place a value that is not a valid name, and run nothing but the stubs", () => {
+  it("never place a value that is not a valid name, and run nothing but the stubs", {
+    timeout: SPAWNS_TIMEOUT_MS,
+  }, () => {
     fc.assert(
       fc.property(extracted, fc.constantFrom(...platforms), (x, platform) => {
         const accepted = commandValues(x).x as Record<string, string | undefined>;
@@ -298,7 +303,7 @@ describe("fixes built from a pasted error text", () => {
       }),
       { numRuns: 6 },
     );
-  }, 300_000);
+  });
 
   it("put valid names into the commands as the intended arguments", () => {
     const x: Extracted = {

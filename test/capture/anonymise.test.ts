@@ -4,8 +4,9 @@ import { captureScenario } from "../../src/capture/index.js";
 import { diagnose } from "../../src/gather/index.js";
 import { startSimSession } from "../../src/sim/environment.js";
 import { loadScenario } from "../../src/sim/scenario.js";
+import { SPAWNS_TIMEOUT_MS } from "../helpers/spawn.js";
 
-describe("capture --anonymise", { timeout: 120_000 }, () => {
+describe("capture --anonymise", { timeout: SPAWNS_TIMEOUT_MS }, () => {
   it.each([["aks-fic-subject-namespace-typo"], ["eks-oidc-audience-wrong"]])("%s", async (name) => {
     const original = loadScenario(name);
     const served = await startSimSession(original);

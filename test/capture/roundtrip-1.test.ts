@@ -1,8 +1,9 @@
 // Capture round trip, shard 2 of 2 (see roundtrip.ts).
 import { describe, it } from "vitest";
 import { roundTrip, worlds } from "./roundtrip.js";
+import { SPAWNS_TIMEOUT_MS } from "../helpers/spawn.js";
 
-describe("capture round trip", { timeout: 120_000 }, () => {
+describe("capture round trip", { timeout: SPAWNS_TIMEOUT_MS }, () => {
   it.each(worlds(1, 2))("%s", async (_name, file) => {
     await roundTrip(file);
   });

@@ -6,13 +6,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
+import { SPAWNS_TIMEOUT_MS } from "../helpers/spawn.js";
 
 function cli(args: string[], input?: string) {
   // The timeout only detects a hang; no test asserts a duration.
   const r = spawnSync(process.execPath, ["dist/cli.js", ...args], {
     input,
     encoding: "utf8",
-    timeout: 90_000,
+    timeout: SPAWNS_TIMEOUT_MS,
     maxBuffer: 64 * 1024 * 1024,
   });
   return { code: r.status, signal: r.signal, out: r.stdout, err: r.stderr };
@@ -76,7 +77,7 @@ describe("stdin", () => {
 });
 
 describe("the process ends when its output is written", () => {
-  it("does not wait out a Retry-After of 120 s from ARM", async () => {
+  it("does not wait out a Retry-After of 120 s from ARM", { timeout: SPAWNS_TIMEOUT_MS }, async () => {
     const scenario = parse(readFileSync("scenarios/aks-healthy.yaml", "utf8"));
     scenario.faults = { rules: [{ service: "arm", status: 429, retryAfter: 120 }] };
     const file = join(dir, "throttled.yaml");
@@ -109,5 +110,5 @@ describe("the process ends when its output is written", () => {
     // What ARM would have told is reported as not read, with the reason.
     const skipped = report.checks.filter((c: { status: string; detail: string }) => c.status === "skipped");
     expect(skipped.map((c: { detail: string }) => c.detail).join("\n")).toMatch(/AKS cluster could not be read/);
-  }, 120_000);
+  });
 });

@@ -4,11 +4,14 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { afterEach, describe, expect, it } from "vitest";
 import { idOf } from "../../src/transport.js";
+import { SPAWNS_TIMEOUT_MS } from "../helpers/spawn.js";
 
 const MB = 1024 * 1024;
 
 describe("a 1 MB workload argument", () => {
-  it("is refused in a short answer by every tool that takes one, and the session goes on", async () => {
+  it("is refused in a short answer by every tool that takes one, and the session goes on", {
+    timeout: SPAWNS_TIMEOUT_MS,
+  }, async () => {
     const transport = new StdioClientTransport({
       command: process.execPath,
       args: ["dist/cli.js", "mcp", "--scenario", "aks-healthy"],
@@ -35,7 +38,7 @@ describe("a 1 MB workload argument", () => {
     } finally {
       await client.close();
     }
-  }, 120_000);
+  });
 });
 
 describe("client messages over the transport limit", () => {
@@ -68,7 +71,9 @@ describe("client messages over the transport limit", () => {
     return { c, answer, send, exited, messages };
   }
 
-  it("answers an over-large request with a JSON-RPC error and keeps serving", async () => {
+  it("answers an over-large request with a JSON-RPC error and keeps serving", {
+    timeout: SPAWNS_TIMEOUT_MS,
+  }, async () => {
     const { c, answer, send } = serve();
     send({
       jsonrpc: "2.0",
@@ -94,7 +99,7 @@ describe("client messages over the transport limit", () => {
     const listed = await answer(3);
     expect((listed.result as { tools: unknown[] }).tools.length).toBeGreaterThan(5);
     expect(c.exitCode).toBeNull();
-  }, 120_000);
+  });
 
   it("reads the request id at either end of a message", () => {
     expect(idOf('{"jsonrpc":"2.0","id":42,"method":"tools/call","params":{', "")).toBe(42);

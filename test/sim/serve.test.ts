@@ -10,6 +10,7 @@ import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSimSession } from "../../src/sim/environment.js";
 import { loadScenario } from "../../src/sim/scenario.js";
+import { SPAWNS_TIMEOUT_MS } from "../helpers/spawn.js";
 
 interface Served {
   proc: ChildProcess;
@@ -70,12 +71,12 @@ async function stop(s: Served | undefined): Promise<number | null> {
 }
 
 function has(cmd: string, args: string[]): boolean {
-  const r = spawnSync(cmd, args, { encoding: "utf8", timeout: 20_000 });
+  const r = spawnSync(cmd, args, { encoding: "utf8", timeout: SPAWNS_TIMEOUT_MS });
   return r.status === 0;
 }
 
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv) {
-  const r = spawnSync(cmd, args, { env, encoding: "utf8", timeout: 30_000 });
+  const r = spawnSync(cmd, args, { env, encoding: "utf8", timeout: SPAWNS_TIMEOUT_MS });
   return { code: r.status, out: r.stdout ?? "", err: r.stderr ?? "" };
 }
 
@@ -91,7 +92,7 @@ for (const [ok, what] of [
   if (!ok) console.warn(`serve.test.ts: ${what} not installed; the tests that need it are skipped`);
 }
 
-describe("wi-doctor sim (AKS world)", { timeout: 60_000 }, () => {
+describe("wi-doctor sim (AKS world)", { timeout: SPAWNS_TIMEOUT_MS }, () => {
   let s: Served | undefined;
   beforeAll(async () => {
     s = await serve("aks-healthy");
@@ -214,7 +215,7 @@ describe("wi-doctor sim (AKS world)", { timeout: 60_000 }, () => {
 // The AWS CLI takes seconds to start on a busy machine: this group allows for it.
 describe.skipIf(!haveAws && !havePySdks)(
   "wi-doctor sim (EKS world) with the AWS CLI and boto3",
-  { timeout: 120_000 },
+  { timeout: SPAWNS_TIMEOUT_MS },
   () => {
     let s: Served | undefined;
     beforeAll(async () => {
