@@ -78,60 +78,9 @@ export function fleetScenario(size: FleetSize): Scenario {
       spec: { replicas: podsPerSa, selector: { matchLabels: { app: name, "pod-template-hash": hash } }, template },
     });
     for (let p = 0; p < podsPerSa; p++) {
-      objects.push({
-        apiVersion: "v1",
-        kind: "Pod",
-        metadata: {
-          name: `${name}-${hash}-p${p}`,
-          namespace: ns,
-          creationTimestamp: "2026-11-20T09:12:00Z",
-          labels: { ...labels, "pod-template-hash": hash },
-          ownerReferences: [
-            {
-              apiVersion: "apps/v1",
-              kind: "ReplicaSet",
-              name: `${name}-${hash}`,
-              uid: guid(`rs-${s}`),
-              controller: true,
-            },
-          ],
-        },
-        spec: {
-          serviceAccountName: name,
-          containers: [
-            {
-              name: "app",
-              image: "contoso.azurecr.io/app:1.0.0",
-              env: [
-                { name: "AZURE_CLIENT_ID", value: identity.clientId },
-                { name: "AZURE_TENANT_ID", value: base.azure!.tenantId },
-                { name: "AZURE_FEDERATED_TOKEN_FILE", value: "/var/run/secrets/azure/tokens/azure-identity-token" },
-                { name: "AZURE_AUTHORITY_HOST", value: "https://login.microsoftonline.com/" },
-              ],
-              volumeMounts: [
-                { name: "azure-identity-token", mountPath: "/var/run/secrets/azure/tokens", readOnly: true },
-              ],
-            },
-          ],
-          volumes: [
-            {
-              name: "azure-identity-token",
-              projected: {
-                sources: [
-                  {
-                    serviceAccountToken: {
-                      audience: "api://AzureADTokenExchange",
-                      expirationSeconds: 3600,
-                      path: "azure-identity-token",
-                    },
-                  },
-                ],
-              },
-            },
-          ],
-        },
-        status: { phase: "Running" },
-      });
+      objects.push(
+        fleetPod({ name, ns, hash, p, s, labels, clientId: identity.clientId, tenantId: base.azure!.tenantId }),
+      );
     }
   }
   return parseScenario({
@@ -143,4 +92,72 @@ export function fleetScenario(size: FleetSize): Scenario {
     azure: { ...base.azure!, userAssignedIdentities: identities, roleAssignments: [], keyVaults: [] },
     expect: { findings: [] },
   });
+}
+
+/** One pod of a generated Deployment, as the workload identity webhook leaves it. */
+function fleetPod(x: {
+  name: string;
+  ns: string;
+  hash: string;
+  p: number;
+  s: number;
+  labels: Record<string, string>;
+  clientId: string;
+  tenantId: string;
+}) {
+  const { name, ns, hash, p, s, labels } = x;
+  const identity = { clientId: x.clientId };
+  const base = { azure: { tenantId: x.tenantId } };
+  return {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: {
+      name: `${name}-${hash}-p${p}`,
+      namespace: ns,
+      creationTimestamp: "2026-11-20T09:12:00Z",
+      labels: { ...labels, "pod-template-hash": hash },
+      ownerReferences: [
+        {
+          apiVersion: "apps/v1",
+          kind: "ReplicaSet",
+          name: `${name}-${hash}`,
+          uid: guid(`rs-${s}`),
+          controller: true,
+        },
+      ],
+    },
+    spec: {
+      serviceAccountName: name,
+      containers: [
+        {
+          name: "app",
+          image: "contoso.azurecr.io/app:1.0.0",
+          env: [
+            { name: "AZURE_CLIENT_ID", value: identity.clientId },
+            { name: "AZURE_TENANT_ID", value: base.azure!.tenantId },
+            { name: "AZURE_FEDERATED_TOKEN_FILE", value: "/var/run/secrets/azure/tokens/azure-identity-token" },
+            { name: "AZURE_AUTHORITY_HOST", value: "https://login.microsoftonline.com/" },
+          ],
+          volumeMounts: [{ name: "azure-identity-token", mountPath: "/var/run/secrets/azure/tokens", readOnly: true }],
+        },
+      ],
+      volumes: [
+        {
+          name: "azure-identity-token",
+          projected: {
+            sources: [
+              {
+                serviceAccountToken: {
+                  audience: "api://AzureADTokenExchange",
+                  expirationSeconds: 3600,
+                  path: "azure-identity-token",
+                },
+              },
+            ],
+          },
+        },
+      ],
+    },
+    status: { phase: "Running" },
+  };
 }

@@ -1,248 +1,59 @@
 // Azure: AKS clusters, managed identities and their federated credentials, role assignments, Key Vaults and
 // scale sets through the Azure SDK management clients; app registrations through Microsoft Graph; and the
 // Entra token endpoint for a workload identity exchange. The only Azure I/O in the project.
-import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/core-auth";
-import type { ContainerServiceClient, ManagedCluster } from "@azure/arm-containerservice";
-import type { AuthorizationManagementClient, RoleAssignment } from "@azure/arm-authorization";
-import type { KeyVaultManagementClient, Vault } from "@azure/arm-keyvault";
-import type { ManagedServiceIdentityClient, Identity } from "@azure/arm-msi";
-import type { HttpClient, Pipeline, PipelinePolicy } from "@azure/core-rest-pipeline";
-import { VERSION } from "../version.js";
-import { type AzureOperation, errorBodyPolicy, retryAfterCapPolicy, toAzureProviderError } from "./azure-errors.js";
+import type { RoleAssignment } from "@azure/arm-authorization";
+import type { Identity } from "@azure/arm-msi";
 import type { Environment } from "./environment.js";
-import { ProviderError, withTimeout } from "./errors.js";
-import { httpRequest } from "./http.js";
+import { ProviderError } from "./errors.js";
+import { exchangeWithEntra } from "./azure-exchange.js";
 import { cacheReads, type ReadCache, readCacheOf } from "./read-cache.js";
+import {
+  COMPUTE_API,
+  type ClusterInfo,
+  type ExchangeResult,
+  FIC_PAGE_SIZE,
+  type FederatedCredentialInfo,
+  type FederatedCredentialWrite,
+  GUID,
+  type IdentityInfo,
+  type IdentityRef,
+  type KeyVaultInfo,
+  RESOURCE_GRAPH_API,
+  ROLE_DEFINITION_TTL_MS,
+  type RawVmss,
+  type RoleAssignmentInfo,
+  type RolePermissions,
+  type VmssInfo,
+  clusterInfo,
+  ficInfo,
+  graphEscape,
+  identityInfo,
+  keyVaultInfo,
+  lower,
+  parseResourceId,
+  roleDefinitionCache,
+  vmssInfo,
+} from "./azure-model.js";
 
 export { forbiddenRemedy, toAzureProviderError } from "./azure-errors.js";
+import { AzureClients } from "./azure-base.js";
 
-interface AzureLibraries {
-  aks: typeof import("@azure/arm-containerservice");
-  authorization: typeof import("@azure/arm-authorization");
-  keyVault: typeof import("@azure/arm-keyvault");
-  msi: typeof import("@azure/arm-msi");
-  pipeline: typeof import("@azure/core-rest-pipeline");
-}
-let libraries: AzureLibraries | undefined;
-let loading: Promise<AzureLibraries> | undefined;
+export {
+  type ClusterInfo,
+  type ExchangeResult,
+  type FederatedCredentialInfo,
+  type FederatedCredentialWrite,
+  type IdentityInfo,
+  type IdentityRef,
+  type KeyVaultInfo,
+  parseResourceId,
+  type RoleAssignmentInfo,
+  type VmssInfo,
+} from "./azure-model.js";
 
-/** The Azure SDK packages load on the first Azure call (they are large), so listing tools never pays for them. */
-function loadLibraries(): Promise<AzureLibraries> {
-  loading ??= Promise.all([
-    import("@azure/arm-containerservice"),
-    import("@azure/arm-authorization"),
-    import("@azure/arm-keyvault"),
-    import("@azure/arm-msi"),
-    import("@azure/core-rest-pipeline"),
-  ]).then(([aks, authorization, keyVault, msi, pipeline]) => {
-    libraries = { aks, authorization, keyVault, msi, pipeline };
-    return libraries;
-  });
-  return loading;
-}
-
-/** The loaded packages; reached only inside call(), which awaits loadLibraries first. */
-function az(): AzureLibraries {
-  if (!libraries) throw new Error("internal: the Azure SDK is not loaded yet");
-  return libraries;
-}
-
-export interface ClusterInfo {
-  id: string;
-  subscriptionId: string;
-  resourceGroup: string;
-  name: string;
-  location: string;
-  fqdn?: string;
-  privateFQDN?: string;
-  oidcIssuerEnabled: boolean;
-  issuerUrl?: string;
-  workloadIdentityEnabled: boolean;
-  nodeResourceGroup?: string;
-  agentPoolSubnetIds: string[];
-  identityPrincipalId?: string;
-  kubeletIdentity?: { clientId: string; objectId: string; resourceId?: string };
-}
-
-export type IdentityRef =
-  | { name: string; resourceGroup: string; subscriptionId?: string }
-  | { resourceId: string }
-  | { clientId: string };
-
-export interface IdentityInfo {
-  kind: "managedIdentity" | "application";
-  name: string;
-  resourceGroup?: string;
-  subscriptionId?: string;
-  resourceId?: string;
-  clientId: string;
-  /** Object id of the service principal: what role assignments and access policies name. */
-  principalId: string;
-  tenantId: string;
-  /** Application object id (app registrations only). */
-  objectId?: string;
-}
-
-export interface FederatedCredentialInfo {
-  name: string;
-  issuer: string;
-  subject: string;
-  audiences: string[];
-}
-
-export interface RoleAssignmentInfo {
-  id: string;
-  scope: string;
-  roleDefinitionId: string;
-  roleName: string;
-  actions: string[];
-  dataActions: string[];
-  notActions: string[];
-  notDataActions: string[];
-}
-
-export interface KeyVaultInfo {
-  id: string;
-  name: string;
-  resourceGroup?: string;
-  subscriptionId?: string;
-  tenantId?: string;
-  enableRbacAuthorization: boolean;
-  publicNetworkAccess?: string;
-  networkAcls?: {
-    defaultAction?: string;
-    bypass?: string;
-    virtualNetworkRules: { id: string }[];
-    ipRules: { value: string }[];
-  };
-  accessPolicies: {
-    objectId: string;
-    tenantId?: string;
-    permissions: { secrets?: string[]; keys?: string[]; certificates?: string[] };
-  }[];
-}
-
-export interface VmssInfo {
-  id: string;
-  name: string;
-  resourceGroup: string;
-  subscriptionId: string;
-  /** Resource ids of the user-assigned identities on the scale set. */
-  userAssignedIdentities: string[];
-  /** The same identities with the client and principal ids ARM reports for them. */
-  identities: { resourceId: string; clientId?: string; principalId?: string }[];
-}
-
-/** What a federated-credential write did, or (dry run) would do; `request` is what is (or would be) sent. */
-export interface FederatedCredentialWrite {
-  dryRun: boolean;
-  action: "create" | "update" | "delete" | "none";
-  request?: { method: "PUT" | "POST" | "PATCH" | "DELETE"; url: string; body?: unknown };
-  credential?: FederatedCredentialInfo;
-}
-
-export type ExchangeResult =
-  | { ok: true; expiresIn?: number }
-  | {
-      ok: false;
-      httpStatus: number;
-      error: string;
-      errorCodes: number[];
-      description: string;
-      traceId?: string;
-      correlationId?: string;
-      timestamp?: string;
-    };
-
-/** Management api-versions for the calls made without an SDK client. */
-const SUBSCRIPTIONS_API = "2022-12-01";
-const COMPUTE_API = "2024-07-01";
-const RESOURCE_GRAPH_API = "2022-10-01";
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** The most federated credentials one identity can hold, so one page always carries them all. */
-const FIC_PAGE_SIZE = 20;
-
-const lower = (s: string | undefined) => (s ?? "").toLowerCase();
-
-/** "/subscriptions/{sub}/resourceGroups/{rg}/providers/{ns}/{type}/{name}" → its parts. */
-export function parseResourceId(
-  id: string,
-): { subscriptionId: string; resourceGroup: string; provider: string; name: string } | undefined {
-  const m = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/([^/]+\/[^/]+)\/([^/]+)$/i.exec(
-    id.trim().replace(/\/+$/, ""),
-  );
-  return m ? { subscriptionId: m[1], resourceGroup: m[2], provider: m[3], name: m[4] } : undefined;
-}
-
-/** Tokens this close to expiry are fetched again rather than shared. */
-const TOKEN_REFRESH_MARGIN_MS = 5 * 60 * 1000;
-const sharedCredentials = new WeakMap<TokenCredential, TokenCredential>();
-
-interface RolePermissions {
-  roleName: string;
-  actions: string[];
-  dataActions: string[];
-  notActions: string[];
-  notDataActions: string[];
-}
-
-/**
- * Role definitions change rarely (built-in ones are the same in every tenant), so one read serves every
- * diagnosis in this process for a while.
- */
-const ROLE_DEFINITION_TTL_MS = 10 * 60 * 1000;
-/**
- * Role definitions change rarely: keep what was read, per credential (one world, one operator), for a while.
- * Only answers are kept; a request still in flight belongs to the call that made it (it may be cancelled).
- */
-const roleDefinitionCache = new WeakMap<object, Map<string, { until: number; value: RolePermissions }>>();
-
-/**
- * One credential per underlying credential for every provider and SDK client: concurrent first calls share one
- * token request instead of each asking the authority, and a token is reused until it nears expiry.
- */
-function sharedCredential(credential: TokenCredential): TokenCredential {
-  let shared = sharedCredentials.get(credential);
-  if (shared) return shared;
-  /** `until` stays open while the request is in flight, then becomes the moment to fetch again. */
-  const tokens = new Map<string, { pending: Promise<AccessToken | null>; until: number }>();
-  shared = {
-    getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null> {
-      // A claims challenge must reach the authority; it is never answered from what we hold.
-      if (options?.claims) return credential.getToken(scopes, options);
-      const key = JSON.stringify([[scopes].flat(), options?.tenantId ?? "", options?.enableCae === true]);
-      const held = tokens.get(key);
-      if (held && held.until > Date.now()) return held.pending;
-      // Shared by every caller, so no single caller's abort signal may cancel it; callers keep their own deadlines.
-      const { abortSignal: _ignored, ...rest } = options ?? {};
-      const entry = { pending: credential.getToken(scopes, rest), until: Number.POSITIVE_INFINITY };
-      entry.pending.then(
-        (token) => {
-          entry.until = token ? token.expiresOnTimestamp - TOKEN_REFRESH_MARGIN_MS : 0;
-        },
-        () => {
-          entry.until = 0;
-        },
-      );
-      tokens.set(key, entry);
-      return entry.pending;
-    },
-  };
-  sharedCredentials.set(credential, shared);
-  return shared;
-}
-
-function graphEscape(value: string): string {
-  return value.replace(/'/g, "''");
-}
-
-export class AzureProvider {
-  private readonly clients = new Map<string, unknown>();
-  private subscriptions?: Promise<string[]>;
-  private armRaw?: { pipeline: Pipeline; client: HttpClient };
-  private graphRaw?: { pipeline: Pipeline; client: HttpClient };
-
-  constructor(readonly env: Environment) {
+export class AzureProvider extends AzureClients {
+  constructor(env: Environment) {
+    super(env);
     // Within an audit, each identity, credential list and role list is read once.
     cacheReads(env, this, [
       "listSubscriptionIds",
@@ -257,229 +68,6 @@ export class AzureProvider {
       "listVmss",
       "getVmss",
     ]);
-  }
-
-  private get cloud() {
-    return this.env.azure.cloud;
-  }
-
-  private credential(): TokenCredential {
-    const c = this.env.azure.credential;
-    if (!c) {
-      throw new ProviderError(
-        "no-credential",
-        this.env.azure.credentialProblem ?? "no Azure credential is available",
-        undefined,
-        "sign in with `az login`, or set AZURE_CLIENT_ID and AZURE_TENANT_ID with a client secret or federated token",
-      );
-    }
-    return sharedCredential(c);
-  }
-
-  /**
-   * Fetch the ARM token the SDK clients will use, so it is ready (and shared) before the first lookups start.
-   * Failures are left for the calls that need the token to report.
-   */
-  async warmUp(signal?: AbortSignal): Promise<void> {
-    if (!this.env.azure.credential) return;
-    try {
-      await withTimeout("Azure sign-in", this.env.timeoutMs, signal, () =>
-        this.credential().getToken(`${this.cloud.armEndpoint}/.default`, { enableCae: true }),
-      );
-    } catch {
-      /* the calls that need the token report the failure with their own context */
-    }
-  }
-
-  private policies(): { policy: PipelinePolicy; position: "perCall" | "perRetry" }[] {
-    const policies: { policy: PipelinePolicy; position: "perCall" | "perRetry" }[] = [
-      { policy: errorBodyPolicy, position: "perRetry" },
-      { policy: retryAfterCapPolicy(this.env.timeoutMs), position: "perRetry" },
-    ];
-    if (this.env.agent) policies.push({ policy: az().pipeline.agentPolicy(this.env.agent), position: "perCall" });
-    return policies;
-  }
-
-  private pipelineOptions() {
-    return {
-      additionalPolicies: this.policies(),
-      // A few quick retries: throttling answers carry Retry-After, which the SDK honours.
-      retryOptions: { maxRetries: 2, retryDelayInMs: 200, maxRetryDelayInMs: 2000 },
-      userAgentOptions: { userAgentPrefix: `wi-doctor/${VERSION}` },
-    };
-  }
-
-  private client<T>(key: string, make: () => T): T {
-    let c = this.clients.get(key) as T | undefined;
-    if (!c) {
-      c = make();
-      this.clients.set(key, c);
-    }
-    return c;
-  }
-
-  private aks(subscriptionId: string): ContainerServiceClient {
-    return this.client(`aks:${subscriptionId}`, () => {
-      const credential = this.credential();
-      return new (az().aks.ContainerServiceClient)(credential, subscriptionId, {
-        endpoint: this.cloud.armEndpoint,
-        credentials: { scopes: [`${this.cloud.armEndpoint}/.default`] },
-        ...this.pipelineOptions(),
-      });
-    });
-  }
-
-  private msi(subscriptionId: string): ManagedServiceIdentityClient {
-    return this.client(`msi:${subscriptionId}`, () => {
-      const credential = this.credential();
-      return new (az().msi.ManagedServiceIdentityClient)(credential, subscriptionId, {
-        endpoint: this.cloud.armEndpoint,
-        credentialScopes: [`${this.cloud.armEndpoint}/.default`],
-        ...this.pipelineOptions(),
-      });
-    });
-  }
-
-  private authorization(subscriptionId: string): AuthorizationManagementClient {
-    return this.client(`auth:${subscriptionId}`, () => {
-      const credential = this.credential();
-      return new (az().authorization.AuthorizationManagementClient)(credential, subscriptionId, {
-        endpoint: this.cloud.armEndpoint,
-        credentialScopes: [`${this.cloud.armEndpoint}/.default`],
-        ...this.pipelineOptions(),
-      });
-    });
-  }
-
-  private keyVault(subscriptionId: string): KeyVaultManagementClient {
-    return this.client(`kv:${subscriptionId}`, () => {
-      const credential = this.credential();
-      return new (az().keyVault.KeyVaultManagementClient)(credential, subscriptionId, {
-        endpoint: this.cloud.armEndpoint,
-        credentials: { scopes: [`${this.cloud.armEndpoint}/.default`] },
-        ...this.pipelineOptions(),
-      });
-    });
-  }
-
-  private rawClient(target: "arm" | "graph"): { pipeline: Pipeline; client: HttpClient } {
-    if (target === "arm") {
-      this.armRaw ??= this.rawPipeline(`${this.cloud.armEndpoint}/.default`);
-      return this.armRaw;
-    }
-    this.graphRaw ??= this.rawPipeline(`${this.cloud.graphEndpoint}/.default`);
-    return this.graphRaw;
-  }
-
-  private rawPipeline(scope: string): { pipeline: Pipeline; client: HttpClient } {
-    const { additionalPolicies, ...options } = this.pipelineOptions();
-    const { createPipelineFromOptions, bearerTokenAuthenticationPolicy, createDefaultHttpClient } = az().pipeline;
-    const pipeline = createPipelineFromOptions(options);
-    // A bare pipeline does not read additionalPolicies (only SDK clients do), so add them here.
-    for (const p of additionalPolicies) pipeline.addPolicy(p.policy);
-    pipeline.addPolicy(bearerTokenAuthenticationPolicy({ credential: this.credential(), scopes: scope }));
-    return { pipeline, client: createDefaultHttpClient() };
-  }
-
-  /** Run one Azure call under the deadline, turning every failure into a ProviderError. */
-  private async call<T>(
-    op: AzureOperation,
-    what: string,
-    signal: AbortSignal | undefined,
-    fn: (signal: AbortSignal) => Promise<T>,
-  ): Promise<T> {
-    try {
-      await loadLibraries();
-      return await withTimeout(what, this.env.timeoutMs, signal, fn);
-    } catch (err) {
-      throw toAzureProviderError(what, err, op);
-    }
-  }
-
-  /** A GET (or other verb) on ARM or Graph without an SDK client; answers the parsed JSON, or null on 404. */
-  private async rawRequest(
-    target: "arm" | "graph",
-    op: AzureOperation,
-    what: string,
-    url: string,
-    signal: AbortSignal | undefined,
-    init: { method?: "GET" | "POST" | "PATCH" | "DELETE"; body?: unknown } = {},
-  ): Promise<unknown> {
-    return this.call(op, what, signal, async (s) => {
-      const raw = this.rawClient(target);
-      const { createHttpHeaders, createPipelineRequest } = az().pipeline;
-      const headers = createHttpHeaders({ accept: "application/json" });
-      if (init.body !== undefined) headers.set("content-type", "application/json");
-      const request = createPipelineRequest({
-        url,
-        method: init.method ?? "GET",
-        headers,
-        body: init.body === undefined ? undefined : JSON.stringify(init.body),
-        abortSignal: s,
-        timeout: this.env.timeoutMs,
-      });
-      const response = await raw.pipeline.sendRequest(raw.client, request);
-      const text = response.bodyAsText ?? "";
-      let json: unknown;
-      try {
-        json = text ? JSON.parse(text) : undefined;
-      } catch {
-        json = undefined;
-      }
-      if (response.status === 404) return null;
-      if (response.status >= 400) {
-        const e = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
-        throw Object.assign(new Error(e?.message ?? `HTTP ${response.status}`), {
-          statusCode: response.status,
-          code: e?.code,
-        });
-      }
-      if (text && json === undefined) {
-        throw new ProviderError("invalid-response", `${what}: the answer is not valid JSON`, response.status);
-      }
-      return json ?? {};
-    });
-  }
-
-  // ------------------------------------------------------------------------------------------ subscriptions
-
-  /** The subscriptions to search: the configured ones, or every subscription the credential can see. */
-  listSubscriptionIds(signal?: AbortSignal): Promise<string[]> {
-    if (this.env.azure.subscriptionIds?.length) return Promise.resolve([...this.env.azure.subscriptionIds]);
-    this.subscriptions ??= (async () => {
-      const ids: string[] = [];
-      let url: string | undefined = `${this.cloud.armEndpoint}/subscriptions?api-version=${SUBSCRIPTIONS_API}`;
-      while (url) {
-        const page = (await this.rawRequest("arm", "subscriptions", "list subscriptions", url, signal)) as {
-          value?: { subscriptionId?: string; state?: string }[];
-          nextLink?: string;
-        } | null;
-        for (const s of page?.value ?? []) if (s.subscriptionId && s.state !== "Disabled") ids.push(s.subscriptionId);
-        url = page?.nextLink;
-      }
-      return ids;
-    })();
-    const p = this.subscriptions;
-    p.catch(() => {
-      if (this.subscriptions === p) this.subscriptions = undefined;
-    });
-    return p;
-  }
-
-  /**
-   * Search every subscription and keep what `pick` finds. Subscriptions that failed only matter when nothing
-   * was found: then the first failure is thrown, because "not found" could not be concluded.
-   */
-  private async searchSubscriptions<T>(
-    signal: AbortSignal | undefined,
-    each: (sub: string) => Promise<T | null>,
-  ): Promise<T | null> {
-    const subs = await this.listSubscriptionIds(signal);
-    const results = await Promise.allSettled(subs.map((s) => each(s)));
-    for (const r of results) if (r.status === "fulfilled" && r.value !== null) return r.value as T;
-    const failure = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
-    if (failure) throw failure.reason;
-    return null;
   }
 
   // ------------------------------------------------------------------------------------------ clusters
@@ -523,15 +111,6 @@ export class AzureProvider {
         ),
       ),
     );
-  }
-
-  private async orNull<T>(fn: () => Promise<T>): Promise<T | null> {
-    try {
-      return await fn();
-    } catch (err) {
-      if (err instanceof ProviderError && err.kind === "not-found") return null;
-      throw err;
-    }
   }
 
   // ------------------------------------------------------------------------------------------ identities
@@ -1005,164 +584,10 @@ export class AzureProvider {
    * Present a service-account token to the Entra token endpoint as the workload would. Answers success (and
    * the lifetime only) or Entra's decoded error; the access token itself is dropped unread.
    */
-  async exchangeToken(
+  exchangeToken(
     input: { tenantId: string; clientId: string; assertion: string; scope?: string },
     signal?: AbortSignal,
   ): Promise<ExchangeResult> {
-    const url = `${this.cloud.authorityHost}/${encodeURIComponent(input.tenantId)}/oauth2/v2.0/token`;
-    const body = new URLSearchParams({
-      client_id: input.clientId,
-      scope: input.scope ?? `${this.cloud.armEndpoint}/.default`,
-      grant_type: "client_credentials",
-      client_assertion_type: "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-      client_assertion: input.assertion,
-    }).toString();
-    const res = await withTimeout("token exchange", this.env.timeoutMs, signal, (s) =>
-      httpRequest(url, {
-        method: "POST",
-        headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
-        body,
-        agent: this.env.agent,
-        timeoutMs: this.env.timeoutMs,
-        signal: s,
-        maxBytes: 256 * 1024,
-      }),
-    );
-    const json = res.json as Record<string, unknown> | undefined;
-    if (res.status === 200) {
-      if (!json || typeof json.access_token !== "string") {
-        throw new ProviderError("invalid-response", "the token endpoint answered 200 without a token", res.status);
-      }
-      return {
-        ok: true,
-        expiresIn: typeof json.expires_in === "number" ? json.expires_in : Number(json.expires_in) || undefined,
-      };
-    }
-    if (!json || typeof json.error !== "string") {
-      throw new ProviderError(
-        res.status >= 500 || res.status === 429 ? "unavailable" : "invalid-response",
-        `the token endpoint answered HTTP ${res.status} without an OAuth error body`,
-        res.status,
-      );
-    }
-    const description = typeof json.error_description === "string" ? json.error_description : "";
-    const codes = Array.isArray(json.error_codes)
-      ? json.error_codes.filter((c): c is number => typeof c === "number")
-      : [...description.matchAll(/AADSTS(\d+)/g)].map((m) => Number(m[1]));
-    return {
-      ok: false,
-      httpStatus: res.status,
-      error: json.error,
-      errorCodes: codes,
-      description,
-      traceId: typeof json.trace_id === "string" ? json.trace_id : undefined,
-      correlationId: typeof json.correlation_id === "string" ? json.correlation_id : undefined,
-      timestamp: typeof json.timestamp === "string" ? json.timestamp : undefined,
-    };
+    return exchangeWithEntra(this.env, input, signal);
   }
-}
-
-// ---------------------------------------------------------------------------------------------- mapping
-
-function clusterInfo(c: ManagedCluster, fallbackSub: string): ClusterInfo {
-  const id = c.id ?? "";
-  const parts = /\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\//i.exec(id);
-  const kubelet = c.identityProfile?.kubeletidentity;
-  return {
-    id,
-    subscriptionId: parts?.[1] ?? fallbackSub,
-    resourceGroup: parts?.[2] ?? "",
-    name: c.name ?? "",
-    location: c.location,
-    fqdn: c.fqdn,
-    privateFQDN: c.privateFqdn,
-    oidcIssuerEnabled: c.oidcIssuerProfile?.enabled === true,
-    issuerUrl: c.oidcIssuerProfile?.issuerURL,
-    workloadIdentityEnabled: c.securityProfile?.workloadIdentity?.enabled === true,
-    nodeResourceGroup: c.nodeResourceGroup,
-    agentPoolSubnetIds: [
-      ...new Set((c.agentPoolProfiles ?? []).map((p) => p.vnetSubnetID).filter((s): s is string => Boolean(s))),
-    ],
-    identityPrincipalId: c.identity?.principalId,
-    kubeletIdentity:
-      kubelet?.clientId && kubelet.objectId
-        ? { clientId: kubelet.clientId, objectId: kubelet.objectId, resourceId: kubelet.resourceId }
-        : undefined,
-  };
-}
-
-function identityInfo(i: Identity): IdentityInfo {
-  const parts = i.id ? parseResourceId(i.id) : undefined;
-  return {
-    kind: "managedIdentity",
-    name: i.name ?? parts?.name ?? "",
-    resourceGroup: parts?.resourceGroup,
-    subscriptionId: parts?.subscriptionId,
-    resourceId: i.id,
-    clientId: i.clientId ?? "",
-    principalId: i.principalId ?? "",
-    tenantId: i.tenantId ?? "",
-  };
-}
-
-function ficInfo(f: {
-  name?: string;
-  issuer?: string;
-  subject?: string;
-  audiences?: string[];
-}): FederatedCredentialInfo {
-  return { name: f.name ?? "", issuer: f.issuer ?? "", subject: f.subject ?? "", audiences: [...(f.audiences ?? [])] };
-}
-
-function keyVaultInfo(v: Vault, fallbackSub: string): KeyVaultInfo {
-  const parts = v.id ? parseResourceId(v.id) : undefined;
-  const p = v.properties;
-  return {
-    id: v.id ?? "",
-    name: v.name ?? "",
-    resourceGroup: parts?.resourceGroup,
-    subscriptionId: parts?.subscriptionId ?? fallbackSub,
-    tenantId: p.tenantId,
-    enableRbacAuthorization: p.enableRbacAuthorization === true,
-    publicNetworkAccess: p.publicNetworkAccess,
-    networkAcls: p.networkAcls
-      ? {
-          defaultAction: p.networkAcls.defaultAction,
-          bypass: p.networkAcls.bypass,
-          virtualNetworkRules: (p.networkAcls.virtualNetworkRules ?? []).map((r) => ({ id: r.id })),
-          ipRules: (p.networkAcls.ipRules ?? []).map((r) => ({ value: r.value })),
-        }
-      : undefined,
-    accessPolicies: (p.accessPolicies ?? []).map((a) => ({
-      objectId: a.objectId,
-      tenantId: a.tenantId,
-      permissions: {
-        secrets: a.permissions.secrets as string[] | undefined,
-        keys: a.permissions.keys as string[] | undefined,
-        certificates: a.permissions.certificates as string[] | undefined,
-      },
-    })),
-  };
-}
-
-interface RawVmss {
-  id?: string;
-  name?: string;
-  identity?: { userAssignedIdentities?: Record<string, { clientId?: string; principalId?: string }> };
-}
-
-function vmssInfo(v: RawVmss, sub: string, resourceGroup: string): VmssInfo {
-  const parts = v.id ? parseResourceId(v.id) : undefined;
-  return {
-    id: v.id ?? "",
-    name: v.name ?? parts?.name ?? "",
-    resourceGroup: parts?.resourceGroup ?? resourceGroup,
-    subscriptionId: parts?.subscriptionId ?? sub,
-    userAssignedIdentities: Object.keys(v.identity?.userAssignedIdentities ?? {}),
-    identities: Object.entries(v.identity?.userAssignedIdentities ?? {}).map(([resourceId, x]) => ({
-      resourceId,
-      clientId: x?.clientId,
-      principalId: x?.principalId,
-    })),
-  };
 }
