@@ -166,17 +166,34 @@ function isMasked(value: string): boolean {
 
 /** Adjustments that read the extracted values: the text says more than the code alone. */
 function refine(scan: Scan, x: Extracted, codes: Set<string>, scores: Map<ErrorClass, Scored>): void {
-  const raise = (cls: ErrorClass, to: number, why: string) => {
-    const s = scores.get(cls);
-    if (s) {
-      if (s.score < to) s.score = to;
-      s.entries.push(why);
-    } else scores.set(cls, { score: to, entries: [why] });
+  const adjust = adjusters(scores);
+  refineExchange(scan, x, scores, adjust);
+  refineEndpoint(scan, x, codes, scores, adjust);
+}
+
+interface Adjusters {
+  raise(cls: ErrorClass, to: number, why: string): void;
+  lower(cls: ErrorClass, to: number): void;
+}
+
+function adjusters(scores: Map<ErrorClass, Scored>): Adjusters {
+  return {
+    raise(cls, to, why) {
+      const s = scores.get(cls);
+      if (s) {
+        if (s.score < to) s.score = to;
+        s.entries.push(why);
+      } else scores.set(cls, { score: to, entries: [why] });
+    },
+    lower(cls, to) {
+      const s = scores.get(cls);
+      if (s && s.score > to) s.score = to;
+    },
   };
-  const lower = (cls: ErrorClass, to: number) => {
-    const s = scores.get(cls);
-    if (s && s.score > to) s.score = to;
-  };
+}
+
+/** What the token exchange's own words say: audience, issuer, the client id Entra looked up, the env variables. */
+function refineExchange(scan: Scan, x: Extracted, scores: Map<ErrorClass, Scored>, { raise, lower }: Adjusters): void {
   const ficFamily = scores.has("fic_subject_mismatch") || scores.has("fic_issuer_mismatch");
   if (ficFamily && x.audience) {
     if (azureExchangeAudiences.some((a) => a.toLowerCase() === x.audience?.toLowerCase()))
@@ -232,6 +249,16 @@ function refine(scan: Scan, x: Extracted, codes: Set<string>, scores: Map<ErrorC
     if (!guidAt(id, 0) && !isMasked(id))
       raise("wrong_client_id", 0.85, "the identifier Entra looked up is not a client ID (GUID)");
   }
+}
+
+/** What the identity endpoint, NMI/MIC, the CSI driver and old libraries said. */
+function refineEndpoint(
+  scan: Scan,
+  x: Extracted,
+  codes: Set<string>,
+  scores: Map<ErrorClass, Scored>,
+  { raise, lower }: Adjusters,
+): void {
   // The managed identity endpoint answered 403 or 404: it is reachable, and on a cluster that answer comes from
   // aad-pod-identity's NMI, which refuses pods it has no assigned identity for (IMDS itself answers 400).
   if (codes.has("ManagedIdentityCredential") && (codes.has("HTTP 403") || codes.has("HTTP 404"))) {
