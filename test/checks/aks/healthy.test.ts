@@ -1,0 +1,21 @@
+// The healthy AKS facts raise nothing and the verdict is healthy: the base every check's table edits.
+import { describe, expect, it } from "vitest";
+import { diagnoseAksFacts } from "../../../src/diagnosis/aks/index.js";
+import { aksRegistry } from "../../../src/diagnosis/aks/registry.js";
+import { healthyAks } from "../builders.js";
+
+describe("healthy AKS facts", () => {
+  it("every check runs and passes", () => {
+    const report = diagnoseAksFacts(healthyAks());
+    expect(report.findings.map((f) => `${f.id}: ${f.title}`)).toEqual([]);
+    // No SecretProviderClass, so no Key Vault: those checks do not apply (and are not essential).
+    expect(report.checks.filter((c) => c.status !== "pass").map((c) => [c.id, c.status, c.essential])).toEqual([
+      ["spc.client-id-mismatch", "skipped", undefined],
+      ["keyvault.firewall-blocks-cluster", "skipped", undefined],
+      ["keyvault.access-policy-missing", "skipped", undefined],
+      ["rbac.role-missing", "skipped", undefined],
+    ]);
+    expect(report.checks.map((c) => c.id)).toEqual(["target.exists", ...aksRegistry.map((c) => c.id)]);
+    expect(report.verdict).toBe("healthy");
+  });
+});
