@@ -124,7 +124,9 @@ describe("restart_workload", () => {
   it("replaces the pods; the webhook mutates the new ones", async () => {
     const { ctx, session: s } = await open("aks-pod-created-before-webhook");
     const pods = () =>
-      s.world.scenario.kubernetes.objects.filter((o) => o.kind === "Pod" && o.metadata.namespace === "payments") as {
+      s.world.scenario.kubernetes.objects.filter(
+        (o) => o.kind === "Pod" && o.metadata.namespace === "payments",
+      ) as unknown as {
         metadata: { name: string };
         spec: { containers: { env?: { name: string }[] }[] };
       }[];
