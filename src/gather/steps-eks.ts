@@ -1,6 +1,7 @@
 // The EKS half of the step tools: the same EksFacts the full EKS diagnosis builds, with the parts a tool does
 // not look at marked as not gathered, and only the EKS checks that read its part, so a step tool and the
 // one-call diagnosis raise the same findings (ids and evidence) for the same world.
+import { withRemediations } from "../remediation/index.js";
 import type { EksClusterFact, EksFacts, ServiceAccountFact, TokenClaims } from "../diagnosis/eks/facts.js";
 import { eksChecks, eksRootCauseOrder } from "../diagnosis/eks/index.js";
 import { AUDIENCE_KEY, DEFAULT_AUDIENCE, ROLE_ARN_KEY } from "../diagnosis/eks/names.js";
@@ -67,7 +68,13 @@ export function runEksChecks(facts: EksFacts, ids: readonly string[]): StepResul
     eksChecks.filter((c) => ids.includes(c.id)),
     facts,
   );
-  return { findings: rankFindings(findings, eksRootCauseOrder), checks };
+  // The same remediations as the one-call diagnosis attaches (src/remediation).
+  const ranked = withRemediations({
+    target: facts.target,
+    ran: checks.map((c) => c.id),
+    findings: rankFindings(findings, eksRootCauseOrder),
+  });
+  return { findings: ranked.findings, checks };
 }
 
 /** The issuer tokens carry, as the diagnosis decides it: DescribeCluster's, else the API server's discovery. */

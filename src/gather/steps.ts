@@ -1,6 +1,7 @@
 // The gathering half of the step tools: they look at one part of the path each. They build the same AksFacts the full diagnosis builds,
 // with the parts they do not look at marked as not gathered, and run only the checks that read their part,
 // so a step tool and the one-call diagnosis raise the same findings for the same world.
+import { withRemediations } from "../remediation/index.js";
 import type { V1ServiceAccount } from "@kubernetes/client-node";
 import type { AksFacts, ClusterFacts, IdentityFacts, WorkloadFacts } from "../diagnosis/aks/facts.js";
 import { aksChecks, aksRootCauseOrder } from "../diagnosis/aks/index.js";
@@ -62,7 +63,13 @@ export function runAksChecks(facts: AksFacts, ids: readonly string[]): StepResul
     aksChecks.filter((c) => ids.includes(c.id)),
     facts,
   );
-  return { findings: rankFindings(findings, aksRootCauseOrder), checks };
+  // The same remediations as the one-call diagnosis attaches (src/remediation).
+  const ranked = withRemediations({
+    target: facts.target,
+    ran: checks.map((c) => c.id),
+    findings: rankFindings(findings, aksRootCauseOrder),
+  });
+  return { findings: ranked.findings, checks };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -3,7 +3,11 @@
 // ("Remediation") lists them with the reason.
 import type { Finding, Remediation, Report } from "../diagnosis/types.js";
 
-type Facts = Pick<Report, "target" | "findings"> & { mechanism?: string };
+/**
+ * `ran`: set when only some checks ran (a step tool): the ids that did. A rule that depends on another check's
+ * finding proposes nothing when that check did not run, since it cannot tell.
+ */
+type Facts = Pick<Report, "target" | "findings"> & { mechanism?: string; ran?: readonly string[] };
 type Rule = (f: Finding, facts: Facts) => Remediation | undefined;
 
 const str = (v: unknown): string | undefined => (typeof v === "string" && v ? v : undefined);
@@ -12,6 +16,11 @@ const ROLE_ARN = /^arn:aws[a-z-]*:iam::[0-9]{12}:role\/[A-Za-z0-9_+=,.@/-]{1,512
 
 function has(facts: Facts, prefix: string): boolean {
   return facts.findings.some((f) => f.severity === "error" && f.id.startsWith(prefix));
+}
+
+/** Whether a finding with this prefix was raised, or could have been but its check did not run (undecided). */
+function hasOrUnknown(facts: Facts, prefix: string): boolean {
+  return has(facts, prefix) || (facts.ran !== undefined && !facts.ran.some((id) => id.startsWith(prefix)));
 }
 
 /** The workload a finding's own fix restarts or patches (`kubectl rollout restart KIND/NAME -n NS`), else the target's. */
@@ -46,7 +55,7 @@ const restart = (f: Finding, facts: Facts): Remediation | undefined => {
 const ficRule: Rule = (f, facts) => {
   const who = sa(facts);
   // A full identity needs a credential deleted first: which one is a human decision.
-  if (!who || has(facts, "fic.limit-reached")) return undefined;
+  if (!who || hasOrUnknown(facts, "fic.limit-reached")) return undefined;
   // A wrong audience is fixed on the credential that has the right issuer and subject; a credential with another
   // subject or issuer may serve another workload or cluster, so a new one is added beside it.
   const name = f.id === "fic.audience-mismatch" ? str(f.evidence.credential) : undefined;
@@ -115,7 +124,7 @@ const rules: Record<string, Rule> = {
   },
   "pod.restart-needed": (f, facts) => (f.evidence.templateClientId ? undefined : restart(f, facts)),
   // An unmutated pod is fixed by recreating it only while the webhook itself is healthy.
-  "pod.not-mutated": (f, facts) => (has(facts, "webhook.") ? undefined : restart(f, facts)),
+  "pod.not-mutated": (f, facts) => (hasOrUnknown(facts, "webhook.") ? undefined : restart(f, facts)),
   "iam.trust-subject-mismatch": trustRule,
   "iam.trust-audience-mismatch": trustRule,
   "iam.trust-action-missing": trustRule,
