@@ -56,6 +56,12 @@ const ARGS: Record<string, Record<string, unknown>> = {
     serviceAccount: "payments-api",
     roleArn: "arn:aws:iam::111122223333:role/payments",
   },
+  create_role_assignment: {
+    principalId: "9c8b7a6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+    role: "Key Vault Secrets User",
+    scope:
+      "/subscriptions/0b1f6471-1bf0-4dda-aec3-5c1e2f3a4b6d/resourceGroups/payments-rg/providers/Microsoft.KeyVault/vaults/payments-kv",
+  },
 };
 
 describe.each(["aks-healthy", "aks-fic-subject-namespace-typo", "aks-issuer-key-rotated"])(

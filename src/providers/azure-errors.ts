@@ -31,6 +31,7 @@ export type AzureOperation =
   | "fics.read"
   | "fics.write"
   | "roleAssignments.read"
+  | "roleAssignments.write"
   | "roleDefinitions.read"
   | "vaults.read"
   | "vmss.read"
@@ -52,6 +53,8 @@ export function forbiddenRemedy(op: AzureOperation): string {
       return "grant Managed Identity Contributor on the managed identity (Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/write)";
     case "roleAssignments.read":
       return "grant Reader on the subscription (Microsoft.Authorization/roleAssignments/read)";
+    case "roleAssignments.write":
+      return "grant User Access Administrator or Role Based Access Control Administrator on the scope (Microsoft.Authorization/roleAssignments/write)";
     case "roleDefinitions.read":
       return "grant Reader on the subscription (Microsoft.Authorization/roleDefinitions/read)";
     case "vaults.read":

@@ -900,6 +900,34 @@ export class AzureProvider {
     return lists.flat();
   }
 
+  /** The id of the role definition with this name, as seen at the scope (`az role assignment create --role NAME`). */
+  async findRoleDefinitionId(roleName: string, scope: string, signal?: AbortSignal): Promise<string | undefined> {
+    const sub = /^\/subscriptions\/([^/]+)/i.exec(scope)?.[1] ?? "";
+    return this.call("roleDefinitions.read", `find role definition ${roleName}`, signal, async (s) => {
+      const escaped = roleName.replace(/'/g, "''");
+      for await (const d of this.authorization(sub).roleDefinitions.list(scope.replace(/^\/+/, ""), {
+        filter: `roleName eq '${escaped}'`,
+        abortSignal: s,
+      })) {
+        if (d.id) return d.id;
+      }
+      return undefined;
+    });
+  }
+
+  /** Create a role assignment NAME (a GUID) at the scope; ARM refuses an identical one with 409 RoleAssignmentExists. */
+  async createRoleAssignment(
+    scope: string,
+    name: string,
+    props: { roleDefinitionId: string; principalId: string; principalType: "ServicePrincipal" | "User" | "Group" },
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const sub = /^\/subscriptions\/([^/]+)/i.exec(scope)?.[1] ?? "";
+    await this.call("roleAssignments.write", `create role assignment ${name}`, signal, (s) =>
+      this.authorization(sub).roleAssignments.create(scope.replace(/^\/+/, ""), name, props, { abortSignal: s }),
+    );
+  }
+
   private readonly roleDefinitionsInFlight = new Map<string, Promise<RolePermissions>>();
 
   private roleDefinition(roleDefinitionId: string, sub: string, signal?: AbortSignal): Promise<RolePermissions> {

@@ -123,6 +123,18 @@ const rules: Record<string, Rule> = {
   "iam.trust-provider-mismatch": trustRule,
   "iam.trust-wildcard-in-stringequals": trustRule,
   "iam.trust-no-statement": trustRule,
+  "rbac.role-missing": (f, facts) => {
+    const principalId = str(f.evidence.principalId);
+    const scope = str(f.evidence.vault);
+    const who = sa(facts);
+    // Reading secrets needs Microsoft.KeyVault/vaults/secrets/getSecret/action: Key Vault Secrets User, on the vault.
+    return principalId && GUID.test(principalId) && scope?.startsWith("/subscriptions/")
+      ? {
+          tool: "create_role_assignment",
+          arguments: { principalId, role: "Key Vault Secrets User", scope, ...(who ?? {}) },
+        }
+      : undefined;
+  },
   "eks.pod-identity-trust-invalid": (f, facts) => {
     const roleArn = str(f.evidence.roleArn);
     const who = sa(facts);

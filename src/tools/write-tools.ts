@@ -6,6 +6,7 @@ import { restartWorkload } from "./restart_workload.js";
 import { setFederatedCredential } from "./set_federated_credential.js";
 import { updateRoleTrustPolicy } from "./update_role_trust_policy.js";
 import { createPodIdentityAssociationTool } from "./create_pod_identity_association.js";
+import { createRoleAssignment } from "./create_role_assignment.js";
 
 export const writeTools: ToolDefinition[] = [
   setFederatedCredential,
@@ -14,4 +15,5 @@ export const writeTools: ToolDefinition[] = [
   restartWorkload,
   updateRoleTrustPolicy,
   createPodIdentityAssociationTool,
+  createRoleAssignment,
 ];

@@ -601,9 +601,13 @@ function subscriptionOfScope(scope: string, fallback: string): string {
   return /^\/subscriptions\/([^/]+)/i.exec(scope)?.[1] ?? fallback;
 }
 
+/** The names given to role assignments created over the wire (a scenario's own assignments get stable ones). */
+const assignmentNames = new WeakMap<object, string>();
+
 function assignmentBody(ctx: Ctx, r: Azure["roleAssignments"][number]) {
   const role = roleOfAssignment(r.roleDefinitionName);
-  const name = stableGuid("role-assignment", r.principalId.toLowerCase(), role.id, trimScope(r.scope));
+  const name =
+    assignmentNames.get(r) ?? stableGuid("role-assignment", r.principalId.toLowerCase(), role.id, trimScope(r.scope));
   const sub = subscriptionOfScope(r.scope, ctx.azure.subscriptionId);
   const scope = r.scope.replace(/\/+$/, "") || "/";
   return {
@@ -667,6 +671,89 @@ function listAssignments(ctx: Ctx, scope: string): SimResponse {
     })
     .map((r) => assignmentBody(ctx, r));
   return ok({ value });
+}
+
+const GUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** GET, PUT (create) and DELETE of one role assignment, with the errors ARM answers for each. */
+function assignmentRoute(ctx: Ctx, rawScope: string, name: string): SimResponse {
+  const scope = rawScope.replace(/\/+$/, "") || "/";
+  const method = ctx.req.method;
+  if (!["GET", "PUT", "DELETE"].includes(method)) {
+    return armError(405, "MethodNotAllowed", `The requested resource does not support http method '${method}'.`);
+  }
+  const verb = method === "GET" ? "read" : method === "PUT" ? "write" : "delete";
+  const denied = deny(ctx, `Microsoft.Authorization/roleAssignments/${verb}`, scope);
+  if (denied) return denied;
+  const all = ctx.azure.roleAssignments;
+  const index = all.findIndex(
+    (r) => eq(r.scope.replace(/\/+$/, "") || "/", scope) && eq(assignmentBody(ctx, r).name, name),
+  );
+  if (method === "GET") {
+    return index >= 0
+      ? ok(assignmentBody(ctx, all[index]))
+      : armError(404, "RoleAssignmentNotFound", `The role assignment '${name}' is not found.`);
+  }
+  if (method === "DELETE") {
+    if (index < 0) return { status: 204 };
+    const [gone] = all.splice(index, 1);
+    return ok(assignmentBody(ctx, gone));
+  }
+  if (!GUID_RE.test(name)) {
+    return armError(
+      400,
+      "InvalidRoleAssignmentId",
+      `The role assignment ID '${name}' is not valid. The role assignment ID must be a GUID.`,
+    );
+  }
+  let body: { properties?: Record<string, unknown> } | null;
+  try {
+    body = ctx.req.json() as typeof body;
+  } catch {
+    return armError(400, "InvalidRequestContent", "The request content was invalid and could not be deserialized.");
+  }
+  const props = body?.properties ?? {};
+  const roleDefinitionId = typeof props.roleDefinitionId === "string" ? props.roleDefinitionId : "";
+  const principalId = typeof props.principalId === "string" ? props.principalId : "";
+  if (!GUID_RE.test(principalId)) {
+    return armError(400, "InvalidPrincipalId", "A valid principal ID must be provided for role assignment.");
+  }
+  const roleId = roleDefinitionId.split("/").pop() ?? "";
+  const role = [...builtInRoles, ...customRoles(ctx.world)].find((r) => eq(r.id, roleId));
+  if (!role) {
+    return armError(
+      400,
+      "RoleDefinitionDoesNotExist",
+      `The specified role definition with ID '${roleId}' does not exist.`,
+    );
+  }
+  const principalType =
+    props.principalType === "User" || props.principalType === "Group" ? props.principalType : "ServicePrincipal";
+  const same = all.find(
+    (r) =>
+      eq(r.principalId, principalId) &&
+      eq(roleOfAssignment(r.roleDefinitionName).id, role.id) &&
+      eq(r.scope.replace(/\/+$/, "") || "/", scope),
+  );
+  if (index >= 0) {
+    // A role assignment cannot be updated: the same properties again are accepted, others are refused.
+    if (same === all[index]) return ok(assignmentBody(ctx, all[index]), 201);
+    return armError(
+      400,
+      "RoleAssignmentUpdateNotPermitted",
+      "Tenant ID, application ID, principal ID, and scope are not allowed to be updated.",
+    );
+  }
+  if (same) return armError(409, "RoleAssignmentExists", "The role assignment already exists.");
+  const created = {
+    principalId,
+    roleDefinitionName: role.roleName,
+    scope,
+    principalType,
+  } as Azure["roleAssignments"][number];
+  assignmentNames.set(created, name.toLowerCase());
+  all.push(created);
+  return ok(assignmentBody(ctx, created), 201);
 }
 
 function roleDefinitionBody(ctx: Ctx, role: BuiltInRole, scope: string) {
@@ -755,8 +842,9 @@ function route(ctx: Ctx): SimResponse | undefined {
   );
   if (auth) {
     const scope = auth[1];
+    if (/^roleAssignments$/i.test(auth[2]) && auth[3]) return assignmentRoute(ctx, scope, auth[3]);
     if (req.method !== "GET") return undefined;
-    if (/^roleAssignments$/i.test(auth[2])) return auth[3] ? undefined : listAssignments(ctx, scope);
+    if (/^roleAssignments$/i.test(auth[2])) return listAssignments(ctx, scope);
     return roleDefinitions(ctx, scope, auth[3]);
   }
 
