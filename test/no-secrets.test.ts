@@ -62,6 +62,13 @@ const ARGS: Record<string, Record<string, unknown>> = {
     scope:
       "/subscriptions/0b1f6471-1bf0-4dda-aec3-5c1e2f3a4b6d/resourceGroups/payments-rg/providers/Microsoft.KeyVault/vaults/payments-kv",
   },
+  add_keyvault_access_policy: { vaultName: "payments-kv", objectId: "9c8b7a6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d" },
+  add_keyvault_network_rule: {
+    vaultName: "payments-kv",
+    subnetIds: [
+      "/subscriptions/0b1f6471-1bf0-4dda-aec3-5c1e2f3a4b6d/resourceGroups/net-rg/providers/Microsoft.Network/virtualNetworks/vnet/subnets/pool",
+    ],
+  },
 };
 
 describe.each(["aks-healthy", "aks-fic-subject-namespace-typo", "aks-issuer-key-rotated"])(

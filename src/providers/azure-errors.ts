@@ -34,6 +34,7 @@ export type AzureOperation =
   | "roleAssignments.write"
   | "roleDefinitions.read"
   | "vaults.read"
+  | "vaults.write"
   | "vmss.read"
   | "graph.read"
   | "graph.write";
@@ -59,6 +60,8 @@ export function forbiddenRemedy(op: AzureOperation): string {
       return "grant Reader on the subscription (Microsoft.Authorization/roleDefinitions/read)";
     case "vaults.read":
       return "grant Reader on the Key Vault or its resource group (Microsoft.KeyVault/vaults/read)";
+    case "vaults.write":
+      return "grant Key Vault Contributor on the Key Vault (Microsoft.KeyVault/vaults/write, vaults/accessPolicies/write)";
     case "vmss.read":
       return "grant Reader on the node resource group (Microsoft.Compute/virtualMachineScaleSets/read)";
     case "graph.read":

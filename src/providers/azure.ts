@@ -991,6 +991,41 @@ export class AzureProvider {
     );
   }
 
+  /** Add an access policy's permissions (merged into an existing policy of the same object id), as `az keyvault set-policy`. */
+  async addKeyVaultAccessPolicy(
+    vault: KeyVaultInfo,
+    policy: { tenantId: string; objectId: string; permissions: { secrets: string[] } },
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const { subscriptionId = "", resourceGroup = "" } = vault;
+    await this.call("vaults.write", `add an access policy to Key Vault ${vault.name}`, signal, (s) =>
+      this.keyVault(subscriptionId).vaults.updateAccessPolicy(
+        resourceGroup,
+        vault.name,
+        "add",
+        { properties: { accessPolicies: [policy] } },
+        { abortSignal: s },
+      ),
+    );
+  }
+
+  /** Replace a vault's network rules (PATCH of properties.networkAcls), as `az keyvault network-rule add`. */
+  async setKeyVaultNetworkAcls(
+    vault: KeyVaultInfo,
+    acls: NonNullable<KeyVaultInfo["networkAcls"]>,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const { subscriptionId = "", resourceGroup = "" } = vault;
+    await this.call("vaults.write", `update the network rules of Key Vault ${vault.name}`, signal, (s) =>
+      this.keyVault(subscriptionId).vaults.update(
+        resourceGroup,
+        vault.name,
+        { properties: { networkAcls: acls as never } },
+        { abortSignal: s },
+      ),
+    );
+  }
+
   // ------------------------------------------------------------------------------------------ scale sets
 
   /** The VM scale sets of a resource group (on AKS: the node resource group) with their assigned identities. */

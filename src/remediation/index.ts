@@ -135,6 +135,27 @@ const rules: Record<string, Rule> = {
         }
       : undefined;
   },
+  "keyvault.access-policy-missing": (f, facts) => {
+    const vaultName = str(f.evidence.vault);
+    const objectId = str(f.evidence.identityPrincipalId);
+    return vaultName && objectId && GUID.test(objectId)
+      ? { tool: "add_keyvault_access_policy", arguments: { vaultName, objectId, ...(sa(facts) ?? {}) } }
+      : undefined;
+  },
+  "keyvault.firewall-blocks-cluster": (f, facts) => {
+    const vaultName = str(f.evidence.vault);
+    const subnets = Array.isArray(f.evidence.clusterSubnets)
+      ? f.evidence.clusterSubnets.filter((s) => typeof s === "string")
+      : [];
+    const allowed = Array.isArray(f.evidence.allowedSubnets)
+      ? f.evidence.allowedSubnets.map((s) => String(s).toLowerCase())
+      : [];
+    const subnetIds = subnets.filter((s) => !allowed.includes(s.toLowerCase()));
+    // With public access disabled only a private endpoint helps: an architecture decision.
+    return vaultName && subnetIds.length && f.evidence.publicNetworkAccess !== "Disabled"
+      ? { tool: "add_keyvault_network_rule", arguments: { vaultName, subnetIds, ...(sa(facts) ?? {}) } }
+      : undefined;
+  },
   "eks.pod-identity-trust-invalid": (f, facts) => {
     const roleArn = str(f.evidence.roleArn);
     const who = sa(facts);

@@ -7,6 +7,8 @@ import { setFederatedCredential } from "./set_federated_credential.js";
 import { updateRoleTrustPolicy } from "./update_role_trust_policy.js";
 import { createPodIdentityAssociationTool } from "./create_pod_identity_association.js";
 import { createRoleAssignment } from "./create_role_assignment.js";
+import { addKeyVaultAccessPolicy } from "./add_keyvault_access_policy.js";
+import { addKeyVaultNetworkRule } from "./add_keyvault_network_rule.js";
 
 export const writeTools: ToolDefinition[] = [
   setFederatedCredential,
@@ -16,4 +18,6 @@ export const writeTools: ToolDefinition[] = [
   updateRoleTrustPolicy,
   createPodIdentityAssociationTool,
   createRoleAssignment,
+  addKeyVaultAccessPolicy,
+  addKeyVaultNetworkRule,
 ];
