@@ -156,6 +156,20 @@ const rules: Record<string, Rule> = {
       ? { tool: "add_keyvault_network_rule", arguments: { vaultName, subnetIds, ...(sa(facts) ?? {}) } }
       : undefined;
   },
+  "eks.oidc-provider-missing": (f, facts) => {
+    const issuer = str(f.evidence.clusterIssuer);
+    return issuer?.startsWith("https://")
+      ? { tool: "set_iam_oidc_provider", arguments: { issuer, ...(sa(facts) ?? {}) } }
+      : undefined;
+  },
+  "eks.oidc-audience-missing": (f, facts) => {
+    const arn = str(f.evidence.providerArn);
+    const audience = str(f.evidence.tokenAudience);
+    const host = arn?.split(":oidc-provider/")[1];
+    return host && audience
+      ? { tool: "set_iam_oidc_provider", arguments: { issuer: `https://${host}`, audience, ...(sa(facts) ?? {}) } }
+      : undefined;
+  },
   "eks.pod-identity-trust-invalid": (f, facts) => {
     const roleArn = str(f.evidence.roleArn);
     const who = sa(facts);

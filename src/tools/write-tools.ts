@@ -9,6 +9,7 @@ import { createPodIdentityAssociationTool } from "./create_pod_identity_associat
 import { createRoleAssignment } from "./create_role_assignment.js";
 import { addKeyVaultAccessPolicy } from "./add_keyvault_access_policy.js";
 import { addKeyVaultNetworkRule } from "./add_keyvault_network_rule.js";
+import { setIamOidcProvider } from "./set_iam_oidc_provider.js";
 
 export const writeTools: ToolDefinition[] = [
   setFederatedCredential,
@@ -20,4 +21,5 @@ export const writeTools: ToolDefinition[] = [
   createRoleAssignment,
   addKeyVaultAccessPolicy,
   addKeyVaultNetworkRule,
+  setIamOidcProvider,
 ];
