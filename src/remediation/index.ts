@@ -113,6 +113,20 @@ const rules: Record<string, Rule> = {
       if (typeof typo === "string") labels[typo] = null;
     return { tool: "label_pod_template", arguments: { namespace: facts.target.namespace, workload, labels } };
   },
+  "podid.binding-selector-mismatch": (f, facts) => {
+    // A binding written with the pre-1.6 field names carries no `bindings` evidence: its fields must be renamed.
+    const bindings = Array.isArray(f.evidence.bindings) ? (f.evidence.bindings as Record<string, unknown>[]) : [];
+    const here = bindings.filter((b) => str(b.binding)?.startsWith(`${facts.target.namespace}/`));
+    const selector = here.length === 1 && !here[0].miscased ? str(here[0].selector) : undefined;
+    const workload = workloadOf(f, facts);
+    // One binding in the namespace: the pods take its selector, which changes only this workload; several, or a
+    // binding that may serve other pods under its own selector: which side is wrong is a human decision.
+    if (!selector || !workload || here.length >= 5) return undefined;
+    return {
+      tool: "label_pod_template",
+      arguments: { namespace: facts.target.namespace, workload, labels: { aadpodidbinding: selector } },
+    };
+  },
   "pod.restart-needed": (f, facts) => (f.evidence.templateClientId ? undefined : restart(f, facts)),
   // An unmutated pod is fixed by recreating it only while the webhook itself is healthy.
   "pod.not-mutated": (f, facts) => (has(facts, "webhook.") ? undefined : restart(f, facts)),
