@@ -149,6 +149,25 @@ const rules: Record<string, Rule> = {
         }
       : undefined;
   },
+  "spc.client-id-mismatch": (f, facts) => {
+    const name = str(f.evidence.secretProviderClass);
+    const clientID = str(f.evidence.serviceAccountClientId);
+    const problems = Array.isArray(f.evidence.problems) ? f.evidence.problems : [];
+    // Only the client id is set from the service account; a wrong tenant alone is a human decision.
+    if (!name || !clientID || !GUID.test(clientID) || !problems.some((p) => String(p).startsWith("clientID"))) {
+      return undefined;
+    }
+    const who = sa(facts);
+    return {
+      tool: "set_secret_provider_class_client_id",
+      arguments: {
+        namespace: facts.target.namespace,
+        name,
+        clientID,
+        ...(who ? { serviceAccount: who.serviceAccount } : {}),
+      },
+    };
+  },
   "keyvault.access-policy-missing": (f, facts) => {
     const vaultName = str(f.evidence.vault);
     const objectId = str(f.evidence.identityPrincipalId);

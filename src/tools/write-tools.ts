@@ -10,6 +10,7 @@ import { createRoleAssignment } from "./create_role_assignment.js";
 import { addKeyVaultAccessPolicy } from "./add_keyvault_access_policy.js";
 import { addKeyVaultNetworkRule } from "./add_keyvault_network_rule.js";
 import { setIamOidcProvider } from "./set_iam_oidc_provider.js";
+import { setSecretProviderClassClientId } from "./set_secret_provider_class_client_id.js";
 
 export const writeTools: ToolDefinition[] = [
   setFederatedCredential,
@@ -22,4 +23,5 @@ export const writeTools: ToolDefinition[] = [
   addKeyVaultAccessPolicy,
   addKeyVaultNetworkRule,
   setIamOidcProvider,
+  setSecretProviderClassClientId,
 ];
