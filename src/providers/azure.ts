@@ -403,7 +403,7 @@ export class AzureProvider {
     what: string,
     url: string,
     signal: AbortSignal | undefined,
-    init: { method?: "GET" | "POST" | "PATCH" | "DELETE"; body?: unknown } = {},
+    init: { method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE"; body?: unknown } = {},
   ): Promise<unknown> {
     return this.call(op, what, signal, async (s) => {
       const raw = this.rawClient(target);
@@ -439,6 +439,17 @@ export class AzureProvider {
       }
       return json ?? {};
     });
+  }
+
+  /** One ARM request by path (with its api-version) for the write tools: the answer's JSON, or null on 404. */
+  armRequest(
+    op: AzureOperation,
+    what: string,
+    path: string,
+    init: { method: "GET" | "PUT" | "PATCH"; body?: unknown },
+    signal?: AbortSignal,
+  ): Promise<unknown> {
+    return this.rawRequest("arm", op, what, `${this.cloud.armEndpoint}${path}`, signal, init);
   }
 
   // ------------------------------------------------------------------------------------------ subscriptions
@@ -900,34 +911,6 @@ export class AzureProvider {
     return lists.flat();
   }
 
-  /** The id of the role definition with this name, as seen at the scope (`az role assignment create --role NAME`). */
-  async findRoleDefinitionId(roleName: string, scope: string, signal?: AbortSignal): Promise<string | undefined> {
-    const sub = /^\/subscriptions\/([^/]+)/i.exec(scope)?.[1] ?? "";
-    return this.call("roleDefinitions.read", `find role definition ${roleName}`, signal, async (s) => {
-      const escaped = roleName.replace(/'/g, "''");
-      for await (const d of this.authorization(sub).roleDefinitions.list(scope.replace(/^\/+/, ""), {
-        filter: `roleName eq '${escaped}'`,
-        abortSignal: s,
-      })) {
-        if (d.id) return d.id;
-      }
-      return undefined;
-    });
-  }
-
-  /** Create a role assignment NAME (a GUID) at the scope; ARM refuses an identical one with 409 RoleAssignmentExists. */
-  async createRoleAssignment(
-    scope: string,
-    name: string,
-    props: { roleDefinitionId: string; principalId: string; principalType: "ServicePrincipal" | "User" | "Group" },
-    signal?: AbortSignal,
-  ): Promise<void> {
-    const sub = /^\/subscriptions\/([^/]+)/i.exec(scope)?.[1] ?? "";
-    await this.call("roleAssignments.write", `create role assignment ${name}`, signal, (s) =>
-      this.authorization(sub).roleAssignments.create(scope.replace(/^\/+/, ""), name, props, { abortSignal: s }),
-    );
-  }
-
   private readonly roleDefinitionsInFlight = new Map<string, Promise<RolePermissions>>();
 
   private roleDefinition(roleDefinitionId: string, sub: string, signal?: AbortSignal): Promise<RolePermissions> {
@@ -987,41 +970,6 @@ export class AzureProvider {
           await this.keyVault(subscriptionId).vaults.get(resourceGroup, name, { abortSignal: s }),
           subscriptionId,
         ),
-      ),
-    );
-  }
-
-  /** Add an access policy's permissions (merged into an existing policy of the same object id), as `az keyvault set-policy`. */
-  async addKeyVaultAccessPolicy(
-    vault: KeyVaultInfo,
-    policy: { tenantId: string; objectId: string; permissions: { secrets: string[] } },
-    signal?: AbortSignal,
-  ): Promise<void> {
-    const { subscriptionId = "", resourceGroup = "" } = vault;
-    await this.call("vaults.write", `add an access policy to Key Vault ${vault.name}`, signal, (s) =>
-      this.keyVault(subscriptionId).vaults.updateAccessPolicy(
-        resourceGroup,
-        vault.name,
-        "add",
-        { properties: { accessPolicies: [policy] } },
-        { abortSignal: s },
-      ),
-    );
-  }
-
-  /** Replace a vault's network rules (PATCH of properties.networkAcls), as `az keyvault network-rule add`. */
-  async setKeyVaultNetworkAcls(
-    vault: KeyVaultInfo,
-    acls: NonNullable<KeyVaultInfo["networkAcls"]>,
-    signal?: AbortSignal,
-  ): Promise<void> {
-    const { subscriptionId = "", resourceGroup = "" } = vault;
-    await this.call("vaults.write", `update the network rules of Key Vault ${vault.name}`, signal, (s) =>
-      this.keyVault(subscriptionId).vaults.update(
-        resourceGroup,
-        vault.name,
-        { properties: { networkAcls: acls as never } },
-        { abortSignal: s },
       ),
     );
   }

@@ -4,7 +4,7 @@
 import { createHash } from "node:crypto";
 import { cmd } from "../diagnosis/command.js";
 import { ProviderError } from "../providers/errors.js";
-import { azureProvider } from "../providers/writes/azure.js";
+import { azureProvider, createRoleAssignment, findRoleDefinitionId } from "../providers/writes/azure.js";
 import { contentVersion, type PlanContext, type WritePlan } from "./contract.js";
 
 export interface RoleAssignmentArgs {
@@ -45,7 +45,7 @@ export async function planRoleAssignment(args: RoleAssignmentArgs, ctx: PlanCont
   const principalType = args.principalType ?? "ServicePrincipal";
   const roleDefinitionId = GUID.test(args.role)
     ? `/subscriptions/${/^\/subscriptions\/([^/]+)/i.exec(scope)?.[1] ?? ""}/providers/Microsoft.Authorization/roleDefinitions/${lower(args.role)}`
-    : await provider.findRoleDefinitionId(args.role, scope, ctx.signal);
+    : await findRoleDefinitionId(provider, args.role, scope, ctx.signal);
   if (!roleDefinitionId)
     throw new ProviderError("not-found", `no role definition named "${args.role}" at ${scope}`, 404);
   const roleId = lower(roleDefinitionId.split("/").pop() ?? "");
@@ -79,13 +79,7 @@ export async function planRoleAssignment(args: RoleAssignmentArgs, ctx: PlanCont
           note: "deleting the assignment removes the access it granted",
         },
     permission: `Microsoft.Authorization/roleAssignments/write on ${scope} (e.g. User Access Administrator or Role Based Access Control Administrator)`,
-    apply: (signal) =>
-      provider.createRoleAssignment(
-        scope,
-        name,
-        { roleDefinitionId, principalId: args.principalId, principalType },
-        signal,
-      ),
+    apply: (signal) => createRoleAssignment(provider, url, body, signal),
     // Entra and the data plane see a new role assignment after a while (up to minutes).
     propagates: true,
     ...(args.namespace && args.serviceAccount

@@ -4,7 +4,7 @@
 import { cmd } from "../diagnosis/command.js";
 import type { KeyVaultInfo } from "../providers/azure.js";
 import { ProviderError } from "../providers/errors.js";
-import { azureProvider } from "../providers/writes/azure.js";
+import { azureProvider, writeKeyVault } from "../providers/writes/azure.js";
 import { contentVersion, type PlanContext, type WritePlan } from "./contract.js";
 
 interface VerifyArgs {
@@ -68,7 +68,8 @@ export async function planAccessPolicy(args: AccessPolicyArgs, ctx: PlanContext)
         }
       : { commands: [`az keyvault delete-policy ${where} ${cmd`--object-id ${args.objectId}`}`] },
     permission: `Microsoft.KeyVault/vaults/accessPolicies/write on ${vault.id} (e.g. Key Vault Contributor)`,
-    apply: (signal) => azureProvider(ctx.env).addKeyVaultAccessPolicy(vault, policy, signal),
+    apply: (signal) =>
+      writeKeyVault(azureProvider(ctx.env), url, "PUT", { properties: { accessPolicies: [policy] } }, signal),
     ...verifyOf(args, ["keyvault.access-policy-missing"]),
   };
 }
@@ -112,7 +113,8 @@ export async function planNetworkRule(args: NetworkRuleArgs, ctx: PlanContext): 
       note: "the subnet needs the Microsoft.KeyVault service endpoint for the rule to take effect",
     },
     permission: `Microsoft.KeyVault/vaults/write on ${vault.id} (e.g. Key Vault Contributor)`,
-    apply: (signal) => azureProvider(ctx.env).setKeyVaultNetworkAcls(vault, next, signal),
+    apply: (signal) =>
+      writeKeyVault(azureProvider(ctx.env), vault.id, "PATCH", { properties: { networkAcls: next } }, signal),
     ...verifyOf(args, ["keyvault.firewall-blocks-cluster"]),
   };
 }
