@@ -56,6 +56,25 @@ const ARGS: Record<string, Record<string, unknown>> = {
     serviceAccount: "payments-api",
     roleArn: "arn:aws:iam::111122223333:role/payments",
   },
+  create_role_assignment: {
+    principalId: "9c8b7a6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+    role: "Key Vault Secrets User",
+    scope:
+      "/subscriptions/0b1f6471-1bf0-4dda-aec3-5c1e2f3a4b6d/resourceGroups/payments-rg/providers/Microsoft.KeyVault/vaults/payments-kv",
+  },
+  set_iam_oidc_provider: { issuer: "https://oidc.eks.us-west-2.amazonaws.com/id/7B3F9C2A41E8D05F6A1C2B3D4E5F6071" },
+  set_secret_provider_class_client_id: {
+    namespace: "payments",
+    name: "payments-secrets",
+    clientID: "3f2c9a8e-5b1d-4c7a-9e6f-0a1b2c3d4e5f",
+  },
+  add_keyvault_access_policy: { vaultName: "payments-kv", objectId: "9c8b7a6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d" },
+  add_keyvault_network_rule: {
+    vaultName: "payments-kv",
+    subnetIds: [
+      "/subscriptions/0b1f6471-1bf0-4dda-aec3-5c1e2f3a4b6d/resourceGroups/net-rg/providers/Microsoft.Network/virtualNetworks/vnet/subnets/pool",
+    ],
+  },
 };
 
 describe.each(["aks-healthy", "aks-fic-subject-namespace-typo", "aks-issuer-key-rotated"])(

@@ -164,7 +164,7 @@ export class AzureClients {
     what: string,
     url: string,
     signal: AbortSignal | undefined,
-    init: { method?: "GET" | "POST" | "PATCH" | "DELETE"; body?: unknown } = {},
+    init: { method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE"; body?: unknown } = {},
   ): Promise<unknown> {
     return this.call(op, what, signal, async (s) => {
       const raw = this.rawClient(target);

@@ -31,8 +31,10 @@ export type AzureOperation =
   | "fics.read"
   | "fics.write"
   | "roleAssignments.read"
+  | "roleAssignments.write"
   | "roleDefinitions.read"
   | "vaults.read"
+  | "vaults.write"
   | "vmss.read"
   | "graph.read"
   | "graph.write";
@@ -52,10 +54,14 @@ export function forbiddenRemedy(op: AzureOperation): string {
       return "grant Managed Identity Contributor on the managed identity (Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/write)";
     case "roleAssignments.read":
       return "grant Reader on the subscription (Microsoft.Authorization/roleAssignments/read)";
+    case "roleAssignments.write":
+      return "grant User Access Administrator or Role Based Access Control Administrator on the scope (Microsoft.Authorization/roleAssignments/write)";
     case "roleDefinitions.read":
       return "grant Reader on the subscription (Microsoft.Authorization/roleDefinitions/read)";
     case "vaults.read":
       return "grant Reader on the Key Vault or its resource group (Microsoft.KeyVault/vaults/read)";
+    case "vaults.write":
+      return "grant Key Vault Contributor on the Key Vault (Microsoft.KeyVault/vaults/write, vaults/accessPolicies/write)";
     case "vmss.read":
       return "grant Reader on the node resource group (Microsoft.Compute/virtualMachineScaleSets/read)";
     case "graph.read":

@@ -122,6 +122,20 @@ const rules: Record<string, Rule> = {
       if (typeof typo === "string") labels[typo] = null;
     return { tool: "label_pod_template", arguments: { namespace: facts.target.namespace, workload, labels } };
   },
+  "podid.binding-selector-mismatch": (f, facts) => {
+    // A binding written with the pre-1.6 field names carries no `bindings` evidence: its fields must be renamed.
+    const bindings = Array.isArray(f.evidence.bindings) ? (f.evidence.bindings as Record<string, unknown>[]) : [];
+    const here = bindings.filter((b) => str(b.binding)?.startsWith(`${facts.target.namespace}/`));
+    const selector = here.length === 1 && !here[0].miscased ? str(here[0].selector) : undefined;
+    const workload = workloadOf(f, facts);
+    // One binding in the namespace: the pods take its selector, which changes only this workload; several, or a
+    // binding that may serve other pods under its own selector: which side is wrong is a human decision.
+    if (!selector || !workload || here.length >= 5) return undefined;
+    return {
+      tool: "label_pod_template",
+      arguments: { namespace: facts.target.namespace, workload, labels: { aadpodidbinding: selector } },
+    };
+  },
   "pod.restart-needed": (f, facts) => (f.evidence.templateClientId ? undefined : restart(f, facts)),
   // An unmutated pod is fixed by recreating it only while the webhook itself is healthy.
   "pod.not-mutated": (f, facts) => (hasOrUnknown(facts, "webhook.") ? undefined : restart(f, facts)),
@@ -132,6 +146,72 @@ const rules: Record<string, Rule> = {
   "iam.trust-provider-mismatch": trustRule,
   "iam.trust-wildcard-in-stringequals": trustRule,
   "iam.trust-no-statement": trustRule,
+  "rbac.role-missing": (f, facts) => {
+    const principalId = str(f.evidence.principalId);
+    const scope = str(f.evidence.vault);
+    const who = sa(facts);
+    // Reading secrets needs Microsoft.KeyVault/vaults/secrets/getSecret/action: Key Vault Secrets User, on the vault.
+    return principalId && GUID.test(principalId) && scope?.startsWith("/subscriptions/")
+      ? {
+          tool: "create_role_assignment",
+          arguments: { principalId, role: "Key Vault Secrets User", scope, ...(who ?? {}) },
+        }
+      : undefined;
+  },
+  "spc.client-id-mismatch": (f, facts) => {
+    const name = str(f.evidence.secretProviderClass);
+    const clientID = str(f.evidence.serviceAccountClientId);
+    const problems = Array.isArray(f.evidence.problems) ? f.evidence.problems : [];
+    // Only the client id is set from the service account; a wrong tenant alone is a human decision.
+    if (!name || !clientID || !GUID.test(clientID) || !problems.some((p) => String(p).startsWith("clientID"))) {
+      return undefined;
+    }
+    const who = sa(facts);
+    return {
+      tool: "set_secret_provider_class_client_id",
+      arguments: {
+        namespace: facts.target.namespace,
+        name,
+        clientID,
+        ...(who ? { serviceAccount: who.serviceAccount } : {}),
+      },
+    };
+  },
+  "keyvault.access-policy-missing": (f, facts) => {
+    const vaultName = str(f.evidence.vault);
+    const objectId = str(f.evidence.identityPrincipalId);
+    return vaultName && objectId && GUID.test(objectId)
+      ? { tool: "add_keyvault_access_policy", arguments: { vaultName, objectId, ...(sa(facts) ?? {}) } }
+      : undefined;
+  },
+  "keyvault.firewall-blocks-cluster": (f, facts) => {
+    const vaultName = str(f.evidence.vault);
+    const subnets = Array.isArray(f.evidence.clusterSubnets)
+      ? f.evidence.clusterSubnets.filter((s) => typeof s === "string")
+      : [];
+    const allowed = Array.isArray(f.evidence.allowedSubnets)
+      ? f.evidence.allowedSubnets.map((s) => String(s).toLowerCase())
+      : [];
+    const subnetIds = subnets.filter((s) => !allowed.includes(s.toLowerCase()));
+    // With public access disabled only a private endpoint helps: an architecture decision.
+    return vaultName && subnetIds.length && f.evidence.publicNetworkAccess !== "Disabled"
+      ? { tool: "add_keyvault_network_rule", arguments: { vaultName, subnetIds, ...(sa(facts) ?? {}) } }
+      : undefined;
+  },
+  "eks.oidc-provider-missing": (f, facts) => {
+    const issuer = str(f.evidence.clusterIssuer);
+    return issuer?.startsWith("https://")
+      ? { tool: "set_iam_oidc_provider", arguments: { issuer, ...(sa(facts) ?? {}) } }
+      : undefined;
+  },
+  "eks.oidc-audience-missing": (f, facts) => {
+    const arn = str(f.evidence.providerArn);
+    const audience = str(f.evidence.tokenAudience);
+    const host = arn?.split(":oidc-provider/")[1];
+    return host && audience
+      ? { tool: "set_iam_oidc_provider", arguments: { issuer: `https://${host}`, audience, ...(sa(facts) ?? {}) } }
+      : undefined;
+  },
   "eks.pod-identity-trust-invalid": (f, facts) => {
     const roleArn = str(f.evidence.roleArn);
     const who = sa(facts);

@@ -92,3 +92,67 @@ export async function createPodIdentityAssociation(
     }
   });
 }
+
+export interface OidcProviderState {
+  arn: string;
+  clientIds: string[];
+}
+
+/** The account's IAM OIDC provider for an issuer (ListOpenIDConnectProviders, then Get on the one whose ARN ends with it). */
+export async function findOidcProvider(
+  env: Environment,
+  issuer: string,
+  signal: AbortSignal,
+): Promise<OidcProviderState | null> {
+  const what = "iam:ListOpenIDConnectProviders";
+  const tail = `:oidc-provider/${issuer.replace(/^https:\/\//i, "").replace(/\/+$/, "")}`;
+  return withTimeout(what, env.timeoutMs, signal, async (s) => {
+    try {
+      const c = await clients(env);
+      const list = await c.iam.send(new c.lib.iam.ListOpenIDConnectProvidersCommand({}), { abortSignal: s });
+      const arn = list.OpenIDConnectProviderList?.map((p) => p.Arn ?? "").find((a) => a.endsWith(tail));
+      if (!arn) return null;
+      const got = await c.iam.send(new c.lib.iam.GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn }), {
+        abortSignal: s,
+      });
+      return { arn, clientIds: got.ClientIDList ?? [] };
+    } catch (err) {
+      throw mapError(what, "iam:ListOpenIDConnectProviders and iam:GetOpenIDConnectProvider", err);
+    }
+  });
+}
+
+export async function createOidcProvider(
+  env: Environment,
+  input: { url: string; clientIds: string[] },
+  signal: AbortSignal,
+): Promise<string | undefined> {
+  const what = `iam:CreateOpenIDConnectProvider ${input.url}`;
+  return withTimeout(what, env.timeoutMs, signal, async (s) => {
+    try {
+      const c = await clients(env);
+      const out = await c.iam.send(
+        new c.lib.iam.CreateOpenIDConnectProviderCommand({ Url: input.url, ClientIDList: input.clientIds }),
+        { abortSignal: s },
+      );
+      return out.OpenIDConnectProviderArn;
+    } catch (err) {
+      throw mapError(what, "iam:CreateOpenIDConnectProvider", err);
+    }
+  });
+}
+
+export async function addOidcClientId(env: Environment, arn: string, clientId: string, signal: AbortSignal) {
+  const what = `iam:AddClientIDToOpenIDConnectProvider ${arn}`;
+  await withTimeout(what, env.timeoutMs, signal, async (s) => {
+    try {
+      const c = await clients(env);
+      await c.iam.send(
+        new c.lib.iam.AddClientIDToOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn, ClientID: clientId }),
+        { abortSignal: s },
+      );
+    } catch (err) {
+      throw mapError(what, "iam:AddClientIDToOpenIDConnectProvider", err);
+    }
+  });
+}

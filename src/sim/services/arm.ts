@@ -442,6 +442,138 @@ function getResource(ctx: Ctx, kind: ResourceKind<unknown>, sub: string, rg: str
   return item ? ok(kind.body(ctx.world, item)) : notFound(kind.providerType, name, rg);
 }
 
+// ------------------------------------------------------------------ Key Vault writes
+
+function vaultFor(ctx: Ctx, sub: string, rg: string, name: string, action: string): Vault | SimResponse {
+  const scope = `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.KeyVault/vaults/${name}`;
+  const denied = deny(ctx, action, scope);
+  if (denied) return denied;
+  if (!resourceGroupsOf(ctx.world, sub).has(lower(rg))) return rgNotFound(rg);
+  const vault = (ctx.azure.keyVaults ?? []).find((v) => eq(v.resourceGroup, rg) && eq(v.name, name));
+  return vault ?? notFound("Microsoft.KeyVault/vaults", name, rg);
+}
+
+function bodyOf(ctx: Ctx): { properties?: Record<string, unknown> } | SimResponse {
+  try {
+    return (ctx.req.json() as { properties?: Record<string, unknown> } | null) ?? {};
+  } catch {
+    return armError(400, "InvalidRequestContent", "The request content was invalid and could not be deserialized.");
+  }
+}
+
+const GUID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** PUT …/vaults/{name}/accessPolicies/{add|replace|remove}: permissions merged into, replacing or removed from a policy. */
+function vaultAccessPolicies(ctx: Ctx, sub: string, rg: string, name: string, kind: string): SimResponse {
+  if (ctx.req.method !== "PUT") {
+    return armError(
+      405,
+      "MethodNotAllowed",
+      `The requested resource does not support http method '${ctx.req.method}'.`,
+    );
+  }
+  const vault = vaultFor(ctx, sub, rg, name, "Microsoft.KeyVault/vaults/accessPolicies/write");
+  if ("status" in vault) return vault;
+  const op = lower(kind);
+  if (!["add", "replace", "remove"].includes(op)) {
+    return armError(
+      400,
+      "BadRequest",
+      `The operation kind '${kind}' is not valid. Valid values are add, replace and remove.`,
+    );
+  }
+  const body = bodyOf(ctx);
+  if ("status" in body) return body;
+  const policies = body.properties?.accessPolicies;
+  if (!Array.isArray(policies) || !policies.length) {
+    return armError(400, "BadRequest", "The parameter accessPolicies must contain at least one access policy.");
+  }
+  type Perms = Vault["accessPolicies"][number]["permissions"];
+  for (const [i, p] of (policies as { objectId?: unknown; tenantId?: unknown; permissions?: Perms }[]).entries()) {
+    if (typeof p.objectId !== "string" || !GUID_TEXT.test(p.objectId)) {
+      return armError(400, "BadRequest", `Invalid value found at accessPolicies[${i}].ObjectId: ${String(p.objectId)}`);
+    }
+    const existing = vault.accessPolicies.find((x) => eq(x.objectId, p.objectId as string));
+    const perms = p.permissions ?? {};
+    if (op === "replace" || !existing) {
+      if (existing) existing.permissions = { ...perms };
+      else if (op !== "remove") {
+        vault.accessPolicies.push({
+          objectId: p.objectId,
+          ...(typeof p.tenantId === "string" ? { tenantId: p.tenantId } : {}),
+          permissions: { ...perms },
+        });
+      }
+      continue;
+    }
+    for (const k of ["secrets", "keys", "certificates"] as const) {
+      const have = existing.permissions[k] ?? [];
+      const given = (perms[k] ?? []).map(lower);
+      existing.permissions[k] =
+        op === "add"
+          ? [...have, ...given.filter((g) => !have.some((h) => eq(h, g)))]
+          : have.filter((h) => !given.includes(lower(h)));
+    }
+  }
+  const full = vaultBody(ctx.world, vault);
+  return ok({
+    id: `${full.id}/accessPolicies/${op}`,
+    name: op,
+    type: "Microsoft.KeyVault/vaults/accessPolicies",
+    location: vault.location,
+    properties: { accessPolicies: full.properties.accessPolicies },
+  });
+}
+
+/** PATCH …/vaults/{name}: only properties.networkAcls and publicNetworkAccess are taken here. */
+function patchVault(ctx: Ctx, sub: string, rg: string, name: string): SimResponse {
+  const vault = vaultFor(ctx, sub, rg, name, "Microsoft.KeyVault/vaults/write");
+  if ("status" in vault) return vault;
+  const body = bodyOf(ctx);
+  if ("status" in body) return body;
+  const acls = body.properties?.networkAcls as
+    | {
+        defaultAction?: string;
+        bypass?: string;
+        ipRules?: { value?: string }[];
+        virtualNetworkRules?: { id?: string }[];
+      }
+    | undefined;
+  if (acls) {
+    if (acls.defaultAction !== undefined && !["Allow", "Deny"].includes(acls.defaultAction)) {
+      return armError(
+        400,
+        "BadRequest",
+        `The value '${acls.defaultAction}' of networkAcls.defaultAction is not valid.`,
+      );
+    }
+    const badSubnet = (acls.virtualNetworkRules ?? []).find(
+      (r) => typeof r.id !== "string" || !/\/subnets\/[^/]+$/i.test(r.id),
+    );
+    if (badSubnet) {
+      return armError(
+        400,
+        "BadRequest",
+        `Invalid virtual network rule id '${String(badSubnet.id)}': expected a subnet resource id.`,
+      );
+    }
+    const previous = vault.networkAcls;
+    vault.networkAcls = {
+      defaultAction: (acls.defaultAction ?? previous?.defaultAction ?? "Allow") as "Allow" | "Deny",
+      bypass: (acls.bypass ?? previous?.bypass ?? "AzureServices") as "AzureServices" | "None",
+      virtualNetworkRules: acls.virtualNetworkRules
+        ? acls.virtualNetworkRules.map((r) => ({ id: r.id as string }))
+        : (previous?.virtualNetworkRules ?? []),
+      ipRules: acls.ipRules
+        ? acls.ipRules.map((r) => ({ value: String(r.value).replace(/\/32$/, "") }))
+        : (previous?.ipRules ?? []),
+    };
+  }
+  const access = body.properties?.publicNetworkAccess;
+  if (access === "Enabled" || access === "Disabled") vault.publicNetworkAccess = access;
+  return ok(vaultBody(ctx.world, vault));
+}
+
 // ------------------------------------------------------------------ federated identity credentials
 
 const FIC_TYPE = "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials";
@@ -601,9 +733,13 @@ function subscriptionOfScope(scope: string, fallback: string): string {
   return /^\/subscriptions\/([^/]+)/i.exec(scope)?.[1] ?? fallback;
 }
 
+/** The names given to role assignments created over the wire (a scenario's own assignments get stable ones). */
+const assignmentNames = new WeakMap<object, string>();
+
 function assignmentBody(ctx: Ctx, r: Azure["roleAssignments"][number]) {
   const role = roleOfAssignment(r.roleDefinitionName);
-  const name = stableGuid("role-assignment", r.principalId.toLowerCase(), role.id, trimScope(r.scope));
+  const name =
+    assignmentNames.get(r) ?? stableGuid("role-assignment", r.principalId.toLowerCase(), role.id, trimScope(r.scope));
   const sub = subscriptionOfScope(r.scope, ctx.azure.subscriptionId);
   const scope = r.scope.replace(/\/+$/, "") || "/";
   return {
@@ -667,6 +803,89 @@ function listAssignments(ctx: Ctx, scope: string): SimResponse {
     })
     .map((r) => assignmentBody(ctx, r));
   return ok({ value });
+}
+
+const GUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** GET, PUT (create) and DELETE of one role assignment, with the errors ARM answers for each. */
+function assignmentRoute(ctx: Ctx, rawScope: string, name: string): SimResponse {
+  const scope = rawScope.replace(/\/+$/, "") || "/";
+  const method = ctx.req.method;
+  if (!["GET", "PUT", "DELETE"].includes(method)) {
+    return armError(405, "MethodNotAllowed", `The requested resource does not support http method '${method}'.`);
+  }
+  const verb = method === "GET" ? "read" : method === "PUT" ? "write" : "delete";
+  const denied = deny(ctx, `Microsoft.Authorization/roleAssignments/${verb}`, scope);
+  if (denied) return denied;
+  const all = ctx.azure.roleAssignments;
+  const index = all.findIndex(
+    (r) => eq(r.scope.replace(/\/+$/, "") || "/", scope) && eq(assignmentBody(ctx, r).name, name),
+  );
+  if (method === "GET") {
+    return index >= 0
+      ? ok(assignmentBody(ctx, all[index]))
+      : armError(404, "RoleAssignmentNotFound", `The role assignment '${name}' is not found.`);
+  }
+  if (method === "DELETE") {
+    if (index < 0) return { status: 204 };
+    const [gone] = all.splice(index, 1);
+    return ok(assignmentBody(ctx, gone));
+  }
+  if (!GUID_RE.test(name)) {
+    return armError(
+      400,
+      "InvalidRoleAssignmentId",
+      `The role assignment ID '${name}' is not valid. The role assignment ID must be a GUID.`,
+    );
+  }
+  let body: { properties?: Record<string, unknown> } | null;
+  try {
+    body = ctx.req.json() as typeof body;
+  } catch {
+    return armError(400, "InvalidRequestContent", "The request content was invalid and could not be deserialized.");
+  }
+  const props = body?.properties ?? {};
+  const roleDefinitionId = typeof props.roleDefinitionId === "string" ? props.roleDefinitionId : "";
+  const principalId = typeof props.principalId === "string" ? props.principalId : "";
+  if (!GUID_RE.test(principalId)) {
+    return armError(400, "InvalidPrincipalId", "A valid principal ID must be provided for role assignment.");
+  }
+  const roleId = roleDefinitionId.split("/").pop() ?? "";
+  const role = [...builtInRoles, ...customRoles(ctx.world)].find((r) => eq(r.id, roleId));
+  if (!role) {
+    return armError(
+      400,
+      "RoleDefinitionDoesNotExist",
+      `The specified role definition with ID '${roleId}' does not exist.`,
+    );
+  }
+  const principalType =
+    props.principalType === "User" || props.principalType === "Group" ? props.principalType : "ServicePrincipal";
+  const same = all.find(
+    (r) =>
+      eq(r.principalId, principalId) &&
+      eq(roleOfAssignment(r.roleDefinitionName).id, role.id) &&
+      eq(r.scope.replace(/\/+$/, "") || "/", scope),
+  );
+  if (index >= 0) {
+    // A role assignment cannot be updated: the same properties again are accepted, others are refused.
+    if (same === all[index]) return ok(assignmentBody(ctx, all[index]), 201);
+    return armError(
+      400,
+      "RoleAssignmentUpdateNotPermitted",
+      "Tenant ID, application ID, principal ID, and scope are not allowed to be updated.",
+    );
+  }
+  if (same) return armError(409, "RoleAssignmentExists", "The role assignment already exists.");
+  const created = {
+    principalId,
+    roleDefinitionName: role.roleName,
+    scope,
+    principalType,
+  } as Azure["roleAssignments"][number];
+  assignmentNames.set(created, name.toLowerCase());
+  all.push(created);
+  return ok(assignmentBody(ctx, created), 201);
 }
 
 function roleDefinitionBody(ctx: Ctx, role: BuiltInRole, scope: string) {
@@ -755,8 +974,9 @@ function route(ctx: Ctx): SimResponse | undefined {
   );
   if (auth) {
     const scope = auth[1];
+    if (/^roleAssignments$/i.test(auth[2]) && auth[3]) return assignmentRoute(ctx, scope, auth[3]);
     if (req.method !== "GET") return undefined;
-    if (/^roleAssignments$/i.test(auth[2])) return auth[3] ? undefined : listAssignments(ctx, scope);
+    if (/^roleAssignments$/i.test(auth[2])) return listAssignments(ctx, scope);
     return roleDefinitions(ctx, scope, auth[3]);
   }
 
@@ -798,6 +1018,10 @@ function route(ctx: Ctx): SimResponse | undefined {
   if (!kind) return undefined;
   if (seg.length === 7) return req.method === "GET" ? listResources(ctx, kind, sub, rg) : undefined;
   const name = seg[7];
+  if (kind.providerType === "Microsoft.KeyVault/vaults" && (seg.length === 8 || eq(seg[8], "accessPolicies"))) {
+    if (seg.length === 8 && req.method === "PATCH") return patchVault(ctx, sub, rg, name);
+    if (seg.length === 10) return vaultAccessPolicies(ctx, sub, rg, name, seg[9]);
+  }
   if (seg.length === 8) return req.method === "GET" ? getResource(ctx, kind, sub, rg, name) : undefined;
   if (
     kind.providerType === "Microsoft.ManagedIdentity/userAssignedIdentities" &&

@@ -44,6 +44,13 @@ function parsePolicy(text: string): Record<string, unknown> | string {
   return doc as Record<string, unknown>;
 }
 
+/** A Query-protocol list parameter: Name.member.1, Name.member.2, … */
+function listParam(form: URLSearchParams, name: string): string[] {
+  const out: string[] = [];
+  for (let i = 1; form.has(`${name}.member.${i}`); i++) out.push(form.get(`${name}.member.${i}`) ?? "");
+  return out;
+}
+
 function handleIam(req: SimRequest, world: SimWorld): SimResponse {
   if (req.method !== "POST" && req.method !== "GET")
     return queryError(400, NS, "InvalidAction", "IAM accepts GET or POST requests with an Action parameter.");
@@ -76,6 +83,35 @@ function handleIam(req: SimRequest, world: SimWorld): SimResponse {
           el("Url", simProviderUrl(p.url)) +
           "<Tags/>",
       );
+    }
+    case "CreateOpenIDConnectProvider": {
+      // IAM's documented rules: an https URL without query or fragment, at most 100 client ids of up to 255
+      // characters, thumbprints of 40 hex characters (optional since IAM secures the well-known issuers itself).
+      const url = form.get("Url") ?? "";
+      const clientIds = listParam(form, "ClientIDList");
+      const thumbprints = listParam(form, "ThumbprintList");
+      if (!/^https:\/\/[^?#\s]+$/i.test(url) || url.length > 255)
+        return queryError(400, NS, "InvalidInput", `The URL ${url} is not a valid https URL.`);
+      if (clientIds.length > 100 || clientIds.some((c) => !c || c.length > 255))
+        return queryError(400, NS, "InvalidInput", "ClientIDList: each client id must have 1 to 255 characters.");
+      if (thumbprints.some((t) => !/^[0-9a-fA-F]{40}$/.test(t)))
+        return queryError(400, NS, "InvalidInput", "Thumbprint must be 40 hexadecimal characters.");
+      const arn = simProviderArn(world, url);
+      if (findProvider(world, arn))
+        return queryError(409, NS, "EntityAlreadyExists", `Provider with url ${url} already exists.`);
+      aws.oidcProviders.push({ url, clientIDList: clientIds, thumbprintList: thumbprints, thumbprintMatches: true });
+      return querySuccess(action, NS, el("OpenIDConnectProviderArn", arn) + "<Tags/>");
+    }
+    case "AddClientIDToOpenIDConnectProvider": {
+      const arn = form.get("OpenIDConnectProviderArn") ?? "";
+      const clientId = form.get("ClientID") ?? "";
+      const p = findProvider(world, arn);
+      if (!p) return queryError(404, NS, "NoSuchEntity", `OpenIDConnect Provider not found for arn ${arn}`);
+      if (!clientId || clientId.length > 255)
+        return queryError(400, NS, "InvalidInput", "ClientID must have 1 to 255 characters.");
+      // Adding a client id the provider already lists succeeds without a change.
+      if (!p.clientIDList.includes(clientId)) p.clientIDList.push(clientId);
+      return querySuccess(action, NS, "");
     }
     case "GetRole": {
       const name = form.get("RoleName") ?? "";
