@@ -157,6 +157,17 @@ export class AzureClients {
     }
   }
 
+  /** One ARM request by path (with its api-version) for the write tools: the answer's JSON, or null on 404. */
+  armRequest(
+    op: AzureOperation,
+    what: string,
+    path: string,
+    init: { method: "GET" | "PUT" | "PATCH"; body?: unknown },
+    signal?: AbortSignal,
+  ): Promise<unknown> {
+    return this.rawRequest("arm", op, what, `${this.cloud.armEndpoint}${path}`, signal, init);
+  }
+
   /** A GET (or other verb) on ARM or Graph without an SDK client; answers the parsed JSON, or null on 404. */
   protected async rawRequest(
     target: "arm" | "graph",

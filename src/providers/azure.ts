@@ -3,7 +3,6 @@
 // Entra token endpoint for a workload identity exchange. The only Azure I/O in the project.
 import type { RoleAssignment } from "@azure/arm-authorization";
 import type { Identity } from "@azure/arm-msi";
-import type { AzureOperation } from "./azure-errors.js";
 import type { Environment } from "./environment.js";
 import { ProviderError } from "./errors.js";
 import { exchangeWithEntra } from "./azure-exchange.js";
@@ -158,17 +157,6 @@ export class AzureProvider extends AzureClients {
    * principal) id across the visible subscriptions, answered with the identity's id, name and properties. It uses
    * the ARM token the other reads share. Null when Resource Graph holds no such identity.
    */
-  /** One ARM request by path (with its api-version) for the write tools: the answer's JSON, or null on 404. */
-  armRequest(
-    op: AzureOperation,
-    what: string,
-    path: string,
-    init: { method: "GET" | "PUT" | "PATCH"; body?: unknown },
-    signal?: AbortSignal,
-  ): Promise<unknown> {
-    return this.rawRequest("arm", op, what, `${this.cloud.armEndpoint}${path}`, signal, init);
-  }
-
   private async queryIdentity(
     key: "clientId" | "principalId",
     value: string,
