@@ -6,7 +6,7 @@ import { listSkills } from "../src/skills.js";
 import { allTools } from "../src/tools/index.js";
 
 const TOOL_VERBS =
-  /\b((?:diagnose|show|list|inspect|check|test|explain|plan|apply|verify|audit|set|annotate|label|restart|update|create)_[a-z]+(?:_[a-z]+)*)\b/g;
+  /\b((?:diagnose|show|list|inspect|check|test|explain|plan|apply|verify|audit|set|annotate|label|restart|update|create|add)_[a-z]+(?:_[a-z]+)*)\b/g;
 
 function mentioned(text: string): string[] {
   return [...new Set([...text.matchAll(TOOL_VERBS)].map((m) => m[1]))];
