@@ -4,7 +4,7 @@ import { liveAgent } from "./outbound.js";
 import type { EKSClient } from "@aws-sdk/client-eks";
 import type { IAMClient } from "@aws-sdk/client-iam";
 import type { STSClient } from "@aws-sdk/client-sts";
-import type { PolicyDocument } from "../diagnosis/eks/trust-policy.js";
+import type { PolicyDocument } from "../model/iam-policy.js";
 import type { Environment } from "./environment.js";
 import { ProviderError, withTimeout } from "./errors.js";
 import { cacheReads } from "./read-cache.js";

@@ -1,6 +1,6 @@
 // One error type for every provider, so a failing call becomes a clear skipped/error check, never a crash.
 import { setMaxListeners } from "node:events";
-import { failed, type Gathered, ok, skipped } from "../diagnosis/types.js";
+import { failed, type Gathered, ok, skipped } from "../model/gathered.js";
 
 export type ProviderErrorKind =
   | "no-credential" // nothing to authenticate with: skip, and say how to provide one

@@ -14,7 +14,7 @@ import {
 } from "../diagnosis/eks/names.js";
 import { WI_CLIENT_ID, WI_TENANT_ID, WI_TOKEN_EXPIRATION, WI_USE_LABEL } from "../diagnosis/aks/names.js";
 import { GUID_RE } from "../diagnosis/compare.js";
-import { type Gathered, ok, valueOf } from "../diagnosis/types.js";
+import { type Gathered, valueOf } from "../diagnosis/types.js";
 import type { Environment } from "../providers/environment.js";
 import type { Workload } from "../providers/kubernetes.js";
 import {

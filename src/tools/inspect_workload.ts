@@ -11,7 +11,7 @@ import {
 } from "../diagnosis/aks/checks/pods.js";
 import { WI_CLIENT_ID, WI_SKIP_CONTAINERS, WI_USE_LABEL } from "../diagnosis/aks/names.js";
 import { tokenReadableRule } from "../diagnosis/eks/checks/pods.js";
-import type { ContainerLike, PodLike, ServiceAccountFact } from "../diagnosis/eks/facts.js";
+import type { PodLike, ServiceAccountFact } from "../diagnosis/eks/facts.js";
 import {
   createdAt,
   IRSA_VOLUMES,

@@ -2,22 +2,8 @@
 // keys, explicit denies; the evaluation names the clause that fails. Mechanism-specific parts: ./trust-policy.ts.
 import { wildcardMatches } from "../wildcard.js";
 
-export type PolicyValue = string | string[];
-
-export interface PolicyStatement {
-  Sid?: string;
-  Effect?: string;
-  Principal?: unknown;
-  NotPrincipal?: unknown;
-  Action?: PolicyValue;
-  NotAction?: PolicyValue;
-  Condition?: Record<string, Record<string, unknown>>;
-}
-
-export interface PolicyDocument {
-  Version?: string;
-  Statement?: PolicyStatement | PolicyStatement[];
-}
+export type { PolicyDocument, PolicyStatement, PolicyValue } from "../../model/iam-policy.js";
+import type { PolicyDocument, PolicyStatement } from "../../model/iam-policy.js";
 
 export const WEB_IDENTITY_ACTION = "sts:AssumeRoleWithWebIdentity";
 export const POD_IDENTITY_SERVICE = "pods.eks.amazonaws.com";
