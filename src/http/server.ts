@@ -102,6 +102,27 @@ function guardedTools(tools: ToolDefinition[], auth: Authenticator, caller: Call
   }));
 }
 
+/** DNS-rebinding defence: which Host headers and browser Origins a server with these options accepts. */
+function hostPolicy(opts: HttpOptions, port: () => number) {
+  const hostAllowed = (host: string | undefined) => {
+    if (!host) return false;
+    const allowed = new Set((opts.allowedHosts ?? []).map((h) => h.toLowerCase()));
+    const h = host.toLowerCase();
+    if (allowed.has(h) || allowed.has(h.replace(/:\d+$/, ""))) return true;
+    if (isLoopback(opts.host)) {
+      return [`localhost:${port()}`, `127.0.0.1:${port()}`, `[::1]:${port()}`, "localhost", "127.0.0.1"].includes(h);
+    }
+    // Behind authentication on a cluster network, any Host: a rebinding page cannot present the bearer token.
+    return opts.allowedHosts === undefined || opts.allowedHosts.length === 0;
+  };
+  const originAllowed = (origin: string | undefined, host: string | undefined) => {
+    if (origin === undefined) return true;
+    if ((opts.allowedOrigins ?? []).includes(origin)) return true;
+    return host !== undefined && (origin === `http://${host}` || origin === `https://${host}`) && hostAllowed(host);
+  };
+  return { hostAllowed, originAllowed };
+}
+
 export async function startHttpServer(opts: HttpOptions): Promise<RunningHttpServer> {
   if (!isLoopback(opts.host) && !opts.authenticator) {
     throw new Error(
@@ -121,22 +142,7 @@ export async function startHttpServer(opts: HttpOptions): Promise<RunningHttpSer
   let stopping = false;
   let port = opts.port;
 
-  const hostAllowed = (host: string | undefined) => {
-    if (!host) return false;
-    const allowed = new Set((opts.allowedHosts ?? []).map((h) => h.toLowerCase()));
-    const h = host.toLowerCase();
-    if (allowed.has(h) || allowed.has(h.replace(/:\d+$/, ""))) return true;
-    if (isLoopback(opts.host)) {
-      return [`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`, "localhost", "127.0.0.1"].includes(h);
-    }
-    // Behind authentication on a cluster network, any Host: a rebinding page cannot present the bearer token.
-    return opts.allowedHosts === undefined || opts.allowedHosts.length === 0;
-  };
-  const originAllowed = (origin: string | undefined, host: string | undefined) => {
-    if (origin === undefined) return true;
-    if ((opts.allowedOrigins ?? []).includes(origin)) return true;
-    return host !== undefined && (origin === `http://${host}` || origin === `https://${host}`) && hostAllowed(host);
-  };
+  const { hostAllowed, originAllowed } = hostPolicy(opts, () => port);
 
   async function serveMcp(req: IncomingMessage, res: ServerResponse, entry: Record<string, unknown>) {
     if (req.method !== "POST") {
