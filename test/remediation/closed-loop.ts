@@ -1,15 +1,34 @@
 // The closed loop over the bundled broken worlds: diagnose, take the root finding's remediation, dry-run it, apply
 // it with its planId, and again, until the world is healthy or the root finding carries no remediation.
 import { readFileSync } from "node:fs";
-import { afterAll, expect, it } from "vitest";
+import { afterAll, afterEach, expect, it } from "vitest";
 import type { Finding } from "../../src/diagnosis/types.js";
 import { diagnose } from "../../src/gather/index.js";
-import { startSimSession } from "../../src/sim/environment.js";
+import { type SimSession, startSimSession } from "../../src/sim/environment.js";
 import { listBundledScenarios, loadScenario } from "../../src/sim/scenario.js";
 import type { ToolContext } from "../../src/tools/define.js";
 import { writeTools } from "../../src/tools/write-tools.js";
 
 const ROUNDS = 6;
+
+/** One simulated world per test, closed after it: the returned `start(name)` opens it with a tool context on it. */
+export function worldPerTest() {
+  let session: SimSession | undefined;
+  afterEach(async () => {
+    await session?.close();
+    session = undefined;
+  });
+  return async (name: string) => {
+    const s = await startSimSession(loadScenario(name), { timeoutMs: 20_000 });
+    session = s;
+    const ctx: ToolContext = {
+      env: async () => s.env,
+      signal: new AbortController().signal,
+      progress: async () => undefined,
+    };
+    return { session: s, ctx };
+  };
+}
 
 /** The "Not remediable" list of docs/findings.md: finding id → reason. */
 export function notRemediableDocs(): Map<string, string> {

@@ -1,26 +1,15 @@
 // add_keyvault_access_policy and add_keyvault_network_rule against the simulated ARM: a dry run naming the exact
 // request, the apply healing the world, the same plan again writing nothing, a plan refused once the vault changed,
 // and the closed loop over the access-policy and firewall worlds.
-import { afterEach, describe, expect, it } from "vitest";
-import { startSimSession, type SimSession } from "../../src/sim/environment.js";
-import { loadScenario } from "../../src/sim/scenario.js";
+import { describe, expect, it } from "vitest";
 import type { ToolContext } from "../../src/tools/define.js";
 import { writeTools } from "../../src/tools/write-tools.js";
-import { closeLoop } from "./closed-loop.js";
+import { closeLoop, worldPerTest } from "./closed-loop.js";
 
-let session: SimSession | undefined;
-afterEach(async () => {
-  await session?.close();
-  session = undefined;
-});
+const start = worldPerTest();
 
 async function open(name: string) {
-  session = await startSimSession(loadScenario(name), { timeoutMs: 20_000 });
-  const ctx: ToolContext = {
-    env: async () => (session as SimSession).env,
-    signal: new AbortController().signal,
-    progress: async () => undefined,
-  };
+  const { session, ctx } = await start(name);
   const vault = session.world.scenario.azure?.keyVaults.find((v) => v.name === "payments-kv");
   if (!vault) throw new Error("no payments-kv");
   return { vault, ctx };

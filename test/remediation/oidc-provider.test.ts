@@ -1,26 +1,15 @@
 // set_iam_oidc_provider against the simulated IAM: creating the provider for a cluster's issuer, adding the audience
 // to an existing provider, the same plan again writing nothing, a plan refused once the provider changed, and the
 // closed loop over both EKS OIDC-provider worlds.
-import { afterEach, describe, expect, it } from "vitest";
-import { startSimSession, type SimSession } from "../../src/sim/environment.js";
-import { loadScenario } from "../../src/sim/scenario.js";
+import { describe, expect, it } from "vitest";
 import type { ToolContext } from "../../src/tools/define.js";
 import { writeTools } from "../../src/tools/write-tools.js";
-import { closeLoop } from "./closed-loop.js";
+import { closeLoop, worldPerTest } from "./closed-loop.js";
 
-let session: SimSession | undefined;
-afterEach(async () => {
-  await session?.close();
-  session = undefined;
-});
+const start = worldPerTest();
 
 async function open(name: string) {
-  session = await startSimSession(loadScenario(name), { timeoutMs: 20_000 });
-  const ctx: ToolContext = {
-    env: async () => (session as SimSession).env,
-    signal: new AbortController().signal,
-    progress: async () => undefined,
-  };
+  const { session, ctx } = await start(name);
   const aws = session.world.scenario.aws;
   if (!aws) throw new Error("no aws");
   return { aws, ctx };

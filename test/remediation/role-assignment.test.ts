@@ -1,26 +1,15 @@
 // create_role_assignment against the simulated ARM: a dry run naming the exact PUT, the apply healing the RBAC-mode
 // Key Vault world, the same plan again writing nothing, a plan refused once the assignments changed, a 403 naming
 // the permission, and the closed loop over aks-rbac-role-missing.
-import { afterEach, describe, expect, it } from "vitest";
-import { startSimSession, type SimSession } from "../../src/sim/environment.js";
-import { loadScenario } from "../../src/sim/scenario.js";
+import { describe, expect, it } from "vitest";
 import type { ToolContext } from "../../src/tools/define.js";
 import { writeTools } from "../../src/tools/write-tools.js";
-import { closeLoop } from "./closed-loop.js";
+import { closeLoop, worldPerTest } from "./closed-loop.js";
 
-let session: SimSession | undefined;
-afterEach(async () => {
-  await session?.close();
-  session = undefined;
-});
+const start = worldPerTest();
 
 async function open(name: string) {
-  session = await startSimSession(loadScenario(name), { timeoutMs: 20_000 });
-  const ctx: ToolContext = {
-    env: async () => (session as SimSession).env,
-    signal: new AbortController().signal,
-    progress: async () => undefined,
-  };
+  const { session, ctx } = await start(name);
   return { world: session.world, ctx };
 }
 

@@ -1,19 +1,13 @@
 // set_secret_provider_class_client_id against the simulated API server: a dry run naming the merge patch, the apply,
 // the same plan again writing nothing, a plan refused once the object changed, and the closed loop over the
 // SecretProviderClass worlds.
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { diagnose } from "../../src/gather/index.js";
-import { startSimSession, type SimSession } from "../../src/sim/environment.js";
-import { loadScenario } from "../../src/sim/scenario.js";
 import type { ToolContext } from "../../src/tools/define.js";
 import { writeTools } from "../../src/tools/write-tools.js";
-import { closeLoop } from "./closed-loop.js";
+import { closeLoop, worldPerTest } from "./closed-loop.js";
 
-let session: SimSession | undefined;
-afterEach(async () => {
-  await session?.close();
-  session = undefined;
-});
+const start = worldPerTest();
 
 const t = writeTools.find((x) => x.name === "set_secret_provider_class_client_id");
 async function call(args: Record<string, unknown>, ctx: ToolContext) {
@@ -25,13 +19,7 @@ async function call(args: Record<string, unknown>, ctx: ToolContext) {
 }
 
 async function open(name: string) {
-  session = await startSimSession(loadScenario(name), { timeoutMs: 20_000 });
-  const ctx: ToolContext = {
-    env: async () => (session as SimSession).env,
-    signal: new AbortController().signal,
-    progress: async () => undefined,
-  };
-  return ctx;
+  return (await start(name)).ctx;
 }
 
 const CLIENT = "3f2c9a8e-5b1d-4c7a-9e6f-0a1b2c3d4e5f";

@@ -1,6 +1,6 @@
 // Access tokens as Entra issues them for the client-credentials grant: RS256 JWTs with the v1.0 claims ARM and
 // Graph tokens carry (aud, iss, appid, appidacr, idp, idtyp, oid, sub, tid, uti, ver…), signed by a key made
-// for each simulated world and published at the tenant's discovery/v2.0/keys.
+// once per process and published at the tenant's discovery/v2.0/keys.
 import { createHash, createSign, generateKeyPairSync, type KeyObject, randomBytes } from "node:crypto";
 import type { SimWorld } from "../world.js";
 import type { DirectoryPrincipal } from "./azure-state.js";
@@ -13,13 +13,20 @@ interface EntraKey {
 
 const keys = new WeakMap<SimWorld, EntraKey>();
 
+/** Made once per process and shared by its worlds, like the issuer's keys (src/sim/world.ts): RSA keys are slow to make. */
+let entraPair: { privateKey: KeyObject; publicKey: KeyObject } | undefined;
+function entraKeyPair() {
+  entraPair ??= generateKeyPairSync("rsa", { modulusLength: 2048 });
+  return entraPair;
+}
+
 const b64url = (b: Buffer | string) => Buffer.from(b).toString("base64url");
 
 /** The world's Entra signing key, made on first use (key ids are RFC 7638 thumbprints, as for the issuer). */
 export function entraSigningKey(world: SimWorld): EntraKey {
   let key = keys.get(world);
   if (!key) {
-    const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+    const { privateKey, publicKey } = entraKeyPair();
     const { n, e } = publicKey.export({ format: "jwk" }) as { n: string; e: string };
     const kid = b64url(
       createHash("sha256")
