@@ -1,5 +1,6 @@
 // Azure provider: the shapes it answers with, resource-id parsing, the mapping from SDK objects, the shared
 // credential (one token request per scope for every client) and the lazily loaded SDK packages.
+import type { KeyVault } from "../model/azure.js";
 import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/core-auth";
 import type { ManagedCluster } from "@azure/arm-containerservice";
 import type { Vault } from "@azure/arm-keyvault";
@@ -90,26 +91,7 @@ export interface RoleAssignmentInfo {
   notDataActions: string[];
 }
 
-export interface KeyVaultInfo {
-  id: string;
-  name: string;
-  resourceGroup?: string;
-  subscriptionId?: string;
-  tenantId?: string;
-  enableRbacAuthorization: boolean;
-  publicNetworkAccess?: string;
-  networkAcls?: {
-    defaultAction?: string;
-    bypass?: string;
-    virtualNetworkRules: { id: string }[];
-    ipRules: { value: string }[];
-  };
-  accessPolicies: {
-    objectId: string;
-    tenantId?: string;
-    permissions: { secrets?: string[]; keys?: string[]; certificates?: string[] };
-  }[];
-}
+export type KeyVaultInfo = KeyVault;
 
 export interface VmssInfo {
   id: string;

@@ -1,4 +1,5 @@
 // What the AKS workload-identity checks look at. Gathered by src/gather/aks.ts; read here without I/O.
+import type { KeyVault } from "../../model/azure.js";
 import type {
   V1MutatingWebhookConfiguration,
   V1Pod,
@@ -54,26 +55,7 @@ export interface RoleAssignmentFacts {
   notDataActions?: string[];
 }
 
-export interface KeyVaultFacts {
-  id: string;
-  name: string;
-  resourceGroup?: string;
-  subscriptionId?: string;
-  tenantId?: string;
-  enableRbacAuthorization: boolean;
-  publicNetworkAccess?: string;
-  networkAcls?: {
-    defaultAction?: string;
-    bypass?: string;
-    virtualNetworkRules: { id: string }[];
-    ipRules: { value: string }[];
-  };
-  accessPolicies: {
-    objectId: string;
-    tenantId?: string;
-    permissions: { secrets?: string[]; keys?: string[]; certificates?: string[] };
-  }[];
-}
+export type KeyVaultFacts = KeyVault;
 
 /** A SecretProviderClass for the Azure Key Vault provider (secrets-store.csi.x-k8s.io/v1). */
 export interface SecretProviderClassFacts {
