@@ -154,13 +154,7 @@ export async function planTemplateLabels(
         ),
       ],
     },
-    permission: `patch ${w.plural}.${w.group} in namespace ${args.namespace} (Kubernetes RBAC)`,
-    mayWrite: (signal) =>
-      kubeMayWrite(
-        ctx.env,
-        { verb: "patch", resource: w.plural, group: w.group, namespace: args.namespace, name: w.name },
-        signal,
-      ),
+    ...patchWorkloadPermission(ctx, args.namespace, w),
     apply: (signal) => mergePatchObject(ctx.env, w.ref, patch, signal),
     verify: {
       target: saName
@@ -168,6 +162,19 @@ export async function planTemplateLabels(
         : { namespace: args.namespace, workload: `${w.kind}/${w.name}` },
       fixes: ["pod.label-missing", "pod.not-mutated", "podid.label-missing"],
     },
+  };
+}
+
+/** The RBAC a workload patch needs, and the SelfSubjectAccessReview that asks for it before writing. */
+function patchWorkloadPermission(
+  ctx: PlanContext,
+  namespace: string,
+  w: { plural: string; group: string; name: string },
+): Pick<WritePlan, "permission" | "mayWrite"> {
+  return {
+    permission: `patch ${w.plural}.${w.group} in namespace ${namespace} (Kubernetes RBAC)`,
+    mayWrite: (signal) =>
+      kubeMayWrite(ctx.env, { verb: "patch", resource: w.plural, group: w.group, namespace, name: w.name }, signal),
   };
 }
 
@@ -199,13 +206,7 @@ export async function planRestart(args: { namespace: string; workload: string },
     after: { [key]: "<the time of the apply>" },
     commands: [cmd`kubectl rollout restart ${w.kind.toLowerCase()}/${w.name} -n ${args.namespace}`],
     undo: { commands: [], note: "a restart cannot be undone; the replaced pods are gone" },
-    permission: `patch ${w.plural}.${w.group} in namespace ${args.namespace} (Kubernetes RBAC)`,
-    mayWrite: (signal) =>
-      kubeMayWrite(
-        ctx.env,
-        { verb: "patch", resource: w.plural, group: w.group, namespace: args.namespace, name: w.name },
-        signal,
-      ),
+    ...patchWorkloadPermission(ctx, args.namespace, w),
     apply: (signal) =>
       mergePatchObject(
         ctx.env,
