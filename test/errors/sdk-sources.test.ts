@@ -1,6 +1,8 @@
 // The wordings the catalogue reads from the credential code of the SDKs (Azure SDK for .NET, Java and
-// JavaScript, MSAL, the AWS SDKs for JavaScript v3 and Java v2) and from Entra: each message as the source
-// composes it, with the cause the source's own branch stands for.
+// JavaScript, MSAL for Java, .NET, Python and Node, the AWS SDKs for JavaScript v3 and Java v2), from the log lines
+// of the components in the path (Secrets Store CSI driver and providers, MIC/NMI, the workload identity webhooks,
+// proxy and Pod Identity agent) and from Entra, STS, IAM and EKS Auth: each message as the source composes it,
+// with the cause the source's own branch stands for.
 import { describe, expect, it } from "vitest";
 import { catalogue } from "../../src/diagnosis/errors/catalogue.js";
 import { serviceCode } from "../../src/diagnosis/errors/codes.js";
@@ -189,5 +191,123 @@ describe("a proxy refusing the tunnel to STS", () => {
         top(`CredentialsProviderException: STS failed to assume role from web identity\nCaused by: ${failure}`)[0],
         failure,
       ).toBe("sts_endpoint_unreachable");
+  });
+});
+
+// One message per source family, composed as the family's code writes it; the row that reads it must cite a file
+// of that family, and the cause the source's branch stands for must come first.
+const families: { family: string; source: string; text: string; first: string }[] = [
+  {
+    family: "msal4j",
+    source: "microsoft-authentication-library-for-java/",
+    text: "com.microsoft.aad.msal4j.MsalServiceException: [Managed Identity] Authentication unavailable. The request to the managed identity endpoint timed out.",
+    first: "imds_unreachable",
+  },
+  {
+    family: "MSAL.NET",
+    source: "microsoft-authentication-library-for-dotnet/",
+    text: "Microsoft.Identity.Client.MsalClientException: [Managed Identity] To acquire token for managed identity, exactly one scope must be passed.",
+    first: "invalid_scope",
+  },
+  {
+    family: "MSAL Python",
+    source: "microsoft-authentication-library-for-python/",
+    text: "msal.managed_identity.ManagedIdentityError: You shall specify one of the three parameters: client_id, resource_id, object_id",
+    first: "missing_env_config",
+  },
+  {
+    family: "msal-node and msal-common (confidential client, client assertion)",
+    source: "microsoft-authentication-library-for-js/",
+    text: "ClientConfigurationError: invalid_assertion: Client assertion must meet requirements described in https://tools.ietf.org/html/rfc7515",
+    first: "token_file_unreadable",
+  },
+  {
+    family: "Secrets Store CSI driver",
+    source: "kubernetes-sigs/secrets-store-csi-driver/",
+    text: 'MountVolume.SetUp failed for volume "secrets" : rpc error: code = Unknown desc = failed to mount secrets store objects for pod app/web-7d9, err: rpc error: code = Unknown desc = token for audience api://AzureADTokenExchange not found',
+    first: "token_file_unreadable",
+  },
+  {
+    family: "Secrets Store CSI driver Azure provider",
+    source: "Azure/secrets-store-csi-driver-provider-azure/",
+    text: "failed to mount secrets store objects for pod app/web, err: rpc error: code = Unknown desc = nmi did not return expected values in response: token and clientid",
+    first: "nmi_identity_not_assigned",
+  },
+  {
+    family: "Secrets Store CSI driver AWS provider",
+    source: "aws/secrets-store-csi-driver-provider-aws/",
+    text: "failed to mount secrets store objects for pod app/web, err: rpc error: code = Unknown desc = Failed to fetch secret from all regions. Verify secret exists and required permissions are granted for: prod/db",
+    first: "rbac_missing_role",
+  },
+  {
+    family: "NMI",
+    source: "Azure/aad-pod-identity/blob/master/pkg/nmi/",
+    text: "E0501 10:00:00.000000 1 server.go:398] failed to get pod info from pod IP: 10.244.1.12, error: failed to match pod IP 10.244.1.12 with [default/web]",
+    first: "nmi_identity_not_assigned",
+  },
+  {
+    family: "MIC",
+    source: "Azure/aad-pod-identity/blob/master/pkg/cloudprovider/",
+    text: "E0501 10:00:00.000000 1 mic.go:1111] failed to update user-assigned identities on node aks-pool-vmss (add [1], del [0], update[0]), error: failed to update identities for aks-pool-vmss in MC_rg_aks_westeurope, vmss is in Failed provisioning state",
+    first: "nmi_identity_not_assigned",
+  },
+  {
+    family: "azure-workload-identity proxy",
+    source: "Azure/azure-workload-identity/blob/main/pkg/proxy/",
+    text: "GET /metadata/identity/oauth2/token 400: The client_id parameter or AZURE_CLIENT_ID environment variable must be set",
+    first: "missing_env_config",
+  },
+  {
+    family: "azure-workload-identity webhook",
+    source: "Azure/azure-workload-identity/blob/main/pkg/webhook/",
+    text: 'admission webhook "mutation.azure-workload-identity.io" denied the request: token expiration 60 not valid. Expected value to be between 3600 and 86400',
+    first: "missing_env_config",
+  },
+  {
+    family: "EKS pod-identity-webhook",
+    source: "aws/amazon-eks-pod-identity-webhook/",
+    text: "W0501 10:00:00.000000 1 handler.go:482] Service account app/api not found in the cache after 10s. Not mutating.",
+    first: "irsa_sa_annotation_missing",
+  },
+  {
+    family: "eks-pod-identity-agent",
+    source: "aws/eks-pod-identity-agent/",
+    text: 'level=error msg="Error fetching credentials: Service account token cannot be empty"',
+    first: "token_file_unreadable",
+  },
+];
+
+describe("every source family has a row that reads its own wording", () => {
+  for (const f of families)
+    it(f.family, () => {
+      const cites = catalogue.filter((e) => [e.docs, ...(e.alsoFrom ?? [])].some((s) => s.includes(f.source)));
+      expect(cites.length, f.family).toBeGreaterThan(0);
+      expect(top(f.text)[0], f.family).toBe(f.first);
+    });
+
+  it("STS, IAM and EKS Auth codes are recognised with their reference page", () => {
+    const cases: [string, string, RegExp][] = [
+      [
+        "operation error STS: AssumeRoleWithWebIdentity, https response error StatusCode: 400, api error IDPCommunicationError: Couldn't retrieve verification key from your identity provider",
+        "IDPCommunicationError",
+        /API_AssumeRoleWithWebIdentity/,
+      ],
+      [
+        "An error occurred (OpenIdIdpCommunicationError) when calling the CreateOpenIDConnectProvider operation",
+        "OpenIdIdpCommunicationError",
+        /services\/iam\//,
+      ],
+      [
+        "Error fetching credentials: [5f1c]: (ServiceUnavailableException): Service unavailable, fault: server",
+        "ServiceUnavailableException",
+        /API_auth_AssumeRoleForPodIdentity/,
+      ],
+    ];
+    for (const [text, code, source] of cases) {
+      const r = explainError(text);
+      expect(r.codes, code).toContain(code);
+      expect(r.meanings.find((m) => m.code === code)?.source, code).toMatch(source);
+    }
+    expect(top(cases[0][0])[0]).toBe("issuer_unreachable");
   });
 });

@@ -1,25 +1,11 @@
 // The error catalogue: one row per error signature, with the causes it points to (weights are the
 // confidence each cause gets from this signature alone) and the public documentation it rests on.
 // docs/errors.md lists every row; test/errors/docs.test.ts keeps the two in step.
-import type { ErrorClass, ErrorPlatform } from "./taxonomy.js";
+import type { CatalogueEntry } from "./catalogue-types.js";
+import { componentEntries } from "./catalogue-components.js";
+import { msalEntries } from "./catalogue-msal.js";
 
-export interface CatalogueEntry {
-  /** Stable id, used in wi-doctor://errors/{code}: the service's own code where there is one. */
-  code: string;
-  title: string;
-  platform: ErrorPlatform;
-  /** Matches when any of these codes was extracted from the text (AADSTS numbers, service codes). */
-  codes?: string[];
-  /** …or when every substring of any one group occurs in the text (lower case, after unescaping). */
-  text?: string[][];
-  /** Never matches when one of these occurs (a more specific row explains the text). */
-  unless?: string[];
-  causes: [ErrorClass, number][];
-  /** The public page this row rests on. */
-  docs: string;
-  /** Further sources of the wordings the row matches (SDK source files that write them). */
-  alsoFrom?: string[];
-}
+export type { CatalogueEntry };
 
 const ENTRA_CODES = "https://learn.microsoft.com/entra/identity-platform/reference-error-codes";
 const WIF = "https://learn.microsoft.com/entra/workload-id/workload-identity-federation";
@@ -433,6 +419,7 @@ export const catalogue: CatalogueEntry[] = [
       ["mic_linked_authorization", 0.3],
     ],
     docs: AZIDENTITY_TROUBLESHOOTING,
+    alsoFrom: ["https://github.com/Azure/aad-pod-identity/blob/master/pkg/nmi/managed.go"],
   },
   {
     code: "NMI-assigned-identities-not-ready",
@@ -1002,6 +989,9 @@ export const catalogue: CatalogueEntry[] = [
     ],
     docs: "https://github.com/Azure/secrets-store-csi-driver-provider-azure/blob/master/pkg/provider/provider.go",
   },
+  // Rows read from MSAL and from the components' own log lines (their own data files).
+  ...msalEntries,
+  ...componentEntries,
   // Log lines of the components in the path.
   {
     code: "AWS-provider-no-role",

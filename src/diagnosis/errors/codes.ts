@@ -17,6 +17,8 @@ const STS_WEB = "https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeR
 const STS_COMMON = "https://docs.aws.amazon.com/STS/latest/APIReference/CommonErrors.html";
 const STS_ASSUME = "https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html";
 const EKS_AUTH = "https://docs.aws.amazon.com/eks/latest/APIReference/API_auth_AssumeRoleForPodIdentity.html";
+const IAM_IDP_COMMUNICATION =
+  "https://docs.aws.amazon.com/botocore/latest/reference/services/iam/client/exceptions/OpenIdIdpCommunicationErrorException.html";
 const IAM_OIDC = "https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetOpenIDConnectProvider.html";
 
 type Row = [code: string, meaning: string, causes: [ErrorClass, number][]];
@@ -450,6 +452,18 @@ const aws: Row[] = [
     [["token_file_unreadable", 0.35]],
   ],
   ["NoSuchEntity", "IAM has no such entity (e.g. no OIDC provider for the issuer)", [["irsa_no_oidc_provider", 0.45]]],
+  [
+    "InvalidRequestException",
+    "EKS Auth found a semantic error in the request; its message names it",
+    [["unknown", 0.4]],
+  ],
+  ["InternalServerException", "EKS Auth failed on its side; usually transient, retry", [["unknown", 0.4]]],
+  ["ServiceUnavailableException", "EKS Auth is temporarily unavailable", [["unknown", 0.4]]],
+  [
+    "OpenIdIdpCommunicationError",
+    "IAM could not connect to the OpenID Connect provider's URL (the cluster's issuer)",
+    [["issuer_unreachable", 0.55]],
+  ],
 ];
 
 const awsSource: Record<string, string> = {
@@ -464,6 +478,10 @@ const awsSource: Record<string, string> = {
   InvalidTokenException: EKS_AUTH,
   ResourceNotFoundException: EKS_AUTH,
   InvalidParameterException: EKS_AUTH,
+  InvalidRequestException: EKS_AUTH,
+  InternalServerException: EKS_AUTH,
+  ServiceUnavailableException: EKS_AUTH,
+  OpenIdIdpCommunicationError: IAM_IDP_COMMUNICATION,
   NoSuchEntity: IAM_OIDC,
 };
 
