@@ -70,6 +70,61 @@ describe("real pastes", () => {
     expect(masked.causes[0].class).not.toBe("wrong_client_id");
   });
 
+  it("reads JSON escaped twice (a JSON log line whose message is itself JSON holding JSON)", () => {
+    const body = JSON.stringify({
+      error: "invalid_client",
+      error_description:
+        "AADSTS700016: Application with identifier '0b7c4e5e-2a44-4c2f-9d1e-5f3a6b7c8d9e' was not found in the directory 'contoso'.",
+    });
+    const line = JSON.stringify({ level: "error", msg: JSON.stringify({ err: body }) });
+    expect(line).toContain('\\\\\\"');
+    const r = explainError(line);
+    expect(r.codes).toContain("AADSTS700016");
+    expect(r.extracted.clientId).toBe("0b7c4e5e-2a44-4c2f-9d1e-5f3a6b7c8d9e");
+    expect(r.causes[0].class).toBe("app_not_found_in_tenant");
+  });
+
+  it("decodes numeric HTML entities, so an issuer with escaped slashes is read whole", () => {
+    expect(unescapeLog("&#x2F;&#47;&#X3A;&#58;")).toBe("//::");
+    expect(unescapeLog("&#0; &#x110000; &#xZZ;")).toBe("&#0; &#x110000; &#xZZ;");
+    const r = explainError(
+      "AADSTS700211: No matching federated identity record found for presented assertion issuer &#x27;https:&#x2F;&#x2F;oidc.prod-aks.azure.com&#x2F;0000&#x2F;&#x27;.",
+    );
+    expect(r.extracted.issuer).toBe("https://oidc.prod-aks.azure.com/0000/");
+  });
+
+  it("never reads a redaction mark as a value, nor compares it", () => {
+    for (const mark of ["***", "[REDACTED]", "<redacted>", "REDACTED", "xxxxx"]) {
+      const r = explainError(
+        `AADSTS70021: No matching federated identity record found for presented assertion. Assertion Issuer: '${mark}'. Assertion Subject: '${mark}'. Assertion Audience: 'api://AzureADTokenExchange'.`,
+      );
+      expect(r.extracted.issuer, mark).toBeUndefined();
+      expect(r.extracted.subject, mark).toBeUndefined();
+      // An issuer that is only a mark is not evidence of an internal (non-https) issuer.
+      expect(r.causes[0].class, mark).not.toBe("fic_issuer_mismatch");
+    }
+  });
+
+  it("reads a message cut off mid-word with an ellipsis", () => {
+    const r = explainError("AADSTS700213: No matching federated identity record found for presented assertion subj…");
+    expect(r.codes).toContain("AADSTS700213");
+    expect(r.causes[0].class).toBe("fic_subject_mismatch");
+  });
+
+  it("in a credential chain's report, ranks the credential that reached Entra above the ones that were unavailable", () => {
+    const chain = [
+      "DefaultAzureCredential failed to retrieve a token from the included credentials.",
+      "- EnvironmentCredential authentication unavailable. Environment variables are not fully configured.",
+      "- WorkloadIdentityCredential authentication failed: AADSTS700213: No matching federated identity record found for presented assertion subject 'system:serviceaccount:app:api'.",
+      "- ManagedIdentityCredential authentication unavailable, no response from the IMDS endpoint.",
+    ].join("\n");
+    const r = explainError(chain);
+    expect(r.causes[0].class).toBe("fic_subject_mismatch");
+    expect(r.undecided).toBeUndefined();
+    const unavailable = r.causes.filter((c) => c.class === "imds_unreachable" || c.class === "missing_env_config");
+    for (const c of unavailable) expect(c.confidence).toBeLessThanOrEqual(r.causes[0].confidence - 0.15 + 1e-9);
+  });
+
   it("ranks the latest of several errors in one log first", () => {
     const imds = "ManagedIdentityCredential authentication unavailable, no response from the IMDS endpoint.";
     const sts =

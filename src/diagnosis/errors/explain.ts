@@ -11,6 +11,7 @@ import {
   type ErrorClass,
   type ErrorPlatform,
   type Extracted,
+  extractedFields,
   type ToolCall,
 } from "./taxonomy.js";
 
@@ -158,10 +159,19 @@ function hintedPlatform(scan: Scan): ErrorPlatform | undefined {
   return undefined;
 }
 
-/** '***', '<redacted>', 'xxxx' and similar placeholders people put in place of real values. */
+/** '***', '<redacted>', '[REDACTED]', 'xxxx' and similar placeholders people (and our redaction) put in place of values. */
 function isMasked(value: string): boolean {
   const c = value.charAt(0);
-  return c === "*" || c === "<" || value.toLowerCase().startsWith("xxx") || value.toLowerCase().startsWith("redacted");
+  const v = value.toLowerCase();
+  return c === "*" || c === "<" || c === "[" || ["xxx", "redacted", "masked", "hidden"].some((m) => v.startsWith(m));
+}
+
+/** A value read out of the text that is only a redaction mark says nothing: it is left out, never compared. */
+function dropMasked(x: Extracted): void {
+  for (const k of extractedFields) {
+    const v = x[k];
+    if (v !== undefined && isMasked(v)) delete x[k];
+  }
 }
 
 /** Adjustments that read the extracted values: the text says more than the code alone. */
@@ -432,6 +442,23 @@ const chainSummaries = [
   "could not load credentials from any providers",
 ];
 
+/**
+ * A credential chain (DefaultAzureCredential, ChainedTokenCredential) reports every credential it tried: those that
+ * were not configured or could not reach their endpoint say "unavailable", and the one that reached Entra carries
+ * the AADSTS code. That one is the most specific error in the text; the unavailable ones rank below it.
+ */
+function preferTheCredentialThatReachedEntra(codes: string[], scores: Map<ErrorClass, Scored>): void {
+  if (!codes.some((c) => c.startsWith("AADSTS"))) return;
+  const unavailable: ErrorClass[] = ["imds_unreachable", "missing_env_config"];
+  let lead = 0;
+  for (const [cls, s] of scores) if (!unavailable.includes(cls)) lead = Math.max(lead, s.score);
+  if (lead === 0) return;
+  for (const cls of unavailable) {
+    const s = scores.get(cls);
+    if (s && s.score > lead - 0.15) s.score = Math.max(0, lead - 0.15);
+  }
+}
+
 /** Wordings that say the managed identity endpoint answered: it is reachable, whatever else went wrong. */
 const endpointAnswered = [
   "requested identity has not been assigned",
@@ -449,6 +476,7 @@ export function explainWithWork(input: string, opts: ExplainOptions = {}): { res
   const codes = extractCodes(scan);
   const codeSet = new Set(codes);
   const x = extractFields(scan);
+  dropMasked(x);
   if (!x.namespace && opts.namespace) x.namespace = opts.namespace;
   if (!x.serviceAccount && opts.serviceAccount) x.serviceAccount = opts.serviceAccount;
 
@@ -502,6 +530,7 @@ export function explainWithWork(input: string, opts: ExplainOptions = {}): { res
   }
   const meanings = fromServiceCodes(codes, covered, scores);
   refine(scan, x, codeSet, scores);
+  if (chainSummary) preferTheCredentialThatReachedEntra(codes, scores);
   const platform = platformOf(scan, best);
 
   let causes: Cause[];

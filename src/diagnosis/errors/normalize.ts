@@ -26,6 +26,16 @@ const entities: [string, string][] = [
 ];
 
 const HEX = /^[0-9a-fA-F]{4}$/;
+/** &#47; or &#x2F;: any character by number (GitHub and HTML error pages escape slashes and colons this way). */
+const NUMERIC_ENTITY = /^&#(?:[xX]([0-9a-fA-F]{1,6})|([0-9]{1,7}));/;
+
+function numericEntity(text: string, at: number): [string, string] | undefined {
+  if (text.charCodeAt(at + 1) !== 35 /* # */) return undefined;
+  const m = NUMERIC_ENTITY.exec(text.slice(at, at + 11));
+  if (!m) return undefined;
+  const code = m[1] !== undefined ? Number.parseInt(m[1], 16) : Number.parseInt(m[2], 10);
+  return code > 0 && code <= 0x10ffff ? [m[0], String.fromCodePoint(code)] : undefined;
+}
 
 /**
  * Collapse backslash escapes: any run of backslashes before a quote becomes the quote, before n/r/t
@@ -68,7 +78,7 @@ export function unescapeLog(input: string): string {
       continue;
     }
     if (c === 38 /* & */) {
-      const hit = entities.find(([e]) => text.startsWith(e, i));
+      const hit = entities.find(([e]) => text.startsWith(e, i)) ?? numericEntity(text, i);
       if (hit) {
         out.push(text.slice(start, i), hit[1]);
         i += hit[0].length;
