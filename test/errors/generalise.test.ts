@@ -158,6 +158,30 @@ describe("when the text cannot decide", () => {
     expect(checked.undecided).toBeUndefined();
   });
 
+  it("everywhere it speaks, lists every close cause most frequent first and a call that confirms the most of them", async () => {
+    const { loadSplits } = await import("../../src/bench/explain.js");
+    let spoke = 0;
+    for (const { file, entry } of loadSplits().tuning) {
+      const r = explainError(entry.text);
+      if (!r.undecided || r.causes[0].class === "unknown") continue;
+      spoke++;
+      const close = r.causes.filter((c) => r.causes[0].confidence - c.confidence < 0.12);
+      expect(r.undecided.between, file).toEqual(close.map((c) => c.class));
+      const covers = (tool: string) => close.filter((c) => c.confirmWith.some((t) => t.tool === tool)).length;
+      const most = Math.max(...close.flatMap((c) => c.confirmWith.map((t) => covers(t.tool))));
+      expect(covers(r.undecided.decidingCall.tool), file).toBe(most);
+    }
+    expect(spoke).toBeGreaterThan(5);
+  });
+
+  it("names the one-call diagnosis when the text matches no row but its words suggest several causes", () => {
+    const r = explainError("the webhook did not mutate the pod and the tenant looks odd");
+    expect(r.causes[0].class).toBe("unknown");
+    expect(r.undecided?.between).toEqual(r.causes.slice(1).map((c) => c.class));
+    expect(r.undecided?.between.length).toBeGreaterThanOrEqual(2);
+    expect(r.undecided?.decidingCall.tool).toBe("diagnose_workload_identity");
+  });
+
   it("says nothing when one cause clearly leads", () => {
     const r = explainError('invalid endpoint host, "169.254.170.23", only loopback hosts are allowed');
     expect(r.causes[0].class).toBe("sdk_too_old");

@@ -86,7 +86,7 @@ export function renderErrorsDoc(): string {
     "",
     "- Codes are read whole (`AADSTS70021` is not `AADSTS700211`); wordings are matched case-insensitively after Go, JSON and HTML escapes are undone.",
     "- Each matching row gives its causes the listed confidence; a second row for the same cause adds a little. Values in the text then adjust the ranking, e.g. an audience that is not a token-exchange audience, an internal API-server issuer, a client ID that is not a GUID, or a hard-coded pre-v1.6.0 token path.",
-    "- The confidences are how often each cause produces such a text. When the two leading causes are within 0.12 of each other, the result says the text cannot decide (`undecided`) and names the tool call that does, e.g. `list_federated_credentials` or `inspect_token`.",
+    "- The confidences are how often each cause produces such a text. When other causes are within 0.12 of the leading one, the result says the text cannot decide between them (`undecided`, most frequent first) and names the tool call that does (the one that confirms the most of them), e.g. `list_federated_credentials` or `inspect_token`.",
     "- A log with several errors on separate lines: the latest one's leading cause is ranked first. Of a log longer than 1 MB the last 1 MB is read.",
     "- Text that matches no row is reported as `unknown`, with at most three loosely related classes at low confidence.",
     "- Accuracy is measured on the public corpus in `test/corpus/errors`: a tuning split and a frozen evaluation split (`frozen/`, never tuned on); `npm run bench` reports both apart.",

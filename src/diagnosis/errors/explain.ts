@@ -410,23 +410,46 @@ function fromServiceCodes(codes: string[], covered: Set<string>, scores: Map<Err
   return meanings;
 }
 
+/** Causes whose confidences are this close to the leader's cannot be told apart by the text. */
+const UNDECIDED_MARGIN = 0.12;
+
 /**
- * The confidences are how often each cause produces a text like this one; when the two leading causes are within
- * 0.12 of each other the text cannot tell them apart, and a read of the live state must. A tool that confirms both
- * looks at what separates them; otherwise the leading cause's first confirming tool.
+ * The confidences are how often each cause produces a text like this one; the causes within 0.12 of the leader
+ * cannot be told apart by the text, and a read of the live state must decide. They are listed most frequent
+ * first; the deciding call is the tool that confirms the most of them (it shows what separates them), else the
+ * leader's first confirming tool. A text the catalogue does not recognise at all is decided by the one-call
+ * diagnosis, between the causes its words loosely suggest.
  */
 function undecidedBetween(causes: Cause[]): Undecided | undefined {
-  const [a, b] = causes;
-  if (!a || !b || a.class === "unknown" || a.confidence - b.confidence >= 0.12) return undefined;
-  const shared = a.confirmWith.find((t) => b.confirmWith.some((u) => u.tool === t.tool));
-  const call = shared ?? a.confirmWith[0] ?? b.confirmWith[0];
-  if (!call) return undefined;
+  const [a] = causes;
+  if (!a) return undefined;
+  if (a.class === "unknown") {
+    const suggested = causes.slice(1).map((c) => c.class);
+    const call = a.confirmWith[0];
+    if (suggested.length < 2 || !call) return undefined;
+    return {
+      between: suggested,
+      decidingCall: call,
+      why: `the text matches no catalogue row; ${call.tool} reads the live state behind every one of these causes`,
+    };
+  }
+  const close = causes.filter((c) => a.confidence - c.confidence < UNDECIDED_MARGIN);
+  if (close.length < 2) return undefined;
+  let best: { call: ToolCall; covers: number } | undefined;
+  for (const t of close.flatMap((c) => c.confirmWith)) {
+    const covers = close.filter((c) => c.confirmWith.some((u) => u.tool === t.tool)).length;
+    if (!best || covers > best.covers) best = { call: t, covers };
+  }
+  if (!best) return undefined;
+  const between = close.map((c) => c.class);
+  const leaderCall = a.confirmWith.some((t) => t.tool === best.call.tool);
   return {
-    between: [a.class, b.class],
-    decidingCall: call,
-    why: shared
-      ? `${call.tool} shows the facts that separate ${a.class} from ${b.class}`
-      : `${call.tool} confirms or rules out ${a.class}, the more frequent cause of this text`,
+    between,
+    decidingCall: best.call,
+    why:
+      best.covers > 1
+        ? `${best.call.tool} shows the facts that separate ${between.join(", ")}`
+        : `${best.call.tool} confirms or rules out ${leaderCall ? a.class : between.join(", ")}, the more frequent cause of this text`,
   };
 }
 
