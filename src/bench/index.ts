@@ -160,6 +160,9 @@ async function main() {
     console.log(
       `explain_error frozen split (never tuned on): ${e.frozen.size} texts, top-1 ${pct(e.frozen.top1)}, top-3 ${pct(e.frozen.top3)}`,
     );
+    console.log(
+      `explain_error of which added after the freeze (never seen): ${e.unseen.size} texts, top-1 ${pct(e.unseen.top1)}, top-3 ${pct(e.unseen.top3)}`,
+    );
     console.log(`explain_error codes recognised: ${e.codes}`);
     if (process.env.BENCH_SHOW_MISSES) for (const m of e.tuning.misses) console.log(`  miss ${m}`);
     console.log(`explain_error on a 1 MB log: ${e.msFor1MB.toFixed(0)} ms`);

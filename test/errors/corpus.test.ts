@@ -80,6 +80,8 @@ describe("benchExplain", () => {
     const { benchExplain } = await import("../../src/bench/explain.js");
     const b = await benchExplain();
     expect(b.tuning.size + b.frozen.size).toBe(corpus.length);
+    // The texts added after the freeze are all in the frozen split.
+    expect(b.unseen.size).toBe(14);
     expect(b.tuning.top1).toBeGreaterThanOrEqual(0.95);
     expect(b.tuning.top3).toBeGreaterThanOrEqual(0.99);
     expect(b.codes).toBeGreaterThan(0);
