@@ -45,13 +45,10 @@ const hostile = fc
   .chain((parts) => fc.integer({ min: 1, max: 40 }).map((times) => parts.join("").repeat(times)));
 
 function check(text: string) {
-  const started = Date.now();
   const { result, work } = explainWithWork(text);
-  const elapsed = Date.now() - started;
   expect(result.causes.length).toBeGreaterThan(0);
+  // Counted work, not elapsed time: the bench measures the real speed.
   expect(work).toBeLessThanOrEqual(WORK_PER_CHAR * (text.length + 1));
-  // A hang guard only (generous, per KB): the bench measures the real speed.
-  expect(elapsed).toBeLessThan(2000 + 50 * Math.ceil(text.length / 1024));
 }
 
 describe("linear-time explanation", () => {
