@@ -29,6 +29,7 @@ import type { Environment } from "../providers/environment.js";
 import { gather, ProviderError } from "../providers/errors.js";
 import { KubeProvider } from "../providers/kubernetes.js";
 import { errorTextFacts } from "./error-text.js";
+import { bindingReads, PROXY_EXCHANGE } from "./aks-binding.js";
 import { normalizeTarget } from "./platform.js";
 import { type ResolvedTarget, resolveTarget } from "./target.js";
 import { decodeToken, fetchIssuerKeys, type IssuerKeys, verifyWithIssuer } from "../providers/oidc.js";
@@ -508,12 +509,15 @@ export async function diagnoseAks(
   const tenantForExchange = annotations[WI_TENANT_ID]?.trim()
     ? Promise.resolve(annotations[WI_TENANT_ID].trim())
     : tenantP.then(async (t) => t || injectedTenant(valueOf(await podsP) ?? []) || valueOf(await identityP)?.tenantId);
-  const exchangeP = Promise.all([mintP, tenantForExchange]).then(([m, tenant]) => g.exchange(m.raw, clientId, tenant));
-
-  for (const p of [identityP, mintP, tokenP, ficsP, rolesP, vaultsP, exchangeP]) p.catch(() => undefined);
+  const { bindingsP, rbacP, viaProxyP } = bindingReads(g, clusterP, targetP, clientId, ns, opts.signal);
+  const exchangeP = Promise.all([mintP, tenantForExchange, viaProxyP]).then(([m, tenant, viaProxy]) =>
+    viaProxy ? skipped<ExchangeFacts>(PROXY_EXCHANGE) : g.exchange(m.raw, clientId, tenant),
+  );
+  for (const p of [identityP, mintP, tokenP, ficsP, rolesP, vaultsP, exchangeP, bindingsP, rbacP])
+    p.catch(() => undefined);
   await opts.progress("checking the token and federated credentials", 2, total);
   const reads = [targetP, clusterP, issuerP, webhookP, spcP, tenantP, podsP, identityP, tokenP, ficsP, rolesP];
-  await Promise.all([...reads, vaultsP, exchangeP]);
+  await Promise.all([...reads, vaultsP, exchangeP, bindingsP, rbacP]);
   const resolved = await targetP;
   await opts.progress("running the checks", 3, total);
 
@@ -544,6 +548,8 @@ export async function diagnoseAks(
     errorText: errorTextFacts(opts.errorText),
     defaultTenantId: annotations[WI_TENANT_ID] ? undefined : await tenantP,
     serviceAccountCandidates: await candidatesP,
+    identityBindings: await bindingsP,
+    kubeRbac: await rbacP,
   };
   const report = diagnoseAksFacts(facts);
   await opts.progress("done", total, total);

@@ -36,7 +36,8 @@ import {
 } from "./azure-model.js";
 
 export { forbiddenRemedy, toAzureProviderError } from "./azure-errors.js";
-import { AzureClients } from "./azure-base.js";
+import { AzureBindingReads } from "./azure-bindings.js";
+export type { IdentityBindingInfo } from "./azure-bindings.js";
 
 export {
   type ClusterInfo,
@@ -51,7 +52,7 @@ export {
   type VmssInfo,
 } from "./azure-model.js";
 
-export class AzureProvider extends AzureClients {
+export class AzureProvider extends AzureBindingReads {
   constructor(env: Environment) {
     super(env);
     // Within an audit, each identity, credential list and role list is read once.
@@ -59,6 +60,7 @@ export class AzureProvider extends AzureClients {
       "listSubscriptionIds",
       "findClusterByApiHost",
       "getCluster",
+      "listIdentityBindings",
       "findIdentity",
       "findIdentityByPrincipalId",
       "listFederatedCredentials",

@@ -139,6 +139,8 @@ const rules: Record<string, Rule> = {
   "pod.restart-needed": (f, facts) => (f.evidence.templateClientId ? undefined : restart(f, facts)),
   // An unmutated pod is fixed by recreating it only while the webhook itself is healthy.
   "pod.not-mutated": (f, facts) => (hasOrUnknown(facts, "webhook.") ? undefined : restart(f, facts)),
+  // Identity bindings: pods mutated before the annotation (or by an older webhook) get the proxy variables anew.
+  "binding.proxy-env-missing": (f, facts) => (hasOrUnknown(facts, "webhook.") ? undefined : restart(f, facts)),
   "iam.trust-subject-mismatch": trustRule,
   "iam.trust-audience-mismatch": trustRule,
   "iam.trust-action-missing": trustRule,

@@ -58,6 +58,20 @@ const ManagedClusterSchema = z.strictObject({
   kubeletIdentity: z.strictObject({ clientId: guid, objectId: guid, resourceId: z.string().optional() }).optional(),
   /** Legacy clusters with a service principal instead of a managed identity. */
   servicePrincipalProfile: z.strictObject({ clientId: z.string() }).optional(),
+  /**
+   * AKS identity bindings (managedClusters/identityBindings): `identity` is the name or resource id of one of the
+   * userAssignedIdentities; the issuer defaults to https://ib.oic.prod-aks.azure.com/<tenant>/<client id>.
+   */
+  identityBindings: z
+    .array(
+      z.strictObject({
+        name: z.string(),
+        identity: z.string(),
+        provisioningState: z.string().default("Succeeded"),
+        issuerUrl: z.string().optional(),
+      }),
+    )
+    .default([]),
 });
 
 const UserAssignedIdentitySchema = z.strictObject({

@@ -15,6 +15,9 @@ const iam = (...actions: string[]): Evidence => actions.map((path) => ({ service
 /** Where the evidence of each root cause is read from (finding id → the requests that read it). */
 const EVIDENCE: [RegExp, Evidence[]][] = [
   [/^cluster\./, [arm("managedClusters")]],
+  [/^binding\.(not-found|credential)/, [arm("identityBindings")]],
+  [/^binding\.rbac/, [k8s("clusterrole")]],
+  [/^binding\./, [k8s("pods")]],
   [/^eks\.oidc-|^eks\.thumbprint/, [iam("ListOpenIDConnectProviders", "GetOpenIDConnectProvider")]],
   [/^eks\.pod-identity-agent/, [k8s("daemonsets")]],
   [/^eks\.pod-identity-association|^eks\.irsa-and/, [[{ service: "eks", path: "pod-identity-associations" }]]],

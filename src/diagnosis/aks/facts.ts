@@ -1,7 +1,11 @@
 // What the AKS workload-identity checks look at. Gathered by src/gather/aks.ts; read here without I/O.
 import type { KeyVault } from "../../model/azure.js";
 import type {
+  V1ClusterRole,
+  V1ClusterRoleBinding,
   V1MutatingWebhookConfiguration,
+  V1Role,
+  V1RoleBinding,
   V1Pod,
   V1PodTemplateSpec,
   V1ServiceAccount,
@@ -117,6 +121,31 @@ export type ExchangeFacts =
       correlationId?: string;
     };
 
+/**
+ * An AKS identity binding (Microsoft.ContainerService/managedClusters/identityBindings): it maps one user-assigned
+ * identity to the cluster and exposes the OIDC issuer AKS keeps for that identity.
+ */
+export interface IdentityBindingFacts {
+  name: string;
+  id?: string;
+  /** properties.managedIdentity.resourceId */
+  identityResourceId: string;
+  clientId?: string;
+  objectId?: string;
+  tenantId?: string;
+  /** properties.oidcIssuer.oidcIssuerUrl: the issuer of the one federated credential every binding of the identity shares. */
+  issuerUrl?: string;
+  provisioningState?: string;
+}
+
+/** The Kubernetes RBAC objects that can grant a service account `use-managed-identity` (cluster-wide, and its namespace's). */
+export interface KubeRbacFacts {
+  clusterRoles: V1ClusterRole[];
+  clusterRoleBindings: V1ClusterRoleBinding[];
+  roles: V1Role[];
+  roleBindings: V1RoleBinding[];
+}
+
 export type { ErrorTextFacts } from "../error-text.js";
 import type { ErrorTextFacts } from "../error-text.js";
 
@@ -153,4 +182,8 @@ export interface AksFacts {
    * named and the one the pods use has none.
    */
   serviceAccountCandidates?: string[];
+  /** The cluster's identity bindings; read when the cluster is known. */
+  identityBindings?: Gathered<IdentityBindingFacts[]>;
+  /** RBAC objects; read only when the pods opt into an identity binding or a binding names the identity. */
+  kubeRbac?: Gathered<KubeRbacFacts>;
 }

@@ -12,6 +12,8 @@ import {
   ficSubjectMismatch,
 } from "./checks/federated-credentials.js";
 import { identityNotFound, identityTenantMismatch } from "./checks/identity.js";
+import { bindingCredentialMissing, bindingNotFound, bindingPodNotOptedIn } from "./checks/identity-binding.js";
+import { bindingProxyEnvMissing, bindingRbacMissing, bindingSdkNotOptedIn } from "./checks/identity-binding-access.js";
 import { issuerUnreachable, signingKeyMissing } from "./checks/issuer.js";
 import {
   podLabelMissing,
@@ -45,6 +47,10 @@ export const aksRegistry = [
   saTokenExpiration,
   identityNotFound,
   identityTenantMismatch,
+  bindingNotFound,
+  bindingCredentialMissing,
+  bindingRbacMissing,
+  bindingPodNotOptedIn,
   ficNone,
   ficIssuerMismatch,
   ficSubjectMismatch,
@@ -54,10 +60,12 @@ export const aksRegistry = [
   podNotMutated,
   podRestartNeeded,
   podTokenPathHardcoded,
+  bindingProxyEnvMissing,
   spcClientIdMismatch,
   keyVaultFirewall,
   keyVaultAccess,
   rbacRoleMissing,
+  bindingSdkNotOptedIn,
   exchangeFailed,
 ] as const;
 

@@ -1212,3 +1212,97 @@ export function findEntry(code: string): CatalogueEntry | undefined {
   const c = code.toLowerCase();
   return catalogue.find((e) => e.code.toLowerCase() === c || e.codes?.some((k) => k.toLowerCase() === c));
 }
+
+// ------------------------------------------------------------------ AKS identity bindings (SDK and proxy texts)
+// The WorkloadIdentityCredential proxy mode of each Azure Identity library reads AZURE_KUBERNETES_TOKEN_PROXY,
+// AZURE_KUBERNETES_SNI_NAME and AZURE_KUBERNETES_CA_FILE or _CA_DATA, which the webhook injects into pods that opt
+// into an identity binding. Wordings from the libraries' sources; meaning from the AKS identity-bindings docs.
+const AKS_IDENTITY_BINDINGS = "https://learn.microsoft.com/azure/aks/identity-bindings-concepts";
+const GO_TOKEN_PROXY =
+  "https://github.com/Azure/azure-sdk-for-go/blob/main/sdk/azidentity/internal/customtokenproxy/customtokenproxy.go";
+const JS_IDENTITY_ERRORS =
+  "https://github.com/Azure/azure-sdk-for-js/blob/main/sdk/identity/identity/src/credentials/workloadIdentityCredential.ts";
+const PY_WORKLOAD_IDENTITY =
+  "https://github.com/Azure/azure-sdk-for-python/blob/main/sdk/identity/azure-identity/azure/identity/_credentials/workload_identity.py";
+
+const identityBindingEntries: CatalogueEntry[] = [
+  {
+    code: "IdentityBinding-unproxied-token",
+    title:
+      "Entra received the pod's identity binding token (audience api://AKSIdentityBinding) directly: the application's WorkloadIdentityCredential does not use the proxy",
+    platform: "azure-sdk",
+    text: [["api://aksidentitybinding", "no matching federated identity record"]],
+    // The audience names the binding path itself: the credential is at fault, not the federated credential.
+    causes: [["sdk_too_old", 0.96]],
+    docs: "https://github.com/Azure/azure-sdk-for-js/blob/main/sdk/identity/identity/TROUBLESHOOTING.md",
+    alsoFrom: [AKS_IDENTITY_BINDINGS],
+  },
+  {
+    code: "IdentityBinding-proxy-env-partial",
+    title:
+      "AZURE_KUBERNETES_SNI_NAME or a CA variable is set without AZURE_KUBERNETES_TOKEN_PROXY: the pod's proxy configuration is incomplete",
+    platform: "azure-sdk",
+    text: [["azure_kubernetes_token_proxy is not set but other custom endpoint-related environment variables"]],
+    causes: [["missing_env_config", 0.8]],
+    docs: GO_TOKEN_PROXY,
+    alsoFrom: [JS_IDENTITY_ERRORS],
+  },
+  {
+    code: "IdentityBinding-ca-both",
+    title: "Both AZURE_KUBERNETES_CA_FILE and AZURE_KUBERNETES_CA_DATA are set: the proxy mode accepts only one",
+    platform: "azure-sdk",
+    text: [
+      ["only one of azure_kubernetes_ca_file and azure_kubernetes_ca_data can be specified"],
+      ["azure_kubernetes_ca_file and azure_kubernetes_ca_data are mutually exclusive"],
+      ["both azure_kubernetes_ca_file and azure_kubernetes_ca_data are set"],
+    ],
+    causes: [["missing_env_config", 0.75]],
+    docs: GO_TOKEN_PROXY,
+    alsoFrom: [JS_IDENTITY_ERRORS, PY_WORKLOAD_IDENTITY],
+  },
+  {
+    code: "IdentityBinding-proxy-not-found",
+    title:
+      "The proxy option is on but AZURE_KUBERNETES_TOKEN_PROXY is absent: the pod was not mutated for the identity binding (annotation missing, pod older than it, or an older webhook)",
+    platform: "azure-sdk",
+    text: [["no token proxy endpoint was found", "azure_kubernetes_token_proxy"]],
+    causes: [
+      ["missing_env_config", 0.7],
+      ["pod_not_mutated_label_missing", 0.3],
+    ],
+    docs: PY_WORKLOAD_IDENTITY,
+    alsoFrom: [AKS_IDENTITY_BINDINGS],
+  },
+  {
+    code: "IdentityBinding-proxy-url-invalid",
+    title: "AZURE_KUBERNETES_TOKEN_PROXY is not a plain https URL (scheme, user info, query or fragment)",
+    platform: "azure-sdk",
+    text: [
+      ["custom token endpoint must use https scheme"],
+      ["custom token endpoint url", "must not contain"],
+      ["failed to parse custom token proxy url"],
+    ],
+    causes: [["missing_env_config", 0.7]],
+    docs: GO_TOKEN_PROXY,
+    alsoFrom: [JS_IDENTITY_ERRORS],
+  },
+  {
+    code: "IdentityBinding-ca-unreadable",
+    title: "The proxy's CA (AZURE_KUBERNETES_CA_FILE or _CA_DATA) is missing, empty or holds no certificate",
+    platform: "azure-sdk",
+    text: [
+      ["parse ca file", "no valid certificates found"],
+      ["parse ca data: no valid certificates found"],
+      ["read ca file", "kubernetes.io/serviceaccount/ca.crt"],
+      ["ca file", "is empty", "kubernetes.io/serviceaccount/ca.crt"],
+    ],
+    causes: [
+      ["token_file_unreadable", 0.5],
+      ["missing_env_config", 0.4],
+    ],
+    docs: GO_TOKEN_PROXY,
+    alsoFrom: [JS_IDENTITY_ERRORS],
+  },
+];
+
+catalogue.push(...identityBindingEntries);

@@ -5,6 +5,7 @@ import { type ResourceGraphRow, resourceGraphQuery } from "./arm-resource-graph.
 import { randomUUID } from "node:crypto";
 import { noteWrite } from "./propagation.js";
 import type { ScenarioFederatedCredential } from "../scenario.js";
+import { identityBindingRoute } from "./arm-identity-bindings.js";
 import type { SimRequest, SimResponse, SimService, SimWorld } from "../world.js";
 import { builtInRoles, findBuiltInRole, type BuiltInRole } from "./azure-roles.js";
 import {
@@ -1023,6 +1024,8 @@ function route(ctx: Ctx): SimResponse | undefined {
     if (seg.length === 10) return vaultAccessPolicies(ctx, sub, rg, name, seg[9]);
   }
   if (seg.length === 8) return req.method === "GET" ? getResource(ctx, kind, sub, rg, name) : undefined;
+  if (kind.providerType === "Microsoft.ContainerService/managedClusters")
+    return identityBindingRoute(ctx.world, req.method, sub, rg, name, seg.slice(8), ctx.objectId);
   if (
     kind.providerType === "Microsoft.ManagedIdentity/userAssignedIdentities" &&
     eq(seg[8], "federatedIdentityCredentials")

@@ -89,8 +89,33 @@ function addTokenVolume(
   }
 }
 
+/**
+ * The identity binding proxy's TLS server name: "a" + base32hex(sha256("identity-binding" + cluster id)) +
+ * ".ests.aks", lower case (as the secrets-store CSI Azure provider derives it; the cluster id here is the API
+ * server's host, the real one a SAN of its certificate).
+ */
+function bindingSniName(world: SimWorld): string {
+  const digest = createHash("sha256").update(`identity-binding${world.apiServerHost}`).digest();
+  const alphabet = "0123456789abcdefghijklmnopqrstuv";
+  let bits = 0;
+  let value = 0;
+  let out = "";
+  for (const byte of digest) {
+    value = (value << 8) | byte;
+    bits += 8;
+    while (bits >= 5) {
+      out += alphabet[(value >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+  }
+  if (bits > 0) out += alphabet[(value << (5 - bits)) & 31];
+  return `a${out}.ests.aks`;
+}
+
 function mutateAzure(world: SimWorld, objects: Obj[], pod: Obj, sa: Obj | undefined): void {
   const spec = pod.spec as PodSpec;
+  // Identity bindings: the pod asks for the proxy path; the token is for the proxy, not for Entra.
+  const binding = pod.metadata.annotations?.["azure.workload.identity/use-identity-binding"] === "true";
   const ann = sa?.metadata.annotations ?? {};
   const config = objects.find((o) => o.kind === "ConfigMap" && o.metadata.name === "azure-wi-webhook-config") as
     | { data?: Record<string, string> }
@@ -107,13 +132,18 @@ function mutateAzure(world: SimWorld, objects: Obj[], pod: Obj, sa: Obj | undefi
     if (tenant) setEnv(c, "AZURE_TENANT_ID", tenant);
     setEnv(c, "AZURE_FEDERATED_TOKEN_FILE", "/var/run/secrets/azure/tokens/azure-identity-token");
     setEnv(c, "AZURE_AUTHORITY_HOST", "https://login.microsoftonline.com/");
+    if (binding) {
+      setEnv(c, "AZURE_KUBERNETES_TOKEN_PROXY", "https://kubernetes.default.svc.cluster.local");
+      setEnv(c, "AZURE_KUBERNETES_SNI_NAME", bindingSniName(world));
+      setEnv(c, "AZURE_KUBERNETES_CA_FILE", "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt");
+    }
   }
   const seconds = Number(ann["azure.workload.identity/service-account-token-expiration"] ?? "3600") || 3600;
   addTokenVolume(
     spec,
     "azure-identity-token",
     "/var/run/secrets/azure/tokens",
-    "api://AzureADTokenExchange",
+    binding ? "api://AKSIdentityBinding" : "api://AzureADTokenExchange",
     seconds,
     "azure-identity-token",
   );

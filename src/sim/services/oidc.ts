@@ -1,11 +1,14 @@
 // OIDC issuers: the discovery document and JWKS that Entra and STS fetch to verify a service-account token.
 import type { SimService, SimWorld } from "../world.js";
+import { bindingIssuers } from "./arm-identity-bindings.js";
 
 /** Every issuer URL the scenario mentions (the cluster's, plus EKS clusters'). */
 export function issuerUrls(world: SimWorld): string[] {
   const s = world.scenario;
   const urls = [s.kubernetes.issuer];
   for (const c of s.aws?.clusters ?? []) urls.push(c.oidcIssuer);
+  // AKS identity bindings: the per-identity issuer whose tokens the binding proxy presents to Entra.
+  urls.push(...bindingIssuers(world));
   return urls;
 }
 

@@ -6,6 +6,7 @@ import type { AksFacts, FederatedCredentialFacts } from "../facts.js";
 import { createFicCommand, names, sh, updateFicCommand } from "../names.js";
 import { aksCheck } from "./define.js";
 import type { ErrorClass } from "../../errors/taxonomy.js";
+import { isBindingCredential, usesIdentityBinding } from "./binding-opt-in.js";
 
 export const FIC_LIMIT = 20;
 
@@ -45,17 +46,26 @@ export function bestCandidate(creds: FederatedCredentialFacts[], exp: ReturnType
 }
 
 const needFics = (f: AksFacts) => {
+  // The binding path exchanges through the proxy with the binding's credential: binding.* checks judge it.
+  if (usesIdentityBinding(f))
+    return "the pods use an identity binding (binding.credential-missing judges its credential)";
   if (!valueOf(f.identity)) return "the identity is not known";
   if (f.federatedCredentials.status !== "ok")
     return `federated credentials could not be read: ${f.federatedCredentials.reason}`;
+  const creds = f.federatedCredentials.value;
+  if (creds.length && creds.every((c) => isBindingCredential(f, c)))
+    return "the identity's only credentials serve identity bindings (binding.pod-not-opted-in judges them)";
   return undefined;
 };
+
+/** Credentials that could serve the direct path: the one AKS keeps for identity bindings never does. */
+const directCredentials = (f: AksFacts) => valueOf(f.federatedCredentials)!.filter((c) => !isBindingCredential(f, c));
 
 export const ficNone = aksCheck({
   id: "fic.none",
   severity: "error",
   confirms: ["fic_missing"],
-  essential: true,
+  essential: (f) => !usesIdentityBinding(f),
   title: "The identity has at least one federated credential",
   skippedBecause: needFics,
   run(f) {
@@ -108,10 +118,10 @@ function makeMismatchCheck<const Id extends string>(
     title,
     severity: "error",
     confirms: [...confirms, "fic_missing"],
-    essential: true,
+    essential: (f) => !usesIdentityBinding(f),
     skippedBecause: (f) => needFics(f) ?? (expectedFic(f).issuer ? undefined : "the cluster's issuer is not known"),
     run(f) {
-      const creds = valueOf(f.federatedCredentials)!;
+      const creds = directCredentials(f);
       if (!creds.length) return [];
       const exp = expectedFic(f);
       const { best, match } = bestCandidate(creds, exp);

@@ -1,0 +1,245 @@
+// AKS identity bindings, cloud side: a binding must map the service account's identity to this cluster, and the
+// identity must hold the one federated credential AKS keeps for all of its bindings (issuer = the binding's
+// oidcIssuerUrl). ARM: Microsoft.ContainerService/managedClusters/identityBindings, api-version 2026-04-01 (GA; the
+// 2025-xx-preview versions have the same shape): properties.managedIdentity {resourceId, clientId, objectId,
+// tenantId}, properties.oidcIssuer.oidcIssuerUrl, properties.provisioningState.
+import { cmd, placeholder, validName } from "../../command.js";
+import type { Finding } from "../../types.js";
+import { valueOf } from "../../types.js";
+import type { AksFacts, IdentityBindingFacts } from "../facts.js";
+import { createFicCommand, names, WI_CLIENT_ID } from "../names.js";
+import {
+  BINDING_CREDENTIAL_NAME,
+  bindingsOfIdentity,
+  bindingsUnread,
+  NOT_OPTED_IN,
+  usesIdentityBinding,
+  WI_USE_IDENTITY_BINDING,
+} from "./binding-opt-in.js";
+import { aksCheck } from "./define.js";
+import { bestCandidate, expectedFic } from "./federated-credentials.js";
+import { annotatedClientId } from "./identity.js";
+
+const v = (kind: Parameters<typeof validName>[0], value: string | undefined, what: string) =>
+  validName(kind, value) ?? placeholder(what);
+
+/** `az aks identity-binding create` for the service account's identity on this cluster (PUT: also re-applies one). */
+export function createBindingCommand(f: AksFacts, name?: string): string {
+  const n = names(f);
+  const identity = valueOf(f.identity);
+  const bindingName = name ?? `${identity?.name ?? "identity"}-ib`.slice(0, 63);
+  return cmd`az aks identity-binding create --resource-group ${v("azureName", n.clusterResourceGroup, "cluster-resource-group")} --cluster-name ${v("azureName", n.clusterName, "cluster-name")} --name ${v("azureName", bindingName, "binding-name")} --managed-identity-resource-id ${identity?.resourceId ?? placeholder("identity-resource-id")}`;
+}
+
+const describe = (b: IdentityBindingFacts) => ({
+  binding: b.name,
+  clientId: b.clientId ?? null,
+  identityResourceId: b.identityResourceId,
+  issuerUrl: b.issuerUrl ?? null,
+  provisioningState: b.provisioningState ?? null,
+});
+
+const needClientId = (f: AksFacts) =>
+  annotatedClientId(f) ? undefined : "the service account names no valid client id";
+
+export const bindingNotFound = aksCheck({
+  id: "binding.not-found",
+  severity: "error",
+  confirms: ["fic_missing"],
+  essential: usesIdentityBinding,
+  title: "An identity binding maps the service account's identity to this cluster",
+  skippedBecause: (f) =>
+    (usesIdentityBinding(f) ? undefined : NOT_OPTED_IN) ??
+    needClientId(f) ??
+    (valueOf(f.cluster) ? undefined : "the AKS cluster is not known") ??
+    bindingsUnread(f),
+  run(f) {
+    const n = names(f);
+    const clientId = annotatedClientId(f)!;
+    const identity = valueOf(f.identity);
+    if (identity?.kind === "application") {
+      return [
+        {
+          id: this.id,
+          severity: "error",
+          title: `Client id ${clientId} is an app registration: identity bindings bind only user-assigned managed identities`,
+          evidence: { clientId, identityKind: "application", application: identity.name },
+          fix: {
+            summary: `Use a user-assigned managed identity for the binding path, or remove the ${WI_USE_IDENTITY_BINDING} annotation and keep a federated credential for this cluster on the app registration.`,
+            commands: [],
+          },
+        },
+      ];
+    }
+    const mine = bindingsOfIdentity(f);
+    const all = valueOf(f.identityBindings!) ?? [];
+    if (!mine.length) {
+      const others = all.map(describe);
+      const title = others.length
+        ? `No identity binding on cluster ${n.clusterName} binds identity ${identity?.name ?? clientId}: its bindings (${all.map((b) => b.name).join(", ")}) bind other identities`
+        : `Cluster ${n.clusterName} has no identity binding for identity ${identity?.name ?? clientId}`;
+      const finding: Finding = {
+        id: this.id,
+        severity: "error",
+        title,
+        evidence: { cluster: n.clusterName, clientId, identity: identity?.name ?? null, bindings: others },
+        fix: {
+          summary: `Create an identity binding for ${identity?.name ?? "the identity"} on ${n.clusterName}; AKS then creates (or reuses) the identity's federated credential "${BINDING_CREDENTIAL_NAME}".`,
+          commands: [createBindingCommand(f)],
+        },
+      };
+      const other = all.filter((b) => b.clientId);
+      if (other.length === 1) {
+        finding.fix.alternatives = [
+          {
+            summary: `Or, if the service account should use the identity binding ${other[0].name} binds, point its client-id annotation there (then restart the workload).`,
+            commands: [
+              cmd`kubectl annotate serviceaccount ${n.serviceAccount} -n ${n.namespace} ${`${WI_CLIENT_ID}=${other[0].clientId}`} --overwrite`,
+            ],
+          },
+        ];
+      }
+      return [finding];
+    }
+    if (mine.some((b) => (b.provisioningState ?? "Succeeded") === "Succeeded")) return [];
+    const b = mine[0];
+    return [
+      {
+        id: this.id,
+        severity: "error",
+        title: `Identity binding ${b.name} is ${b.provisioningState}, not Succeeded: the proxy cannot use it`,
+        evidence: describe(b),
+        fix: {
+          summary:
+            "Apply the binding again (a Failed create usually lacked federatedIdentityCredentials/write on the identity, or the identity already had 20 credentials).",
+          commands: [createBindingCommand(f, b.name)],
+        },
+      },
+    ];
+  },
+});
+
+/** The binding whose issuer the identity's credential must carry (one that succeeded, else the first). */
+const bindingInUse = (f: AksFacts) => {
+  const mine = bindingsOfIdentity(f);
+  return mine.find((b) => (b.provisioningState ?? "Succeeded") === "Succeeded" && b.issuerUrl) ?? mine[0];
+};
+
+const needFics = (f: AksFacts) =>
+  f.federatedCredentials.status === "ok"
+    ? undefined
+    : `federated credentials could not be read: ${f.federatedCredentials.reason}`;
+
+export const bindingCredentialMissing = aksCheck({
+  id: "binding.credential-missing",
+  severity: "error",
+  confirms: ["fic_issuer_mismatch", "fic_missing"],
+  essential: (f) => usesIdentityBinding(f) && bindingsOfIdentity(f).length > 0,
+  title: "The identity holds a federated credential with the binding's issuer",
+  skippedBecause: (f) => {
+    if (!usesIdentityBinding(f)) return NOT_OPTED_IN;
+    const unread = bindingsUnread(f);
+    if (unread) return unread;
+    const b = bindingInUse(f);
+    if (!b) return "no identity binding binds the identity";
+    if (!b.issuerUrl) return `identity binding ${b.name} reports no OIDC issuer yet`;
+    return needFics(f);
+  },
+  run(f) {
+    const b = bindingInUse(f)!;
+    const creds = valueOf(f.federatedCredentials)!;
+    if (creds.some((c) => c.issuer === b.issuerUrl)) return [];
+    const n = names(f);
+    const managed = creds.find((c) => c.name === BINDING_CREDENTIAL_NAME);
+    const commands = managed
+      ? [
+          cmd`az identity federated-credential delete --name ${BINDING_CREDENTIAL_NAME} --identity-name ${v("azureName", n.identityName, "identity-name")} --resource-group ${v("azureName", n.identityResourceGroup, "identity-resource-group")} --yes`,
+          createBindingCommand(f, b.name),
+        ]
+      : [createBindingCommand(f, b.name)];
+    return [
+      {
+        id: this.id,
+        severity: "error",
+        title: managed
+          ? `Federated credential "${BINDING_CREDENTIAL_NAME}" on ${n.identityName} was changed: its issuer is not binding ${b.name}'s ${b.issuerUrl}`
+          : `Identity ${n.identityName} has no federated credential with binding ${b.name}'s issuer ${b.issuerUrl}`,
+        evidence: {
+          binding: b.name,
+          bindingIssuer: b.issuerUrl,
+          identity: n.identityName,
+          credentials: creds.map((c) => ({ name: c.name, issuer: c.issuer })),
+          managedCredential: managed ? { name: managed.name, issuer: managed.issuer } : null,
+        },
+        fix: {
+          summary: `AKS manages this credential: ${managed ? "delete the altered one and " : ""}apply the binding again so AKS recreates it with the binding's issuer (the identity needs a free slot of its 20).`,
+          commands,
+        },
+      },
+    ];
+  },
+});
+
+/** The command that adds the opt-in annotation to the workload's pod template (a rollout follows). */
+function optInCommand(f: AksFacts): string {
+  const wl = f.target.workload;
+  const ann = { annotations: { [WI_USE_IDENTITY_BINDING]: "true" } };
+  if (!wl)
+    return `# add the annotation ${WI_USE_IDENTITY_BINDING}: "true" to the pod's template, then recreate the pod`;
+  const kind = wl.split("/")[0].toLowerCase();
+  const patch =
+    kind === "cronjob"
+      ? { spec: { jobTemplate: { spec: { template: { metadata: ann } } } } }
+      : { spec: { template: { metadata: ann } } };
+  return cmd`kubectl patch ${wl.toLowerCase()} -n ${f.target.namespace} --type merge -p ${JSON.stringify(patch)}`;
+}
+
+export const bindingPodNotOptedIn = aksCheck({
+  id: "binding.pod-not-opted-in",
+  severity: "error",
+  confirms: ["fic_issuer_mismatch", "fic_missing"],
+  supersedes: ["fic.issuer-mismatch", "fic.subject-mismatch", "fic.audience-mismatch"],
+  title: "Pods whose identity is bound through an identity binding opt into it (or keep a credential for this cluster)",
+  skippedBecause: (f) => {
+    if (usesIdentityBinding(f)) return "the pods opt into the identity binding";
+    if (!annotatedClientId(f)) return "the service account names no valid client id";
+    const unread = bindingsUnread(f);
+    if (unread) return unread;
+    if (!bindingsOfIdentity(f).length) return "no identity binding binds the identity";
+    if (!expectedFic(f).issuer) return "the cluster's issuer is not known";
+    return needFics(f);
+  },
+  run(f) {
+    const exp = expectedFic(f);
+    const { match } = bestCandidate(valueOf(f.federatedCredentials)!, exp);
+    // Both paths configured: pods without the annotation use the cluster's own credential, which is fine.
+    if (match) return [];
+    const n = names(f);
+    const b = bindingsOfIdentity(f)[0];
+    return [
+      {
+        id: this.id,
+        severity: "error",
+        title: `Identity ${n.identityName} is reached through identity binding ${b.name}, but the pods do not opt in: they send their token to Entra directly, where no credential trusts this cluster's issuer`,
+        evidence: {
+          binding: b.name,
+          annotation: WI_USE_IDENTITY_BINDING,
+          clusterIssuer: exp.issuer,
+          subject: exp.subject,
+          bindingIssuer: b.issuerUrl ?? null,
+        },
+        fix: {
+          summary: `Add the annotation ${WI_USE_IDENTITY_BINDING}: "true" to the pod template (and enable the proxy option in the application's WorkloadIdentityCredential), or give the identity a federated credential for this cluster instead.`,
+          commands: [optInCommand(f)],
+          alternatives: [
+            {
+              summary:
+                "Or keep the direct path: a federated credential for this cluster's issuer and the service account.",
+              commands: [createFicCommand(f)],
+            },
+          ],
+        },
+      },
+    ];
+  },
+});
