@@ -70,14 +70,7 @@ export const explainErrorTool = defineTool({
   summary: "What an error text (AADSTS…, STS, SDK, CSI, NMI) means, which field is wrong, and how to confirm.",
   title: "Explain a workload identity error",
   description:
-    "Use first when the user has an error message (AADSTS codes, DefaultAzureCredential or WorkloadIdentityCredential failures, " +
-    "Key Vault CSI mount events, IMDS/NMI errors, STS InvalidIdentityToken/AccessDenied, WebIdentityErr, EKS Pod Identity agent errors). " +
-    "Paste the text as is (up to 4 MB of log, of which the last 1 MB is read; escaped Go, JSON or HTML is fine). Returns the recognised codes, the values the text " +
-    "names (issuer, subject, audience, client and tenant IDs, role ARN, namespace and service account, vault, token file), and the " +
-    "likely causes ranked with confidence, the tools that confirm each one, and fix commands. With crossCheck (default on when a " +
-    "cluster or cloud can be read) it compares those values with the cluster's issuer, the service accounts and the identity's " +
-    "federated credentials, and says which field is wrong. Secrets in the text are never echoed. " +
-    "Next: call the confirmWith tools of the top cause, or diagnose_workload_identity for the whole chain.",
+    "Use first when the user has an error message: AADSTS codes, Azure SDK credential errors, Key Vault CSI mount events, IMDS/NMI, STS or EKS Pod Identity agent errors. Paste it as is (a log up to 4 MB). Returns the codes, the values it names (issuer, subject, audience, ids, role ARN), likely causes ranked with the tools that confirm each, and fixes; crossCheck compares the values with the cluster and cloud and names the wrong field. Next: the top cause's confirmWith tools.",
   inputSchema: z.object({
     text: errorTextField("The error text or log excerpt (a longer log keeps its last 1 MB)", 1),
     namespace: z.string().max(253).optional().describe("Namespace of the workload, when the text does not name it"),
