@@ -6,7 +6,7 @@ import { applyCrossCheck, crossCheck } from "../diagnosis/errors/cross-check.js"
 import { type ExplainResult, explainError } from "../diagnosis/errors/explain.js";
 import { redactSecrets } from "../diagnosis/errors/redact.js";
 import { errorClasses, errorPlatforms, extractedFields } from "../diagnosis/errors/taxonomy.js";
-import { gatherCrossCheckFacts, worthCrossChecking } from "../gather/explain.js";
+import { renderExplanation } from "../report/explain-text.js";
 import { defineTool } from "./define.js";
 
 const ToolCallSchema = z.object({ tool: z.string(), arguments: z.record(z.string(), z.string()) });
@@ -91,7 +91,10 @@ export const explainErrorTool = defineTool({
       namespace: input.namespace,
       serviceAccount: input.serviceAccount,
     });
-    if (input.crossCheck === false || !worthCrossChecking(result.extracted)) return result;
+    if (input.crossCheck === false) return result;
+    // The providers are loaded only for a cross-check: explaining a text alone reads nothing.
+    const { gatherCrossCheckFacts, worthCrossChecking } = await import("../gather/explain.js");
+    if (!worthCrossChecking(result.extracted)) return result;
     try {
       const env = await ctx.env();
       const canRead = Boolean(env.kubeconfig || env.azure.credential);
@@ -111,45 +114,5 @@ export const explainErrorTool = defineTool({
     }
     return result;
   },
-  render(out) {
-    const lines: string[] = [];
-    lines.push(`Platform: ${out.platform}${out.codes.length ? `   Codes: ${out.codes.join(", ")}` : ""}`);
-    const x = Object.entries(out.extracted).filter(([, v]) => v);
-    if (x.length) lines.push(`Named in the text: ${x.map(([k, v]) => `${k}=${v}`).join(", ")}`);
-    lines.push("");
-    out.causes.forEach((c, i) => {
-      lines.push(`${i + 1}. ${c.class} (${Math.round(c.confidence * 100)}%)`, `   ${c.explanation}`);
-      if (c.confirmWith.length) {
-        lines.push(
-          `   Confirm with: ${c.confirmWith
-            .map(
-              (t) =>
-                `${t.tool}(${Object.entries(t.arguments)
-                  .map(([k, v]) => `${k}=${v}`)
-                  .join(", ")})`,
-            )
-            .join("; ")}`,
-        );
-      }
-      for (const f of c.fixes) {
-        lines.push(`   Fix: ${f.summary}`);
-        for (const cmd of f.commands) lines.push(`     $ ${cmd}`);
-      }
-    });
-    if (out.undecided) {
-      const t = out.undecided.decidingCall;
-      const args = Object.entries(t.arguments)
-        .map(([k, v]) => `${k}=${v}`)
-        .join(", ");
-      lines.push("", `The text cannot decide between ${out.undecided.between.join(" and ")}: ${t.tool}(${args}) does.`);
-    }
-    for (const m of out.meanings) lines.push(`${m.code}: ${m.meaning} (${m.source})`);
-    if (out.crossCheck) {
-      lines.push("", "Cross-check:");
-      for (const f of out.crossCheck.findings)
-        lines.push(`  ${f.verdict === "mismatch" ? "✗" : f.verdict === "match" ? "✓" : "?"} ${f.field}: ${f.detail}`);
-      for (const s of out.crossCheck.skipped) lines.push(`  skipped: ${s}`);
-    }
-    return lines.join("\n");
-  },
+  render: (out) => renderExplanation(out as ExplainResult),
 });
