@@ -1,8 +1,9 @@
 // Resources beyond the skills: the error catalogue (wi-doctor://errors/{code}).
 import { type McpServer, ResourceTemplate } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { McpError } from "@modelcontextprotocol/sdk/types.js";
-import { catalogue, findEntry } from "./diagnosis/errors/catalogue.js";
-import { entryMarkdown } from "./diagnosis/errors/docs.js";
+
+// The catalogue is read on the first request for it, not when the server starts.
+const errors = () => import("./diagnosis/errors/catalogue.js");
 
 /** MCP's "resource not found" error (-32002), with the URI in its data, as the specification defines it. */
 export function resourceNotFound(uri: string, message: string): McpError {
@@ -16,7 +17,7 @@ export function registerExtraResources(server: McpServer): void {
     "error",
     new ResourceTemplate("wi-doctor://errors/{code}", {
       list: async () => ({
-        resources: catalogue.map((e) => ({
+        resources: (await errors()).catalogue.map((e) => ({
           uri: `wi-doctor://errors/${encodeURIComponent(e.code)}`,
           name: e.code,
           title: e.title,
@@ -24,7 +25,7 @@ export function registerExtraResources(server: McpServer): void {
           mimeType: "text/markdown",
         })),
       }),
-      complete: { code: () => catalogue.map((e) => e.code) },
+      complete: { code: async () => (await errors()).catalogue.map((e) => e.code) },
     }),
     {
       title: "Error catalogue",
@@ -34,10 +35,18 @@ export function registerExtraResources(server: McpServer): void {
     },
     async (uri, variables) => {
       const code = decodeURIComponent(String(variables.code));
-      const entry = findEntry(code);
+      const entry = (await errors()).findEntry(code);
       if (!entry)
         throw resourceNotFound(uri.href, `no catalogue entry for ${code}; list the resources to see the known codes`);
-      return { contents: [{ uri: uri.href, mimeType: "text/markdown", text: entryMarkdown(entry) }] };
+      return {
+        contents: [
+          {
+            uri: uri.href,
+            mimeType: "text/markdown",
+            text: (await import("./diagnosis/errors/docs.js")).entryMarkdown(entry),
+          },
+        ],
+      };
     },
   );
 }

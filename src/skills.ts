@@ -1,8 +1,12 @@
 // Skills: skills/<name>/SKILL.md in the Agent Skills format, served as MCP resources.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { parse as parseYaml } from "yaml";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { packageRoot } from "./package-root.js";
+
+// The YAML parser is loaded when a skill is first read, not when the server starts.
+const parseYaml = (text: string): unknown =>
+  (createRequire(import.meta.url)("yaml") as typeof import("yaml")).parse(text);
 
 export interface SkillInfo {
   name: string;
@@ -11,7 +15,7 @@ export interface SkillInfo {
 }
 
 export function skillsDir(): string {
-  return resolve(dirname(fileURLToPath(import.meta.url)), "..", "skills");
+  return join(packageRoot(import.meta.url), "skills");
 }
 
 /** Split YAML front matter from the Markdown body. */

@@ -1,5 +1,5 @@
-// Start-up stays light: answering initialize and tools/list loads none of the cloud or cluster SDKs; the first
-// tool call that needs them loads them. Checked on the built binary by tracing every module it resolves.
+// Start-up stays light: answering initialize and tools/list loads none of the cloud or cluster SDKs, no JWT or
+// YAML library; the first tool call that needs them loads them. Checked on the built binary by tracing every module it resolves.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,7 +8,7 @@ import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import { afterAll, describe, expect, it } from "vitest";
 import { SPAWNS_TIMEOUT_MS } from "./helpers/spawn.js";
 
-const HEAVY = ["@kubernetes/client-node", "@azure/", "@aws-sdk/", "@smithy/"];
+const HEAVY = ["@kubernetes/client-node", "@azure/", "@aws-sdk/", "@smithy/", "jose", "js-yaml", "yaml"];
 
 /** The packages (by name) among the traced module URLs. */
 function packagesIn(file: string): Set<string> {
@@ -47,7 +47,8 @@ describe("start-up of dist/cli.js", { timeout: SPAWNS_TIMEOUT_MS }, () => {
       const { tools } = await client.listTools();
       expect(tools.length).toBeGreaterThan(10);
       const atList = packagesIn(trace);
-      expect(atList.has("@modelcontextprotocol/sdk")).toBe(true);
+      // The trace saw the process start (the SDK itself may be inside the bundle, not in node_modules).
+      expect(readFileSync(trace, "utf8")).toMatch(/\/dist\/cli\.js\n/);
       expect(heavyIn(atList)).toEqual([]);
 
       const r = await client.callTool({

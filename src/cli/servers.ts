@@ -22,11 +22,12 @@ export function addMcpCommand(program: Command): void {
     let session: SimSession | undefined;
     const { parseToolsets } = await import("../tools/toolsets.js");
     const toolsets = parseToolsets(opts.toolsets);
-    const { createServer } = await lazy.server();
+    const { createMcpServer } = await lazy.server();
+    const { lazyToolSource } = await import("../tools/lazy.js");
     const { LimitedStdioServerTransport } = await lazy.stdio();
-    const server = createServer({
-      allowWrites: opts.allowWrites,
-      toolsets,
+    const server = createMcpServer({
+      // Listed from the cards built with the package; each tool's module is imported on its first call.
+      source: lazyToolSource({ allowWrites: opts.allowWrites, toolsets }),
       environment: async () => {
         const world = await openWorld(opts);
         session = world.session;

@@ -7,7 +7,7 @@ import type { Scenario } from "../sim/scenario.js";
 
 // The cloud SDKs take a second or two to load: load them when a command needs them, so --help stays instant.
 export const lazy = {
-  server: () => import("../server.js"),
+  server: () => import("../mcp-server.js"),
   stdio: () => import("../transport.js"),
   live: () => import("../providers/live.js"),
   sim: () => import("../sim/environment.js"),

@@ -1,9 +1,9 @@
 // Scenario files: a public, documented format (docs/scenarios.md). Unknown fields are errors.
 import { closeSync, existsSync, openSync, readdirSync, readSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { CORE_SCHEMA, load } from "js-yaml";
 import { z } from "zod";
+import { packageRoot } from "../package-root.js";
 import { mergePatch, PatchError } from "./scenario-extends.js";
 
 const guid = z.string().regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, {
@@ -328,8 +328,7 @@ export function parseScenario(data: unknown, file = "<inline>"): Scenario {
 
 /** The folder of bundled scenarios: `scenarios/` next to `dist/` or `src/`. */
 export function bundledScenarioDir(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  return resolve(here, "..", "..", "scenarios");
+  return join(packageRoot(import.meta.url), "scenarios");
 }
 
 /** The bundled worlds, by name; abstract bases (`abstract: true`, only there to be extended) are not listed. */

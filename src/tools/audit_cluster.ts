@@ -119,11 +119,7 @@ export const auditClusterTool = defineTool({
     "Every identity in a namespace or cluster checked like `diagnose`: summary by finding and namespace, workloads broken first, paged.",
   title: "Audit every workload identity in the cluster",
   description:
-    "Use when asked about every identity in a cluster or namespace rather than one workload. Finds every service account with an " +
-    "identity annotation (azure.workload.identity/client-id, eks.amazonaws.com/role-arn), EKS Pod Identity association or " +
-    "aad-pod-identity binding, and the pods that use them, and runs the same checks as diagnose_workload_identity on each. " +
-    "Returns a verdict, a summary (objects, findings by id and by namespace) and one page of workloads, broken first, each with its " +
-    "top findings. Pass nextCursor as cursor for the next page. Next: call diagnose_workload_identity on a broken workload for its evidence and fix commands.",
+    "Use for every identity in a cluster or namespace. Finds every service account with an identity annotation, EKS Pod Identity association or aad-pod-identity binding, and runs the diagnose_workload_identity checks on each. Returns a verdict, a summary by finding and namespace, and a page of workloads, broken first, with top findings; pass nextCursor as cursor for more. Next: diagnose_workload_identity on a broken workload.",
   inputSchema: z.object({
     namespace: namespaceField.optional().describe("Audit only this namespace"),
     allNamespaces: z.boolean().optional().describe("Audit every namespace (the default when no namespace is given)"),

@@ -50,12 +50,7 @@ export const checkKeyvaultAccess = defineTool({
   summary: "Key Vault firewall, RBAC or access policies, and the SecretProviderClass settings.",
   title: "Check Key Vault access",
   description:
-    "Use when the Secrets Store CSI driver or the application gets 403 (or times out) from Key Vault after sign-in. For the namespace's " +
-    "Azure SecretProviderClasses (and vaultName, if given) it reports: clientID / userAssignedIdentityID, keyvaultName and tenantId against " +
-    "the service account's client id and the vault; the vault's permission model (Azure RBAC or access policies — a policy keyed by the " +
-    "client id instead of the object id is a classic mistake); whether the identity may read secrets; and the network rules (public network " +
-    "access, default action, bypass, the cluster's agent-pool subnets against the vnet rules, IP rules). Each problem comes with a fix. " +
-    "Next: check_role_assignments to look at a role grant in detail.",
+    "Use when the Secrets Store CSI driver or the app gets 403 (or a timeout) from Key Vault. For the namespace's SecretProviderClasses (or vaultName) it compares clientID, keyvaultName and tenantId with the service account and vault, checks the permission model (Azure RBAC or access policies by object id), whether the identity may read secrets, and the network rules. Next: check_role_assignments for a role grant.",
   inputSchema: z.object({
     namespace: namespaceField,
     serviceAccount: k8sName("service account")

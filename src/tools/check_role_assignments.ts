@@ -116,12 +116,7 @@ export const checkRoleAssignments = defineTool({
   summary: "The identity's roles and whether a role or action is granted at a resource.",
   title: "Check an identity's role assignments",
   description:
-    "Use when the token exchange works but the workload gets 403 from an Azure resource. Name the identity by clientId, principalId " +
-    "(the service principal's object id), or namespace + serviceAccount (the client id on the service account). Returns every Azure RBAC " +
-    "role assignment of the identity (role, scope, actions, data actions, NotActions). Give scope (a resource id, e.g. a Key Vault or " +
-    "storage account) plus role, action or dataAction to learn whether it is granted there, counting assignments inherited from the " +
-    "resource group or subscription and NotActions exclusions; a missing grant comes with the az command that assigns it. " +
-    "Next: check_keyvault_access for a Key Vault (access policies and firewall also matter).",
+    "Use when the token exchange works but the workload gets 403 from an Azure resource. Name the identity by clientId, principalId, or namespace + serviceAccount. Returns its Azure RBAC role assignments (role, scope, actions, data actions). Give scope (a resource id) plus role, action or dataAction to learn whether it is granted there; a missing grant comes with the command that assigns it. Next: check_keyvault_access for a Key Vault.",
   inputSchema: z.object({
     clientId: guidField("Client id of the managed identity or app registration").optional(),
     principalId: guidField("Object id of the identity's service principal").optional(),

@@ -55,7 +55,7 @@ const inputSchema = z.object({
   namespace: namespaceField.optional().describe("Namespace whose pods should be mutated (to check it is not excluded)"),
   serviceAccount: k8sName("service account")
     .optional()
-    .describe("EKS: a service account in namespace, to judge the webhook and the Pod Identity Agent for what it uses"),
+    .describe("EKS: judge the webhook and Pod Identity agent for this service account"),
   platform: platformField,
 });
 
@@ -135,16 +135,7 @@ export const checkWebhook = definePlatformTool({
   summary: "The mutating webhook: configuration, readiness, endpoints, namespace selection.",
   title: "Check the workload identity webhook",
   description:
-    "Use when pods get no injected credentials (no AZURE_* or AWS_* variables, no projected token) or are rejected at creation; " +
-    "serves AKS and EKS (detected from the kube context, or force platform). " +
-    `AKS: the MutatingWebhookConfiguration ${WEBHOOK_MWC} (failurePolicy, objectSelector, namespaceSelector, whether caBundle is set, ` +
-    `the service it calls) and the ${WEBHOOK_DEPLOYMENT} deployment in kube-system (AKS add-on) or azure-workload-identity-system ` +
-    "(self-managed): ready replicas, ready endpoints, image. " +
-    `EKS: the ${EKS_WEBHOOK_MWC} MutatingWebhookConfiguration (failurePolicy Ignore means pods created while it is unreachable start ` +
-    `without credentials and nothing says so; caBundle; the service or URL it calls) and the ${AGENT_DAEMONSET} DaemonSet's health ` +
-    "(judged for a named serviceAccount that uses Pod Identity). Give namespace to learn whether the webhook's namespaceSelector excludes it. " +
-    "Reads only the cluster (and, with serviceAccount on EKS, its Pod Identity associations). " +
-    "Next: after fixing the webhook, recreate the pods (the webhook only mutates at creation) and call inspect_workload.",
+    "Use when pods get no injected credentials (no AZURE_*/AWS_* variables or projected token) or are rejected at creation (AKS and EKS). Reads the identity webhook's MutatingWebhookConfiguration (failurePolicy, selectors, caBundle, service) and its deployment's health, and on EKS the Pod Identity agent. Give namespace to learn whether it is excluded. Next: after a fix, recreate the pods (mutation happens at creation), then inspect_workload.",
   inputSchema,
   outputSchema,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },

@@ -6,7 +6,7 @@ import { applyCrossCheck, crossCheck } from "../diagnosis/errors/cross-check.js"
 import { type ExplainResult, explainError } from "../diagnosis/errors/explain.js";
 import { redactSecrets } from "../diagnosis/errors/redact.js";
 import { errorClasses, errorPlatforms, extractedFields } from "../diagnosis/errors/taxonomy.js";
-import { gatherCrossCheckFacts, worthCrossChecking } from "../gather/explain.js";
+import { renderExplanation } from "../report/explain-text.js";
 import { defineTool } from "./define.js";
 
 const ToolCallSchema = z.object({ tool: z.string(), arguments: z.record(z.string(), z.string()) });
@@ -70,14 +70,7 @@ export const explainErrorTool = defineTool({
   summary: "What an error text (AADSTS…, STS, SDK, CSI, NMI) means, which field is wrong, and how to confirm.",
   title: "Explain a workload identity error",
   description:
-    "Use first when the user has an error message (AADSTS codes, DefaultAzureCredential or WorkloadIdentityCredential failures, " +
-    "Key Vault CSI mount events, IMDS/NMI errors, STS InvalidIdentityToken/AccessDenied, WebIdentityErr, EKS Pod Identity agent errors). " +
-    "Paste the text as is (up to 4 MB of log, of which the last 1 MB is read; escaped Go, JSON or HTML is fine). Returns the recognised codes, the values the text " +
-    "names (issuer, subject, audience, client and tenant IDs, role ARN, namespace and service account, vault, token file), and the " +
-    "likely causes ranked with confidence, the tools that confirm each one, and fix commands. With crossCheck (default on when a " +
-    "cluster or cloud can be read) it compares those values with the cluster's issuer, the service accounts and the identity's " +
-    "federated credentials, and says which field is wrong. Secrets in the text are never echoed. " +
-    "Next: call the confirmWith tools of the top cause, or diagnose_workload_identity for the whole chain.",
+    "Use first when the user has an error message: AADSTS codes, Azure SDK credential errors, Key Vault CSI mount events, IMDS/NMI, STS or EKS Pod Identity agent errors. Paste it as is (a log up to 4 MB). Returns the codes, the values it names (issuer, subject, audience, ids, role ARN), likely causes ranked with the tools that confirm each, and fixes; crossCheck compares the values with the cluster and cloud and names the wrong field. Next: the top cause's confirmWith tools.",
   inputSchema: z.object({
     text: errorTextField("The error text or log excerpt (a longer log keeps its last 1 MB)", 1),
     namespace: z.string().max(253).optional().describe("Namespace of the workload, when the text does not name it"),
@@ -98,7 +91,10 @@ export const explainErrorTool = defineTool({
       namespace: input.namespace,
       serviceAccount: input.serviceAccount,
     });
-    if (input.crossCheck === false || !worthCrossChecking(result.extracted)) return result;
+    if (input.crossCheck === false) return result;
+    // The providers are loaded only for a cross-check: explaining a text alone reads nothing.
+    const { gatherCrossCheckFacts, worthCrossChecking } = await import("../gather/explain.js");
+    if (!worthCrossChecking(result.extracted)) return result;
     try {
       const env = await ctx.env();
       const canRead = Boolean(env.kubeconfig || env.azure.credential);
@@ -118,45 +114,5 @@ export const explainErrorTool = defineTool({
     }
     return result;
   },
-  render(out) {
-    const lines: string[] = [];
-    lines.push(`Platform: ${out.platform}${out.codes.length ? `   Codes: ${out.codes.join(", ")}` : ""}`);
-    const x = Object.entries(out.extracted).filter(([, v]) => v);
-    if (x.length) lines.push(`Named in the text: ${x.map(([k, v]) => `${k}=${v}`).join(", ")}`);
-    lines.push("");
-    out.causes.forEach((c, i) => {
-      lines.push(`${i + 1}. ${c.class} (${Math.round(c.confidence * 100)}%)`, `   ${c.explanation}`);
-      if (c.confirmWith.length) {
-        lines.push(
-          `   Confirm with: ${c.confirmWith
-            .map(
-              (t) =>
-                `${t.tool}(${Object.entries(t.arguments)
-                  .map(([k, v]) => `${k}=${v}`)
-                  .join(", ")})`,
-            )
-            .join("; ")}`,
-        );
-      }
-      for (const f of c.fixes) {
-        lines.push(`   Fix: ${f.summary}`);
-        for (const cmd of f.commands) lines.push(`     $ ${cmd}`);
-      }
-    });
-    if (out.undecided) {
-      const t = out.undecided.decidingCall;
-      const args = Object.entries(t.arguments)
-        .map(([k, v]) => `${k}=${v}`)
-        .join(", ");
-      lines.push("", `The text cannot decide between ${out.undecided.between.join(" and ")}: ${t.tool}(${args}) does.`);
-    }
-    for (const m of out.meanings) lines.push(`${m.code}: ${m.meaning} (${m.source})`);
-    if (out.crossCheck) {
-      lines.push("", "Cross-check:");
-      for (const f of out.crossCheck.findings)
-        lines.push(`  ${f.verdict === "mismatch" ? "✗" : f.verdict === "match" ? "✓" : "?"} ${f.field}: ${f.detail}`);
-      for (const s of out.crossCheck.skipped) lines.push(`  skipped: ${s}`);
-    }
-    return lines.join("\n");
-  },
+  render: (out) => renderExplanation(out as ExplainResult),
 });

@@ -48,13 +48,7 @@ export const inspectIamRole = defineTool({
   summary: "EKS: the role's trust policy, decoded and evaluated for a service account.",
   title: "Inspect an IAM role's trust policy (EKS)",
   description:
-    "Use on EKS to see whether an IAM role would accept a service account's token. Reads the role (GetRole), URL-decodes its " +
-    "trust policy, and — given namespace and serviceAccount — evaluates it the way STS does for AssumeRoleWithWebIdentity: the " +
-    "Federated principal against this cluster's OIDC provider ARN (account, region, id), the sts:AssumeRoleWithWebIdentity action, " +
-    "and every condition on <provider-url>:sub and :aud with StringEquals/StringLike semantics. Returns whether the token would be " +
-    "accepted, the clause that fails, classic mistakes (wildcard inside StringEquals, the full ARN as condition key, sub and aud " +
-    "swapped, another account's or region's provider) and findings with fix commands. Roles trusting pods.eks.amazonaws.com are " +
-    "also evaluated for EKS Pod Identity. Needs iam:GetRole. Next: diagnose_workload_identity for the whole path.",
+    "Use on EKS to see whether an IAM role would accept a service account's token. Given namespace and serviceAccount, evaluates its trust policy as STS does for AssumeRoleWithWebIdentity (principal, action, :sub and :aud conditions). Returns whether the token is accepted, the failing clause, classic mistakes (wildcard in StringEquals, swapped sub and aud, another account's provider) and fixes; Pod Identity trust is judged too. Next: diagnose_workload_identity.",
   inputSchema: z.object({
     roleArn: z.string().min(20).max(2048).optional().describe("arn:aws:iam::<account>:role/<name>"),
     roleName: z

@@ -39,13 +39,7 @@ export const inspectPodIdentity = defineTool({
   summary: "aad-pod-identity: AzureIdentity, bindings, assigned identities, MIC/NMI health.",
   title: "Inspect aad-pod-identity (MIC/NMI)",
   description:
-    "For workloads on the legacy aad-pod-identity (pods labelled aadpodidbinding). Give the namespace and a pod or workload (KIND/NAME); " +
-    "with only a namespace it inspects the setup there. Checks AzureIdentity (type, resourceID form, clientID, the field capitalisation MIC 1.6+ " +
-    "requires), AzureIdentityBinding (azureIdentity names the AzureIdentity object, selector equals the pod label), the pod's " +
-    "AzureAssignedIdentity and stuck finalizers, MIC and NMI health with their error lines of the last hour, the cluster identity's rights " +
-    "(Managed Identity Operator, LinkedAuthorizationFailed), the identity on the node pool's scale set, and egress NetworkPolicies to IMDS. " +
-    "Returns findings with evidence and fix commands, plus the objects themselves and the command to check NMI's iptables rule. " +
-    "Next: fix the first finding, or call plan_migration to move the workload to workload identity.",
+    "For workloads on the legacy aad-pod-identity (pods labelled aadpodidbinding). Give the namespace and a pod or workload, or only a namespace. Checks AzureIdentity and AzureIdentityBinding against the pod label, AzureAssignedIdentity and stuck finalizers, MIC and NMI health and errors, the cluster identity's rights, the node pool's identity, and NetworkPolicies blocking IMDS. Returns findings with evidence and fixes. Next: fix the first finding, or plan_migration.",
   inputSchema: z.object({
     namespace: targetShape.namespace,
     pod: targetShape.pod,

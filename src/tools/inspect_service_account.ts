@@ -139,13 +139,7 @@ export const inspectServiceAccount = definePlatformTool({
   summary: "The service account's annotations (client id, tenant, role ARN), near-miss keys, who uses it.",
   title: "Inspect a service account",
   description:
-    "Use to check the Kubernetes side of the identity link; serves AKS and EKS (detected from the kube context, or force platform). " +
-    "Whether the service account exists, annotation keys that are almost right but ignored by the webhook, and which workloads and pods " +
-    "run as it. AKS: azure.workload.identity/client-id (must be the identity's client id GUID, not a resource id), tenant-id and " +
-    "service-account-token-expiration (3600–86400); needs no Azure credential. EKS: eks.amazonaws.com/role-arn (a well-formed role ARN), " +
-    "audience, sts-regional-endpoints and token-expiration (600–86400), near misses such as eks.amazon.com/role-arn, which credentials " +
-    "each pod was injected with, and the cluster's Pod Identity associations for it (which win over the annotation for new pods). " +
-    "Next: list_federated_credentials (AKS) or inspect_iam_role (EKS) with what it names, or inspect_workload for a pod that uses it.",
+    "Use to check the Kubernetes side of the identity link (AKS and EKS). Whether the service account exists, its identity annotations (AKS azure.workload.identity/client-id and tenant-id; EKS eks.amazonaws.com/role-arn, audience, token expiration), near-miss keys the webhook ignores, the pods running as it and, on EKS, its Pod Identity associations. Next: list_federated_credentials (AKS), inspect_iam_role (EKS) or inspect_workload.",
   inputSchema,
   outputSchema,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },

@@ -60,7 +60,7 @@ const inputSchema = z.object({
     .max(512)
     .optional()
     .describe(
-      `Token audience (default: AKS the cloud's api://AzureADTokenExchange; EKS the service account's audience annotation, else ${DEFAULT_AUDIENCE})`,
+      `Token audience (default: AKS api://AzureADTokenExchange; EKS the annotated audience, else ${DEFAULT_AUDIENCE})`,
     ),
   expirationSeconds: z
     .number()
@@ -113,14 +113,7 @@ export const inspectToken = definePlatformTool({
   summary: "Mints a short-lived token and shows its claims (never the token); verifies it against the issuer's JWKS.",
   title: "Inspect a service-account token",
   description:
-    "Use to see exactly what Entra (AKS) or STS (EKS) will be shown; serves both (detected from the kube context, or force platform). " +
-    "Mints a short-lived token for the service account by TokenRequest — audience api://AzureADTokenExchange on AKS, on EKS the service " +
-    "account's eks.amazonaws.com/audience else sts.amazonaws.com, unless told otherwise — returns its claims (iss, sub, aud, exp, iat) and " +
-    "key id, never the token, then fetches the issuer's discovery document and JWKS over public HTTPS as the cloud does and verifies the " +
-    "signature. AKS: an unreachable issuer predicts AADSTS90061; a key id missing from the JWKS predicts AADSTS7000272-style rejections. " +
-    "EKS: also whether the account has an IAM OIDC provider for the issuer and whether its ClientIDList holds the token's audience. " +
-    "Needs permission to create serviceaccounts/token. " +
-    "Next: list_federated_credentials (AKS) or inspect_iam_role (EKS) to compare iss/sub/aud with the trust, or test_token_exchange.",
+    "Use to see what Entra (AKS) or STS (EKS) will be shown. Mints a short-lived service account token and returns its claims (iss, sub, aud, exp) and key id, never the token; verifies it against the issuer's public discovery document and JWKS. Next: compare with list_federated_credentials (AKS) or inspect_iam_role (EKS).",
   inputSchema,
   outputSchema,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },

@@ -228,17 +228,7 @@ export const inspectWorkload = definePlatformTool({
   summary: "Pod labels, service account, and what the webhook injected per container.",
   title: "Inspect a pod or workload",
   description:
-    "Use to see whether the identity webhook did its job for a pod, or for a workload (KIND/NAME: deployment, statefulset, daemonset, " +
-    "job, cronjob) and its current pods; serves AKS and EKS (detected from the kube context, or force platform). " +
-    `AKS: the ${WI_USE_LABEL}: "true" label on the pod template (the workload's own metadata does not count), serviceAccountName, ` +
-    "per container the injected AZURE_CLIENT_ID / AZURE_TENANT_ID / AZURE_FEDERATED_TOKEN_FILE / AZURE_AUTHORITY_HOST and the projected " +
-    "token (v1.5 and v1.6 layouts), skip-containers, pods created before the webhook or before the service account changed, token paths " +
-    "hard-coded in env or args, and an injected client id that differs from the annotation. " +
-    "EKS: per container AWS_ROLE_ARN / AWS_WEB_IDENTITY_TOKEN_FILE and the aws-iam-token (or aws-token) volume for IRSA, or " +
-    "AWS_CONTAINER_CREDENTIALS_FULL_URI / AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE for Pod Identity (an association wins), AWS_* credentials " +
-    "preset in the spec, non-root containers without fsGroup on clusters older than 1.19, and pods not restarted since the annotation changed. " +
-    "Give serviceAccount to check the pods run as it. Reads only the cluster (and, on EKS, the Pod Identity associations). " +
-    "Next: check_webhook when pods are not mutated; inspect_service_account for the annotations.",
+    "Use to see whether the identity webhook mutated a pod, or a workload (KIND/NAME) and its pods (AKS and EKS). AKS: the azure.workload.identity/use pod-template label, serviceAccountName, injected AZURE_* variables and projected token per container. EKS: AWS_ROLE_ARN and the web identity token, or the Pod Identity variables; preset AWS_* credentials. Also pods older than the webhook or annotation. Next: check_webhook when pods are not mutated.",
   inputSchema,
   outputSchema,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },

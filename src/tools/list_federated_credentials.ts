@@ -49,13 +49,7 @@ export const listFederatedCredentials = defineTool({
   summary: "An identity's federated credentials, each field marked match or mismatch with the reason.",
   title: "List federated credentials",
   description:
-    "Use to see which Kubernetes service accounts an identity trusts. Name the identity one way: identityName + resourceGroup, " +
-    "resourceId, or clientId (user-assigned managed identity, searched across subscriptions), or appId (app registration, via Microsoft Graph); " +
-    "or give only namespace + serviceAccount to use the client id on that service account. " +
-    "Returns every federated credential (issuer, subject, audiences). With namespace + serviceAccount, each credential's issuer, subject and " +
-    "audience is marked match or mismatch against what the cluster's tokens carry (the API server's issuer, " +
-    "system:serviceaccount:<namespace>:<name>, api://AzureADTokenExchange), with the reason, and the mismatch findings come with a fix. " +
-    "Next: inspect_token to see a real token's claims, or test_token_exchange to prove the match.",
+    "Use to see which service accounts an Azure identity trusts (AKS). Name it by identityName + resourceGroup, resourceId, clientId (managed identity) or appId (app registration), or give namespace + serviceAccount to use its annotated client id. Returns each federated credential (issuer, subject, audiences), marked match or mismatch against the cluster's tokens when a service account is named, with fixes. Next: inspect_token or test_token_exchange.",
   inputSchema: z.object({
     identityName: z
       .string()

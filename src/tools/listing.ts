@@ -31,9 +31,10 @@ const SHARED: Record<string, { matches: (s: JsonSchema) => boolean; keep: string
   check: { matches: (s) => hasKeys(s, ["id", "status", "detail"]), keep: ["id", "status", "detail"] },
 };
 
+/** The identifying fields of a shared shape. */
 function only(s: JsonSchema, keep: string[]): JsonSchema {
   const properties = Object.fromEntries(Object.entries(s.properties ?? {}).filter(([k]) => keep.includes(k)));
-  return { ...s, properties, required: (s.required ?? []).filter((k) => keep.includes(k)) };
+  return { ...s, properties };
 }
 
 function hasKeys(s: JsonSchema, keys: string[]): boolean {
@@ -41,12 +42,32 @@ function hasKeys(s: JsonSchema, keys: string[]): boolean {
   return Boolean(props) && keys.every((k) => props && k in props);
 }
 
-/** The listed output schema: top-level fields with their types and descriptions, shared shapes by reference. */
+/**
+ * The listed output schema: top-level fields with their types (which of them are always present is left out); a
+ * shared shape that occurs more than once is described once under $defs and referenced, one that occurs once is
+ * written in place (a reference would only add bytes).
+ */
 export function compactOutputSchema(schema: z.ZodType): JsonSchema {
   const full = z.toJSONSchema(schema, { target: "draft-7", io: "output" }) as JsonSchema;
   const defs: Record<string, JsonSchema> = {};
   const root = summarise(full, 0, defs);
-  return Object.keys(defs).length ? { ...root, $defs: defs } : root;
+  const uses = new Map<string, number>();
+  JSON.stringify(root, (k, v) => {
+    if (k === "$ref") uses.set(v, (uses.get(v) ?? 0) + 1);
+    return v;
+  });
+  const once = (ref: string) => uses.get(ref) === 1;
+  const inlined = inlineRefs(root, defs, once) as JsonSchema;
+  const kept = Object.fromEntries(Object.entries(defs).filter(([name]) => !once(`#/$defs/${name}`)));
+  return Object.keys(kept).length ? { ...inlined, $defs: kept } : inlined;
+}
+
+function inlineRefs(s: unknown, defs: Record<string, JsonSchema>, once: (ref: string) => boolean): unknown {
+  if (Array.isArray(s)) return s.map((x) => inlineRefs(x, defs, once));
+  if (!s || typeof s !== "object") return s;
+  const ref = (s as JsonSchema).$ref;
+  if (typeof ref === "string" && once(ref)) return defs[ref.slice("#/$defs/".length)];
+  return Object.fromEntries(Object.entries(s).map(([k, v]) => [k, inlineRefs(v, defs, once)]));
 }
 
 function summarise(s: JsonSchema, depth: number, defs: Record<string, JsonSchema>, shared = true): JsonSchema {
@@ -69,7 +90,7 @@ function summarise(s: JsonSchema, depth: number, defs: Record<string, JsonSchema
     if (depth > OUTPUT_DEPTH || !s.properties) return described({ type: "object" });
     const properties: Record<string, JsonSchema> = {};
     for (const [k, v] of Object.entries(s.properties)) properties[k] = summarise(v, depth + 1, defs);
-    return described({ type: "object", properties, ...(s.required?.length ? { required: s.required } : {}) });
+    return described({ type: "object", properties });
   }
   const out: JsonSchema = {};
   // An enum or a const says the type already.
@@ -101,6 +122,7 @@ export function listedTool(tool: ToolDefinition): Tool {
     description: tool.description,
     inputSchema: inputSchema as Tool["inputSchema"],
     outputSchema: compactOutputSchema(tool.outputSchema) as Tool["outputSchema"],
-    annotations: { title: tool.title, ...tool.annotations },
+    // The title is said once, at the top (annotations.title would repeat it).
+    annotations: { ...tool.annotations },
   };
 }

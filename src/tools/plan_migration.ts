@@ -54,13 +54,7 @@ export const planMigration = defineTool({
   summary: "aad-pod-identity → workload identity, as an ordered plan with exact commands.",
   title: "Plan the move from aad-pod-identity to workload identity",
   description:
-    "Read-only. For every AzureIdentityBinding (or those used in one namespace) and the workloads whose pod template it selects, returns the " +
-    "ordered workload identity migration: enable the OIDC issuer and workload identity if needed, create or annotate the service account with " +
-    "the identity's client id, create the federated credential for this cluster's issuer and the exact subject, label the pod template and " +
-    "roll out, verify, and only then remove the aadpodidbinding label, the binding and the AzureIdentity. Each step has exact commands and, " +
-    "where it changes an object, a manifest. Flags containers whose Azure identity library is too old (or unknown: the API cannot see library " +
-    "versions) and adds the migration sidecar where needed. Nothing is changed. Next: apply the steps in order; after the switch steps, call " +
-    "diagnose_workload_identity on each workload before the clean-up steps.",
+    "Plans moving aad-pod-identity workloads to workload identity (changes nothing). For every AzureIdentityBinding (or one namespace's) and its workloads: ordered steps with exact commands and manifests: enable the issuer, annotate the service account, add the federated credential, relabel, verify, then remove the old binding. Flags too-old Azure identity libraries. Next: apply in order; call diagnose_workload_identity before the clean-up steps.",
   inputSchema: z.object({
     namespace: namespaceField
       .optional()

@@ -3,21 +3,23 @@ import { z } from "zod";
 import { keepEnd, MAX_INPUT_CHARS } from "../diagnosis/errors/normalize.js";
 import { ToolInputError } from "./define.js";
 
-const dns1123 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+// RFC 1123 names as Kubernetes checks them (labels of [a-z0-9] and inner '-', joined by '.'), written short because
+// tools/list repeats them for every name field.
+const dnsLabel = /^[a-z0-9]+(-+[a-z0-9]+)*$/;
+const dnsSubdomain = /^[a-z0-9]+((-+|\.)[a-z0-9]+)*$/;
 
+// The patterns need one character at least, so no minLength is listed beside them.
 export const namespaceField = z
   .string()
-  .min(1)
   .max(63)
-  .regex(dns1123, { message: "expected a Kubernetes namespace name (lowercase letters, digits, '-')" })
+  .regex(dnsLabel, { message: "expected a Kubernetes namespace name (lowercase letters, digits, '-')" })
   .describe("Kubernetes namespace");
 
 export const k8sName = (what: string) =>
   z
     .string()
-    .min(1)
     .max(253)
-    .regex(dns1123, { message: `expected a Kubernetes ${what} name (lowercase letters, digits, '-', '.')` })
+    .regex(dnsSubdomain, { message: `expected a Kubernetes ${what} name (lowercase letters, digits, '-', '.')` })
     .describe(what);
 
 export const workloadField = z
@@ -28,7 +30,7 @@ export const workloadField = z
     message:
       "expected KIND/NAME, e.g. deployment/payments-api (deployment, statefulset, daemonset, job, cronjob); a bare NAME means a Deployment",
   })
-  .describe("Workload as KIND/NAME, e.g. deployment/payments-api (a bare NAME means a Deployment)");
+  .describe("KIND/NAME, e.g. deployment/payments-api (a bare NAME is a Deployment)");
 
 /** Error text accepted at all (longer is refused; the transport refuses messages over 8 MiB). */
 const MAX_ERROR_TEXT_INPUT_CHARS = 4 * MAX_INPUT_CHARS;

@@ -47,21 +47,17 @@ const inputSchema = z.object({
     .optional()
     .describe("AKS or EKS cluster name (default: the cluster behind the kube context)"),
   resourceGroup: resourceGroupField.optional().describe("AKS: resource group of the cluster (with clusterName)"),
-  subscriptionId: guidField(
-    "AKS: subscription of the cluster (default: every subscription the credential can see)",
-  ).optional(),
+  subscriptionId: guidField("AKS: subscription of the cluster (default: every visible one)").optional(),
   namespace: namespaceField.optional().describe("EKS: namespace of serviceAccount"),
   serviceAccount: k8sName("service account")
     .optional()
-    .describe("EKS: judge the OIDC provider for this service account (its audience annotation)"),
+    .describe("EKS: judge the OIDC provider for this service account's audience"),
   audience: z
     .string()
     .min(1)
     .max(512)
     .optional()
-    .describe(
-      `EKS: the audience the provider must list, when no service account is named (default ${DEFAULT_AUDIENCE})`,
-    ),
+    .describe(`EKS: audience the provider must list (default: the service account's, else ${DEFAULT_AUDIENCE})`),
   platform: platformField,
 });
 
@@ -132,14 +128,7 @@ export const showClusterOidc = definePlatformTool({
   summary: "Is the OIDC issuer on, what is its URL, do ARM and the API server agree (EKS: the IAM OIDC provider).",
   title: "Show the cluster's OIDC issuer",
   description:
-    "Use to confirm a cluster can take part in workload identity at all; serves AKS and EKS (detected from the kube context, or " +
-    "force platform). AKS: whether the OIDC issuer and the workload identity add-on are enabled (from ARM), the issuer URL ARM " +
-    "reports, the issuer the API server itself announces in its discovery document (read through the kube context, so it works " +
-    "without an Azure credential), and whether the two agree; name clusterName + resourceGroup to look at another cluster. " +
-    "EKS: DescribeCluster's identity.oidc.issuer, whether this account has the IAM OIDC provider for that URL, whether its " +
-    "ClientIDList holds sts.amazonaws.com (or the audience a named service account asks for), and its thumbprints with whether AWS " +
-    "still uses them for this issuer; name clusterName to look at another EKS cluster. " +
-    "Next: list_federated_credentials (AKS) or inspect_iam_role (EKS) to compare the trust with this issuer, or inspect_token.",
+    "Use to confirm a cluster supports workload identity (AKS and EKS). AKS: OIDC issuer and workload identity enabled in ARM, and ARM's issuer URL against the API server's. EKS: the cluster's issuer, the account's IAM OIDC provider for it, its ClientIDList (the audience) and thumbprints. Next: list_federated_credentials (AKS), inspect_iam_role (EKS) or inspect_token.",
   inputSchema,
   outputSchema,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },

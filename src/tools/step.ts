@@ -14,7 +14,7 @@ export * from "../gather/steps-eks.js";
 export const platformField = z
   .enum(["aks", "eks"])
   .optional()
-  .describe("Force the platform (default: detected from the kube context)");
+  .describe("aks or eks (default: detected from the kube context)");
 
 export const platformOutput = z.enum(["aks", "eks"]).describe("The platform the answer is about");
 

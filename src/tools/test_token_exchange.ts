@@ -46,18 +46,14 @@ const Source = z.enum(["input", "annotation", "webhook-config", "identity"]);
 const inputSchema = z.object({
   namespace: namespaceField,
   serviceAccount: k8sName("service account"),
-  clientId: guidField("AKS: client id to exchange for (default: the service account's annotation)").optional(),
-  tenantId: guidField(
-    "AKS: tenant to exchange in (default: annotation, webhook config, then the identity's)",
-  ).optional(),
+  clientId: guidField("AKS: client id (default: the service account's annotation)").optional(),
+  tenantId: guidField("AKS: tenant (default: annotation, webhook config, then the identity's)").optional(),
   roleArn: z
     .string()
     .min(20)
     .max(2048)
     .optional()
-    .describe(
-      `EKS: role to assume, arn:aws:iam::<account>:role/<name> (default: the service account's ${ROLE_ARN_KEY})`,
-    ),
+    .describe(`EKS: role ARN to assume (default: the service account's ${ROLE_ARN_KEY})`),
   platform: platformField,
 });
 
@@ -106,15 +102,7 @@ export const testTokenExchange = definePlatformTool({
   summary: "Exchanges that token at Entra ID (or STS) and returns success or the decoded error.",
   title: "Test the token exchange at Entra or STS",
   description:
-    "Use to prove whether the service account can get cloud credentials right now; serves AKS and EKS (detected from the kube context, " +
-    "or force platform). Mints a token for it as the webhook would and presents it. AKS: at the Entra token endpoint with the service " +
-    "account's client id and tenant (from its annotations, else the webhook's default tenant or the identity's; clientId/tenantId " +
-    "override); returns success with the token's lifetime only — never the access token — or Entra's decoded error: AADSTS codes, the " +
-    "first line of the description, trace and correlation ids. EKS: STS AssumeRoleWithWebIdentity for the role in the service account's " +
-    "eks.amazonaws.com/role-arn (roleArn overrides) with its audience; returns the assumed role ARN and expiry only — never credentials — " +
-    "or STS's error code and message. Contacts the cloud; refused when the server runs with --no-exchange. " +
-    "Next: on failure, list_federated_credentials (AADSTS700211/700212/700213/70021), inspect_iam_role (AccessDenied), " +
-    "show_cluster_oidc (InvalidIdentityToken) or explain_error with the code.",
+    "Use to prove whether the service account can get cloud credentials now (AKS and EKS). Mints a token as the webhook would and presents it to Entra (annotated client id and tenant) or STS AssumeRoleWithWebIdentity (annotated role). Returns success with the lifetime only, never a credential, or the decoded error (AADSTS or STS code). Refused with --no-exchange. Next on failure: explain_error with the code.",
   inputSchema,
   outputSchema,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },

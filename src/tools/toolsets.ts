@@ -17,10 +17,10 @@ export function parseToolsets(value: string | undefined): Toolset[] {
 }
 
 /** The tools a server with these toolsets lists (a tool that names no toolset is always listed). */
-export function selectTools(
-  tools: readonly ToolDefinition[],
+export function selectTools<T extends Pick<ToolDefinition, "toolsets">>(
+  tools: readonly T[],
   toolsets: readonly Toolset[] = TOOLSETS,
-): ToolDefinition[] {
+): T[] {
   return tools.filter((t) => !t.toolsets?.length || t.toolsets.some((s) => toolsets.includes(s)));
 }
 
@@ -37,7 +37,7 @@ const MECHANISM: Record<Toolset, string> = { aks: "AKS", eks: "EKS", podid: "aad
  * The step tools grouped by the mechanism they serve, as the prompt lists them: "a, b (AKS); c (EKS); …". A tool
  * serving AKS and EKS is listed with AKS.
  */
-export function stepToolList(tools: readonly ToolDefinition[]): string {
+export function stepToolList(tools: readonly Pick<ToolDefinition, "name" | "annotations" | "toolsets">[]): string {
   const groups = new Map<Toolset, string[]>();
   for (const t of tools) {
     if (ONE_CALL.has(t.name) || !t.annotations.readOnlyHint) continue;
