@@ -64,6 +64,7 @@ export interface SecurityContextLike {
 
 export interface ContainerLike {
   name: string;
+  image?: string;
   env?: EnvVarLike[];
   volumeMounts?: { name: string; mountPath: string }[];
   securityContext?: SecurityContextLike;
