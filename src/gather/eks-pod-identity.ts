@@ -15,17 +15,43 @@ export interface PodIdentityGathered {
   podIdentityExchange?: Gathered<PodIdentityExchangeFact>;
 }
 
+/** Once the associations, the cluster, the service account's name and the account are known. */
 export async function gatherPodIdentity(
   g: EksGatherer,
-  input: {
-    namespace: string;
-    serviceAccount?: string;
-    associations: Gathered<AssociationFact[]>;
-    cluster: Gathered<EksClusterFact | null>;
-    account?: string;
-    allowExchange: boolean;
+  namespace: string,
+  p: {
+    associationsP: Promise<Gathered<AssociationFact[]>>;
+    clusterP: Promise<Gathered<EksClusterFact | null>>;
+    saNameP: Promise<string | undefined>;
+    accountP: Promise<Gathered<string>>;
   },
 ): Promise<PodIdentityGathered> {
+  const [associations, cluster, serviceAccount, account] = await Promise.all([
+    p.associationsP,
+    p.clusterP,
+    p.saNameP,
+    p.accountP,
+  ]);
+  return podIdentityFacts(g, {
+    namespace,
+    serviceAccount,
+    associations,
+    cluster,
+    account: valueOf(account),
+    allowExchange: g.env.allowExchange,
+  });
+}
+
+interface PodIdentityInput {
+  namespace: string;
+  serviceAccount?: string;
+  associations: Gathered<AssociationFact[]>;
+  cluster: Gathered<EksClusterFact | null>;
+  account?: string;
+  allowExchange: boolean;
+}
+
+async function podIdentityFacts(g: EksGatherer, input: PodIdentityInput): Promise<PodIdentityGathered> {
   const mine = (valueOf(input.associations) ?? []).filter(
     (a) => a.namespace === input.namespace && a.serviceAccount === input.serviceAccount,
   );
@@ -57,7 +83,7 @@ export async function gatherPodIdentity(
 /** Mint a pods.eks.amazonaws.com token for the service account and hand it to EKS Auth, as the agent would. */
 async function exchangeFor(
   g: EksGatherer,
-  input: Parameters<typeof gatherPodIdentity>[1],
+  input: PodIdentityInput,
   associated: boolean,
 ): Promise<Gathered<PodIdentityExchangeFact> | undefined> {
   if (!associated) return undefined;

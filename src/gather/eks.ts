@@ -347,17 +347,7 @@ export async function gatherEksFacts(
     },
   );
 
-  const podIdP = Promise.all([associationsP, clusterP, saNameP, accountP]).then(
-    ([associations, cluster, sa, account]) =>
-      gatherPodIdentity(g, {
-        namespace: ns,
-        serviceAccount: sa,
-        associations,
-        cluster,
-        account: valueOf(account),
-        allowExchange: env.allowExchange,
-      }),
-  );
+  const podIdP = gatherPodIdentity(g, ns, { associationsP, clusterP, saNameP, accountP });
 
   // A cancellation rejects many of these at once; the awaits below still see it, nothing goes unhandled.
   for (const p of [

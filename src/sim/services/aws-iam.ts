@@ -65,6 +65,26 @@ function listParam(form: URLSearchParams, name: string): string[] {
   return out;
 }
 
+/** A role's inline permission policies: ListRolePolicies and GetRolePolicy (the document URL-encoded, as IAM sends it). */
+function rolePolicies(action: string, form: URLSearchParams, world: SimWorld): SimResponse {
+  const name = form.get("RoleName") ?? "";
+  const role = findRole(world, name);
+  if (!role) return queryError(404, NS, "NoSuchEntity", `The role with name ${name} cannot be found.`);
+  if (action === "ListRolePolicies") {
+    const names = members("PolicyNames", Object.keys(role.inlinePolicies));
+    return querySuccess(action, NS, `<IsTruncated>false</IsTruncated>${names}`);
+  }
+  const policyName = form.get("PolicyName") ?? "";
+  const doc = role.inlinePolicies[policyName];
+  if (!doc) return queryError(404, NS, "NoSuchEntity", `The role policy with name ${policyName} cannot be found.`);
+  const encoded = escapeUri(JSON.stringify(doc));
+  return querySuccess(
+    action,
+    NS,
+    el("RoleName", role.roleName) + el("PolicyName", policyName) + el("PolicyDocument", encoded),
+  );
+}
+
 function handleIam(req: SimRequest, world: SimWorld): SimResponse {
   if (req.method !== "POST" && req.method !== "GET")
     return queryError(400, NS, "InvalidAction", "IAM accepts GET or POST requests with an Action parameter.");
@@ -161,31 +181,9 @@ function handleIam(req: SimRequest, world: SimWorld): SimResponse {
         `<IsTruncated>false</IsTruncated><AttachedPolicies>${policies}</AttachedPolicies>`,
       );
     }
-    case "ListRolePolicies": {
-      const name = form.get("RoleName") ?? "";
-      const role = findRole(world, name);
-      if (!role) return queryError(404, NS, "NoSuchEntity", `The role with name ${name} cannot be found.`);
-      return querySuccess(
-        action,
-        NS,
-        `<IsTruncated>false</IsTruncated>${members("PolicyNames", Object.keys(role.inlinePolicies))}`,
-      );
-    }
-    case "GetRolePolicy": {
-      const name = form.get("RoleName") ?? "";
-      const policyName = form.get("PolicyName") ?? "";
-      const role = findRole(world, name);
-      if (!role) return queryError(404, NS, "NoSuchEntity", `The role with name ${name} cannot be found.`);
-      const doc = role.inlinePolicies[policyName];
-      if (!doc) return queryError(404, NS, "NoSuchEntity", `The role policy with name ${policyName} cannot be found.`);
-      return querySuccess(
-        action,
-        NS,
-        el("RoleName", role.roleName) +
-          el("PolicyName", policyName) +
-          el("PolicyDocument", escapeUri(JSON.stringify(doc))),
-      );
-    }
+    case "ListRolePolicies":
+    case "GetRolePolicy":
+      return rolePolicies(action, form, world);
     case "UpdateAssumeRolePolicy": {
       const name = form.get("RoleName") ?? "";
       const role = findRole(world, name);

@@ -36,7 +36,7 @@ function irsaBroken(f: EksFacts, roleArn: string | undefined): string | undefine
 
 export const podIdentityMechanismServed = eksCheck({
   id: "eks.pod-identity-mechanism-served",
-  severity: "warning",
+  severity: "error",
   title: "The pods' SDK uses the mechanism the service account is set up for",
   skippedBecause(f) {
     if (!podIdentity(f)) return "the service account has no Pod Identity association";
