@@ -266,7 +266,7 @@ const tables: Partial<Record<EksCheckId, Table<EksFacts>>> = {
       {
         name: "both sets, an IRSA role we know nothing wrong about",
         facts: edit(healthy, bothSets(IRSA_ROLE)),
-        findings: [{ severity: "warning", evidence: { servedBy: "IRSA" } }],
+        findings: [{ severity: "info", evidence: { servedBy: "IRSA" } }],
       },
     ],
   },

@@ -48,13 +48,15 @@ export const podIdentityMechanismServed = eksCheck({
     const both = roleArnAnnotation(f) !== undefined;
     for (const { pod, c } of containersOf(f)) {
       const served = servedBy(c);
-      if (!served || (!both && served === "EKS Pod Identity")) continue;
+      // A container with IRSA's variables only predates the association: pod.restart-needed speaks for it.
+      if (!served || !usesPodIdentity(c) || (!both && served === "EKS Pod Identity")) continue;
       const roleArn = envOf(c, "AWS_ROLE_ARN");
       const broken = served === "IRSA" ? irsaBroken(f, roleArn) : undefined;
       const shadowed = served !== "EKS Pod Identity" && usesPodIdentity(c);
       findings.push({
         id: this.id,
-        severity: broken ? "error" : shadowed ? "warning" : "info",
+        // A shadowed association is pod.aws-env-preset's finding; this one adds which path serves and whether it works.
+        severity: broken ? "error" : "info",
         title: shadowed
           ? `Container ${c.name} of ${podName(pod)} gets ${served}, not the Pod Identity association: its variables come first in the SDK's default chain${broken ? `, and ${broken}` : ""}`
           : `Container ${c.name} of ${podName(pod)} gets ${served} credentials`,
