@@ -36,6 +36,7 @@ import type { Environment } from "../providers/environment.js";
 import { gather, ProviderError } from "../providers/errors.js";
 import { KubeProvider } from "../providers/kubernetes.js";
 import { decodeToken } from "../providers/oidc.js";
+import { gatherPodIdentity } from "./eks-pod-identity.js";
 import { normalizeTarget } from "./platform.js";
 import { type ResolvedTarget, resolveTarget } from "./target.js";
 
@@ -222,6 +223,8 @@ export class EksGatherer {
         namespace: a.namespace,
         serviceAccount: a.serviceAccount,
         roleArn: a.roleArn,
+        ...(a.targetRoleArn ? { targetRoleArn: a.targetRoleArn, externalId: a.externalId } : {}),
+        ...(a.disableSessionTags !== undefined ? { disableSessionTags: a.disableSessionTags } : {}),
       })),
     );
   }
@@ -344,6 +347,8 @@ export async function gatherEksFacts(
     },
   );
 
+  const podIdP = gatherPodIdentity(g, ns, { associationsP, clusterP, saNameP, accountP });
+
   // A cancellation rejects many of these at once; the awaits below still see it, nothing goes unhandled.
   for (const p of [
     accountP,
@@ -361,14 +366,14 @@ export async function gatherEksFacts(
   ]) {
     p.catch(() => undefined);
   }
-  for (const p of [associationsP, roleArnP, irsaRoleP, podRolesP, tokenP, exchangeP]) p.catch(() => undefined);
+  for (const p of [associationsP, roleArnP, irsaRoleP, podRolesP, tokenP, exchangeP, podIdP]) p.catch(() => undefined);
 
   const [accountId, cluster, issuer, kubernetesVersion, pods, webhook, podIdentityAgent, oidcProviderArns] =
     await Promise.all([accountP, clusterP, issuerP, versionP, podsP, webhookP, agentP, arnsP]);
   const [serviceAccountName, serviceAccount, oidcProvider, associations, irsaRole, podIdentityRoles, token] =
     await Promise.all([saNameP, saP, providerP, associationsP, irsaRoleP, podRolesP, tokenP]);
   await opts.progress("Testing the token exchange with STS", 2, total);
-  const exchange = await exchangeP;
+  const [exchange, podIdentity] = await Promise.all([exchangeP, podIdP]);
   await opts.progress("Done", 3, total);
 
   return {
@@ -391,6 +396,7 @@ export async function gatherEksFacts(
     podIdentityRoles,
     token: token.claims,
     exchange,
+    ...podIdentity,
     errorText: opts.errorText,
   };
 }

@@ -57,6 +57,9 @@ export interface PodIdentityAssociation {
   namespace: string;
   serviceAccount: string;
   roleArn?: string;
+  targetRoleArn?: string;
+  externalId?: string;
+  disableSessionTags?: boolean;
 }
 
 export type ExchangeResult =
@@ -129,25 +132,8 @@ export function toProviderError(what: string, err: unknown, action: string): Pro
   return new ProviderError("invalid-response", `${what}: ${name || "error"} ${status}: ${message}`, status);
 }
 
-/** IAM returns trust policies URL-encoded (RFC 3986); some tools hand them back already decoded. */
-export function decodeTrustPolicy(raw: string | undefined): { policy?: PolicyDocument; problem?: string } {
-  if (!raw) return { problem: "the role has no trust policy" };
-  const attempts = [raw];
-  try {
-    attempts.unshift(decodeURIComponent(raw));
-  } catch {
-    // not URL-encoded
-  }
-  for (const text of attempts) {
-    try {
-      const parsed = JSON.parse(text) as unknown;
-      if (parsed && typeof parsed === "object") return { policy: parsed as PolicyDocument };
-    } catch {
-      // try the next form
-    }
-  }
-  return { problem: "the trust policy is not valid JSON" };
-}
+export { decodeTrustPolicy } from "./aws-policy.js";
+import { decodeTrustPolicy } from "./aws-policy.js";
 
 interface AwsLibraries {
   eks: typeof import("@aws-sdk/client-eks");
@@ -203,7 +189,8 @@ export class AwsProvider {
     );
   }
 
-  private clients(): Promise<AwsClients> {
+  /** @internal The SDK clients (aws-pod-identity.ts signs EKS Auth calls with their credentials and handler). */
+  clients(): Promise<AwsClients> {
     this.clientsPromise ??= loadLibraries().then((lib) => this.makeClients(lib));
     return this.clientsPromise;
   }
@@ -246,7 +233,8 @@ export class AwsProvider {
   }
 
   /** Send with a deadline; `mapErrors: false` lets a service error through as the SDK raised it. */
-  private call<T>(
+  /** @internal */
+  call<T>(
     what: string,
     action: string,
     service: "eks" | "iam" | "sts",
@@ -488,6 +476,9 @@ export class AwsProvider {
           namespace?: string;
           serviceAccount?: string;
           roleArn?: string;
+          targetRoleArn?: string;
+          externalId?: string;
+          disableSessionTags?: boolean;
         };
       }>(
         `eks:DescribePodIdentityAssociation ${associationId}`,
@@ -505,6 +496,8 @@ export class AwsProvider {
         namespace: a.namespace ?? "",
         serviceAccount: a.serviceAccount ?? "",
         roleArn: a.roleArn,
+        ...(a.targetRoleArn ? { targetRoleArn: a.targetRoleArn, externalId: a.externalId } : {}),
+        disableSessionTags: a.disableSessionTags,
       };
     } catch (err) {
       if (err instanceof ProviderError && err.kind === "not-found") return null;

@@ -26,6 +26,7 @@ function awsHost(service: string, region: string): string | undefined {
   if (service === "iam") return "iam.amazonaws.com";
   if (service === "sts") return `sts.${region}.amazonaws.com`;
   if (service === "eks") return `eks.${region}.amazonaws.com`;
+  if (service === "eks-auth") return `eks-auth.${region}.api.aws`;
   return undefined;
 }
 

@@ -167,7 +167,14 @@ const AwsRoleSchema = z.strictObject({
   path: z.string().default("/"),
   assumeRolePolicyDocument: z.record(z.string(), z.unknown()),
   attachedPolicyArns: z.array(z.string()).default([]),
+  /** Inline permission policies (GetRolePolicy), by policy name. */
+  inlinePolicies: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
   maxSessionDuration: z.number().default(3600),
+  /** A role in another account (a Pod Identity target role): STS and EKS Auth see it, the operator's IAM does not. */
+  accountId: z
+    .string()
+    .regex(/^\d{12}$/, { message: "expected a 12-digit AWS account id" })
+    .optional(),
 });
 
 const PodIdentityAssociationSchema = z.strictObject({
@@ -176,6 +183,12 @@ const PodIdentityAssociationSchema = z.strictObject({
   serviceAccount: z.string(),
   roleArn: z.string(),
   associationId: z.string().optional(),
+  /** The role the association's role assumes next (role chaining, often in another account). */
+  targetRoleArn: z.string().optional(),
+  /** What EKS generates for an association with a target role; the target's trust matches it as sts:ExternalId. */
+  externalId: z.string().optional(),
+  /** true: EKS Pod Identity assumes the role without session tags (no sts:TagSession needed). */
+  disableSessionTags: z.boolean().default(false),
 });
 
 const AccessRuleSchema = z.strictObject({
@@ -199,8 +212,8 @@ const CallerSchema = z.strictObject({
 });
 
 const FaultRuleSchema = z.strictObject({
-  /** kubernetes | arm | graph | entra | iam | sts | eks | oidc */
-  service: z.enum(["kubernetes", "arm", "graph", "entra", "iam", "sts", "eks", "oidc"]),
+  /** kubernetes | arm | graph | entra | iam | sts | eks | eks-auth | oidc */
+  service: z.enum(["kubernetes", "arm", "graph", "entra", "iam", "sts", "eks", "eks-auth", "oidc"]),
   /** Substring of the request path (or the AWS Action for iam/sts). */
   path: z.string().default(""),
   method: z.string().optional(),

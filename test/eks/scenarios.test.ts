@@ -1,11 +1,21 @@
 // Every bundled EKS scenario diagnoses to its expected findings, root cause first, and the trust-policy
 // verdict agrees with what the simulated STS answers to the real token exchange.
 import { describe, expect, it } from "vitest";
-import { diagnoseEks } from "../../src/gather/eks.js";
-import { listBundledScenarios, loadScenario } from "../../src/sim/scenario.js";
+import { diagnoseEksFacts } from "../../src/diagnosis/eks/index.js";
+import { diagnoseEks, gatherEksFacts } from "../../src/gather/eks.js";
+import { listBundledScenarios, loadScenario, type Scenario } from "../../src/sim/scenario.js";
 import { never, noProgress, session } from "./helpers.js";
+import { expectPodIdentityAgreement } from "./pod-identity-agreement.js";
 
 const scenarios = listBundledScenarios().filter((s) => s.name.startsWith("eks-"));
+
+/** A Pod Identity association for the target's namespace (and service account, when named). */
+const associated = (sc: Scenario) =>
+  sc.aws?.podIdentityAssociations.some(
+    (a) =>
+      a.namespace === sc.target.namespace &&
+      (!sc.target.serviceAccount || a.serviceAccount === sc.target.serviceAccount),
+  ) ?? false;
 
 // STS evaluates the trust policy only after the token itself passed (provider, audience, keys, thumbprint).
 const TRUST_STAGE = new Set(["AccessDenied"]);
@@ -34,10 +44,18 @@ describe("bundled EKS scenarios", () => {
       "eks-podid-association-missing",
       "eks-podid-agent-missing",
       "eks-podid-trust-invalid",
+      "eks-podid-cross-account-healthy",
+      "eks-podid-cross-account-external-id",
+      "eks-podid-cross-account-permission",
+      "eks-podid-session-tags-disabled",
+      "eks-podid-session-tags-conditions",
+      "eks-podid-both-mechanisms",
+      "eks-podid-old-sdk",
     ]) {
       expect(names).toContain(n);
     }
     for (const s of scenarios) expect(loadScenario(s.file).platform).toBe("eks");
+    expect(scenarios.filter((s) => associated(loadScenario(s.file))).length).toBeGreaterThanOrEqual(14);
   });
 
   for (const { name } of scenarios) {
@@ -45,11 +63,12 @@ describe("bundled EKS scenarios", () => {
       const s = await session(name);
       try {
         const t = s.world.scenario.target;
-        const report = await diagnoseEks(
+        const facts = await gatherEksFacts(
           s.env,
           { namespace: t.namespace, serviceAccount: t.serviceAccount, pod: t.pod, workload: t.workload },
           { signal: never, progress: noProgress, errorText: t.errorText },
         );
+        const report = diagnoseEksFacts(facts);
         const expected = s.world.scenario.expect;
         const ids = report.findings.filter((f) => f.severity !== "info").map((f) => f.id);
         for (const id of expected.findings) expect(ids).toContain(id);
@@ -69,6 +88,14 @@ describe("bundled EKS scenarios", () => {
             expect(ids.filter((id) => id !== "exchange.failed").length).toBeGreaterThan(0);
           }
         }
+        // Pod Identity: EKS Auth's answer to the real exchange agrees with our trust evaluation.
+        // Every world with an association for the target asks EKS Auth (unless the service account is missing).
+        const compared = expectPodIdentityAgreement(facts, s.world.scenario, ids);
+        if (
+          associated(s.world.scenario) &&
+          s.world.scenario.kubernetes.objects.some((o) => o.kind === "ServiceAccount")
+        )
+          expect(compared, "EKS Auth was not asked").toBe(true);
         // Reports carry claims, never tokens or keys.
         const json = JSON.stringify(report);
         expect(json).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\./);

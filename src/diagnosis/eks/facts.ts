@@ -25,6 +25,8 @@ export interface RoleFact {
   trustPolicy?: PolicyDocument;
   trustPolicyProblem?: string;
   attachedPolicies?: string[];
+  /** Inline permission policies by name; read only where a check needs them (a Pod Identity source role). */
+  inlinePolicies?: Record<string, PolicyDocument>;
 }
 
 export interface AssociationFact {
@@ -32,6 +34,10 @@ export interface AssociationFact {
   namespace: string;
   serviceAccount: string;
   roleArn?: string;
+  /** The role the association's role assumes next, and the external id its trust must match. */
+  targetRoleArn?: string;
+  externalId?: string;
+  disableSessionTags?: boolean;
 }
 
 /** Just enough of core/v1 objects: the shapes @kubernetes/client-node returns fit. */
@@ -58,6 +64,7 @@ export interface SecurityContextLike {
 
 export interface ContainerLike {
   name: string;
+  image?: string;
   env?: EnvVarLike[];
   volumeMounts?: { name: string; mountPath: string }[];
   securityContext?: SecurityContextLike;
@@ -119,6 +126,18 @@ export type ExchangeFact =
   | { ok: true; assumedRoleArn: string; expiration?: string; roleArn: string }
   | { ok: false; code: string; message: string; httpStatus?: number; roleArn: string };
 
+/** EKS Auth AssumeRoleForPodIdentity with a pods.eks.amazonaws.com token: the outcome, never the credentials. */
+export type PodIdentityExchangeFact =
+  | {
+      ok: true;
+      assumedRoleArn: string;
+      audience?: string;
+      subject?: { namespace?: string; serviceAccount?: string };
+      associationId?: string;
+      expiration?: string;
+    }
+  | { ok: false; code: string; message: string; httpStatus?: number };
+
 export interface EksFacts {
   target: Target;
   /** The service account the diagnosis is about (from the target, or from the pod). */
@@ -152,5 +171,11 @@ export interface EksFacts {
   token: Gathered<TokenClaims>;
   /** STS AssumeRoleWithWebIdentity with that token; skipped when not allowed or not applicable. */
   exchange: Gathered<ExchangeFact>;
+  /** Target roles of the Pod Identity associations (role chaining), by role ARN. */
+  podIdentityTargetRoles?: Record<string, Gathered<RoleFact | null>>;
+  /** Inline permission policies of association roles that chain to a target role, by role ARN. */
+  podIdentitySourcePolicies?: Record<string, Gathered<Record<string, PolicyDocument>>>;
+  /** EKS Auth's answer for a pods.eks.amazonaws.com token of the service account; absent outside Pod Identity. */
+  podIdentityExchange?: Gathered<PodIdentityExchangeFact>;
   errorText?: string;
 }

@@ -5,6 +5,7 @@ import { verdictFields } from "../types.js";
 import { predictExchange, type ExchangePrediction } from "./checks/exchange.js";
 import type { EksFacts } from "./facts.js";
 import { mechanismOf } from "./names.js";
+import { type PodIdentityPrediction, predictPodIdentity } from "./pod-identity-chain.js";
 import { EKS_SETTLED_BY_EXCHANGE, type EksCheckId, eksRegistry } from "./registry.js";
 
 export { EKS_SETTLED_BY_EXCHANGE, type EksCheckId, eksRegistry };
@@ -22,6 +23,8 @@ export interface EksReport extends Report {
   mechanism: "IRSA" | "EKS Pod Identity" | "none";
   /** What the configuration predicts STS will answer, next to what it did answer. */
   exchange?: { predicted: ExchangePrediction; actual?: { ok: boolean; code?: string } };
+  /** Pod Identity: what the association and roles predict EKS Auth will answer, next to what it did answer. */
+  podIdentityExchange?: { predicted: PodIdentityPrediction; actual?: { ok: boolean; code?: string } };
 }
 
 export function eksVerdict(
@@ -36,6 +39,7 @@ export function eksVerdict(
 export function diagnoseEksFacts(facts: EksFacts): EksReport {
   const named = facts.target.pod || facts.target.workload;
   const x = facts.exchange.status === "ok" ? facts.exchange.value : undefined;
+  const pix = facts.podIdentityExchange?.status === "ok" ? facts.podIdentityExchange.value : undefined;
   const mech = mechanismOf(facts);
   const mechanism = mech === "irsa" ? "IRSA" : mech === "pod-identity" ? "EKS Pod Identity" : "none";
   const settled = x?.ok === true && mechanism === "IRSA" ? EKS_SETTLED_BY_EXCHANGE : [];
@@ -55,6 +59,14 @@ export function diagnoseEksFacts(facts: EksFacts): EksReport {
           exchange: {
             predicted: predictExchange(facts),
             actual: x ? { ok: x.ok, code: x.ok ? undefined : x.code } : undefined,
+          },
+        }
+      : {}),
+    ...(mech === "pod-identity"
+      ? {
+          podIdentityExchange: {
+            predicted: predictPodIdentity(facts),
+            actual: pix ? { ok: pix.ok, code: pix.ok ? undefined : pix.code } : undefined,
           },
         }
       : {}),

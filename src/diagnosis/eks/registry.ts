@@ -4,6 +4,13 @@ import type { CheckIdOf } from "../registry.js";
 import { oidcAudienceMissing, oidcProviderMissing, thumbprintMismatch } from "./checks/cluster.js";
 import { exchangeFailed } from "./checks/exchange.js";
 import {
+  podIdentityExchange,
+  podIdentitySessionTags,
+  podIdentitySourcePermission,
+  podIdentityTargetTrust,
+} from "./checks/pod-identity-chain.js";
+import { podIdentityMechanismServed, podIdentitySdkTooOld } from "./checks/pod-identity-sdk.js";
+import {
   agentMissing,
   associationMissing,
   irsaAndPodIdentity,
@@ -60,15 +67,21 @@ export const eksRegistry = [
   trustConditionFailed,
   agentMissing,
   podIdentityTrustInvalid,
+  podIdentitySessionTags,
+  podIdentitySourcePermission,
+  podIdentityTargetTrust,
   webhookMissing,
   podAwsEnvPreset,
   podRestartNeeded,
   podNotMutated,
   podTokenUnreadable,
+  podIdentitySdkTooOld,
+  podIdentityMechanismServed,
   saAnnotationInvalid,
   trustSubjectUnrestricted,
   irsaAndPodIdentity,
   exchangeFailed,
+  podIdentityExchange,
 ] as const;
 
 /** Every EKS check id: a typo in a step tool's list or in a map of ids fails to compile. */

@@ -72,13 +72,16 @@ export interface PodIdentityContext {
   clusterName?: string;
   namespace: string;
   serviceAccount: string;
+  /** false: the association disables session tags (no tags in the request, sts:TagSession not needed). */
+  sessionTags?: boolean;
 }
 
 /** The session tags and source keys EKS Pod Identity puts in the request, usable in conditions. */
 export function podIdentityContext(c: PodIdentityContext): AssumeRequest["context"] {
+  const source = { "aws:SourceAccount": c.accountId, "aws:SourceArn": c.clusterArn };
+  if (c.sessionTags === false) return { ...source, "aws:PrincipalServiceName": POD_IDENTITY_SERVICE };
   return {
-    "aws:SourceAccount": c.accountId,
-    "aws:SourceArn": c.clusterArn,
+    ...source,
     "aws:RequestTag/eks-cluster-arn": c.clusterArn,
     "aws:RequestTag/eks-cluster-name": c.clusterName,
     "aws:RequestTag/kubernetes-namespace": c.namespace,
@@ -95,11 +98,17 @@ export function podIdentityContext(c: PodIdentityContext): AssumeRequest["contex
   };
 }
 
+/** The actions EKS Pod Identity calls: sts:AssumeRole, and sts:TagSession unless session tags are disabled. */
+export function podIdentityActions(sessionTags = true): string[] {
+  return sessionTags ? POD_IDENTITY_ACTIONS : ["sts:AssumeRole"];
+}
+
 export function evaluatePodIdentityTrust(doc: PolicyDocument | undefined, ctx: PodIdentityContext): TrustEvaluation {
+  const actions = podIdentityActions(ctx.sessionTags !== false);
   const req: AssumeRequest = {
     principalType: "Service",
     principal: POD_IDENTITY_SERVICE,
-    actions: POD_IDENTITY_ACTIONS,
+    actions,
     context: podIdentityContext(ctx),
   };
   const result = evaluateTrustPolicy(doc, req);
@@ -120,7 +129,7 @@ export function evaluatePodIdentityTrust(doc: PolicyDocument | undefined, ctx: P
       actual: services.join(", ") || undefined,
     });
   }
-  for (const action of POD_IDENTITY_ACTIONS) {
+  for (const action of actions) {
     const covered = result.statements.some(
       (s) => s.effect === "Allow" && s.principalMatches && s.actionsCovered.includes(action),
     );

@@ -201,9 +201,9 @@ export function simProviderArn(world: SimWorld, url: string): string {
   return `arn:${partitionOf(aws.region)}:iam::${aws.accountId}:oidc-provider/${simProviderUrl(url)}`;
 }
 
-export function simRoleArn(world: SimWorld, role: { roleName: string; path: string }): string {
+export function simRoleArn(world: SimWorld, role: { roleName: string; path: string; accountId?: string }): string {
   const aws = world.scenario.aws!;
-  return `arn:${partitionOf(aws.region)}:iam::${aws.accountId}:role${role.path}${role.roleName}`;
+  return `arn:${partitionOf(aws.region)}:iam::${role.accountId ?? aws.accountId}:role${role.path}${role.roleName}`;
 }
 
 /** A stable fake id (AROA…, ASIA…) derived from a name, so repeated runs agree. */

@@ -11,6 +11,14 @@ export function associationIdOf(a: Association): string {
   return a.associationId ?? `a-${fakeId("", `${a.clusterName}/${a.namespace}/${a.serviceAccount}`, 17).toLowerCase()}`;
 }
 
+/** The external id EKS generates for an association with a target role (a scenario may fix it). */
+export function externalIdOf(a: Association): string | undefined {
+  if (!a.targetRoleArn) return undefined;
+  if (a.externalId) return a.externalId;
+  const h = fakeId("", `external/${a.clusterName}/${a.namespace}/${a.serviceAccount}`, 32).toLowerCase();
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
 function regionOf(host: string): string | undefined {
   return /^eks\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?$/.exec(host)?.[1];
 }
@@ -53,7 +61,7 @@ function createAssociation(req: SimRequest, world: SimWorld, region: string | un
   if (exists) {
     return jsonError(409, "ResourceInUseException", "Association already exists for the given service account.");
   }
-  const association = { clusterName: cluster.name, namespace, serviceAccount, roleArn };
+  const association = { clusterName: cluster.name, namespace, serviceAccount, roleArn, disableSessionTags: false };
   aws.podIdentityAssociations.push(association);
   const partition = partitionOf(aws.region);
   const id = associationIdOf(association);
@@ -170,7 +178,8 @@ function handleEks(req: SimRequest, world: SimWorld): SimResponse | undefined {
           tags: {},
           createdAt: CREATED_AT,
           modifiedAt: CREATED_AT,
-          disableSessionTags: false,
+          disableSessionTags: a.disableSessionTags,
+          ...(a.targetRoleArn ? { targetRoleArn: a.targetRoleArn, externalId: externalIdOf(a) } : {}),
         },
       },
     };

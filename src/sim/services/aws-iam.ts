@@ -21,8 +21,22 @@ function findProvider(world: SimWorld, arn: string) {
   return world.scenario.aws?.oidcProviders.find((p) => simProviderArn(world, p.url) === arn);
 }
 
+/** A role of the operator's account (IAM answers only for the caller's account). */
 export function findRole(world: SimWorld, name: string) {
-  return world.scenario.aws?.roles.find((r) => r.roleName.toLowerCase() === name.toLowerCase());
+  const aws = world.scenario.aws;
+  return aws?.roles.find(
+    (r) => r.roleName.toLowerCase() === name.toLowerCase() && (r.accountId ?? aws.accountId) === aws.accountId,
+  );
+}
+
+/** A role by ARN in any account the world holds, as STS resolves it. */
+export function findRoleByArn(world: SimWorld, arn: string) {
+  const aws = world.scenario.aws;
+  const m = /^arn:[a-z-]+:iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/.exec(arn);
+  if (!aws || !m) return undefined;
+  return aws.roles.find(
+    (r) => r.roleName.toLowerCase() === m[2].toLowerCase() && (r.accountId ?? aws.accountId) === m[1],
+  );
 }
 
 /** A trust policy as IAM validates it: JSON with a Statement list whose entries have Effect, Principal and Action. */
@@ -49,6 +63,26 @@ function listParam(form: URLSearchParams, name: string): string[] {
   const out: string[] = [];
   for (let i = 1; form.has(`${name}.member.${i}`); i++) out.push(form.get(`${name}.member.${i}`) ?? "");
   return out;
+}
+
+/** A role's inline permission policies: ListRolePolicies and GetRolePolicy (the document URL-encoded, as IAM sends it). */
+function rolePolicies(action: string, form: URLSearchParams, world: SimWorld): SimResponse {
+  const name = form.get("RoleName") ?? "";
+  const role = findRole(world, name);
+  if (!role) return queryError(404, NS, "NoSuchEntity", `The role with name ${name} cannot be found.`);
+  if (action === "ListRolePolicies") {
+    const names = members("PolicyNames", Object.keys(role.inlinePolicies));
+    return querySuccess(action, NS, `<IsTruncated>false</IsTruncated>${names}`);
+  }
+  const policyName = form.get("PolicyName") ?? "";
+  const doc = role.inlinePolicies[policyName];
+  if (!doc) return queryError(404, NS, "NoSuchEntity", `The role policy with name ${policyName} cannot be found.`);
+  const encoded = escapeUri(JSON.stringify(doc));
+  return querySuccess(
+    action,
+    NS,
+    el("RoleName", role.roleName) + el("PolicyName", policyName) + el("PolicyDocument", encoded),
+  );
 }
 
 function handleIam(req: SimRequest, world: SimWorld): SimResponse {
@@ -147,6 +181,9 @@ function handleIam(req: SimRequest, world: SimWorld): SimResponse {
         `<IsTruncated>false</IsTruncated><AttachedPolicies>${policies}</AttachedPolicies>`,
       );
     }
+    case "ListRolePolicies":
+    case "GetRolePolicy":
+      return rolePolicies(action, form, world);
     case "UpdateAssumeRolePolicy": {
       const name = form.get("RoleName") ?? "";
       const role = findRole(world, name);

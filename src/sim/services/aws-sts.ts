@@ -27,12 +27,12 @@ function list(v: unknown): string[] {
 }
 
 /** IAM's "*" and "?" wildcards, matched in linear time. */
-function like(pattern: string, value: string): boolean {
+export function like(pattern: string, value: string): boolean {
   return wildcardMatches(pattern, value, { question: true });
 }
 
 /** One condition block entry under IAM's rules for string operators. */
-function conditionHolds(op: string, expected: string[], actual: string[] | undefined): boolean {
+export function conditionHolds(op: string, expected: string[], actual: string[] | undefined): boolean {
   let name = op;
   let qualifier = "";
   const colon = name.indexOf(":");

@@ -11,7 +11,12 @@ import {
   serviceAccountAssociations,
   sh,
 } from "../names.js";
-import { evaluatePodIdentityTrust, POD_IDENTITY_ACTIONS, POD_IDENTITY_SERVICE } from "../trust-policy.js";
+import {
+  evaluatePodIdentityTrust,
+  POD_IDENTITY_ACTIONS,
+  POD_IDENTITY_SERVICE,
+  podIdentityActions,
+} from "../trust-policy.js";
 import { eksCheck, irsa, podIdentity, unread } from "./define.js";
 
 const POD_IDENTITY_TRUST = JSON.stringify({
@@ -150,14 +155,18 @@ export const podIdentityTrustInvalid = eksCheck({
       }
       if (!role.trustPolicy) continue;
       const cluster = valueOf(f.cluster);
-      const e = evaluatePodIdentityTrust(role.trustPolicy, {
+      const context = {
         accountId: valueOf(f.accountId),
         clusterArn: cluster?.arn,
         clusterName: cluster?.name,
         namespace: a.namespace,
         serviceAccount: a.serviceAccount,
-      });
+      };
+      const sessionTags = a.disableSessionTags !== true;
+      const e = evaluatePodIdentityTrust(role.trustPolicy, { ...context, sessionTags });
       if (e.accepted) continue;
+      // Refused only for want of the disabled session tags: eks.pod-identity-session-tags names that.
+      if (!sessionTags && evaluatePodIdentityTrust(role.trustPolicy, context).accepted) continue;
       findings.push({
         id: this.id,
         severity: "error",
@@ -166,7 +175,8 @@ export const podIdentityTrustInvalid = eksCheck({
           associationId: a.associationId,
           roleArn: a.roleArn,
           requiredPrincipal: { Service: POD_IDENTITY_SERVICE },
-          requiredActions: POD_IDENTITY_ACTIONS,
+          requiredActions: podIdentityActions(sessionTags),
+          disableSessionTags: !sessionTags,
           failingClause: e.failingClause,
           mistakes: e.mistakes.map((m) => m.detail),
         },
