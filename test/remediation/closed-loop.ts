@@ -91,6 +91,10 @@ export async function closeLoop(name: string): Promise<LoopResult> {
       };
       const applied = await run(tool, args, ctx);
       expect(applied.applied).toBe(true);
+      // The same plan again changes nothing: either nothing is left to do, or the target moved on and it is refused.
+      const again = await run(tool, args, ctx).catch((e: Error) => e);
+      if (again instanceof Error) expect(again.message).toMatch(/no longer matches .* no write was made/);
+      else expect(again).toMatchObject({ applied: false, action: "none" });
       steps.push(`${root.id} → ${tool.name}`);
     }
     throw new Error(`${name}: not healthy after ${ROUNDS} rounds (${steps.join(", ")})`);
