@@ -63,6 +63,8 @@ const ficRule: Rule = (f, facts) => {
 };
 
 const trustRule: Rule = (f, facts) => {
+  // A custom audience annotation nobody configured on the AWS side: the annotation goes, not the policy.
+  if (str(f.evidence.annotatedAudience)) return annotate(facts, { "eks.amazonaws.com/audience": null });
   const who = sa(facts);
   const arn = str(f.evidence.roleArn) ?? str(f.evidence.annotatedRoleArn);
   if (!who) return undefined;
@@ -80,6 +82,13 @@ const rules: Record<string, Rule> = {
     const expected = str(f.evidence.expected);
     const value = str(f.evidence.value);
     return found && expected && value ? annotate(facts, { [found]: null, [expected]: value }) : undefined;
+  },
+  "sa.client-id-malformed": (f, facts) => {
+    // A resource id on the annotation: the identity it names was read, and its client id is the value meant.
+    const clientId = str(f.evidence.clientId);
+    return clientId && GUID.test(clientId)
+      ? annotate(facts, { "azure.workload.identity/client-id": clientId })
+      : undefined;
   },
   "sa.token-expiration-invalid": (_f, facts) =>
     annotate(facts, { "azure.workload.identity/service-account-token-expiration": "3600" }),
@@ -205,6 +214,7 @@ const rules: Record<string, Rule> = {
       : undefined;
   },
   "eks.oidc-audience-missing": (f, facts) => {
+    if (str(f.evidence.annotatedAudience)) return annotate(facts, { "eks.amazonaws.com/audience": null });
     const arn = str(f.evidence.providerArn);
     const audience = str(f.evidence.tokenAudience);
     const host = arn?.split(":oidc-provider/")[1];
