@@ -6,6 +6,7 @@ import { cmd } from "../diagnosis/command.js";
 import { ProviderError } from "../providers/errors.js";
 import { azureProvider, createRoleAssignment, findRoleDefinitionId } from "../providers/writes/azure.js";
 import { contentVersion, type PlanContext, type WritePlan } from "./contract.js";
+import { armMayWrite } from "./permissions.js";
 
 export interface RoleAssignmentArgs {
   principalId: string;
@@ -79,6 +80,7 @@ export async function planRoleAssignment(args: RoleAssignmentArgs, ctx: PlanCont
           note: "deleting the assignment removes the access it granted",
         },
     permission: `Microsoft.Authorization/roleAssignments/write on ${scope} (e.g. User Access Administrator or Role Based Access Control Administrator)`,
+    mayWrite: (signal) => armMayWrite(provider, scope, "Microsoft.Authorization/roleAssignments/write", signal),
     apply: (signal) => createRoleAssignment(provider, url, body, signal),
     // Entra and the data plane see a new role assignment after a while (up to minutes).
     propagates: true,
