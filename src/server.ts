@@ -11,6 +11,7 @@ import { listedTool } from "./tools/listing.js";
 import { selectTools, stepToolList, type Toolset } from "./tools/toolsets.js";
 import { registerExtraResources, resourceNotFound } from "./resources.js";
 import { VERSION } from "./version.js";
+import { confirmThroughClient } from "./remediation/elicit.js";
 
 export interface ServerOptions {
   /** Register tools that change the world (their annotations say so). Off by default. */
@@ -21,6 +22,8 @@ export interface ServerOptions {
   tools?: ToolDefinition[];
   /** The toolsets to list (`--toolsets`); every one by default. */
   toolsets?: Toolset[];
+  /** false: never ask the client through elicitation (a transport that cannot carry server-initiated requests). */
+  elicitation?: boolean;
 }
 
 export const SERVER_INSTRUCTIONS = `wi-doctor diagnoses Kubernetes workload identity: how a pod's service-account token becomes a cloud token (AKS Azure Workload Identity, legacy aad-pod-identity, EKS IRSA and EKS Pod Identity).
@@ -85,6 +88,9 @@ export function createServer(options: ServerOptions): McpServer {
               params: { progressToken: token, progress, total, message },
             });
           },
+          ...(options.elicitation === false
+            ? {}
+            : { elicit: (message: string) => confirmThroughClient(server.server, message, extra) }),
         };
         try {
           const input = tool.inputSchema.parse(args);

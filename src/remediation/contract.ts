@@ -260,6 +260,12 @@ export function defineWriteTool<S extends z.ZodRawShape>(spec: WriteToolSpec<S>)
           `plan ${planId} no longer matches ${plan.target}: it or the arguments changed since the dry run (the plan now is ${id}, at version ${plan.version}); no write was made. Run a dry run again and review the new plan.`,
         );
       }
+      const asked = ctx.elicit ? await ctx.elicit(`Apply this change? ${plan.summary} (${plan.target})`) : undefined;
+      if (asked === "decline" || asked === "cancel") {
+        throw new WriteRefused(
+          `the change was ${asked === "decline" ? "declined" : "cancelled"} at the client's confirmation prompt; no write was made`,
+        );
+      }
       await applyPlan(spec.name, id, plan, env, ctx.signal);
       const verification: Verification | undefined = plan.verify
         ? await verifyAfterApply(env, plan, ctx, verifyWithinSeconds * 1000)
