@@ -289,6 +289,11 @@ export const ScenarioSchema = z.strictObject({
     .strictObject({
       latencyMs: z.number().int().nonnegative().default(0),
       rules: z.array(FaultRuleSchema).default([]),
+      /**
+       * For this long after a federated credential or trust policy is written, Entra and STS answer as if they had
+       * not seen it (propagation); 0 (the default): at once.
+       */
+      propagationDelayMs: z.number().int().nonnegative().max(600_000).optional(),
     })
     .default({ latencyMs: 0, rules: [] }),
   expect: z

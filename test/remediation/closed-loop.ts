@@ -56,17 +56,24 @@ export interface LoopResult {
   healed: boolean;
   steps: string[];
   stoppedAt?: Finding;
+  /** The progress messages the applies sent while re-verifying. */
+  progress: string[];
 }
 
 export async function closeLoop(name: string): Promise<LoopResult> {
   const scenario = loadScenario(name);
   const session = await startSimSession(scenario, { timeoutMs: 20_000 });
+  const progress: string[] = [];
   const ctx: ToolContext = {
     env: async () => session.env,
     signal: new AbortController().signal,
-    progress: async () => undefined,
+    progress: async (m) => {
+      progress.push(m);
+    },
   };
   const steps: string[] = [];
+  // A world whose token service sees writes late: each apply re-verifies until the change holds.
+  const verifyWithinSeconds = scenario.faults.propagationDelayMs ? 60 : 0;
   try {
     const { errorText: _, ...target } = scenario.target;
     for (let round = 0; round < ROUNDS; round++) {
@@ -75,9 +82,9 @@ export async function closeLoop(name: string): Promise<LoopResult> {
       if (report.verdict === "inconclusive" && !report.findings.length) {
         report = await diagnose(session.env, target, { signal: ctx.signal, progress: ctx.progress });
       }
-      if (report.verdict === "healthy") return { healed: true, steps };
+      if (report.verdict === "healthy") return { healed: true, steps, progress };
       const root = report.findings[0];
-      if (!root?.remediation) return { healed: false, steps, stoppedAt: root };
+      if (!root?.remediation) return { healed: false, steps, stoppedAt: root, progress };
       const tool = writeTools.find((t) => t.name === root.remediation?.tool);
       if (!tool) throw new Error(`${root.id}: no write tool ${root.remediation.tool}`);
       const plan = await run(tool, root.remediation.arguments, ctx);
@@ -87,10 +94,15 @@ export async function closeLoop(name: string): Promise<LoopResult> {
         dryRun: false,
         confirm: true,
         planId: plan.planId,
-        verifyWithinSeconds: 0,
+        verifyWithinSeconds,
       };
       const applied = await run(tool, args, ctx);
       expect(applied.applied).toBe(true);
+      if (verifyWithinSeconds) {
+        // The change propagates: verification was retried, with progress, until the target was healthy.
+        expect(applied).toMatchObject({ verification: { status: "healthy" } });
+        expect(progress.filter((m) => m.startsWith("verifying")).length).toBeGreaterThan(1);
+      }
       // The same plan again changes nothing: either nothing is left to do, or the target moved on and it is refused.
       const again = await run(tool, args, ctx).catch((e: Error) => e);
       if (again instanceof Error) expect(again.message).toMatch(/no longer matches .* no write was made/);
