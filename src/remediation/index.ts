@@ -132,7 +132,15 @@ const rules: Record<string, Rule> = {
     return { tool: "label_pod_template", arguments: { namespace: facts.target.namespace, workload, labels } };
   },
   "podid.binding-selector-mismatch": (f, facts) => {
-    // A binding written with the pre-1.6 field names carries no `bindings` evidence: its fields must be renamed.
+    // A binding written with the pre-1.6 field names: its fields are renamed (the values stay).
+    const old = str(f.evidence.binding)?.split("/");
+    if (Array.isArray(f.evidence.miscasedFields) && old?.length === 2) {
+      const workload = workloadOf(f, facts);
+      return {
+        tool: "set_azure_identity_binding",
+        arguments: { namespace: old[0], name: old[1], ...(workload ? { workload } : {}) },
+      };
+    }
     const bindings = Array.isArray(f.evidence.bindings) ? (f.evidence.bindings as Record<string, unknown>[]) : [];
     const here = bindings.filter((b) => str(b.binding)?.startsWith(`${facts.target.namespace}/`));
     const selector = here.length === 1 && !here[0].miscased ? str(here[0].selector) : undefined;

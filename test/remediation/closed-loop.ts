@@ -58,6 +58,20 @@ export interface LoopResult {
   stoppedAt?: Finding;
   /** The progress messages the applies sent while re-verifying. */
   progress: string[];
+  /** When the loop stopped: each AzureIdentityBinding's spec, by namespace/name. */
+  bindings?: Record<string, unknown>;
+}
+
+function bindingsOf(session: SimSession): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const o of session.world.scenario.kubernetes.objects as {
+    kind: string;
+    metadata: { namespace?: string; name: string };
+    spec?: unknown;
+  }[]) {
+    if (o.kind === "AzureIdentityBinding") out[`${o.metadata.namespace}/${o.metadata.name}`] = o.spec;
+  }
+  return out;
 }
 
 export async function closeLoop(name: string): Promise<LoopResult> {
@@ -84,7 +98,7 @@ export async function closeLoop(name: string): Promise<LoopResult> {
       }
       if (report.verdict === "healthy") return { healed: true, steps, progress };
       const root = report.findings[0];
-      if (!root?.remediation) return { healed: false, steps, stoppedAt: root, progress };
+      if (!root?.remediation) return { healed: false, steps, stoppedAt: root, progress, bindings: bindingsOf(session) };
       const tool = writeTools.find((t) => t.name === root.remediation?.tool);
       if (!tool) throw new Error(`${root.id}: no write tool ${root.remediation.tool}`);
       const plan = await run(tool, root.remediation.arguments, ctx);
