@@ -11,12 +11,15 @@ import type { ToolCard, ToolSource } from "./tools/lazy.js";
 import { stepToolList } from "./tools/toolsets.js";
 import { registerExtraResources, resourceNotFound } from "./resources.js";
 import { VERSION } from "./version.js";
+import { confirmThroughClient } from "./remediation/elicit.js";
 
 export interface McpServerOptions {
   /** How to reach the world; called once, on the first tool call that needs it. */
   environment: () => Promise<Environment>;
   /** The listed tools (src/tools/lazy.ts). */
   source: ToolSource;
+  /** false: never ask the client through elicitation (a transport that cannot carry server-initiated requests). */
+  elicitation?: boolean;
 }
 
 export const SERVER_INSTRUCTIONS = `wi-doctor diagnoses Kubernetes workload identity: how a pod's service-account token becomes a cloud token (AKS Azure Workload Identity, legacy aad-pod-identity, EKS IRSA and EKS Pod Identity).
@@ -77,6 +80,9 @@ export function createMcpServer(options: McpServerOptions): McpServer {
           params: { progressToken: token, progress, total, message },
         });
       },
+      ...(options.elicitation === false
+        ? {}
+        : { elicit: (message: string) => confirmThroughClient(server.server, message, extra) }),
     };
     return callTool(tool, args ?? {}, ctx);
   });

@@ -18,6 +18,8 @@ export interface ServerOptions {
   tools?: ToolDefinition[];
   /** The toolsets to list (`--toolsets`); every one by default. */
   toolsets?: Toolset[];
+  /** false: never ask the client through elicitation (a transport that cannot carry server-initiated requests). */
+  elicitation?: boolean;
 }
 
 export function toolsFor(options: Pick<ServerOptions, "allowWrites" | "tools" | "toolsets">): ToolDefinition[] {
@@ -29,6 +31,7 @@ export function createServer(options: ServerOptions): McpServer {
     environment: options.environment,
     // Named tools are served as given; otherwise each tool's module is imported on its first call.
     source: options.tools ? definitionSource(toolsFor(options)) : lazyToolSource(options),
+    elicitation: options.elicitation,
   });
 }
 

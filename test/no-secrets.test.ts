@@ -68,6 +68,7 @@ const ARGS: Record<string, Record<string, unknown>> = {
     name: "payments-secrets",
     clientID: "3f2c9a8e-5b1d-4c7a-9e6f-0a1b2c3d4e5f",
   },
+  set_azure_identity_binding: { namespace: "payments", name: "payments-binding" },
   add_keyvault_access_policy: { vaultName: "payments-kv", objectId: "9c8b7a6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d" },
   add_keyvault_network_rule: {
     vaultName: "payments-kv",

@@ -218,6 +218,10 @@ export class AksGatherer {
   identityByPrincipalId = async (id: string): Promise<IdentityFacts | undefined> =>
     (await this.azure.findIdentityByPrincipalId(id, this.signal).catch(() => null)) ?? undefined;
 
+  /** The identity a resource id mistakenly put in the client-id annotation names. */
+  identityByResourceId = async (resourceId: string): Promise<IdentityFacts | undefined> =>
+    (await this.azure.findIdentity({ resourceId }, this.signal).catch(() => null)) ?? undefined;
+
   /** Mint a token as the webhook would. The raw token stays in this process: only claims reach a report. */
   async mint(
     namespace: string,
@@ -498,6 +502,11 @@ export async function diagnoseAks(
     clientId && id.status === "ok" && !id.value ? g.identityByPrincipalId(clientId) : undefined,
   );
   byPrincipalP.catch(() => undefined);
+  const byResourceIdP =
+    rawClientId && !clientId && /\/providers\/microsoft\.managedidentity\//i.test(rawClientId)
+      ? credentialWarmup.then(() => g.identityByResourceId(rawClientId))
+      : Promise.resolve(undefined);
+  byResourceIdP.catch(() => undefined);
   const { mintP, tokenP } = mintAndVerify(g, valueOf(sa) ? saName : undefined, ns, expiration, issuerP);
 
   // Phase 3: what depends on the identity or the token.
@@ -540,6 +549,7 @@ export async function diagnoseAks(
     cluster: await clusterP,
     identity: await identityP,
     identityByPrincipalId: await byPrincipalP,
+    identityByResourceId: await byResourceIdP,
     federatedCredentials: await ficsP,
     roleAssignments: await rolesP,
     keyVaults: await vaultsP,

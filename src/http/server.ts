@@ -169,6 +169,8 @@ export async function startHttpServer(opts: HttpOptions): Promise<RunningHttpSer
     const server = createServer({
       environment,
       tools: caller && opts.authenticator ? guardedTools(tools, opts.authenticator, caller) : tools,
+      // JSON responses carry no server-initiated requests: writes rely on confirm: true alone.
+      elicitation: false,
     });
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
     res.on("close", () => {

@@ -162,7 +162,7 @@ export class AzureClients {
     op: AzureOperation,
     what: string,
     path: string,
-    init: { method: "GET" | "PUT" | "PATCH"; body?: unknown },
+    init: { method: "GET" | "PUT" | "PATCH" | "DELETE"; body?: unknown },
     signal?: AbortSignal,
   ): Promise<unknown> {
     return this.rawRequest("arm", op, what, `${this.cloud.armEndpoint}${path}`, signal, init);

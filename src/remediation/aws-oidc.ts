@@ -4,6 +4,7 @@
 import { cmd } from "../diagnosis/command.js";
 import { addOidcClientId, createOidcProvider, findOidcProvider } from "../providers/writes/aws.js";
 import { contentVersion, type PlanContext, type WritePlan } from "./contract.js";
+import { iamMayWrite } from "./permissions.js";
 
 export interface OidcProviderArgs {
   issuer: string;
@@ -50,6 +51,8 @@ export async function planOidcProvider(args: OidcProviderArgs, ctx: PlanContext)
         note: "delete it with aws iam delete-open-id-connect-provider --open-id-connect-provider-arn ARN (the ARN the apply creates); every IRSA role trusting it stops working",
       },
       permission: "iam:CreateOpenIDConnectProvider in the account",
+      mayWrite: (signal) =>
+        iamMayWrite(ctx.env, [{ action: "iam:CreateOpenIDConnectProvider", resource: "*" }], signal),
       apply: (signal) => createOidcProvider(ctx.env, { url: issuer, clientIds: [audience] }, signal),
     };
   }
@@ -81,6 +84,8 @@ export async function planOidcProvider(args: OidcProviderArgs, ctx: PlanContext)
           ],
         },
     permission: `iam:AddClientIDToOpenIDConnectProvider on ${existing.arn}`,
+    mayWrite: (signal) =>
+      iamMayWrite(ctx.env, [{ action: "iam:AddClientIDToOpenIDConnectProvider", resource: existing.arn }], signal),
     apply: (signal) => addOidcClientId(ctx.env, existing.arn, audience, signal),
   };
 }

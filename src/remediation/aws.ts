@@ -13,6 +13,7 @@ import { ProviderError } from "../providers/errors.js";
 import { KubeProvider } from "../providers/kubernetes.js";
 import { createPodIdentityAssociation, updateAssumeRolePolicy } from "../providers/writes/aws.js";
 import { canonical, contentVersion, type PlanContext, type WritePlan } from "./contract.js";
+import { iamMayWrite } from "./permissions.js";
 
 export interface TrustArgs {
   namespace: string;
@@ -112,6 +113,8 @@ export async function planTrustPolicy(args: TrustArgs, ctx: PlanContext): Promis
         : [],
     },
     permission: `iam:UpdateAssumeRolePolicy on ${found.arn || roleArn}`,
+    mayWrite: (signal) =>
+      iamMayWrite(ctx.env, [{ action: "iam:UpdateAssumeRolePolicy", resource: found.arn || roleArn }], signal),
     apply: (signal) => updateAssumeRolePolicy(ctx.env, role.name, after, signal),
     propagates: true,
     verify: {
@@ -160,6 +163,15 @@ export async function planPodIdentityAssociation(
       note: "delete the association this creates (its id is in the apply's answer and the audit log)",
     },
     permission: `eks:CreatePodIdentityAssociation on cluster ${args.clusterName} and iam:PassRole on ${args.roleArn}`,
+    mayWrite: (signal) =>
+      iamMayWrite(
+        ctx.env,
+        [
+          { action: "eks:CreatePodIdentityAssociation", resource: "*" },
+          { action: "iam:PassRole", resource: args.roleArn },
+        ],
+        signal,
+      ),
     apply: (signal) => createPodIdentityAssociation(ctx.env, { clusterName: args.clusterName, ...body }, signal),
     propagates: true,
     verify: {

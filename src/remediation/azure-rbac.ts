@@ -4,14 +4,22 @@
 import { createHash } from "node:crypto";
 import { cmd } from "../diagnosis/command.js";
 import { ProviderError } from "../providers/errors.js";
-import { azureProvider, createRoleAssignment, findRoleDefinitionId } from "../providers/writes/azure.js";
+import {
+  azureProvider,
+  createRoleAssignment,
+  deleteRoleAssignment,
+  findRoleDefinitionId,
+} from "../providers/writes/azure.js";
 import { contentVersion, type PlanContext, type WritePlan } from "./contract.js";
+import { armMayWrite } from "./permissions.js";
 
 export interface RoleAssignmentArgs {
   principalId: string;
   role: string;
   scope: string;
   principalType?: "ServicePrincipal" | "User" | "Group";
+  /** Delete the assignment of the role to the principal at exactly this scope instead. */
+  remove?: boolean;
   /** The workload whose diagnosis is re-run after the write. */
   namespace?: string;
   serviceAccount?: string;
@@ -53,6 +61,12 @@ export async function planRoleAssignment(args: RoleAssignmentArgs, ctx: PlanCont
   const held = assignments.find(
     (a) => lower(a.roleDefinitionId.split("/").pop() ?? "") === roleId && covers(a.scope, scope),
   );
+  if (args.remove) {
+    const exact = assignments.find(
+      (a) => lower(a.roleDefinitionId.split("/").pop() ?? "") === roleId && lower(trimScope(a.scope)) === lower(scope),
+    );
+    return planRemoval(args, { provider, scope, roleDefinitionId, principalType, exact, assignments });
+  }
   const name = assignmentName(scope, args.principalId, roleId);
   const url = `${scope}/providers/Microsoft.Authorization/roleAssignments/${name}`;
   const body = { properties: { roleDefinitionId, principalId: args.principalId, principalType } };
@@ -73,12 +87,15 @@ export async function planRoleAssignment(args: RoleAssignmentArgs, ctx: PlanCont
     undo: held
       ? { commands: [] }
       : {
+          tool: "create_role_assignment",
+          arguments: { principalId: args.principalId, role: args.role, scope, remove: true },
           commands: [
             cmd`az role assignment delete --assignee ${args.principalId} --role ${args.role} --scope ${scope}`,
           ],
           note: "deleting the assignment removes the access it granted",
         },
     permission: `Microsoft.Authorization/roleAssignments/write on ${scope} (e.g. User Access Administrator or Role Based Access Control Administrator)`,
+    mayWrite: (signal) => armMayWrite(provider, scope, "Microsoft.Authorization/roleAssignments/write", signal),
     apply: (signal) => createRoleAssignment(provider, url, body, signal),
     // Entra and the data plane see a new role assignment after a while (up to minutes).
     propagates: true,
@@ -90,5 +107,49 @@ export async function planRoleAssignment(args: RoleAssignmentArgs, ctx: PlanCont
           },
         }
       : {}),
+  };
+}
+
+/** `remove: true`: DELETE the assignment of the role at exactly this scope (one inherited from above stays). */
+function planRemoval(
+  args: RoleAssignmentArgs,
+  p: {
+    provider: ReturnType<typeof azureProvider>;
+    scope: string;
+    roleDefinitionId: string;
+    principalType: string;
+    exact?: { id: string; scope: string };
+    assignments: { id: string; scope: string; roleDefinitionId: string }[];
+  },
+): WritePlan {
+  const before = p.exact
+    ? { role: args.role, roleDefinitionId: p.roleDefinitionId, principalId: args.principalId, scope: p.exact.scope }
+    : null;
+  const id = p.exact?.id ?? `${p.scope}/providers/Microsoft.Authorization/roleAssignments/<none>`;
+  return {
+    target: id,
+    action: p.exact ? "delete" : "none",
+    summary: p.exact
+      ? `remove ${args.role} from principal ${args.principalId} at ${p.scope}`
+      : `keep: principal ${args.principalId} holds no ${args.role} assignment at exactly ${p.scope}`,
+    version: contentVersion(p.assignments.map((a) => [lower(a.id), lower(a.scope), lower(a.roleDefinitionId)]).sort()),
+    change: { api: "arm", method: "DELETE", url: id },
+    before,
+    after: null,
+    commands: p.exact
+      ? [cmd`az role assignment delete --assignee ${args.principalId} --role ${args.role} --scope ${p.scope}`]
+      : [],
+    undo: p.exact
+      ? {
+          tool: "create_role_assignment",
+          arguments: { principalId: args.principalId, role: args.role, scope: p.scope, principalType: p.principalType },
+          commands: [
+            cmd`az role assignment create --assignee-object-id ${args.principalId} --assignee-principal-type ${p.principalType} --role ${args.role} --scope ${p.scope}`,
+          ],
+        }
+      : { commands: [] },
+    permission: `Microsoft.Authorization/roleAssignments/delete on ${p.scope}`,
+    mayWrite: (signal) => armMayWrite(p.provider, p.scope, "Microsoft.Authorization/roleAssignments/delete", signal),
+    apply: (signal) => deleteRoleAssignment(p.provider, id, signal),
   };
 }

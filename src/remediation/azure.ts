@@ -5,6 +5,7 @@ import { ProviderError } from "../providers/errors.js";
 import { KubeProvider } from "../providers/kubernetes.js";
 import { azureProvider, removeFederatedCredential, writeFederatedCredential } from "../providers/writes/azure.js";
 import { contentVersion, type PlanContext, type WritePlan } from "./contract.js";
+import { armMayWrite } from "./permissions.js";
 
 export interface FicArgs {
   namespace: string;
@@ -135,6 +136,17 @@ export async function planFederatedCredential(args: FicArgs, ctx: PlanContext): 
       identity.kind === "managedIdentity"
         ? `Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/write on ${identity.resourceId ?? identity.name} (e.g. the Managed Identity Contributor role)`
         : "Microsoft Graph Application.ReadWrite.All, or owner of the app registration",
+    ...(identity.kind === "managedIdentity" && identity.resourceId
+      ? {
+          mayWrite: (signal: AbortSignal) =>
+            armMayWrite(
+              provider,
+              identity.resourceId as string,
+              `Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/${args.remove ? "delete" : "write"}`,
+              signal,
+            ),
+        }
+      : {}),
     apply: async (signal) => {
       if (args.remove) await removeFederatedCredential(provider, identity, name, signal);
       else await writeFederatedCredential(provider, identity, wanted, signal);

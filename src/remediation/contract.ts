@@ -97,6 +97,12 @@ export const WriteOutputSchema = z.object({
   after: z.unknown(),
   commands: z.array(z.string()).describe("The same change with az / kubectl / aws"),
   permission: z.string().describe("The permission the write needs"),
+  permissionCheck: z
+    .object({ allowed: z.boolean(), detail: z.string().optional() })
+    .optional()
+    .describe(
+      "Asked before writing (Kubernetes SelfSubjectAccessReview, ARM permissions, IAM policy simulation): whether the operator may make this write, and which permission is missing",
+    ),
   undo: z
     .object({
       tool: z.string().optional(),
@@ -223,14 +229,18 @@ export function defineWriteTool<S extends z.ZodRawShape>(spec: WriteToolSpec<S>)
       const shown = view(spec.name, id, plan);
       const again = `call ${spec.name} again with the same arguments plus dryRun: false, planId: "${id}", confirm: true`;
       if (dryRun) {
+        const may = plan.action !== "none" && plan.mayWrite ? await plan.mayWrite(ctx.signal) : undefined;
         return {
           ...shown,
           dryRun: true,
           applied: false,
+          ...(may ? { permissionCheck: { allowed: may.allowed, ...(may.reason ? { detail: may.reason } : {}) } } : {}),
           next:
             plan.action === "none"
               ? "Nothing to change: the planned state is already in place."
-              : `Review the change, then ${again}.`,
+              : may && !may.allowed
+                ? `The operator may not make this write: ${may.reason ?? `needs ${plan.permission}`}. Grant ${plan.permission}, then ${again}.`
+                : `Review the change, then ${again}.`,
         };
       }
       if (confirm !== true) {
@@ -248,6 +258,12 @@ export function defineWriteTool<S extends z.ZodRawShape>(spec: WriteToolSpec<S>)
       if (planId !== id) {
         throw new WriteRefused(
           `plan ${planId} no longer matches ${plan.target}: it or the arguments changed since the dry run (the plan now is ${id}, at version ${plan.version}); no write was made. Run a dry run again and review the new plan.`,
+        );
+      }
+      const asked = ctx.elicit ? await ctx.elicit(`Apply this change? ${plan.summary} (${plan.target})`) : undefined;
+      if (asked === "decline" || asked === "cancel") {
+        throw new WriteRefused(
+          `the change was ${asked === "decline" ? "declined" : "cancelled"} at the client's confirmation prompt; no write was made`,
         );
       }
       await applyPlan(spec.name, id, plan, env, ctx.signal);
@@ -279,6 +295,11 @@ export function renderWrite(o: WriteOutput): string {
     `  needs:   ${o.permission}`,
     `  request: ${o.change.method} ${o.change.url}`,
   ];
+  if (o.permissionCheck) {
+    lines.push(
+      `  may write: ${o.permissionCheck.allowed ? "yes" : "no"}${o.permissionCheck.detail ? ` (${o.permissionCheck.detail})` : ""}`,
+    );
+  }
   if (o.change.body !== undefined) lines.push(`  body:    ${JSON.stringify(o.change.body)}`);
   lines.push(`  before:  ${JSON.stringify(o.before)}`, `  after:   ${JSON.stringify(o.after)}`);
   if (o.commands.length) lines.push("  commands:", ...o.commands.map((c) => `    ${c}`));

@@ -63,6 +63,8 @@ const ficRule: Rule = (f, facts) => {
 };
 
 const trustRule: Rule = (f, facts) => {
+  // A custom audience annotation nobody configured on the AWS side: the annotation goes, not the policy.
+  if (str(f.evidence.annotatedAudience)) return annotate(facts, { "eks.amazonaws.com/audience": null });
   const who = sa(facts);
   const arn = str(f.evidence.roleArn) ?? str(f.evidence.annotatedRoleArn);
   if (!who) return undefined;
@@ -80,6 +82,13 @@ const rules: Record<string, Rule> = {
     const expected = str(f.evidence.expected);
     const value = str(f.evidence.value);
     return found && expected && value ? annotate(facts, { [found]: null, [expected]: value }) : undefined;
+  },
+  "sa.client-id-malformed": (f, facts) => {
+    // A resource id on the annotation: the identity it names was read, and its client id is the value meant.
+    const clientId = str(f.evidence.clientId);
+    return clientId && GUID.test(clientId)
+      ? annotate(facts, { "azure.workload.identity/client-id": clientId })
+      : undefined;
   },
   "sa.token-expiration-invalid": (_f, facts) =>
     annotate(facts, { "azure.workload.identity/service-account-token-expiration": "3600" }),
@@ -123,7 +132,15 @@ const rules: Record<string, Rule> = {
     return { tool: "label_pod_template", arguments: { namespace: facts.target.namespace, workload, labels } };
   },
   "podid.binding-selector-mismatch": (f, facts) => {
-    // A binding written with the pre-1.6 field names carries no `bindings` evidence: its fields must be renamed.
+    // A binding written with the pre-1.6 field names: its fields are renamed (the values stay).
+    const old = str(f.evidence.binding)?.split("/");
+    if (Array.isArray(f.evidence.miscasedFields) && old?.length === 2) {
+      const workload = workloadOf(f, facts);
+      return {
+        tool: "set_azure_identity_binding",
+        arguments: { namespace: old[0], name: old[1], ...(workload ? { workload } : {}) },
+      };
+    }
     const bindings = Array.isArray(f.evidence.bindings) ? (f.evidence.bindings as Record<string, unknown>[]) : [];
     const here = bindings.filter((b) => str(b.binding)?.startsWith(`${facts.target.namespace}/`));
     const selector = here.length === 1 && !here[0].miscased ? str(here[0].selector) : undefined;
@@ -207,6 +224,7 @@ const rules: Record<string, Rule> = {
       : undefined;
   },
   "eks.oidc-audience-missing": (f, facts) => {
+    if (str(f.evidence.annotatedAudience)) return annotate(facts, { "eks.amazonaws.com/audience": null });
     const arn = str(f.evidence.providerArn);
     const audience = str(f.evidence.tokenAudience);
     const host = arn?.split(":oidc-provider/")[1];

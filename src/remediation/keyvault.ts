@@ -6,6 +6,7 @@ import type { KeyVaultInfo } from "../providers/azure.js";
 import { ProviderError } from "../providers/errors.js";
 import { azureProvider, writeKeyVault } from "../providers/writes/azure.js";
 import { contentVersion, type PlanContext, type WritePlan } from "./contract.js";
+import { armMayWrite } from "./permissions.js";
 
 interface VerifyArgs {
   namespace?: string;
@@ -68,6 +69,8 @@ export async function planAccessPolicy(args: AccessPolicyArgs, ctx: PlanContext)
         }
       : { commands: [`az keyvault delete-policy ${where} ${cmd`--object-id ${args.objectId}`}`] },
     permission: `Microsoft.KeyVault/vaults/accessPolicies/write on ${vault.id} (e.g. Key Vault Contributor)`,
+    mayWrite: (signal) =>
+      armMayWrite(azureProvider(ctx.env), vault.id, "Microsoft.KeyVault/vaults/accessPolicies/write", signal),
     apply: (signal) =>
       writeKeyVault(azureProvider(ctx.env), url, "PUT", { properties: { accessPolicies: [policy] } }, signal),
     ...verifyOf(args, ["keyvault.access-policy-missing"]),
@@ -113,6 +116,7 @@ export async function planNetworkRule(args: NetworkRuleArgs, ctx: PlanContext): 
       note: "the subnet needs the Microsoft.KeyVault service endpoint for the rule to take effect",
     },
     permission: `Microsoft.KeyVault/vaults/write on ${vault.id} (e.g. Key Vault Contributor)`,
+    mayWrite: (signal) => armMayWrite(azureProvider(ctx.env), vault.id, "Microsoft.KeyVault/vaults/write", signal),
     apply: (signal) =>
       writeKeyVault(azureProvider(ctx.env), vault.id, "PATCH", { properties: { networkAcls: next } }, signal),
     ...verifyOf(args, ["keyvault.firewall-blocks-cluster"]),

@@ -287,6 +287,13 @@ export const ScenarioSchema = z.strictObject({
        * and everything under it): answered with 403 AuthorizationFailed.
        */
       forbiddenScopes: z.array(z.string()).default([]),
+      /**
+       * The operator's effective ARM permissions (what GET {scope}/providers/Microsoft.Authorization/permissions
+       * answers); an action they do not grant is refused with 403 AuthorizationFailed. Default: everything.
+       */
+      operatorPermissions: z
+        .array(z.strictObject({ actions: z.array(z.string()), notActions: z.array(z.string()).default([]) }))
+        .default([{ actions: ["*"], notActions: [] }]),
     })
     .optional(),
   aws: z
@@ -298,12 +305,22 @@ export const ScenarioSchema = z.strictObject({
       oidcProviders: z.array(AwsOidcProviderSchema).default([]),
       roles: z.array(AwsRoleSchema).default([]),
       podIdentityAssociations: z.array(PodIdentityAssociationSchema).default([]),
+      /**
+       * IAM actions (wildcards allowed) no policy of the operator allows: the write is refused with AccessDenied
+       * and SimulatePrincipalPolicy answers implicitDeny for them. Default: none.
+       */
+      operatorDeniedActions: z.array(z.string()).default([]),
     })
     .optional(),
   faults: z
     .strictObject({
       latencyMs: z.number().int().nonnegative().default(0),
       rules: z.array(FaultRuleSchema).default([]),
+      /**
+       * For this long after a federated credential or trust policy is written, Entra and STS answer as if they had
+       * not seen it (propagation); 0 (the default): at once.
+       */
+      propagationDelayMs: z.number().int().nonnegative().max(600_000).optional(),
     })
     .default({ latencyMs: 0, rules: [] }),
   expect: z

@@ -35,9 +35,13 @@ export const createRoleAssignment = defineWriteTool({
       })
       .describe("ARM resource id of the scope, e.g. the Key Vault's id"),
     principalType: z.enum(["ServicePrincipal", "User", "Group"]).optional().describe("Default ServicePrincipal"),
+    remove: z
+      .boolean()
+      .optional()
+      .describe("Delete the principal's assignment of the role at exactly this scope instead (the undo of a create)"),
     namespace: namespaceField.optional(),
     serviceAccount: k8sName("service account").optional(),
   },
-  annotations: { destructiveHint: false, idempotentHint: true },
+  annotations: { destructiveHint: true, idempotentHint: true },
   plan: (args, ctx) => planRoleAssignment(args as Parameters<typeof planRoleAssignment>[0], ctx),
 });

@@ -15,6 +15,8 @@ export interface ToolContext {
   signal: AbortSignal;
   /** Report progress of long work; a no-op when the client did not ask for progress. */
   progress(message: string, progress: number, total?: number): Promise<void>;
+  /** Ask the human through the client (MCP elicitation), when the client can; write tools ask before applying. */
+  elicit?(message: string): Promise<"accept" | "decline" | "cancel" | "unavailable">;
 }
 
 /** Groups of tools a server can be started with (`--toolsets aks,eks`), like github-mcp-server's. */

@@ -3,6 +3,7 @@ import { planPodIdentityMigration } from "../gather/podid.js";
 import { defineTool } from "./define.js";
 import { envFor } from "./platform.js";
 import { namespaceField } from "./schemas.js";
+import { migrationStepRemediation } from "../remediation/migration.js";
 
 const StepSchema = z.object({
   order: z.number().int(),
@@ -12,6 +13,10 @@ const StepSchema = z.object({
   commands: z.array(z.string()).describe("Ready to paste, in order"),
   manifest: z.string().optional().describe("The same change as YAML, for GitOps repositories"),
   change: z.record(z.string(), z.unknown()).optional().describe("The change as data"),
+  remediation: z
+    .object({ tool: z.string(), arguments: z.record(z.string(), z.unknown()) })
+    .optional()
+    .describe("The write tool call (a dry run) that makes this step, where one does (with --allow-writes)"),
 });
 
 const PlanSchema = z.object({
@@ -76,7 +81,10 @@ export const planMigration = defineTool({
         identity: b.identity ? { ...b.identity } : null,
         workloads: b.workloads.map((w) => ({ ...w, sdk: w.sdk.map((s) => ({ ...s })) })),
       })),
-      steps: plan.steps.map((s) => ({ ...s, change: s.change ? { ...s.change } : undefined })),
+      steps: plan.steps.map((s) => {
+        const remediation = migrationStepRemediation(s);
+        return { ...s, change: s.change ? { ...s.change } : undefined, ...(remediation ? { remediation } : {}) };
+      }),
     };
   },
   render(plan) {

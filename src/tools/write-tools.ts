@@ -11,6 +11,7 @@ import { addKeyVaultAccessPolicy } from "./add_keyvault_access_policy.js";
 import { addKeyVaultNetworkRule } from "./add_keyvault_network_rule.js";
 import { setIamOidcProvider } from "./set_iam_oidc_provider.js";
 import { setSecretProviderClassClientId } from "./set_secret_provider_class_client_id.js";
+import { setAzureIdentityBinding } from "./set_azure_identity_binding.js";
 
 /** Each write tool, the toolsets that list it, and its line in the README's table. */
 const WRITES: [ToolDefinition, Toolset[], string][] = [
@@ -52,6 +53,11 @@ const WRITES: [ToolDefinition, Toolset[], string][] = [
     setSecretProviderClassClientId,
     ["aks"],
     "Set a SecretProviderClass's clientID to the service account's identity (write).",
+  ],
+  [
+    setAzureIdentityBinding,
+    ["podid"],
+    "Set an AzureIdentityBinding's selector or identity, renaming pre-1.6 field spellings (write).",
   ],
 ];
 

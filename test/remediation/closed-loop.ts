@@ -56,17 +56,38 @@ export interface LoopResult {
   healed: boolean;
   steps: string[];
   stoppedAt?: Finding;
+  /** The progress messages the applies sent while re-verifying. */
+  progress: string[];
+  /** When the loop stopped: each AzureIdentityBinding's spec, by namespace/name. */
+  bindings?: Record<string, unknown>;
+}
+
+function bindingsOf(session: SimSession): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const o of session.world.scenario.kubernetes.objects as {
+    kind: string;
+    metadata: { namespace?: string; name: string };
+    spec?: unknown;
+  }[]) {
+    if (o.kind === "AzureIdentityBinding") out[`${o.metadata.namespace}/${o.metadata.name}`] = o.spec;
+  }
+  return out;
 }
 
 export async function closeLoop(name: string): Promise<LoopResult> {
   const scenario = loadScenario(name);
   const session = await startSimSession(scenario, { timeoutMs: 20_000 });
+  const progress: string[] = [];
   const ctx: ToolContext = {
     env: async () => session.env,
     signal: new AbortController().signal,
-    progress: async () => undefined,
+    progress: async (m) => {
+      progress.push(m);
+    },
   };
   const steps: string[] = [];
+  // A world whose token service sees writes late: each apply re-verifies until the change holds.
+  const verifyWithinSeconds = scenario.faults.propagationDelayMs ? 60 : 0;
   try {
     const { errorText: _, ...target } = scenario.target;
     for (let round = 0; round < ROUNDS; round++) {
@@ -75,9 +96,9 @@ export async function closeLoop(name: string): Promise<LoopResult> {
       if (report.verdict === "inconclusive" && !report.findings.length) {
         report = await diagnose(session.env, target, { signal: ctx.signal, progress: ctx.progress });
       }
-      if (report.verdict === "healthy") return { healed: true, steps };
+      if (report.verdict === "healthy") return { healed: true, steps, progress };
       const root = report.findings[0];
-      if (!root?.remediation) return { healed: false, steps, stoppedAt: root };
+      if (!root?.remediation) return { healed: false, steps, stoppedAt: root, progress, bindings: bindingsOf(session) };
       const tool = writeTools.find((t) => t.name === root.remediation?.tool);
       if (!tool) throw new Error(`${root.id}: no write tool ${root.remediation.tool}`);
       const plan = await run(tool, root.remediation.arguments, ctx);
@@ -87,10 +108,19 @@ export async function closeLoop(name: string): Promise<LoopResult> {
         dryRun: false,
         confirm: true,
         planId: plan.planId,
-        verifyWithinSeconds: 0,
+        verifyWithinSeconds,
       };
       const applied = await run(tool, args, ctx);
       expect(applied.applied).toBe(true);
+      if (verifyWithinSeconds) {
+        // The change propagates: verification was retried, with progress, until the target was healthy.
+        expect(applied).toMatchObject({ verification: { status: "healthy" } });
+        expect(progress.filter((m) => m.startsWith("verifying")).length).toBeGreaterThan(1);
+      }
+      // The same plan again changes nothing: either nothing is left to do, or the target moved on and it is refused.
+      const again = await run(tool, args, ctx).catch((e: Error) => e);
+      if (again instanceof Error) expect(again.message).toMatch(/no longer matches .* no write was made/);
+      else expect(again).toMatchObject({ applied: false, action: "none" });
       steps.push(`${root.id} → ${tool.name}`);
     }
     throw new Error(`${name}: not healthy after ${ROUNDS} rounds (${steps.join(", ")})`);

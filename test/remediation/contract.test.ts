@@ -98,6 +98,11 @@ describe("plan, then apply with its planId", () => {
   it("refuses without confirm, without planId, and with another planId", async () => {
     const before = saAnnotations(h, "payments", "payments-api");
     const { out } = await call(h, "annotate_service_account", ANNOTATE);
+    // confirm and planId without dryRun: false is still a dry run.
+    const noDryRunFalse = await call(h, "annotate_service_account", { ...ANNOTATE, confirm: true, planId: out.planId });
+    expect(noDryRunFalse.isError).toBe(false);
+    expect(noDryRunFalse.out).toMatchObject({ dryRun: true, applied: false, planId: out.planId });
+    expect(saAnnotations(h, "payments", "payments-api")).toEqual(before);
     const noConfirm = await call(h, "annotate_service_account", { ...ANNOTATE, dryRun: false, planId: out.planId });
     expect(noConfirm.isError).toBe(true);
     expect(noConfirm.text).toMatch(/confirm: expected true/);

@@ -14,3 +14,18 @@ describe("podid.binding-selector-mismatch remediation", () => {
     },
   );
 });
+
+describe("set_azure_identity_binding", () => {
+  it("renames a pre-1.6 binding's fields, values kept; the same plan again changes nothing", {
+    timeout: 180_000,
+  }, async () => {
+    const result = await closeLoop("podid-review-binding-pre16-fields");
+    expect(result.steps[0]).toBe("podid.binding-selector-mismatch → set_azure_identity_binding");
+    // MIC (not run in the simulated world) creates the assigned identity next; nothing is left to write.
+    expect(result.stoppedAt?.id).toBe("podid.assigned-identity-missing");
+    expect(result.bindings?.["orders/orders-identity-binding"]).toEqual({
+      azureIdentity: "orders-identity",
+      selector: "orders-api",
+    });
+  });
+});

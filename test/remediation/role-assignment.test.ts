@@ -102,3 +102,24 @@ describe("create_role_assignment", () => {
     expect(result).toMatchObject({ healed: true, steps: ["rbac.role-missing → create_role_assignment"] });
   });
 });
+
+describe("create_role_assignment remove: true", () => {
+  it("deletes the assignment at exactly the scope (the undo of a create); the same plan again changes nothing", async () => {
+    const { world, ctx } = await open("aks-rbac-role-missing");
+    const created = await call(args, ctx);
+    const done = await call({ ...apply(created.planId), verifyWithinSeconds: 0 }, ctx);
+    expect(done.undo).toMatchObject({ tool: "create_role_assignment", arguments: { remove: true } });
+    const count = world.scenario.azure?.roleAssignments.length ?? 0;
+    const removeArgs = { principalId: PRINCIPAL, role: args.role, scope: VAULT, remove: true };
+    const plan = await call(removeArgs, ctx);
+    expect(plan).toMatchObject({ action: "delete", change: { method: "DELETE" }, after: null });
+    expect(plan.commands).toEqual([
+      `az role assignment delete --assignee ${PRINCIPAL} --role 'Key Vault Secrets User' --scope ${VAULT}`,
+    ]);
+    const removed = await call({ ...removeArgs, dryRun: false, confirm: true, planId: plan.planId }, ctx);
+    expect(removed.applied).toBe(true);
+    expect(world.scenario.azure?.roleAssignments.length).toBe(count - 1);
+    const again = await call({ ...removeArgs, dryRun: false, confirm: true, planId: plan.planId }, ctx);
+    expect(again).toMatchObject({ applied: false, action: "none" });
+  });
+});

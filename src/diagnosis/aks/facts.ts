@@ -169,6 +169,8 @@ export interface AksFacts {
   identity: Gathered<IdentityFacts | null>;
   /** When no identity has the annotated client id: the identity whose principal (object) id it is, if any. */
   identityByPrincipalId?: IdentityFacts;
+  /** When the client-id annotation holds an identity's resource id: that identity, if it exists. */
+  identityByResourceId?: IdentityFacts;
   federatedCredentials: Gathered<FederatedCredentialFacts[]>;
   roleAssignments: Gathered<RoleAssignmentFacts[]>;
   keyVaults: Gathered<KeyVaultFacts[]>;

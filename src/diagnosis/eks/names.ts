@@ -24,7 +24,8 @@ export const POD_IDENTITY_URI = "http://169.254.170.23/v1/credentials";
 export const POD_IDENTITY_TOKEN_FILE = "/var/run/secrets/pods.eks.amazonaws.com/serviceaccount/eks-pod-identity-token";
 export const POD_IDENTITY_AUDIENCE = "pods.eks.amazonaws.com";
 
-export { sh } from "../command.js";
+import { sh } from "../command.js";
+export { sh };
 
 export function annotationsOf(f: EksFacts): Record<string, string> {
   return valueOf(f.serviceAccount)?.annotations ?? {};
@@ -36,6 +37,27 @@ export function roleArnAnnotation(f: EksFacts): string | undefined {
 
 export function audienceOf(f: EksFacts): string {
   return annotationsOf(f)[AUDIENCE_KEY] || DEFAULT_AUDIENCE;
+}
+
+/** The audience annotation when it asks for something other than the platform's default, else undefined. */
+export function customAudience(f: EksFacts): string | undefined {
+  const v = annotationsOf(f)[AUDIENCE_KEY];
+  return v && v !== DEFAULT_AUDIENCE ? v : undefined;
+}
+
+/**
+ * The fix for an audience the AWS side does not expect when the annotation deviates from the default: the
+ * annotation is what is wrong (nobody configured the custom value elsewhere), so removing it comes first; making
+ * the AWS side accept the custom value is the alternative.
+ */
+export function customAudienceFix(f: EksFacts, awsSide: { summary: string; commands: string[] }) {
+  const n = names(f);
+  const custom = customAudience(f) ?? "";
+  return {
+    summary: `Remove the service account's ${AUDIENCE_KEY} annotation ("${custom}"): the token then carries the default audience ${DEFAULT_AUDIENCE}, which the AWS side expects. Then restart the pods.`,
+    commands: [`kubectl annotate serviceaccount ${sh(n.serviceAccount)} -n ${sh(n.namespace)} ${AUDIENCE_KEY}-`],
+    alternatives: [{ summary: `Or, if "${custom}" is intended: ${awsSide.summary}`, commands: awsSide.commands }],
+  };
 }
 
 /**

@@ -121,6 +121,7 @@ export function switchTemplateSteps(
       namespace: w.namespace,
       workload: { kind: w.kind, name: w.name },
       serviceAccountName: sa,
+      currentServiceAccountName: w.podTemplate.spec?.serviceAccountName || "default",
       addLabels: { [WI_USE_LABEL]: "true" },
       removeLabels: [],
       addAnnotations,

@@ -72,6 +72,8 @@ export type PlanChange =
       namespace: string;
       workload: { kind: string; name: string };
       serviceAccountName?: string;
+      /** The service account the template runs as before the step. */
+      currentServiceAccountName?: string;
       addLabels: Record<string, string>;
       removeLabels: string[];
       addAnnotations: Record<string, string>;

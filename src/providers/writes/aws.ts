@@ -7,7 +7,12 @@ import { liveAgent } from "../outbound.js";
 interface Clients {
   iam: import("@aws-sdk/client-iam").IAMClient;
   eks: import("@aws-sdk/client-eks").EKSClient;
-  lib: { iam: typeof import("@aws-sdk/client-iam"); eks: typeof import("@aws-sdk/client-eks") };
+  sts: import("@aws-sdk/client-sts").STSClient;
+  lib: {
+    iam: typeof import("@aws-sdk/client-iam");
+    eks: typeof import("@aws-sdk/client-eks");
+    sts: typeof import("@aws-sdk/client-sts");
+  };
 }
 
 const clientsOf = new WeakMap<Environment, Promise<Clients>>();
@@ -16,9 +21,10 @@ function clients(env: Environment): Promise<Clients> {
   let c = clientsOf.get(env);
   if (!c) {
     c = (async () => {
-      const [iam, eks, http] = await Promise.all([
+      const [iam, eks, sts, http] = await Promise.all([
         import("@aws-sdk/client-iam"),
         import("@aws-sdk/client-eks"),
+        import("@aws-sdk/client-sts"),
         import("@smithy/node-http-handler"),
       ]);
       if (env.mode === "simulated" && !env.aws.credentials) {
@@ -35,7 +41,12 @@ function clients(env: Environment): Promise<Clients> {
         }),
         maxAttempts: 1,
       };
-      return { iam: new iam.IAMClient(common), eks: new eks.EKSClient(common), lib: { iam, eks } };
+      return {
+        iam: new iam.IAMClient(common),
+        eks: new eks.EKSClient(common),
+        sts: new sts.STSClient(common),
+        lib: { iam, eks, sts },
+      };
     })();
     clientsOf.set(env, c);
   }
@@ -153,6 +164,55 @@ export async function addOidcClientId(env: Environment, arn: string, clientId: s
       );
     } catch (err) {
       throw mapError(what, "iam:AddClientIDToOpenIDConnectProvider", err);
+    }
+  });
+}
+
+export interface SimulatedDecision {
+  action: string;
+  resource: string;
+  decision: string;
+}
+
+/**
+ * The operator's IAM decision for each action on its resource: sts:GetCallerIdentity names the caller, `source`
+ * maps it to the principal to simulate (undefined: cannot be simulated, answered undefined), and
+ * iam:SimulatePrincipalPolicy evaluates its policies.
+ */
+export async function simulateOperator(
+  env: Environment,
+  checks: { action: string; resource: string }[],
+  source: (callerArn: string) => string | undefined,
+  signal: AbortSignal,
+): Promise<SimulatedDecision[] | undefined> {
+  const what = "iam:SimulatePrincipalPolicy";
+  return withTimeout(what, env.timeoutMs, signal, async (s) => {
+    try {
+      const c = await clients(env);
+      const me = await c.sts.send(new c.lib.sts.GetCallerIdentityCommand({}), { abortSignal: s });
+      const principal = source(me.Arn ?? "");
+      if (!principal) return undefined;
+      const out: SimulatedDecision[] = [];
+      for (const { action, resource } of checks) {
+        const answer = await c.iam.send(
+          new c.lib.iam.SimulatePrincipalPolicyCommand({
+            PolicySourceArn: principal,
+            ActionNames: [action],
+            ResourceArns: [resource],
+          }),
+          { abortSignal: s },
+        );
+        for (const r of answer.EvaluationResults ?? []) {
+          out.push({
+            action: r.EvalActionName ?? action,
+            resource: r.EvalResourceName ?? resource,
+            decision: r.EvalDecision ?? "",
+          });
+        }
+      }
+      return out;
+    } catch (err) {
+      throw mapError(what, "sts:GetCallerIdentity and iam:SimulatePrincipalPolicy", err);
     }
   });
 }

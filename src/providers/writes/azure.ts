@@ -99,6 +99,17 @@ export async function createRoleAssignment(
   );
 }
 
+/** DELETE of a role assignment by its id (`az role assignment delete`); a missing one answers 204. */
+export async function deleteRoleAssignment(provider: AzureProvider, id: string, signal?: AbortSignal): Promise<void> {
+  await provider.armRequest(
+    "roleAssignments.write",
+    `delete role assignment ${id.split("/").pop()}`,
+    `${id}?api-version=${AUTHORIZATION_API}`,
+    { method: "DELETE" },
+    signal,
+  );
+}
+
 /** PUT vaults/{name}/accessPolicies/add (permissions merged into the object's policy) or a PATCH of the vault. */
 export async function writeKeyVault(
   provider: AzureProvider,

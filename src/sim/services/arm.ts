@@ -4,6 +4,7 @@
 import { type ResourceGraphRow, resourceGraphQuery } from "./arm-resource-graph.js";
 import { randomUUID } from "node:crypto";
 import { noteWrite } from "./propagation.js";
+import { wildcardMatches } from "../../diagnosis/wildcard.js";
 import type { ScenarioFederatedCredential } from "../scenario.js";
 import { identityBindingRoute } from "./arm-identity-bindings.js";
 import type { SimRequest, SimResponse, SimService, SimWorld } from "../world.js";
@@ -376,7 +377,26 @@ interface Ctx {
 }
 
 function deny(ctx: Ctx, action: string, scope: string): SimResponse | undefined {
-  return forbiddenScopeCovering(ctx.world, scope) ? authorizationFailed(ctx.objectId, action, scope) : undefined;
+  return forbiddenScopeCovering(ctx.world, scope) || !operatorMay(ctx.azure, action)
+    ? authorizationFailed(ctx.objectId, action, scope)
+    : undefined;
+}
+
+/** ARM's rule: an action is granted when some permission's actions match it and that permission's notActions do not. */
+function operatorMay(azure: Azure, action: string): boolean {
+  const m = (p: string) => wildcardMatches(p, action, { ignoreCase: true, slashStarSlashOptional: true });
+  return (azure.operatorPermissions ?? [{ actions: ["*"], notActions: [] }]).some(
+    (p) => p.actions.some(m) && !p.notActions.some(m),
+  );
+}
+
+/** GET {scope}/providers/Microsoft.Authorization/permissions: the caller's effective permissions at the scope. */
+function listPermissions(ctx: Ctx, scope: string): SimResponse {
+  if (forbiddenScopeCovering(ctx.world, scope)) return ok({ value: [] });
+  const perms = ctx.azure.operatorPermissions ?? [{ actions: ["*"], notActions: [] }];
+  return ok({
+    value: perms.map((p) => ({ actions: p.actions, notActions: p.notActions, dataActions: [], notDataActions: [] })),
+  });
 }
 
 function listSubscriptions(ctx: Ctx): SimResponse {
@@ -970,6 +990,8 @@ function route(ctx: Ctx): SimResponse | undefined {
   if (/^\/providers\/Microsoft\.ResourceGraph\/resources$/i.test(path)) {
     return req.method === "POST" ? resourceGraphQuery(req, resourceGraphRows(ctx)) : undefined;
   }
+  const perms = /^(.*?)\/providers\/Microsoft\.Authorization\/permissions$/i.exec(decodeURIComponent(path));
+  if (perms) return req.method === "GET" ? listPermissions(ctx, perms[1]) : undefined;
   const auth = /^(.*?)\/providers\/Microsoft\.Authorization\/(roleAssignments|roleDefinitions)(?:\/([^/]+))?$/i.exec(
     decodeURIComponent(path),
   );

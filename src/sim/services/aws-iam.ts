@@ -5,6 +5,7 @@ import {
   escapeUri,
   fakeId,
   members,
+  partitionOf,
   querySuccess,
   queryError,
   simProviderArn,
@@ -13,6 +14,7 @@ import {
   verifySigV4,
 } from "./aws-common.js";
 import { noteWrite } from "./propagation.js";
+import { wildcardMatches } from "../../diagnosis/wildcard.js";
 
 const NS = "https://iam.amazonaws.com/doc/2010-05-08/";
 const CREATED = "2024-01-15T10:00:00Z";
@@ -85,6 +87,57 @@ function rolePolicies(action: string, form: URLSearchParams, world: SimWorld): S
   );
 }
 
+/** The operator's ARN, as GetCallerIdentity answers it. */
+const OPERATOR = (world: SimWorld) =>
+  `arn:${partitionOf(world.scenario.aws?.region ?? "")}:iam::${world.scenario.aws?.accountId}:user/wi-doctor-operator`;
+
+/** Whether a policy of the operator allows the action (the scenario lists the ones none allows). */
+function operatorAllowed(world: SimWorld, action: string): boolean {
+  return !(world.scenario.aws?.operatorDeniedActions ?? []).some((p) =>
+    wildcardMatches(p, action, { ignoreCase: true, question: true }),
+  );
+}
+
+function accessDenied(world: SimWorld, action: string, resource: string): SimResponse {
+  return queryError(
+    403,
+    NS,
+    "AccessDenied",
+    `User: ${OPERATOR(world)} is not authorized to perform: ${action} on resource: ${resource} because no identity-based policy allows the ${action} action`,
+  );
+}
+
+const WRITES: Record<string, (form: URLSearchParams, world: SimWorld) => string> = {
+  CreateOpenIDConnectProvider: (form) => `oidc-provider ${form.get("Url") ?? ""}`,
+  AddClientIDToOpenIDConnectProvider: (form) => form.get("OpenIDConnectProviderArn") ?? "",
+  UpdateAssumeRolePolicy: (form, world) => simRoleArn(world, { roleName: form.get("RoleName") ?? "", path: "/" }),
+};
+
+/** SimulatePrincipalPolicy: each action on each resource, allowed unless the scenario denies it to the operator. */
+function simulatePrincipalPolicy(form: URLSearchParams, world: SimWorld): SimResponse {
+  const source = form.get("PolicySourceArn") ?? "";
+  if (source !== OPERATOR(world)) {
+    return queryError(404, NS, "NoSuchEntity", `The user with name ${source.split("/").pop()} cannot be found.`);
+  }
+  const actions = listParam(form, "ActionNames");
+  if (!actions.length) return queryError(400, NS, "ValidationError", "ActionNames must not be empty");
+  const resources = listParam(form, "ResourceArns");
+  const rows = actions.flatMap((a) =>
+    (resources.length ? resources : ["*"]).map(
+      (r) =>
+        `<member>${el("EvalActionName", a)}${el("EvalResourceName", r)}${el(
+          "EvalDecision",
+          operatorAllowed(world, a) ? "allowed" : "implicitDeny",
+        )}<MatchedStatements/><MissingContextValues/></member>`,
+    ),
+  );
+  return querySuccess(
+    "SimulatePrincipalPolicy",
+    NS,
+    `<IsTruncated>false</IsTruncated><EvaluationResults>${rows.join("")}</EvaluationResults>`,
+  );
+}
+
 function handleIam(req: SimRequest, world: SimWorld): SimResponse {
   if (req.method !== "POST" && req.method !== "GET")
     return queryError(400, NS, "InvalidAction", "IAM accepts GET or POST requests with an Action parameter.");
@@ -95,7 +148,12 @@ function handleIam(req: SimRequest, world: SimWorld): SimResponse {
     return queryError(403, NS, "InvalidClientTokenId", "The security token included in the request is invalid.");
   const form = req.form();
   const action = form.get("Action") ?? "";
+  const write = WRITES[action];
+  if (write && !operatorAllowed(world, `iam:${action}`))
+    return accessDenied(world, `iam:${action}`, write(form, world));
   switch (action) {
+    case "SimulatePrincipalPolicy":
+      return simulatePrincipalPolicy(form, world);
     case "ListOpenIDConnectProviders":
       return querySuccess(
         action,

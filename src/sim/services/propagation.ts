@@ -1,6 +1,6 @@
 // An optional propagation delay: for a while after a federated credential or a trust policy is written, the token
 // service answers as if it had not seen the change (Entra documents "a few seconds, sometimes minutes"), so a
-// client's re-verify loop is exercised. Off unless a test or `sim` run sets it.
+// client's re-verify loop is exercised. Off unless the scenario (`faults.propagationDelayMs`) or a test sets it.
 import type { SimWorld } from "../world.js";
 
 interface Propagation {
@@ -15,10 +15,13 @@ export function setPropagationDelay(world: SimWorld, delayMs: number): void {
   state.set(world, { delayMs, visibleAt: state.get(world)?.visibleAt ?? new Map() });
 }
 
-/** A write that the token service only sees after the delay. */
+/** A write that the token service only sees after the delay (the test's, else the scenario's). */
 export function noteWrite(world: SimWorld, key: string): void {
-  const p = state.get(world);
-  if (p && p.delayMs > 0) p.visibleAt.set(key.toLowerCase(), Date.now() + p.delayMs);
+  const delayMs = state.get(world)?.delayMs ?? world.scenario.faults.propagationDelayMs ?? 0;
+  if (delayMs <= 0) return;
+  const p = state.get(world) ?? { delayMs, visibleAt: new Map<string, number>() };
+  state.set(world, p);
+  p.visibleAt.set(key.toLowerCase(), Date.now() + delayMs);
 }
 
 /** Whether the last write under this key is not visible yet. */

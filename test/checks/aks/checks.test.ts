@@ -211,6 +211,14 @@ const tables: Record<Exclude<AksCheckId, `binding.${string}`>, Table<AksFacts>> 
         ),
         findings: [{}],
       },
+      {
+        name: "the resource id of an identity that exists: its client id is named",
+        facts: edit(healthy, (f) => {
+          f.serviceAccount = ok(serviceAccount({ "azure.workload.identity/client-id": identity(f).resourceId! }));
+          f.identityByResourceId = identity(f);
+        }),
+        findings: [{ evidence: { clientId: CLIENT_ID }, title: /resource id of .* not its client id/ }],
+      },
     ],
   },
   "sa.token-expiration-invalid": {

@@ -131,6 +131,24 @@ export const saClientIdMalformed = aksCheck({
     if (!value?.trim() || GUID_RE.test(value)) return [];
     const n = names(f);
     const looksLikeResourceId = value.toLowerCase().includes("/providers/microsoft.managedidentity/");
+    // The identity the resource id names, read from ARM: its real client id goes on the annotation.
+    const named = looksLikeResourceId ? f.identityByResourceId : undefined;
+    if (named) {
+      return [
+        {
+          id: this.id,
+          severity: "error",
+          title: `The client id annotation holds the resource id of ${named.name}, not its client id ${named.clientId}`,
+          evidence: { annotation: WI_CLIENT_ID, value, identity: named.name, clientId: named.clientId },
+          fix: {
+            summary: `Annotate the service account with ${named.name}'s client id, then restart the pods.`,
+            commands: [
+              `kubectl annotate serviceaccount ${sh(n.serviceAccount)} -n ${sh(n.namespace)} ${WI_CLIENT_ID}=${sh(named.clientId)} --overwrite`,
+            ],
+          },
+        },
+      ];
+    }
     return [
       {
         id: this.id,

@@ -3,7 +3,7 @@ import type { Finding } from "../../types.js";
 import { valueOf } from "../../types.js";
 import { parseEksIssuer, providerUrlFromArn } from "../arn.js";
 import type { EksFacts } from "../facts.js";
-import { mechanismOf, names, sh } from "../names.js";
+import { customAudience, customAudienceFix, DEFAULT_AUDIENCE, mechanismOf, names, sh } from "../names.js";
 import { eksCheck, irsa } from "./define.js";
 
 const THUMBPRINT_MESSAGE = /doesn't match configured thumbprint|thumbprint/i;
@@ -90,24 +90,29 @@ export const oidcAudienceMissing = eksCheck({
     const p = valueOf(f.oidcProvider)!;
     const n = names(f);
     if (p.clientIds.includes(n.audience)) return [];
+    const custom = customAudience(f);
+    const awsSide = {
+      summary: `Add ${n.audience} to the provider's client ids (or recreate the provider with it).`,
+      commands: [
+        `aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn ${sh(p.arn)} --client-id ${sh(n.audience)}`,
+        `aws iam get-open-id-connect-provider --open-id-connect-provider-arn ${sh(p.arn)}`,
+      ],
+    };
     return [
       {
         id: this.id,
         severity: "error",
-        title: `The OIDC provider does not list the audience "${n.audience}"`,
+        title: custom
+          ? `The service account asks for the audience "${custom}" (not the default ${DEFAULT_AUDIENCE}), which the OIDC provider does not list`
+          : `The OIDC provider does not list the audience "${n.audience}"`,
         evidence: {
           providerArn: p.arn,
           clientIdList: p.clientIds,
           tokenAudience: n.audience,
+          ...(custom ? { annotatedAudience: custom, defaultAudience: DEFAULT_AUDIENCE } : {}),
           stsWillSay: "InvalidIdentityToken: Incorrect token audience",
         },
-        fix: {
-          summary: `Add ${n.audience} to the provider's client ids (or recreate the provider with it).`,
-          commands: [
-            `aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn ${sh(p.arn)} --client-id ${sh(n.audience)}`,
-            `aws iam get-open-id-connect-provider --open-id-connect-provider-arn ${sh(p.arn)}`,
-          ],
-        },
+        fix: custom ? customAudienceFix(f, awsSide) : awsSide,
       },
     ];
   },

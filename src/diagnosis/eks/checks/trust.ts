@@ -2,7 +2,15 @@
 import type { Finding } from "../../types.js";
 import { valueOf } from "../../types.js";
 import type { EksFacts } from "../facts.js";
-import { irsaEvaluation, mechanismOf, names, sh } from "../names.js";
+import {
+  customAudience,
+  customAudienceFix,
+  DEFAULT_AUDIENCE,
+  irsaEvaluation,
+  mechanismOf,
+  names,
+  sh,
+} from "../names.js";
 import { type FailingClause, statementsOf, type TrustEvaluation, WEB_IDENTITY_ACTION } from "../trust-policy.js";
 import { eksCheck, irsa } from "./define.js";
 import type { ErrorClass } from "../../errors/taxonomy.js";
@@ -224,18 +232,22 @@ function trustCheck<const Id extends TrustFindingId>(id: Id, title: string, conf
       const findings: Finding[] = [];
       if (cls === id && e.failingClause) {
         const c = e.failingClause;
+        const policySide = {
+          summary:
+            id === "iam.trust-wildcard-in-stringequals"
+              ? "Use StringLike for patterns, or the exact subject with StringEquals."
+              : "Make the trust policy name this cluster's provider, the sts:AssumeRoleWithWebIdentity action, and this service account's subject and audience.",
+          commands: updateTrustCommands(f),
+        };
+        // The policy expects the default audience and the annotation asks for another: the annotation is wrong.
+        const custom =
+          id === "iam.trust-audience-mismatch" && c.expected.includes(DEFAULT_AUDIENCE) ? customAudience(f) : undefined;
         findings.push({
           id,
           severity: "error",
           title: TITLES[id](f, c),
-          evidence: clauseEvidence(f, e, c),
-          fix: {
-            summary:
-              id === "iam.trust-wildcard-in-stringequals"
-                ? "Use StringLike for patterns, or the exact subject with StringEquals."
-                : "Make the trust policy name this cluster's provider, the sts:AssumeRoleWithWebIdentity action, and this service account's subject and audience.",
-            commands: updateTrustCommands(f),
-          },
+          evidence: { ...clauseEvidence(f, e, c), ...(custom ? { annotatedAudience: custom } : {}) },
+          fix: custom ? customAudienceFix(f, policySide) : policySide,
         });
       }
       // A wildcard in StringEquals that does not decide the outcome still matches nothing: worth knowing.
