@@ -50,6 +50,7 @@ export interface ClusterInfo {
   workloadIdentityEnabled: boolean;
   nodeResourceGroup?: string;
   agentPoolSubnetIds: string[];
+  networkPlugin?: string;
   identityPrincipalId?: string;
   kubeletIdentity?: { clientId: string; objectId: string; resourceId?: string };
 }
@@ -228,6 +229,7 @@ export function clusterInfo(c: ManagedCluster, fallbackSub: string): ClusterInfo
     agentPoolSubnetIds: [
       ...new Set((c.agentPoolProfiles ?? []).map((p) => p.vnetSubnetID).filter((s): s is string => Boolean(s))),
     ],
+    networkPlugin: c.networkProfile?.networkPlugin,
     identityPrincipalId: c.identity?.principalId,
     kubeletIdentity:
       kubelet?.clientId && kubelet.objectId

@@ -58,6 +58,8 @@ const ManagedClusterSchema = z.strictObject({
   kubeletIdentity: z.strictObject({ clientId: guid, objectId: guid, resourceId: z.string().optional() }).optional(),
   /** Legacy clusters with a service principal instead of a managed identity. */
   servicePrincipalProfile: z.strictObject({ clientId: z.string() }).optional(),
+  /** ARM always reports a network plugin; Azure CNI unless the scenario says kubenet. */
+  networkProfile: z.strictObject({ networkPlugin: z.enum(["azure", "kubenet", "none"]) }).optional(),
 });
 
 const UserAssignedIdentitySchema = z.strictObject({

@@ -21,6 +21,8 @@ export interface ClusterFacts {
   workloadIdentityEnabled: boolean;
   nodeResourceGroup?: string;
   agentPoolSubnetIds: string[];
+  /** networkProfile.networkPlugin: azure, kubenet, none. */
+  networkPlugin?: string;
 }
 
 export interface IdentityFacts {

@@ -114,6 +114,7 @@ function clusterBody(world: SimWorld, c: Cluster) {
         ...(p.vnetSubnetID ? { vnetSubnetID: p.vnetSubnetID } : {}),
       })),
       servicePrincipalProfile: { clientId: c.servicePrincipalProfile?.clientId ?? "msi" },
+      networkProfile: { networkPlugin: c.networkProfile?.networkPlugin ?? "azure" },
       nodeResourceGroup: c.nodeResourceGroup ?? `MC_${c.resourceGroup}_${c.name}_${c.location}`,
       enableRBAC: true,
       ...(c.kubeletIdentity
