@@ -13,6 +13,7 @@ import {
 } from "./checks/federated-credentials.js";
 import { identityNotFound, identityTenantMismatch } from "./checks/identity.js";
 import { issuerUnreachable, signingKeyMissing } from "./checks/issuer.js";
+import { keyVaultNotFound, keyVaultTenantMismatch } from "./checks/keyvault.js";
 import {
   podLabelMissing,
   podNotMutated,
@@ -55,6 +56,8 @@ export const aksRegistry = [
   podRestartNeeded,
   podTokenPathHardcoded,
   spcClientIdMismatch,
+  keyVaultNotFound,
+  keyVaultTenantMismatch,
   keyVaultFirewall,
   keyVaultAccess,
   rbacRoleMissing,

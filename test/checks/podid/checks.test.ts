@@ -115,7 +115,7 @@ testCheck(namespacedBindingIgnored, {
     {
       name: "no label on the pod",
       facts: edit(healthy, (f) => {
-        delete v(f.workload)!.podTemplate.metadata!.labels!.aadpodidbinding;
+        delete v(f.workload!)!.podTemplate.metadata!.labels!.aadpodidbinding;
         delete v(f.pods)[0].metadata!.labels!.aadpodidbinding;
       }),
       reason: /does not use aad-pod-identity|no aadpodidbinding label/,
@@ -183,7 +183,7 @@ testCheck(kubenetNotAllowed, {
     {
       name: "ARM unreadable, NMI's fatal line settles it",
       facts: edit(healthy, (f) => {
-        f.cluster = failed("forbidden", "no Azure credential");
+        f.cluster = failed("no Azure credential");
         v(f.nmi).errorLines = [
           {
             pod: "nmi-x7k2p",
@@ -201,7 +201,7 @@ testCheck(kubenetNotAllowed, {
     {
       name: "plugin unknown and nothing logged",
       facts: edit(healthy, (f) => {
-        f.cluster = failed("forbidden", "no Azure credential");
+        f.cluster = failed("no Azure credential");
       }),
       reason: /network plugin is unknown/,
     },
@@ -243,7 +243,7 @@ testCheck(micAuthorizationFailed, {
     {
       name: "the subnet in another resource group, roles unreadable",
       facts: edit(healthy, (f) => {
-        f.clusterIdentityRoles = failed("forbidden", "no rights to list role assignments");
+        f.clusterIdentityRoles = failed("no rights to list role assignments");
         withMicLines(f, [linked("Microsoft.Network/virtualNetworks/subnets/join/action", SUBNET)]);
       }),
       findings: [{ evidence: { scope: SUBNET, scopeKind: "subnet", role: "Network Contributor" } }],
