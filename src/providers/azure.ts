@@ -4,7 +4,6 @@
 import type { RoleAssignment } from "@azure/arm-authorization";
 import type { Identity } from "@azure/arm-msi";
 import type { Environment } from "./environment.js";
-import type { DeletedKeyVault } from "../model/azure.js";
 import { ProviderError } from "./errors.js";
 import { exchangeWithEntra } from "./azure-exchange.js";
 import { cacheReads, type ReadCache, readCacheOf } from "./read-cache.js";
@@ -522,29 +521,6 @@ export class AzureProvider extends AzureClients {
       this.call("vaults.read", `list Key Vaults in subscription ${sub}`, signal, async (s) => {
         for await (const v of this.keyVault(sub).vaults.listBySubscription({ abortSignal: s })) {
           if (lower(v.name) === lower(name)) return keyVaultInfo(v, sub);
-        }
-        return null;
-      }),
-    );
-  }
-
-  /** A soft-deleted vault of that name in any reachable subscription (null: none). */
-  async findDeletedKeyVault(name: string, signal?: AbortSignal): Promise<DeletedKeyVault | null> {
-    return this.searchSubscriptions(signal, (sub) =>
-      this.call("vaults.read", `list deleted Key Vaults in subscription ${sub}`, signal, async (s) => {
-        for await (const v of this.keyVault(sub).vaults.listDeleted({ abortSignal: s })) {
-          if (lower(v.name) !== lower(name)) continue;
-          const p = v.properties;
-          const date = (d: Date | undefined) => (d ? d.toISOString() : undefined);
-          return {
-            name: v.name ?? name,
-            location: p?.location,
-            vaultId: p?.vaultId,
-            subscriptionId: sub,
-            deletionDate: date(p?.deletionDate),
-            scheduledPurgeDate: date(p?.scheduledPurgeDate),
-            purgeProtectionEnabled: p?.purgeProtectionEnabled,
-          };
         }
         return null;
       }),
