@@ -7,6 +7,7 @@ import type {
   ExchangeFacts,
   IdentityFacts,
   KeyVaultFacts,
+  MissingKeyVaultFacts,
   SecretProviderClassFacts,
   TokenFacts,
   WebhookFacts,
@@ -416,6 +417,53 @@ function roleAssignmentsOf(g: AksGatherer, identity: IdentityFacts | null | unde
     : skipped<Awaited<ReturnType<AzureProvider["listRoleAssignments"]>>>("the identity is not known");
 }
 
+/** The vault names of the classes this workload mounts (all of the namespace's when it mounts none). */
+function referencedVaultNames(
+  spcs: Gathered<SecretProviderClassFacts[]>,
+  resolved: ResolvedTarget,
+  scoped: Gathered<V1Pod[]>,
+): string[] {
+  const mounted = mountedSpcNames(valueOf(scoped) ?? [], valueOf(resolved.workload ?? ok(null))?.podTemplate);
+  return [
+    ...new Set(
+      (valueOf(spcs) ?? [])
+        .filter((s) => !mounted || mounted.has(s.name))
+        .map((s) => s.parameters.keyvaultName)
+        .filter((n): n is string => Boolean(n)),
+    ),
+  ];
+}
+
+/**
+ * The referenced vault names ARM does not list, each with its soft-deleted entry (null: none; undefined: the
+ * deleted vaults could not be read).
+ */
+function missingKeyVaultsFor(
+  g: AksGatherer,
+  vaultsP: Promise<Gathered<KeyVaultFacts[]>>,
+  spcP: Promise<Gathered<SecretProviderClassFacts[]>>,
+  targetP: Promise<ResolvedTarget>,
+  podsP: Promise<Gathered<V1Pod[]>>,
+): Promise<Gathered<MissingKeyVaultFacts[]>> {
+  return Promise.all([vaultsP, spcP, targetP, podsP]).then(async ([vaults, spcs, resolved, scoped]) => {
+    if (vaults.status !== "ok")
+      return { status: vaults.status, reason: vaults.reason } as Gathered<MissingKeyVaultFacts[]>;
+    const found = new Set(vaults.value.map((v) => v.name.toLowerCase()));
+    const missing = referencedVaultNames(spcs, resolved, scoped).filter((n) => !found.has(n.toLowerCase()));
+    return ok(
+      await Promise.all(
+        missing.map(async (name) => ({
+          name,
+          deleted: await g.azure.findDeletedKeyVault(name, g.signal).catch((err) => {
+            if (err instanceof ProviderError && err.kind === "cancelled") throw err;
+            return undefined;
+          }),
+        })),
+      ),
+    );
+  });
+}
+
 /** Only the vaults behind the classes this workload mounts (all of the namespace's when it mounts none). */
 function keyVaultsFor(
   g: AksGatherer,
@@ -426,15 +474,7 @@ function keyVaultsFor(
   return Promise.all([spcP, targetP, podsP]).then(async ([spcs, resolved, scoped]) => {
     // The classes could not be read: which vaults are in use is unknown, not "none".
     if (spcs.status !== "ok") return { status: spcs.status, reason: spcs.reason } as Gathered<KeyVaultFacts[]>;
-    const mounted = mountedSpcNames(valueOf(scoped) ?? [], valueOf(resolved.workload ?? ok(null))?.podTemplate);
-    const names = [
-      ...new Set(
-        (valueOf(spcs) ?? [])
-          .filter((s) => !mounted || mounted.has(s.name))
-          .map((s) => s.parameters.keyvaultName)
-          .filter((n): n is string => Boolean(n)),
-      ),
-    ];
+    const names = referencedVaultNames(spcs, resolved, scoped);
     if (!names.length) return ok<KeyVaultFacts[]>([]);
     return gather("Key Vaults", async () => {
       const found = await Promise.all(names.map((n) => g.azure.findKeyVault(n, g.signal)));
@@ -513,6 +553,7 @@ export async function diagnoseAks(
   const ficsP = identityP.then((id) => federatedCredentialsOf(g, valueOf(id)));
   const rolesP = identityP.then((id) => roleAssignmentsOf(g, valueOf(id)));
   const vaultsP = keyVaultsFor(g, spcP, targetP, podsP);
+  const missingVaultsP = missingKeyVaultsFor(g, vaultsP, spcP, targetP, podsP);
   // The tenant the pod uses: the annotation, the webhook's config, or what the webhook put into the pods;
   // only without all three is the identity awaited.
   const tenantForExchange = annotations[WI_TENANT_ID]?.trim()
@@ -522,11 +563,11 @@ export async function diagnoseAks(
   const exchangeP = Promise.all([mintP, tenantForExchange, viaProxyP]).then(([m, tenant, viaProxy]) =>
     viaProxy ? skipped<ExchangeFacts>(PROXY_EXCHANGE) : g.exchange(m.raw, clientId, tenant),
   );
-  for (const p of [identityP, mintP, tokenP, ficsP, rolesP, vaultsP, exchangeP, bindingsP, rbacP])
+  for (const p of [identityP, mintP, tokenP, ficsP, rolesP, vaultsP, missingVaultsP, exchangeP, bindingsP, rbacP])
     p.catch(() => undefined);
   await opts.progress("checking the token and federated credentials", 2, total);
   const reads = [targetP, clusterP, issuerP, webhookP, spcP, tenantP, podsP, identityP, tokenP, ficsP, rolesP];
-  await Promise.all([...reads, vaultsP, exchangeP, bindingsP, rbacP]);
+  await Promise.all([...reads, vaultsP, missingVaultsP, exchangeP, bindingsP, rbacP]);
   const resolved = await targetP;
   await opts.progress("running the checks", 3, total);
 
@@ -553,6 +594,7 @@ export async function diagnoseAks(
     federatedCredentials: await ficsP,
     roleAssignments: await rolesP,
     keyVaults: await vaultsP,
+    missingKeyVaults: await missingVaultsP,
     token: (await tokenP).facts,
     exchange: await exchangeP,
     errorText: errorTextFacts(opts.errorText),

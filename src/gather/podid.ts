@@ -49,8 +49,8 @@ export interface PodIdGatherOptions {
 
 /** How many MIC/NMI pods we read logs from: enough to see the leader and the target's node. */
 const MAX_LOGGED_PODS = 6;
-/** klog error lines: E, then MMDD and a time. */
-const KLOG_ERROR = /^E\d{4}\s/;
+/** klog error and fatal lines: E or F, then MMDD and a time. */
+const KLOG_ERROR = /^[EF]\d{4}\s/;
 
 type Cluster = ClusterFacts & PodIdClusterIdentity;
 
@@ -211,6 +211,35 @@ export class PodIdGatherer {
 
   secretProviderClasses = (namespace: string) => readSecretProviderClasses(this.kube, namespace, this.signal);
 
+  /**
+   * The Secrets service-principal AzureIdentities name in clientPassword: only the names of their data keys are
+   * kept (null: no such Secret). The values never leave this function.
+   */
+  identitySecrets = (
+    identities: Gathered<RawObject[]>,
+  ): Promise<Gathered<Record<string, { keys?: string[] } | null>>> => {
+    const refs = new Map<string, { name: string; namespace: string }>();
+    for (const i of (factOf(identities) ?? []).map(readIdentity)) {
+      const ref = i.clientPassword;
+      if ((i.type === 1 || i.type === 2) && ref?.name && ref.namespace) refs.set(`${ref.namespace}/${ref.name}`, ref);
+    }
+    if (!refs.size) return Promise.resolve(ok({}));
+    return gather("Secrets named by service-principal AzureIdentities", async () => {
+      const entries = await Promise.all(
+        [...refs].map(async ([key, ref]) => {
+          const secret = (await this.kube.getObject(
+            { apiVersion: "v1", kind: "Secret", namespace: ref.namespace, name: ref.name },
+            this.signal,
+          )) as { data?: Record<string, unknown>; stringData?: Record<string, unknown> } | null;
+          // A server (or a role) that withholds the data leaves the keys unknown, not empty.
+          const keys = secret?.data ? Object.keys(secret.data).sort() : undefined;
+          return [key, secret ? { keys } : null] as const;
+        }),
+      );
+      return Object.fromEntries(entries);
+    });
+  };
+
   /** ARM's view of every user-assigned identity the AzureIdentities name (null: it does not exist). */
   armIdentities = (identities: Gathered<RawObject[]>): Promise<Gathered<Record<string, IdentityFacts | null>>> => {
     const ids = [
@@ -289,6 +318,7 @@ export async function gatherPodIdFacts(
     g.component("nmi", (factOf(r.pods) ?? []).map((p) => p.spec?.nodeName ?? "").filter(Boolean)),
   );
   const armP = identitiesP.then((ids) => g.armIdentities(ids));
+  const secretsP = identitiesP.then((ids) => g.identitySecrets(ids));
   const vmssP = clusterP.then((c) => {
     const cluster = factOf(c);
     if (!cluster) return skipped<VmssFacts[]>(c.status === "ok" ? "the AKS cluster was not found in ARM" : c.reason);
@@ -323,6 +353,7 @@ export async function gatherPodIdFacts(
     arm,
     vmss,
     roles,
+    identitySecrets,
   ] = await Promise.all([
     identitiesP,
     bindingsP,
@@ -336,6 +367,7 @@ export async function gatherPodIdFacts(
     armP,
     vmssP,
     rolesP,
+    secretsP,
   ]);
   return {
     target,
@@ -353,6 +385,7 @@ export async function gatherPodIdFacts(
     armIdentities: arm,
     vmss,
     clusterIdentityRoles: roles,
+    identitySecrets,
     errorText: opts.errorText,
   };
 }

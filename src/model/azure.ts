@@ -1,5 +1,17 @@
 // Azure resource shapes both sides need: what the Azure provider reads and the AKS checks read. Pure types.
 
+/** A soft-deleted Key Vault (ARM's deletedVaults): recoverable until its purge date. */
+export interface DeletedKeyVault {
+  name: string;
+  location?: string;
+  /** The id the vault had, with its resource group. */
+  vaultId?: string;
+  subscriptionId?: string;
+  deletionDate?: string;
+  scheduledPurgeDate?: string;
+  purgeProtectionEnabled?: boolean;
+}
+
 /** A Key Vault: its tenant, authorisation model, network rules and access policies. */
 export interface KeyVault {
   id: string;

@@ -10,6 +10,8 @@ import { VERSION } from "../version.js";
 import { type AzureOperation, errorBodyPolicy, retryAfterCapPolicy, toAzureProviderError } from "./azure-errors.js";
 import type { Environment } from "./environment.js";
 import { ProviderError, withTimeout } from "./errors.js";
+import type { DeletedKeyVault } from "../model/azure.js";
+import { deletedKeyVaultInfo } from "./azure-model.js";
 import { SUBSCRIPTIONS_API, az, loadLibraries, sharedCredential } from "./azure-model.js";
 
 export class AzureClients {
@@ -252,6 +254,17 @@ export class AzureClients {
     const failure = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
     if (failure) throw failure.reason;
     return null;
+  }
+
+  /** A soft-deleted Key Vault of that name in any reachable subscription (null: none). */
+  async findDeletedKeyVault(name: string, signal?: AbortSignal): Promise<DeletedKeyVault | null> {
+    return this.searchSubscriptions(signal, (sub) =>
+      this.call("vaults.read", `list deleted Key Vaults in subscription ${sub}`, signal, async (s) => {
+        for await (const v of this.keyVault(sub).vaults.listDeleted({ abortSignal: s }))
+          if (v.name?.toLowerCase() === name.toLowerCase()) return deletedKeyVaultInfo(v, sub, name);
+        return null;
+      }),
+    );
   }
 
   protected async orNull<T>(fn: () => Promise<T>): Promise<T | null> {

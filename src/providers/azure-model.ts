@@ -1,9 +1,9 @@
 // Azure provider: the shapes it answers with, resource-id parsing, the mapping from SDK objects, the shared
 // credential (one token request per scope for every client) and the lazily loaded SDK packages.
-import type { KeyVault } from "../model/azure.js";
+import type { DeletedKeyVault, KeyVault } from "../model/azure.js";
 import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/core-auth";
 import type { ManagedCluster } from "@azure/arm-containerservice";
-import type { Vault } from "@azure/arm-keyvault";
+import type { DeletedVault, Vault } from "@azure/arm-keyvault";
 import type { Identity } from "@azure/arm-msi";
 
 export interface AzureLibraries {
@@ -50,6 +50,7 @@ export interface ClusterInfo {
   workloadIdentityEnabled: boolean;
   nodeResourceGroup?: string;
   agentPoolSubnetIds: string[];
+  networkPlugin?: string;
   identityPrincipalId?: string;
   kubeletIdentity?: { clientId: string; objectId: string; resourceId?: string };
 }
@@ -228,6 +229,7 @@ export function clusterInfo(c: ManagedCluster, fallbackSub: string): ClusterInfo
     agentPoolSubnetIds: [
       ...new Set((c.agentPoolProfiles ?? []).map((p) => p.vnetSubnetID).filter((s): s is string => Boolean(s))),
     ],
+    networkPlugin: c.networkProfile?.networkPlugin,
     identityPrincipalId: c.identity?.principalId,
     kubeletIdentity:
       kubelet?.clientId && kubelet.objectId
@@ -309,5 +311,19 @@ export function vmssInfo(v: RawVmss, sub: string, resourceGroup: string): VmssIn
       clientId: x?.clientId,
       principalId: x?.principalId,
     })),
+  };
+}
+
+/** ARM's deletedVaults entry as the checks read it. */
+export function deletedKeyVaultInfo(v: DeletedVault, sub: string, name: string): DeletedKeyVault {
+  const p = v.properties;
+  return {
+    name: v.name ?? name,
+    location: p?.location,
+    vaultId: p?.vaultId,
+    subscriptionId: sub,
+    deletionDate: p?.deletionDate?.toISOString(),
+    scheduledPurgeDate: p?.scheduledPurgeDate?.toISOString(),
+    purgeProtectionEnabled: p?.purgeProtectionEnabled,
   };
 }

@@ -66,6 +66,7 @@ export class AzureProvider extends AzureBindingReads {
       "listFederatedCredentials",
       "listRoleAssignments",
       "findKeyVault",
+      "findDeletedKeyVault",
       "getKeyVault",
       "listVmss",
       "getVmss",

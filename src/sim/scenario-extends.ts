@@ -50,6 +50,7 @@ export const LIST_KEYS: Record<string, { describe: string; keyOf: KeyOf }> = {
   },
   "azure.keyVaults": { describe: "name", keyOf: fields("name") },
   "azure.keyVaults.*.accessPolicies": { describe: "objectId", keyOf: fields("objectId") },
+  "azure.deletedKeyVaults": { describe: "name", keyOf: fields("name") },
   "azure.virtualMachineScaleSets": { describe: "name", keyOf: fields("name") },
   "aws.clusters": { describe: "name", keyOf: fields("name") },
   "aws.oidcProviders": { describe: "url", keyOf: fields("url") },

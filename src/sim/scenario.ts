@@ -72,6 +72,8 @@ const ManagedClusterSchema = z.strictObject({
       }),
     )
     .default([]),
+  /** ARM always reports a network plugin; Azure CNI unless the scenario says kubenet. */
+  networkProfile: z.strictObject({ networkPlugin: z.enum(["azure", "kubenet", "none"]) }).optional(),
 });
 
 const UserAssignedIdentitySchema = z.strictObject({
@@ -106,6 +108,15 @@ const RoleAssignmentSchema = z.strictObject({
   roleDefinitionName: z.string(),
   scope: z.string(),
   principalType: z.enum(["ServicePrincipal", "User", "Group"]).default("ServicePrincipal"),
+});
+
+const DeletedKeyVaultSchema = z.strictObject({
+  name: z.string(),
+  resourceGroup: z.string(),
+  location: z.string().default("westeurope"),
+  deletionDate: z.string().default("2025-06-10T14:02:11Z"),
+  scheduledPurgeDate: z.string().default("2025-09-08T14:02:11Z"),
+  purgeProtectionEnabled: z.boolean().default(false),
 });
 
 const KeyVaultSchema = z.strictObject({
@@ -274,6 +285,8 @@ export const ScenarioSchema = z.strictObject({
       applications: z.array(ApplicationSchema).default([]),
       roleAssignments: z.array(RoleAssignmentSchema).default([]),
       keyVaults: z.array(KeyVaultSchema).default([]),
+      /** Soft-deleted vaults (ARM's deletedVaults): gone from the vault list until recovered or purged. */
+      deletedKeyVaults: z.array(DeletedKeyVaultSchema).default([]),
       virtualMachineScaleSets: z.array(VmssSchema).default([]),
       /** Tenants other than tenantId that exist (for wrong-tenant cases). */
       otherTenants: z.array(guid).default([]),

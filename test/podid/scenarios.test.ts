@@ -19,6 +19,10 @@ const PODID_IDS = [
   "podid.identity-not-on-vmss",
   "podid.egress-blocked",
   "podid.client-id-mismatch",
+  "podid.namespaced-binding-ignored",
+  "podid.service-principal-secret",
+  "podid.kubenet-not-allowed",
+  "podid.mic-authorization-failed",
 ];
 
 describe("bundled aad-pod-identity scenarios", () => {

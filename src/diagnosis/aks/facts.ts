@@ -1,5 +1,5 @@
 // What the AKS workload-identity checks look at. Gathered by src/gather/aks.ts; read here without I/O.
-import type { KeyVault } from "../../model/azure.js";
+import type { DeletedKeyVault, KeyVault } from "../../model/azure.js";
 import type {
   V1ClusterRole,
   V1ClusterRoleBinding,
@@ -25,6 +25,8 @@ export interface ClusterFacts {
   workloadIdentityEnabled: boolean;
   nodeResourceGroup?: string;
   agentPoolSubnetIds: string[];
+  /** networkProfile.networkPlugin: azure, kubenet, none. */
+  networkPlugin?: string;
 }
 
 export interface IdentityFacts {
@@ -60,6 +62,12 @@ export interface RoleAssignmentFacts {
 }
 
 export type KeyVaultFacts = KeyVault;
+
+/** A vault a SecretProviderClass names that ARM does not list: soft-deleted (null: no; undefined: unknown). */
+export interface MissingKeyVaultFacts {
+  name: string;
+  deleted?: DeletedKeyVault | null;
+}
 
 /** A SecretProviderClass for the Azure Key Vault provider (secrets-store.csi.x-k8s.io/v1). */
 export interface SecretProviderClassFacts {
@@ -174,6 +182,8 @@ export interface AksFacts {
   federatedCredentials: Gathered<FederatedCredentialFacts[]>;
   roleAssignments: Gathered<RoleAssignmentFacts[]>;
   keyVaults: Gathered<KeyVaultFacts[]>;
+  /** Referenced vaults ARM does not list (read after keyVaults; absent when not gathered). */
+  missingKeyVaults?: Gathered<MissingKeyVaultFacts[]>;
   token: Gathered<TokenFacts>;
   exchange: Gathered<ExchangeFacts>;
   errorText?: ErrorTextFacts;

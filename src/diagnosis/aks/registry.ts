@@ -15,6 +15,7 @@ import { identityNotFound, identityTenantMismatch } from "./checks/identity.js";
 import { bindingCredentialMissing, bindingNotFound, bindingPodNotOptedIn } from "./checks/identity-binding.js";
 import { bindingProxyEnvMissing, bindingRbacMissing, bindingSdkNotOptedIn } from "./checks/identity-binding-access.js";
 import { issuerUnreachable, signingKeyMissing } from "./checks/issuer.js";
+import { keyVaultNotFound, keyVaultTenantMismatch } from "./checks/keyvault.js";
 import {
   podLabelMissing,
   podNotMutated,
@@ -62,6 +63,8 @@ export const aksRegistry = [
   podTokenPathHardcoded,
   bindingProxyEnvMissing,
   spcClientIdMismatch,
+  keyVaultNotFound,
+  keyVaultTenantMismatch,
   keyVaultFirewall,
   keyVaultAccess,
   rbacRoleMissing,

@@ -3,6 +3,10 @@
 // registry's (./registry.ts).
 export { ASSIGN_ACTION, VMSS_WRITE_ACTION } from "./roles.js";
 export { assignedIdentityMissing, finalizerStuck } from "./checks/assignment.js";
+export { micAuthorizationFailed } from "./checks/authorization.js";
+export { kubenetNotAllowed } from "./checks/kubenet.js";
+export { namespacedBindingIgnored } from "./checks/namespaced.js";
+export { servicePrincipalSecret } from "./checks/service-principal.js";
 export { bindingIdentityNotFound, bindingSelectorMismatch } from "./checks/bindings.js";
 export { micUnhealthy, nmiUnhealthy } from "./checks/controllers.js";
 export { clientIdMismatch, identityResourceIdInvalid } from "./checks/identity.js";

@@ -26,6 +26,14 @@ export interface Bound {
   identity?: AzureIdentityView;
 }
 
+/** A binding that selects the target but that MIC and NMI ignore because of namespaced matching. */
+export interface IgnoredBinding {
+  binding: BindingView;
+  identity?: AzureIdentityView;
+  /** What makes the match namespaced: the flag (or managed mode) for every identity, or this identity's annotation. */
+  because: "forceNamespaced" | "managed mode" | "annotation";
+}
+
 export interface Derived {
   identities: AzureIdentityView[];
   bindings: BindingView[];
@@ -34,6 +42,10 @@ export interface Derived {
   mode: "standard" | "managed";
   /** Bindings and identities only match within their own namespace. */
   namespaced: boolean;
+  /** Where `--forceNamespaced` (or FORCENAMESPACED=true) is set: both components must agree. */
+  forceNamespaced: { mic: boolean; nmi: boolean };
+  /** Bindings that select the target but are ignored because identity, binding and pod are not in one namespace. */
+  ignored: IgnoredBinding[];
   nmiPort: number;
   pods: V1Pod[];
   /** The label the target asks for: from its pod template, else from its pods. */
@@ -72,6 +84,16 @@ export function podIdentitySpcs(f: PodIdFacts, specs: (V1PodSpec | undefined)[])
 
 function args(pod: V1Pod): string[] {
   return (pod.spec?.containers ?? []).flatMap((c) => [...(c.command ?? []), ...(c.args ?? [])]);
+}
+
+/** The flag, or FORCENAMESPACED=true in the environment (MIC and NMI read both). */
+function forcesNamespaced(pods: V1Pod[]): boolean {
+  if (flagValue(pods, "forceNamespaced") === "true") return true;
+  return pods.some((p) =>
+    (p.spec?.containers ?? []).some((c) =>
+      (c.env ?? []).some((e) => e.name === "FORCENAMESPACED" && e.value === "true"),
+    ),
+  );
 }
 
 export function flagValue(pods: V1Pod[], flag: string): string | undefined {
@@ -127,11 +149,11 @@ export function derive(f: PodIdFacts): Derived {
   const fromControllers = (c: ComponentFacts | undefined): V1Pod[] =>
     (c?.controllers ?? []).map((x) => ({ spec: { containers: [{ name: x.name, args: x.args }] } }));
   const nmiPods = factOf(f.nmi)?.pods.length ? factOf(f.nmi)!.pods : fromControllers(factOf(f.nmi));
-  const componentPods = [...(micPods.length ? micPods : fromControllers(factOf(f.mic))), ...nmiPods];
+  const micTemplates = micPods.length ? micPods : fromControllers(factOf(f.mic));
   const operationMode = flagValue(nmiPods, "operation-mode");
   const mode = operationMode === "managed" ? "managed" : "standard";
-  const forced = flagValue(componentPods, "forceNamespaced");
-  const namespaced = mode === "managed" || forced === "true";
+  const forceNamespaced = { mic: forcesNamespaced(micTemplates), nmi: forcesNamespaced(nmiPods) };
+  const namespaced = mode === "managed" || forceNamespaced.mic || forceNamespaced.nmi;
   const portFlag = Number(flagValue(nmiPods, "nmi-port"));
   const pods = factOf(f.pods) ?? [];
   const workload = factOf(f.workload) ?? undefined;
@@ -139,15 +161,21 @@ export function derive(f: PodIdFacts): Derived {
   const labelValue =
     templateLabels?.[PODID_LABEL] || pods.map((p) => labelsOf(p)[PODID_LABEL]).find((v) => !!v) || undefined;
   const ns = f.target.namespace;
-  const usable = (b: BindingView) => !namespaced || b.namespace === ns;
-  const selecting = labelValue ? bindingsSelecting({ [PODID_LABEL]: labelValue }, bindings).filter(usable) : [];
-  const bound = selecting.map((binding) => ({
-    binding,
-    identity: identityForBinding(
-      binding,
-      identities.filter((i) => !namespaced || i.namespace === binding.namespace),
-    ),
-  }));
+  const selecting = labelValue ? bindingsSelecting({ [PODID_LABEL]: labelValue }, bindings) : [];
+  // MIC (and NMI) take a binding's identity from the binding's namespace; when matching is namespaced, for
+  // every identity or for one with the Behavior annotation, pod, binding and identity must share one namespace.
+  const bound: Bound[] = [];
+  const ignored: IgnoredBinding[] = [];
+  for (const binding of selecting) {
+    const identity = identityForBinding(binding, identities);
+    const sameNamespace = binding.namespace === ns && (!identity || identity.namespace === ns);
+    if (sameNamespace || (!namespaced && !identity?.namespacedAnnotation)) {
+      bound.push({ binding, identity });
+      continue;
+    }
+    const because = namespaced ? (mode === "managed" ? "managed mode" : "forceNamespaced") : "annotation";
+    ignored.push({ binding, identity, because });
+  }
   const named = targetNamed(f);
   const specs = [workload?.podTemplate.spec, ...pods.map((p) => p.spec)];
   const relies = named
@@ -169,6 +197,8 @@ export function derive(f: PodIdFacts): Derived {
     assigned,
     mode,
     namespaced,
+    forceNamespaced,
+    ignored,
     nmiPort: Number.isInteger(portFlag) && portFlag > 0 ? portFlag : NMI_DEFAULT_PORT,
     pods,
     labelValue,

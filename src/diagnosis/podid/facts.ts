@@ -30,6 +30,13 @@ export interface RawObject {
   status?: Record<string, unknown>;
 }
 
+/**
+ * The AzureIdentity annotation that makes MIC and NMI match it only to bindings and pods of its own namespace,
+ * as `--forceNamespaced` does for every identity.
+ */
+export const BEHAVIOR_KEY = "aadpodidentity.k8s.io/Behavior";
+export const BEHAVIOR_NAMESPACED = "namespaced";
+
 /** AzureIdentity spec.type: what the numbers mean. */
 export const IDENTITY_TYPES: Record<number, string> = {
   0: "user-assigned managed identity",
@@ -53,6 +60,12 @@ export interface AzureIdentityView {
   resourceID: string;
   clientID: string;
   tenantID?: string;
+  /** The Behavior annotation says "namespaced": only a binding and pods of its own namespace may use it. */
+  namespacedAnnotation: boolean;
+  /** Types 1 and 2: the Secret holding the client secret (or the certificate and its password). */
+  clientPassword?: { name: string; namespace: string };
+  /** Types 1 and 2: the Entra endpoint NMI signs in at (empty: the public cloud's). */
+  adEndpoint?: string;
   miscased: MiscasedField[];
 }
 
@@ -86,7 +99,7 @@ export interface AssignedIdentityView {
 /** MIC or NMI: its pods and the error lines of the last hour. */
 export interface ComponentFacts {
   pods: V1Pod[];
-  /** klog lines starting with E, per pod. */
+  /** klog lines starting with E (error) or F (fatal), per pod. */
   errorLines: { pod: string; namespace: string; lines: string[] }[];
   /** Pods whose log could not be read, and why. */
   logProblems: string[];
@@ -139,6 +152,12 @@ export interface PodIdFacts {
   vmss: Gathered<VmssFacts[]>;
   /** Role assignments of the identity MIC acts as (the kubelet identity on AKS). */
   clusterIdentityRoles: Gathered<RoleAssignmentFacts[]>;
+  /**
+   * The Secrets that service-principal AzureIdentities (types 1 and 2) name in clientPassword, keyed
+   * "<namespace>/<name>": only their data keys, never the values (null: the Secret does not exist; keys
+   * undefined: the server did not show the data).
+   */
+  identitySecrets?: Gathered<Record<string, { keys?: string[] } | null>>;
   errorText?: string;
 }
 
@@ -166,6 +185,15 @@ function readFields(spec: Record<string, unknown>, expected: string[]) {
   return miscased;
 }
 
+/** A core/v1 SecretReference: the docs write it both `name` and `Name` (Go's JSON decoding takes either). */
+function secretRef(v: unknown): { name: string; namespace: string } | undefined {
+  if (!v || typeof v !== "object") return undefined;
+  const o = v as Record<string, unknown>;
+  const name = str(o.name ?? o.Name);
+  const namespace = str(o.namespace ?? o.Namespace);
+  return name || namespace ? { name, namespace } : undefined;
+}
+
 export function readIdentity(o: RawObject): AzureIdentityView {
   const spec = o.spec ?? {};
   const rawType = spec.type;
@@ -178,6 +206,9 @@ export function readIdentity(o: RawObject): AzureIdentityView {
     resourceID: str(spec.resourceID),
     clientID: str(spec.clientID),
     tenantID: str(spec.tenantID) || undefined,
+    namespacedAnnotation: o.metadata?.annotations?.[BEHAVIOR_KEY] === BEHAVIOR_NAMESPACED,
+    clientPassword: secretRef(spec.clientPassword),
+    adEndpoint: str(spec.adEndpoint) || undefined,
     miscased: readFields(spec, [
       "type",
       "resourceID",

@@ -116,6 +116,7 @@ function clusterBody(world: SimWorld, c: Cluster) {
         ...(p.vnetSubnetID ? { vnetSubnetID: p.vnetSubnetID } : {}),
       })),
       servicePrincipalProfile: { clientId: c.servicePrincipalProfile?.clientId ?? "msi" },
+      networkProfile: { networkPlugin: c.networkProfile?.networkPlugin ?? "azure" },
       nodeResourceGroup: c.nodeResourceGroup ?? `MC_${c.resourceGroup}_${c.name}_${c.location}`,
       enableRBAC: true,
       ...(c.kubeletIdentity
@@ -461,6 +462,54 @@ function getResource(ctx: Ctx, kind: ResourceKind<unknown>, sub: string, rg: str
   if (!resourceGroupsOf(ctx.world, sub).has(lower(rg))) return rgNotFound(rg);
   const item = findResource(ctx, kind, sub, rg, name);
   return item ? ok(kind.body(ctx.world, item)) : notFound(kind.providerType, name, rg);
+}
+
+// ------------------------------------------------------------------ soft-deleted Key Vaults
+
+type DeletedVault = Azure["deletedKeyVaults"][number];
+
+function deletedVaultBody(sub: string, v: DeletedVault) {
+  return {
+    id: `/subscriptions/${sub}/providers/Microsoft.KeyVault/locations/${v.location}/deletedVaults/${v.name}`,
+    name: v.name,
+    type: "Microsoft.KeyVault/deletedVaults",
+    properties: {
+      vaultId: `/subscriptions/${sub}/resourceGroups/${v.resourceGroup}/providers/Microsoft.KeyVault/vaults/${v.name}`,
+      location: v.location,
+      tags: {},
+      deletionDate: v.deletionDate,
+      scheduledPurgeDate: v.scheduledPurgeDate,
+      purgeProtectionEnabled: v.purgeProtectionEnabled,
+    },
+  };
+}
+
+/**
+ * GET /subscriptions/{sub}/providers/Microsoft.KeyVault/deletedVaults and
+ * …/locations/{location}/deletedVaults/{name}; soft-deleted vaults live in the main subscription only.
+ */
+function deletedVaultRoute(ctx: Ctx, sub: string, rest: string[]): SimResponse | undefined {
+  const all = eq(sub, ctx.azure.subscriptionId) ? (ctx.azure.deletedKeyVaults ?? []) : [];
+  const scope = `/subscriptions/${sub}`;
+  if (rest.length === 1 && eq(rest[0], "deletedVaults")) {
+    return (
+      deny(ctx, "Microsoft.KeyVault/deletedVaults/read", scope) ??
+      ok({ value: all.map((v) => deletedVaultBody(sub, v)) })
+    );
+  }
+  if (rest.length === 4 && eq(rest[0], "locations") && eq(rest[2], "deletedVaults")) {
+    const denied = deny(ctx, "Microsoft.KeyVault/deletedVaults/read", scope);
+    if (denied) return denied;
+    const v = all.find((x) => eq(x.location, rest[1]) && eq(x.name, rest[3]));
+    return v
+      ? ok(deletedVaultBody(sub, v))
+      : armError(
+          404,
+          "ResourceNotFound",
+          `The Resource 'Microsoft.KeyVault/locations/${rest[1]}/deletedVaults/${rest[3]}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`,
+        );
+  }
+  return undefined;
 }
 
 // ------------------------------------------------------------------ Key Vault writes
@@ -1013,6 +1062,10 @@ function route(ctx: Ctx): SimResponse | undefined {
     return denied ?? ok(subscriptionBody(ctx, lower(sub)));
   }
 
+  if (eq(seg[2], "providers") && eq(seg[3], "Microsoft.KeyVault") && req.method === "GET") {
+    const deleted = deletedVaultRoute(ctx, sub, seg.slice(4));
+    if (deleted) return deleted;
+  }
   // /subscriptions/{sub}/providers/{ns}/{type}
   if (eq(seg[2], "providers") && seg.length === 5 && req.method === "GET") {
     const kind = kindOf(seg[3], seg[4]);

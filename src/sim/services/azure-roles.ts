@@ -261,6 +261,22 @@ export const builtInRoles: BuiltInRole[] = [
     },
   ),
   role(
+    "4d97b98b-1d4f-4787-a291-c67834d212e7",
+    "Network Contributor",
+    "Lets you manage networks, but not access to them.",
+    {
+      actions: [
+        "Microsoft.Authorization/*/read",
+        "Microsoft.Insights/alertRules/*",
+        "Microsoft.Network/*",
+        "Microsoft.ResourceHealth/availabilityStatuses/read",
+        "Microsoft.Resources/deployments/*",
+        "Microsoft.Resources/subscriptions/resourceGroups/read",
+        "Microsoft.Support/*",
+      ],
+    },
+  ),
+  role(
     "9980e02c-c2be-4d73-94e8-173b1dc7cf3c",
     "Virtual Machine Contributor",
     "Lets you manage virtual machines, but not access to them, and not the virtual network or storage account they're connected to.",

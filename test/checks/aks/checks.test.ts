@@ -385,6 +385,102 @@ const tables: Record<Exclude<AksCheckId, `binding.${string}`>, Table<AksFacts>> 
     invalid: [],
     skipped: [{ name: "no SecretProviderClass", facts: healthy, reason: /no Azure SecretProviderClass/ }],
   },
+  "keyvault.not-found": {
+    valid: [
+      { name: "no Key Vault referenced", facts: healthy },
+      {
+        name: "the named vault exists",
+        facts: edit(healthy, (f) => {
+          f.secretProviderClasses = ok([
+            { name: "kv", namespace: "payments", parameters: { keyvaultName: "payments-kv" } },
+          ]);
+          f.missingKeyVaults = ok([]);
+        }),
+      },
+    ],
+    invalid: [
+      {
+        name: "soft-deleted",
+        facts: edit(healthy, (f) => {
+          f.secretProviderClasses = ok([
+            { name: "kv", namespace: "payments", parameters: { keyvaultName: "payments-kv" } },
+          ]);
+          f.missingKeyVaults = ok([
+            {
+              name: "payments-kv",
+              deleted: {
+                name: "payments-kv",
+                location: "eastus",
+                deletionDate: "2026-01-05T10:00:00Z",
+                scheduledPurgeDate: "2026-04-05T10:00:00Z",
+              },
+            },
+          ]);
+        }),
+        findings: [
+          { title: /soft-deleted/, evidence: { vault: "payments-kv", secretProviderClasses: ["payments/kv"] } },
+        ],
+      },
+      {
+        name: "named in another tenant",
+        facts: edit(healthy, (f) => {
+          f.secretProviderClasses = ok([
+            { name: "kv", namespace: "payments", parameters: { keyvaultName: "partner-kv", tenantId: OTHER_GUID } },
+          ]);
+          f.missingKeyVaults = ok([{ name: "partner-kv", deleted: null }]);
+        }),
+        findings: [{ evidence: { spcTenantId: OTHER_GUID }, title: /not visible here/ }],
+      },
+      {
+        name: "no such vault",
+        facts: edit(healthy, (f) => {
+          f.secretProviderClasses = ok([
+            { name: "kv", namespace: "payments", parameters: { keyvaultName: "paymnets-kv" } },
+          ]);
+          f.missingKeyVaults = ok([{ name: "paymnets-kv", deleted: null }]);
+        }),
+        findings: [{ evidence: { softDeleted: false }, title: /No Key Vault named paymnets-kv/ }],
+      },
+    ],
+    skipped: [
+      {
+        name: "vaults referenced but not looked up",
+        facts: edit(healthy, (f) => {
+          f.secretProviderClasses = ok([
+            { name: "kv", namespace: "payments", parameters: { keyvaultName: "payments-kv" } },
+          ]);
+        }),
+        reason: /not looked up/,
+      },
+    ],
+  },
+  "keyvault.tenant-mismatch": {
+    valid: [{ name: "no Key Vault referenced", facts: healthy }],
+    invalid: [
+      {
+        name: "the vault lives in another tenant than the identity and the class",
+        facts: edit(healthy, (f) => {
+          f.secretProviderClasses = ok([
+            {
+              name: "kv",
+              namespace: "payments",
+              parameters: { keyvaultName: "payments-kv", tenantId: identity(f).tenantId },
+            },
+          ]);
+          f.keyVaults = ok([
+            {
+              id: "/subscriptions/x/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/payments-kv",
+              name: "payments-kv",
+              tenantId: OTHER_GUID,
+              enableRbacAuthorization: true,
+              accessPolicies: [],
+            },
+          ]);
+        }),
+        findings: [{ evidence: { vaultTenantId: OTHER_GUID, spcTenantId: identity(healthy).tenantId } }],
+      },
+    ],
+  },
   "keyvault.firewall-blocks-cluster": {
     valid: [],
     invalid: [],

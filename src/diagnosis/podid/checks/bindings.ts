@@ -20,7 +20,8 @@ export const bindingSelectorMismatch = podIdCheck({
   },
   run(f) {
     const d = derive(f);
-    if (d.bound.length) return [];
+    // A binding that selects the pod but is ignored for its namespace is podid.namespaced-binding-ignored's.
+    if (d.bound.length || d.ignored.length) return [];
     const ns = f.target.namespace;
     const value = d.labelValue!;
     const all = d.bindings.map((b) => ({
@@ -61,7 +62,6 @@ export const bindingSelectorMismatch = podIdCheck({
       ];
     }
     const nearest = all[0];
-    const otherNs = d.namespaced ? d.bindings.filter((b) => b.selector === value && b.namespace !== ns) : [];
     const commands: string[] = [];
     const alternatives: FixOption[] = [];
     if (nearest) {
@@ -87,17 +87,12 @@ export const bindingSelectorMismatch = podIdCheck({
       {
         id: this.id,
         severity: "error",
-        title: otherNs.length
-          ? `Only bindings in other namespaces select ${PODID_LABEL}=${value}, and aad-pod-identity runs namespaced`
-          : `No AzureIdentityBinding has selector "${value}"`,
+        title: `No AzureIdentityBinding has selector "${value}"`,
         evidence: {
           podLabel: value,
           bindings: all
             .slice(0, 5)
             .map(({ binding, selector, reason, miscased }) => ({ binding, selector, reason, miscased })),
-          ...(otherNs.length
-            ? { namespaced: true, matchingElsewhere: otherNs.map((b) => `${b.namespace}/${b.name}`) }
-            : {}),
         },
         fix: {
           summary: nearest?.miscased

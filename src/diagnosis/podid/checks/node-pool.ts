@@ -3,6 +3,7 @@ import type { Finding } from "../../types.js";
 import { valueOf as factOf } from "../../types.js";
 import { clip, derive } from "../derive.js";
 import { parseIdentityResourceId } from "../facts.js";
+import { readDenials } from "../arm-denials.js";
 import { actionAllowed, ASSIGN_ACTION, VMSS_WRITE_ACTION } from "../roles.js";
 import { podIdCheck, ranOrUnread } from "../define.js";
 import {
@@ -37,8 +38,11 @@ export const linkedAuthorizationFailed = podIdCheck({
       ? `--assignee-object-id ${sh(principal.objectId)} --assignee-principal-type ServicePrincipal`
       : `--assignee "<cluster identity client id>"`;
     const missing = roles && principal ? scopes.filter((i) => !actionAllowed(roles, ASSIGN_ACTION, i.resourceID)) : [];
-    // Logged failures count only when the current role assignments cannot be read (they may have been fixed since).
-    const fromLogs = micLines.length && !(roles && principal) ? scopes : [];
+    // Logged failures count only when the current role assignments cannot be read (they may have been fixed since),
+    // and only for the identities the log names (another identity's refusal is podid.mic-authorization-failed's).
+    const denied = readDenials(micLines).map((d) => d.scope?.toLowerCase());
+    const named = (i: { resourceID: string }) => denied.length === 0 || denied.includes(i.resourceID.toLowerCase());
+    const fromLogs = micLines.length && !(roles && principal) ? scopes.filter(named) : [];
     for (const i of [...missing, ...fromLogs]) {
       findings.push({
         id: this.id,
@@ -155,22 +159,28 @@ export const identityNotOnVmss = podIdCheck({
       const has = (s: (typeof sets)[number]) =>
         s.userAssignedIdentities.some((id) => id.toLowerCase() === i.resourceID.toLowerCase());
       const lacking = anyOf ? (sets.some(has) ? [] : sets) : targets.filter((s) => !has(s));
+      // On other scale sets but not this one: a node pool added after the identity was attached by hand.
+      const elsewhere = anyOf ? [] : sets.filter((x) => has(x) && !lacking.includes(x)).map((x) => x.name);
       for (const s of lacking.slice(0, anyOf ? 1 : lacking.length)) {
+        const name = parseIdentityResourceId(i.resourceID)!.name;
         findings.push({
           id: this.id,
           severity: "error",
-          title: `Identity ${parseIdentityResourceId(i.resourceID)!.name} is not attached to VM scale set ${s.name}`,
+          title: elsewhere.length
+            ? `Identity ${name} is attached to ${elsewhere.join(", ")} but not to VM scale set ${s.name}, where the pod runs (a node pool added after the identity was assigned)`
+            : `Identity ${name} is not attached to VM scale set ${s.name}`,
           evidence: {
             identity: i.resourceID,
             vmss: `${s.resourceGroup}/${s.name}`,
             ...(nodes.length ? { nodes } : {}),
             attached: s.userAssignedIdentities,
+            ...(elsewhere.length ? { attachedToOtherScaleSets: elsewhere } : {}),
             mode: d.mode,
           },
           fix: {
             summary:
               d.mode === "managed"
-                ? "In managed mode you attach identities yourself: assign it to the scale set."
+                ? `In managed mode nothing attaches identities for you: assign it to this scale set${elsewhere.length ? ", as was done for the older node pools, and to every node pool added later" : ""}.`
                 : "MIC attaches it when it may; fix its permissions (see the other findings), or attach it by hand.",
             commands: [
               `az vmss identity assign --resource-group ${sh(s.resourceGroup || c?.nodeResourceGroup || "<node-resource-group>")} --name ${sh(s.name)} --identities ${sh(i.resourceID)}`,
