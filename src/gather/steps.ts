@@ -4,18 +4,11 @@
 import { withRemediations } from "../remediation/index.js";
 import type { V1ServiceAccount } from "@kubernetes/client-node";
 import type { AksFacts, ClusterFacts, IdentityFacts, WorkloadFacts } from "../diagnosis/aks/facts.js";
-import { aksChecks, aksRootCauseOrder } from "../diagnosis/aks/index.js";
+import { type AksCheckId, aksRegistry } from "../diagnosis/aks/registry.js";
+import { runSelected } from "../diagnosis/registry.js";
 import { WI_CLIENT_ID } from "../diagnosis/aks/names.js";
 import { GUID_RE } from "../diagnosis/compare.js";
-import {
-  type CheckResult,
-  type Finding,
-  type Gathered,
-  rankFindings,
-  runChecks,
-  skipped,
-  type Target,
-} from "../diagnosis/types.js";
+import { type CheckResult, type Finding, type Gathered, skipped, type Target } from "../diagnosis/types.js";
 import type { IdentityRef } from "../providers/azure.js";
 import type { Environment } from "../providers/environment.js";
 import { gather } from "../providers/errors.js";
@@ -55,20 +48,11 @@ export interface StepResult {
   checks: CheckResult[];
 }
 
-/** Run the named checks (in the diagnosis' root-cause order) and rank their findings as the diagnosis does. */
-export function runAksChecks(facts: AksFacts, ids: readonly string[]): StepResult {
-  const unknown = ids.filter((id) => !aksChecks.some((c) => c.id === id));
-  if (unknown.length) throw new Error(`unknown AKS check ids: ${unknown.join(", ")}`);
-  const { findings, checks } = runChecks(
-    aksChecks.filter((c) => ids.includes(c.id)),
-    facts,
-  );
+/** Run the named checks of the registry and rank their findings as the diagnosis does (src/diagnosis/registry.ts). */
+export function runAksChecks(facts: AksFacts, ids: readonly AksCheckId[]): StepResult {
+  const { findings, checks } = runSelected(aksRegistry, facts, ids, "AKS");
   // The same remediations as the one-call diagnosis attaches (src/remediation).
-  const ranked = withRemediations({
-    target: facts.target,
-    ran: checks.map((c) => c.id),
-    findings: rankFindings(findings, aksRootCauseOrder),
-  });
+  const ranked = withRemediations({ target: facts.target, ran: checks.map((c) => c.id), findings });
   return { findings: ranked.findings, checks };
 }
 
@@ -136,3 +120,5 @@ export { podsOfServiceAccount } from "./target.js";
 // What the step tools use from the providers, so a tool imports no provider itself.
 export { gather } from "../providers/errors.js";
 export { labelSelectorToString } from "../providers/kubernetes.js";
+
+export type { AksCheckId };

@@ -53,6 +53,7 @@ const needFics = (f: AksFacts) => {
 
 export const ficNone = aksCheck({
   id: "fic.none",
+  supersedes: ["exchange.failed"],
   severity: "error",
   confirms: ["fic_missing"],
   essential: true,
@@ -107,6 +108,8 @@ function makeMismatchCheck<const Id extends string>(
     id,
     title,
     severity: "error",
+    // The live exchange fails because of the mismatch: its finding is the consequence.
+    supersedes: ["exchange.failed"],
     confirms: [...confirms, "fic_missing"],
     essential: true,
     skippedBecause: (f) => needFics(f) ?? (expectedFic(f).issuer ? undefined : "the cluster's issuer is not known"),

@@ -18,6 +18,7 @@ import {
 
 export const linkedAuthorizationFailed = podIdCheck({
   id: "podid.linked-authorization-failed",
+  supersedes: ["podid.identity-not-on-vmss", "podid.assigned-identity-missing"],
   severity: "error",
   confirms: ["mic_linked_authorization"],
   essential(f) {
@@ -80,6 +81,7 @@ export const linkedAuthorizationFailed = podIdCheck({
 
 export const nodeResourceGroupRoleMissing = podIdCheck({
   id: "podid.node-rg-role-missing",
+  supersedes: ["podid.identity-not-on-vmss", "podid.assigned-identity-missing"],
   severity: "error",
   essential(f) {
     return ranOrUnread(this, f, [f.pods, f.bindings, f.identities, f.cluster, f.clusterIdentityRoles]);
@@ -127,6 +129,7 @@ export const nodeResourceGroupRoleMissing = podIdCheck({
 
 export const identityNotOnVmss = podIdCheck({
   id: "podid.identity-not-on-vmss",
+  supersedes: ["podid.assigned-identity-missing"],
   severity: "error",
   confirms: ["nmi_identity_not_assigned"],
   essential(f) {
