@@ -84,8 +84,8 @@ export function supersedesOf(registry: readonly Check<never>[]): Record<string, 
 
 /**
  * A finding whose check a firing root cause supersedes (an error finding of a check whose `supersedes` names it)
- * is that cause's consequence, not a second root: it moves right after its cause, with `consequenceOf` in its
- * evidence naming the cause. Chains resolve to the topmost cause; everything else keeps its rank.
+ * is that cause's consequence, not a second root: the root causes come first, in rank order, then the
+ * consequences, each with `consequenceOf` in its evidence naming its cause. Chains resolve to the topmost cause.
  */
 export function foldConsequences(ranked: Finding[], supersedes: Record<string, readonly string[]>): Finding[] {
   const causeOf = (f: Finding) =>
@@ -104,14 +104,9 @@ export function foldConsequences(ranked: Finding[], supersedes: Record<string, r
   // A cause that is itself folded (a cycle in the metadata) cannot hold consequences: they stay roots.
   for (const [f, root] of [...rootOf]) if (rootOf.has(root)) rootOf.delete(f);
   if (!rootOf.size) return ranked;
-  const out: Finding[] = [];
-  for (const f of ranked) {
-    if (rootOf.has(f)) continue;
-    out.push(f);
-    for (const c of ranked) {
-      const root = rootOf.get(c);
-      if (root === f) out.push({ ...c, evidence: { ...c.evidence, consequenceOf: f.id } });
-    }
-  }
-  return out;
+  const roots = ranked.filter((f) => !rootOf.has(f));
+  const consequences = ranked
+    .filter((f) => rootOf.has(f))
+    .map((c) => ({ ...c, evidence: { ...c.evidence, consequenceOf: rootOf.get(c)!.id } }));
+  return [...roots, ...consequences];
 }

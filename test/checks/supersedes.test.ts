@@ -1,5 +1,6 @@
 // `supersedes` in use: a finding whose check a firing root cause supersedes is folded under that cause (ranked
-// right after it, `evidence.consequenceOf` naming it), in the one-call diagnosis and in the step tools' subset.
+// after every root cause, `evidence.consequenceOf` naming its cause), in the one-call diagnosis and in the step
+// tools' subset.
 import { describe, expect, it } from "vitest";
 import { diagnoseAksFacts } from "../../src/diagnosis/aks/index.js";
 import { aksRegistry } from "../../src/diagnosis/aks/registry.js";
@@ -23,9 +24,9 @@ const shape = (fs: Finding[]) =>
   fs.map((f) => (f.evidence.consequenceOf ? `${f.id} <- ${f.evidence.consequenceOf}` : f.id));
 
 describe("foldConsequences", () => {
-  it("moves a superseded finding right after its firing cause and names the cause", () => {
-    const ranked = [finding("a"), finding("b"), finding("c")];
-    expect(shape(foldConsequences(ranked, { a: ["c"] }))).toEqual(["a", "c <- a", "b"]);
+  it("ranks a superseded finding after the root causes and names its cause", () => {
+    const ranked = [finding("a"), finding("c"), finding("b"), finding("d", "warning")];
+    expect(shape(foldConsequences(ranked, { a: ["c"] }))).toEqual(["a", "b", "d", "c <- a"]);
   });
 
   it("leaves the ranking alone when the cause raised no error", () => {
@@ -134,9 +135,9 @@ describe("the reports fold consequences under their cause", () => {
     );
     expect(shape(report.findings)).toEqual([
       "podid.linked-authorization-failed",
+      "podid.node-rg-role-missing",
       "podid.identity-not-on-vmss <- podid.linked-authorization-failed",
       "podid.assigned-identity-missing <- podid.linked-authorization-failed",
-      "podid.node-rg-role-missing",
     ]);
   });
 });
