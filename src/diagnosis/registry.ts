@@ -85,7 +85,8 @@ export function supersedesOf(registry: readonly Check<never>[]): Record<string, 
 /**
  * A finding whose check a firing root cause supersedes (an error finding of a check whose `supersedes` names it)
  * is that cause's consequence, not a second root: the root causes come first, in rank order, then the
- * consequences, each with `consequenceOf` in its evidence naming its cause. Chains resolve to the topmost cause.
+ * consequences, each title ending "(a consequence of <cause id>)"; the evidence is the check's own, as a step tool
+ * that runs the symptom's check alone reports it. Chains resolve to the topmost cause.
  */
 export function foldConsequences(ranked: Finding[], supersedes: Record<string, readonly string[]>): Finding[] {
   const causeOf = (f: Finding) =>
@@ -107,6 +108,6 @@ export function foldConsequences(ranked: Finding[], supersedes: Record<string, r
   const roots = ranked.filter((f) => !rootOf.has(f));
   const consequences = ranked
     .filter((f) => rootOf.has(f))
-    .map((c) => ({ ...c, evidence: { ...c.evidence, consequenceOf: rootOf.get(c)!.id } }));
+    .map((c) => ({ ...c, title: `${c.title} (a consequence of ${rootOf.get(c)!.id})` }));
   return [...roots, ...consequences];
 }

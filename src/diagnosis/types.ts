@@ -96,7 +96,7 @@ export interface Check<F, Id extends string = string> {
   docs?: FindingsSection;
   /**
    * Ids of checks whose findings this one explains when it raises an error: they are folded under its finding as
-   * consequences (ranked right after it, `evidence.consequenceOf` naming it), not ranked as second root causes.
+   * consequences (ranked after the root causes, their titles naming it), not ranked as second root causes.
    */
   supersedes?: readonly string[];
   /** The error classes (src/diagnosis/errors/taxonomy.ts) a finding of this check confirms: explain_error's map. */

@@ -8,40 +8,17 @@ import { type AksCheckId, aksRegistry } from "../diagnosis/aks/registry.js";
 import { runSelected } from "../diagnosis/registry.js";
 import { WI_CLIENT_ID } from "../diagnosis/aks/names.js";
 import { GUID_RE } from "../diagnosis/compare.js";
-import { type CheckResult, type Finding, type Gathered, skipped, type Target } from "../diagnosis/types.js";
+import type { CheckResult, Finding, Gathered, Target } from "../diagnosis/types.js";
 import type { IdentityRef } from "../providers/azure.js";
 import type { Environment } from "../providers/environment.js";
 import { gather } from "../providers/errors.js";
 import { AksGatherer, aksWorkload } from "./aks.js";
 import { type ResolvedTarget, resolveTarget as resolveOnce } from "./target.js";
 
-export const NOT_GATHERED = "not gathered by this tool";
+export { NOT_GATHERED } from "./sections.js";
 
-/** Facts with every section not gathered; the caller fills in what it looked at. */
-export function partialFacts(env: Environment, target: Target, sections: Partial<AksFacts> = {}): AksFacts {
-  const none = <T>() => skipped<T>(NOT_GATHERED);
-  return {
-    target,
-    cloud: {
-      name: env.azure.cloud.name,
-      tokenExchangeAudience: env.azure.cloud.tokenExchangeAudience,
-      authorityHost: env.azure.cloud.authorityHost,
-    },
-    serviceAccount: none(),
-    pods: none(),
-    webhook: none(),
-    apiServerIssuer: none(),
-    secretProviderClasses: none(),
-    cluster: none(),
-    identity: none(),
-    federatedCredentials: none(),
-    roleAssignments: none(),
-    keyVaults: none(),
-    token: none(),
-    exchange: none(),
-    ...sections,
-  };
-}
+/** Facts with every section not gathered; the tool fills in what it looked at (the diagnosis's own builder). */
+export { aksFacts as partialFacts } from "./aks.js";
 
 export interface StepResult {
   findings: Finding[];

@@ -1,6 +1,6 @@
 // `supersedes` in use: a finding whose check a firing root cause supersedes is folded under that cause (ranked
-// after every root cause, `evidence.consequenceOf` naming its cause), in the one-call diagnosis and in the step
-// tools' subset.
+// after every root cause, its title naming the cause, its evidence its own), in the one-call diagnosis and in the
+// step tools' subset.
 import { describe, expect, it } from "vitest";
 import { diagnoseAksFacts } from "../../src/diagnosis/aks/index.js";
 import { aksRegistry } from "../../src/diagnosis/aks/registry.js";
@@ -21,7 +21,10 @@ const finding = (id: string, severity: Severity = "error"): Finding => ({
   fix: { summary: "fix", commands: [] },
 });
 const shape = (fs: Finding[]) =>
-  fs.map((f) => (f.evidence.consequenceOf ? `${f.id} <- ${f.evidence.consequenceOf}` : f.id));
+  fs.map((f) => {
+    const cause = / \(a consequence of ([a-z.-]+)\)$/.exec(f.title)?.[1];
+    return cause ? `${f.id} <- ${cause}` : f.id;
+  });
 
 describe("foldConsequences", () => {
   it("ranks a superseded finding after the root causes and names its cause", () => {
@@ -78,6 +81,9 @@ describe("the reports fold consequences under their cause", () => {
     expect(report.verdict).toBe("broken");
     // The consequence's own check still failed: the checks list reports what ran.
     expect(report.checks.find((c) => c.id === "pod.not-mutated")?.status).toBe("fail");
+    // Its evidence is the check's own: what a step tool running that check alone shows.
+    const alone = runSelected(aksRegistry, unmutated, ["pod.not-mutated"]).findings[0];
+    expect(report.findings[1].evidence).toEqual(alone.evidence);
   });
 
   it("AKS: a failed exchange under the federated credential that explains it, before other roots", () => {

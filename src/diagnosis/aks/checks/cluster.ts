@@ -14,7 +14,13 @@ const needCluster = (f: AksFacts) => {
 
 export const oidcIssuerDisabled = aksCheck({
   id: "cluster.oidc-issuer-disabled",
-  supersedes: ["issuer.unreachable", "issuer.signing-key-missing", "cluster.issuer-disagreement", "fic.issuer-mismatch", "exchange.failed"],
+  supersedes: [
+    "issuer.unreachable",
+    "issuer.signing-key-missing",
+    "cluster.issuer-disagreement",
+    "fic.issuer-mismatch",
+    "exchange.failed",
+  ],
   severity: "error",
   confirms: ["fic_issuer_mismatch", "issuer_unreachable"],
   essential: (f) => unread(f.cluster) || Boolean(valueOf(f.cluster)),
