@@ -85,10 +85,19 @@ export function supersedesOf(registry: readonly Check<never>[]): Record<string, 
 /**
  * A finding whose check a firing root cause supersedes (an error finding of a check whose `supersedes` names it)
  * is that cause's consequence, not a second root: the root causes come first, in rank order, then the
- * consequences, each title ending "(a consequence of <cause id>)"; the evidence is the check's own, as a step tool
- * that runs the symptom's check alone reports it. Chains resolve to the topmost cause.
+ * consequences. A consequence is otherwise the finding its check raised (id, title, evidence, fix): exactly what a
+ * step tool that runs that check alone reports. Chains resolve to the topmost cause.
  */
 export function foldConsequences(ranked: Finding[], supersedes: Record<string, readonly string[]>): Finding[] {
+  const { roots, consequences } = orderCauses(ranked, supersedes);
+  return consequences.length ? [...roots, ...consequences.map((c) => c.finding)] : ranked;
+}
+
+/** The findings split into the root causes and the consequences (each with its cause's id), both in rank order. */
+export function orderCauses(
+  ranked: Finding[],
+  supersedes: Record<string, readonly string[]>,
+): { roots: Finding[]; consequences: { finding: Finding; cause: string }[] } {
   const causeOf = (f: Finding) =>
     ranked.find((r) => r !== f && r.id !== f.id && r.severity === "error" && supersedes[r.id]?.includes(f.id));
   const rootOf = new Map<Finding, Finding>();
@@ -104,10 +113,8 @@ export function foldConsequences(ranked: Finding[], supersedes: Record<string, r
   }
   // A cause that is itself folded (a cycle in the metadata) cannot hold consequences: they stay roots.
   for (const [f, root] of [...rootOf]) if (rootOf.has(root)) rootOf.delete(f);
-  if (!rootOf.size) return ranked;
-  const roots = ranked.filter((f) => !rootOf.has(f));
-  const consequences = ranked
-    .filter((f) => rootOf.has(f))
-    .map((c) => ({ ...c, title: `${c.title} (a consequence of ${rootOf.get(c)!.id})` }));
-  return [...roots, ...consequences];
+  return {
+    roots: ranked.filter((f) => !rootOf.has(f)),
+    consequences: ranked.filter((f) => rootOf.has(f)).map((f) => ({ finding: f, cause: rootOf.get(f)!.id })),
+  };
 }

@@ -1,13 +1,13 @@
 // `supersedes` in use: a finding whose check a firing root cause supersedes is folded under that cause (ranked
-// after every root cause, its title naming the cause, its evidence its own), in the one-call diagnosis and in the
-// step tools' subset.
+// after every root cause, otherwise exactly as its check raised it), in the one-call diagnosis and in the step
+// tools' subset.
 import { describe, expect, it } from "vitest";
 import { diagnoseAksFacts } from "../../src/diagnosis/aks/index.js";
 import { aksRegistry } from "../../src/diagnosis/aks/registry.js";
 import { registries } from "../../src/diagnosis/confirms.js";
 import { diagnoseEksFacts } from "../../src/diagnosis/eks/index.js";
 import { diagnosePodIdFacts } from "../../src/diagnosis/podid/index.js";
-import { foldConsequences, runSelected } from "../../src/diagnosis/registry.js";
+import { foldConsequences, orderCauses, runSelected, supersedesOf } from "../../src/diagnosis/registry.js";
 import type { Finding, Severity } from "../../src/diagnosis/types.js";
 import { edit, failed, healthyAks, ok } from "./builders.js";
 import { healthyIrsa } from "./eks-builders.js";
@@ -20,30 +20,34 @@ const finding = (id: string, severity: Severity = "error"): Finding => ({
   evidence: {},
   fix: { summary: "fix", commands: [] },
 });
-const shape = (fs: Finding[]) =>
-  fs.map((f) => {
-    const cause = / \(a consequence of ([a-z.-]+)\)$/.exec(f.title)?.[1];
-    return cause ? `${f.id} <- ${cause}` : f.id;
+/** The findings in report order, a consequence written "id <- its cause" (the fold keeps findings as raised). */
+function shape(fs: Finding[], supersedes: Record<string, readonly string[]>) {
+  const { consequences } = orderCauses(fs, supersedes);
+  return fs.map((f) => {
+    const c = consequences.find((x) => x.finding === f);
+    return c ? `${f.id} <- ${c.cause}` : f.id;
   });
+}
+const fold = (fs: Finding[], supersedes: Record<string, readonly string[]>) =>
+  shape(foldConsequences(fs, supersedes), supersedes);
+const aks = supersedesOf(registries.aks);
+const eks = supersedesOf(registries.eks);
+const podid = supersedesOf(registries.podid);
 
 describe("foldConsequences", () => {
   it("ranks a superseded finding after the root causes and names its cause", () => {
     const ranked = [finding("a"), finding("c"), finding("b"), finding("d", "warning")];
-    expect(shape(foldConsequences(ranked, { a: ["c"] }))).toEqual(["a", "b", "d", "c <- a"]);
+    expect(fold(ranked, { a: ["c"] })).toEqual(["a", "b", "d", "c <- a"]);
   });
 
   it("leaves the ranking alone when the cause raised no error", () => {
     const ranked = [finding("b"), finding("a", "warning"), finding("c", "warning")];
-    expect(shape(foldConsequences(ranked, { a: ["b", "c"] }))).toEqual(["b", "a", "c"]);
+    expect(fold(ranked, { a: ["b", "c"] })).toEqual(["b", "a", "c"]);
   });
 
   it("resolves chains to the topmost cause, and tolerates cycles", () => {
-    expect(shape(foldConsequences([finding("a"), finding("b"), finding("c")], { a: ["b"], b: ["c"] }))).toEqual([
-      "a",
-      "b <- a",
-      "c <- a",
-    ]);
-    expect(shape(foldConsequences([finding("a"), finding("b")], { a: ["b"], b: ["a"] }))).toHaveLength(2);
+    expect(fold([finding("a"), finding("b"), finding("c")], { a: ["b"], b: ["c"] })).toEqual(["a", "b <- a", "c <- a"]);
+    expect(fold([finding("a"), finding("b")], { a: ["b"], b: ["a"] })).toEqual(["a", "b"]);
   });
 
   it("does not change the findings it does not fold", () => {
@@ -77,13 +81,13 @@ const unmutated = edit(healthyAks(), (f) => {
 describe("the reports fold consequences under their cause", () => {
   it("AKS: pods the missing webhook never mutated", () => {
     const report = diagnoseAksFacts(unmutated);
-    expect(shape(report.findings)).toEqual(["webhook.missing", "pod.not-mutated <- webhook.missing"]);
+    expect(shape(report.findings, aks)).toEqual(["webhook.missing", "pod.not-mutated <- webhook.missing"]);
     expect(report.verdict).toBe("broken");
     // The consequence's own check still failed: the checks list reports what ran.
     expect(report.checks.find((c) => c.id === "pod.not-mutated")?.status).toBe("fail");
-    // Its evidence is the check's own: what a step tool running that check alone shows.
+    // The consequence is the finding its check raised: what a step tool running that check alone shows.
     const alone = runSelected(aksRegistry, unmutated, ["pod.not-mutated"]).findings[0];
-    expect(report.findings[1].evidence).toEqual(alone.evidence);
+    expect(report.findings[1]).toEqual(alone);
   });
 
   it("AKS: a failed exchange under the federated credential that explains it, before other roots", () => {
@@ -102,14 +106,14 @@ describe("the reports fold consequences under their cause", () => {
         f.apiServerIssuer = failed("connection refused");
       }),
     );
-    expect(shape(report.findings)).toEqual(["fic.none", "exchange.failed <- fic.none"]);
+    expect(shape(report.findings, aks)).toEqual(["fic.none", "exchange.failed <- fic.none"]);
   });
 
   it("AKS step subset: the same fold when a step tool runs both checks", () => {
     const { findings } = runSelected(aksRegistry, unmutated, ["pod.not-mutated", "webhook.missing"]);
-    expect(shape(findings)).toEqual(["webhook.missing", "pod.not-mutated <- webhook.missing"]);
+    expect(shape(findings, aks)).toEqual(["webhook.missing", "pod.not-mutated <- webhook.missing"]);
     // Run alone, the symptom is all there is: it stays a root.
-    expect(shape(runSelected(aksRegistry, unmutated, ["pod.not-mutated"]).findings)).toEqual(["pod.not-mutated"]);
+    expect(shape(runSelected(aksRegistry, unmutated, ["pod.not-mutated"]).findings, aks)).toEqual(["pod.not-mutated"]);
   });
 
   it("EKS: STS refusing the token under the missing OIDC provider", () => {
@@ -125,7 +129,7 @@ describe("the reports fold consequences under their cause", () => {
         });
       }),
     );
-    expect(shape(report.findings)).toEqual([
+    expect(shape(report.findings, eks)).toEqual([
       "eks.oidc-provider-missing",
       "exchange.failed <- eks.oidc-provider-missing",
     ]);
@@ -139,7 +143,7 @@ describe("the reports fold consequences under their cause", () => {
         if (f.vmss.status === "ok") f.vmss.value[0].userAssignedIdentities = [];
       }),
     );
-    expect(shape(report.findings)).toEqual([
+    expect(shape(report.findings, podid)).toEqual([
       "podid.linked-authorization-failed",
       "podid.node-rg-role-missing",
       "podid.identity-not-on-vmss <- podid.linked-authorization-failed",
