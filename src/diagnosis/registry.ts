@@ -51,7 +51,7 @@ export function diagnoseWith<F, Id extends string, H extends object>(
 ): Diagnosed<H> {
   const { findings, checks } = runChecks(registry, facts);
   if ("targetProblem" in options) checks.unshift(targetCheck(options.targetProblem));
-  const ranked = rankFindings(findings, idsOf(registry));
+  const ranked = rankWith(registry, findings);
   return { ...verdictFields(ranked, checks, options.settled ?? []), ...head, findings: ranked, checks };
 }
 
@@ -69,5 +69,52 @@ export function runSelected<F, Id extends string>(
     registry.filter((c) => ids.includes(c.id)),
     facts,
   );
-  return { findings: rankFindings(findings, known), checks };
+  return { findings: rankWith(registry, findings), checks };
+}
+
+/** The findings ranked as a registry ranks them: root-cause order, then each consequence folded under its cause. */
+export function rankWith(registry: readonly Check<never>[], findings: Finding[]): Finding[] {
+  return foldConsequences(rankFindings(findings, idsOf(registry)), supersedesOf(registry));
+}
+
+/** Each check's `supersedes` list, by id. */
+export function supersedesOf(registry: readonly Check<never>[]): Record<string, readonly string[]> {
+  return Object.fromEntries(registry.filter((c) => c.supersedes?.length).map((c) => [c.id, c.supersedes!]));
+}
+
+/**
+ * A finding whose check a firing root cause supersedes (an error finding of a check whose `supersedes` names it)
+ * is that cause's consequence, not a second root: the root causes come first, in rank order, then the
+ * consequences. A consequence is otherwise the finding its check raised (id, title, evidence, fix): exactly what a
+ * step tool that runs that check alone reports. Chains resolve to the topmost cause.
+ */
+export function foldConsequences(ranked: Finding[], supersedes: Record<string, readonly string[]>): Finding[] {
+  const { roots, consequences } = orderCauses(ranked, supersedes);
+  return consequences.length ? [...roots, ...consequences.map((c) => c.finding)] : ranked;
+}
+
+/** The findings split into the root causes and the consequences (each with its cause's id), both in rank order. */
+export function orderCauses(
+  ranked: Finding[],
+  supersedes: Record<string, readonly string[]>,
+): { roots: Finding[]; consequences: { finding: Finding; cause: string }[] } {
+  const causeOf = (f: Finding) =>
+    ranked.find((r) => r !== f && r.id !== f.id && r.severity === "error" && supersedes[r.id]?.includes(f.id));
+  const rootOf = new Map<Finding, Finding>();
+  for (const f of ranked) {
+    // Up the chain of causes to the topmost; a chain that leads back to f leaves f a root.
+    const seen = new Set<Finding>([f]);
+    let root: Finding | undefined;
+    for (let up = causeOf(f); up && !seen.has(up); up = causeOf(up)) {
+      seen.add(up);
+      root = up;
+    }
+    if (root && causeOf(root) !== f) rootOf.set(f, root);
+  }
+  // A cause that is itself folded (a cycle in the metadata) cannot hold consequences: they stay roots.
+  for (const [f, root] of [...rootOf]) if (rootOf.has(root)) rootOf.delete(f);
+  return {
+    roots: ranked.filter((f) => !rootOf.has(f)),
+    consequences: ranked.filter((f) => rootOf.has(f)).map((f) => ({ finding: f, cause: rootOf.get(f)!.id })),
+  };
 }

@@ -94,7 +94,10 @@ export interface Check<F, Id extends string = string> {
   severity?: Severity;
   /** The section of docs/findings.md whose table documents this id. */
   docs?: FindingsSection;
-  /** Ids of checks whose findings this one makes redundant when it fails (they then stay silent). */
+  /**
+   * Ids of checks whose findings this one explains when it raises an error: they are folded under its finding as
+   * consequences (ranked after the root causes, their titles naming it), not ranked as second root causes.
+   */
   supersedes?: readonly string[];
   /** The error classes (src/diagnosis/errors/taxonomy.ts) a finding of this check confirms: explain_error's map. */
   confirms?: readonly ErrorClass[];

@@ -31,6 +31,7 @@ import { gather, ProviderError } from "../providers/errors.js";
 import { KubeProvider } from "../providers/kubernetes.js";
 import { errorTextFacts } from "./error-text.js";
 import { bindingReads, PROXY_EXCHANGE } from "./aks-binding.js";
+import { NOT_GATHERED } from "./sections.js";
 import { normalizeTarget } from "./platform.js";
 import { type ResolvedTarget, resolveTarget } from "./target.js";
 import { decodeToken, fetchIssuerKeys, type IssuerKeys, verifyWithIssuer } from "../providers/oidc.js";
@@ -80,6 +81,35 @@ export function readSecretProviderClasses(
       parameters: Object.fromEntries(Object.entries(o.spec?.parameters ?? {}).map(([k, v]) => [k, String(v)])),
     }));
   });
+}
+
+/**
+ * The one AKS facts builder: every section not gathered unless given. The diagnosis gives them all; a step tool
+ * gives the ones it looked at, and runs only the checks that read them.
+ */
+export function aksFacts(env: Environment, target: Target, sections: Partial<AksFacts> = {}): AksFacts {
+  const none = <T>() => skipped<T>(NOT_GATHERED);
+  return {
+    target,
+    cloud: {
+      name: env.azure.cloud.name,
+      tokenExchangeAudience: env.azure.cloud.tokenExchangeAudience,
+      authorityHost: env.azure.cloud.authorityHost,
+    },
+    serviceAccount: none(),
+    pods: none(),
+    webhook: none(),
+    apiServerIssuer: none(),
+    secretProviderClasses: none(),
+    cluster: none(),
+    identity: none(),
+    federatedCredentials: none(),
+    roleAssignments: none(),
+    keyVaults: none(),
+    token: none(),
+    exchange: none(),
+    ...sections,
+  };
 }
 
 export class AksGatherer {
@@ -571,13 +601,7 @@ export async function diagnoseAks(
   const resolved = await targetP;
   await opts.progress("running the checks", 3, total);
 
-  const facts: AksFacts = {
-    target,
-    cloud: {
-      name: env.azure.cloud.name,
-      tokenExchangeAudience: env.azure.cloud.tokenExchangeAudience,
-      authorityHost: env.azure.cloud.authorityHost,
-    },
+  const facts = aksFacts(env, target, {
     apiServerHost: g.kube.apiServerHost(),
     serviceAccountName: saName,
     serviceAccount: sa,
@@ -602,7 +626,7 @@ export async function diagnoseAks(
     serviceAccountCandidates: await candidatesP,
     identityBindings: await bindingsP,
     kubeRbac: await rbacP,
-  };
+  });
   const report = diagnoseAksFacts(facts);
   await opts.progress("done", total, total);
   return report;

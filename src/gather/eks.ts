@@ -31,6 +31,7 @@ import {
   WEBHOOK_MWC,
 } from "../diagnosis/eks/names.js";
 import { failed, type Gathered, ok, skipped, type Target, valueOf } from "../diagnosis/types.js";
+import { NOT_GATHERED } from "./sections.js";
 import { AwsProvider } from "../providers/aws.js";
 import type { Environment } from "../providers/environment.js";
 import { gather, ProviderError } from "../providers/errors.js";
@@ -284,6 +285,33 @@ export function eksPods(r: ResolvedTarget): {
   };
 }
 
+/**
+ * The one EKS facts builder: every section not gathered unless given. The diagnosis gives them all; a step tool
+ * gives the ones it looked at, and runs only the checks that read them.
+ */
+export function eksFacts(target: Target, sections: Partial<EksFacts> = {}): EksFacts {
+  const none = <T>() => skipped<T>(NOT_GATHERED);
+  return {
+    target,
+    serviceAccountName: target.serviceAccount,
+    accountId: none(),
+    cluster: none(),
+    issuer: none(),
+    oidcProviderArns: none(),
+    oidcProvider: none(),
+    serviceAccount: none(),
+    pods: none(),
+    webhook: none(),
+    podIdentityAgent: none(),
+    associations: none(),
+    irsaRole: none(),
+    podIdentityRoles: {},
+    token: none(),
+    exchange: none(),
+    ...sections,
+  };
+}
+
 export async function gatherEksFacts(
   env: Environment,
   named: Target,
@@ -376,8 +404,7 @@ export async function gatherEksFacts(
   const [exchange, podIdentity] = await Promise.all([exchangeP, podIdP]);
   await opts.progress("Done", 3, total);
 
-  return {
-    target,
+  return eksFacts(target, {
     serviceAccountName,
     region: valueOf(cluster)?.region ?? g.region,
     accountId,
@@ -398,7 +425,7 @@ export async function gatherEksFacts(
     exchange,
     ...podIdentity,
     errorText: opts.errorText,
-  };
+  });
 }
 
 export async function diagnoseEks(

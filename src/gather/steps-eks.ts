@@ -3,18 +3,10 @@
 // one-call diagnosis raise the same findings (ids and evidence) for the same world.
 import { withRemediations } from "../remediation/index.js";
 import type { EksClusterFact, EksFacts, ServiceAccountFact, TokenClaims } from "../diagnosis/eks/facts.js";
-import { eksChecks, eksRootCauseOrder } from "../diagnosis/eks/index.js";
+import { type EksCheckId, eksRegistry } from "../diagnosis/eks/registry.js";
+import { runSelected } from "../diagnosis/registry.js";
 import { AUDIENCE_KEY, DEFAULT_AUDIENCE, ROLE_ARN_KEY } from "../diagnosis/eks/names.js";
-import {
-  type Gathered,
-  ok,
-  type Platform,
-  rankFindings,
-  runChecks,
-  skipped,
-  type Target,
-  valueOf,
-} from "../diagnosis/types.js";
+import { type Gathered, ok, type Platform, skipped, valueOf } from "../diagnosis/types.js";
 import type { Environment } from "../providers/environment.js";
 import { gather } from "../providers/errors.js";
 import {
@@ -25,7 +17,7 @@ import {
 } from "../providers/oidc.js";
 import { EksGatherer } from "./eks.js";
 import { detectPlatform } from "./platform.js";
-import { NOT_GATHERED, type StepResult } from "./steps.js";
+import type { StepResult } from "./steps.js";
 
 /** The platform a step tool speaks for: the caller's choice, else the kube context's, else AKS. */
 export function platformFor(env: Environment, forced?: Platform): Platform {
@@ -36,44 +28,14 @@ export function eksGathererFor(env: Environment, signal: AbortSignal): EksGather
   return new EksGatherer(env, signal);
 }
 
-/** Facts with every section not gathered; the caller fills in what it looked at. */
-export function partialEksFacts(target: Target, sections: Partial<EksFacts> = {}): EksFacts {
-  const none = <T>() => skipped<T>(NOT_GATHERED);
-  return {
-    target,
-    serviceAccountName: target.serviceAccount,
-    accountId: none(),
-    cluster: none(),
-    issuer: none(),
-    oidcProviderArns: none(),
-    oidcProvider: none(),
-    serviceAccount: none(),
-    pods: none(),
-    webhook: none(),
-    podIdentityAgent: none(),
-    associations: none(),
-    irsaRole: none(),
-    podIdentityRoles: {},
-    token: none(),
-    exchange: none(),
-    ...sections,
-  };
-}
+/** Facts with every section not gathered; the tool fills in what it looked at (the diagnosis's own builder). */
+export { eksFacts as partialEksFacts } from "./eks.js";
 
-/** Run the named EKS checks (in the diagnosis' root-cause order) and rank their findings as the diagnosis does. */
-export function runEksChecks(facts: EksFacts, ids: readonly string[]): StepResult {
-  const unknown = ids.filter((id) => !eksChecks.some((c) => c.id === id));
-  if (unknown.length) throw new Error(`unknown EKS check ids: ${unknown.join(", ")}`);
-  const { findings, checks } = runChecks(
-    eksChecks.filter((c) => ids.includes(c.id)),
-    facts,
-  );
+/** Run the named EKS checks of the registry and rank their findings as the diagnosis does (src/diagnosis/registry.ts). */
+export function runEksChecks(facts: EksFacts, ids: readonly EksCheckId[]): StepResult {
+  const { findings, checks } = runSelected(eksRegistry, facts, ids, "EKS");
   // The same remediations as the one-call diagnosis attaches (src/remediation).
-  const ranked = withRemediations({
-    target: facts.target,
-    ran: checks.map((c) => c.id),
-    findings: rankFindings(findings, eksRootCauseOrder),
-  });
+  const ranked = withRemediations({ target: facts.target, ran: checks.map((c) => c.id), findings });
   return { findings: ranked.findings, checks };
 }
 
@@ -163,3 +125,5 @@ export async function mintEksToken(
   }
   return out;
 }
+
+export type { EksCheckId };

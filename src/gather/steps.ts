@@ -4,71 +4,32 @@
 import { withRemediations } from "../remediation/index.js";
 import type { V1ServiceAccount } from "@kubernetes/client-node";
 import type { AksFacts, ClusterFacts, IdentityFacts, WorkloadFacts } from "../diagnosis/aks/facts.js";
-import { aksChecks, aksRootCauseOrder } from "../diagnosis/aks/index.js";
+import { type AksCheckId, aksRegistry } from "../diagnosis/aks/registry.js";
+import { runSelected } from "../diagnosis/registry.js";
 import { WI_CLIENT_ID } from "../diagnosis/aks/names.js";
 import { GUID_RE } from "../diagnosis/compare.js";
-import {
-  type CheckResult,
-  type Finding,
-  type Gathered,
-  rankFindings,
-  runChecks,
-  skipped,
-  type Target,
-} from "../diagnosis/types.js";
+import type { CheckResult, Finding, Gathered, Target } from "../diagnosis/types.js";
 import type { IdentityRef } from "../providers/azure.js";
 import type { Environment } from "../providers/environment.js";
 import { gather } from "../providers/errors.js";
 import { AksGatherer, aksWorkload } from "./aks.js";
 import { type ResolvedTarget, resolveTarget as resolveOnce } from "./target.js";
 
-export const NOT_GATHERED = "not gathered by this tool";
+export { NOT_GATHERED } from "./sections.js";
 
-/** Facts with every section not gathered; the caller fills in what it looked at. */
-export function partialFacts(env: Environment, target: Target, sections: Partial<AksFacts> = {}): AksFacts {
-  const none = <T>() => skipped<T>(NOT_GATHERED);
-  return {
-    target,
-    cloud: {
-      name: env.azure.cloud.name,
-      tokenExchangeAudience: env.azure.cloud.tokenExchangeAudience,
-      authorityHost: env.azure.cloud.authorityHost,
-    },
-    serviceAccount: none(),
-    pods: none(),
-    webhook: none(),
-    apiServerIssuer: none(),
-    secretProviderClasses: none(),
-    cluster: none(),
-    identity: none(),
-    federatedCredentials: none(),
-    roleAssignments: none(),
-    keyVaults: none(),
-    token: none(),
-    exchange: none(),
-    ...sections,
-  };
-}
+/** Facts with every section not gathered; the tool fills in what it looked at (the diagnosis's own builder). */
+export { aksFacts as partialFacts } from "./aks.js";
 
 export interface StepResult {
   findings: Finding[];
   checks: CheckResult[];
 }
 
-/** Run the named checks (in the diagnosis' root-cause order) and rank their findings as the diagnosis does. */
-export function runAksChecks(facts: AksFacts, ids: readonly string[]): StepResult {
-  const unknown = ids.filter((id) => !aksChecks.some((c) => c.id === id));
-  if (unknown.length) throw new Error(`unknown AKS check ids: ${unknown.join(", ")}`);
-  const { findings, checks } = runChecks(
-    aksChecks.filter((c) => ids.includes(c.id)),
-    facts,
-  );
+/** Run the named checks of the registry and rank their findings as the diagnosis does (src/diagnosis/registry.ts). */
+export function runAksChecks(facts: AksFacts, ids: readonly AksCheckId[]): StepResult {
+  const { findings, checks } = runSelected(aksRegistry, facts, ids, "AKS");
   // The same remediations as the one-call diagnosis attaches (src/remediation).
-  const ranked = withRemediations({
-    target: facts.target,
-    ran: checks.map((c) => c.id),
-    findings: rankFindings(findings, aksRootCauseOrder),
-  });
+  const ranked = withRemediations({ target: facts.target, ran: checks.map((c) => c.id), findings });
   return { findings: ranked.findings, checks };
 }
 
@@ -136,3 +97,5 @@ export { podsOfServiceAccount } from "./target.js";
 // What the step tools use from the providers, so a tool imports no provider itself.
 export { gather } from "../providers/errors.js";
 export { labelSelectorToString } from "../providers/kubernetes.js";
+
+export type { AksCheckId };

@@ -1,4 +1,5 @@
 import type { V1ServiceAccount } from "@kubernetes/client-node";
+import type { AksCheckId } from "./step.js";
 import { z } from "zod";
 import { grants, SECRET_GET_DATA_ACTION } from "../diagnosis/aks/checks/access.js";
 import type {
@@ -28,7 +29,7 @@ import { defineTool } from "./define.js";
 import { envFor } from "./platform.js";
 import { k8sName, namespaceField } from "./schemas.js";
 
-const CHECKS = [
+const CHECKS: readonly AksCheckId[] = [
   "spc.client-id-mismatch",
   "keyvault.firewall-blocks-cluster",
   "keyvault.access-policy-missing",

@@ -1,4 +1,5 @@
 import type { V1LabelSelector, V1MutatingWebhook } from "@kubernetes/client-node";
+import type { AksCheckId, EksCheckId } from "./step.js";
 import { z } from "zod";
 import type { WebhookFacts } from "../diagnosis/aks/facts.js";
 import { WEBHOOK_DEPLOYMENT, WEBHOOK_MWC } from "../diagnosis/aks/names.js";
@@ -25,8 +26,8 @@ import { type ToolContext, ToolInputError } from "./define.js";
 import { definePlatformTool } from "./platform.js";
 import { k8sName, namespaceField } from "./schemas.js";
 
-const CHECKS = ["webhook.missing", "webhook.unhealthy"];
-const EKS_CHECKS = ["webhook.missing", "eks.pod-identity-agent-missing"];
+const CHECKS: readonly AksCheckId[] = ["webhook.missing", "webhook.unhealthy"];
+const EKS_CHECKS: readonly EksCheckId[] = ["webhook.missing", "eks.pod-identity-agent-missing"];
 
 /** Which of a selector's requirements a set of labels fails (empty: selected). */
 function unmet(selector: V1LabelSelector | undefined, labels: Record<string, string>): string[] {

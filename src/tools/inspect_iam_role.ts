@@ -1,11 +1,11 @@
 import { z } from "zod";
-import { gather } from "./step.js";
+import { type EksCheckId, gather, partialEksFacts, runEksChecks } from "./step.js";
 import { parseRoleArn } from "../diagnosis/eks/arn.js";
-import type { EksFacts, RoleFact, ServiceAccountFact } from "../diagnosis/eks/facts.js";
-import { eksChecks } from "../diagnosis/eks/index.js";
+import type { RoleFact, ServiceAccountFact } from "../diagnosis/eks/facts.js";
+import { eksRegistry } from "../diagnosis/eks/registry.js";
 import { irsaEvaluation, names, ROLE_ARN_KEY } from "../diagnosis/eks/names.js";
 import { evaluatePodIdentityTrust, statementsOf, type TrustEvaluation } from "../diagnosis/eks/trust-policy.js";
-import { type Gathered, ok, runChecks, skipped, valueOf } from "../diagnosis/types.js";
+import { type Gathered, ok, skipped, valueOf } from "../diagnosis/types.js";
 import { EksGatherer } from "../gather/eks.js";
 import { defineTool, ToolInputError } from "./define.js";
 import { envFor } from "./platform.js";
@@ -40,7 +40,7 @@ function evaluationOutput(e: TrustEvaluation): z.infer<typeof EvaluationSchema> 
   };
 }
 
-const TRUST_CHECKS = eksChecks.filter((c) => c.id.startsWith("iam."));
+const TRUST_CHECKS: readonly EksCheckId[] = eksRegistry.map((c) => c.id).filter((id) => id.startsWith("iam."));
 
 export const inspectIamRole = defineTool({
   name: "inspect_iam_role",
@@ -136,30 +136,24 @@ export const inspectIamRole = defineTool({
       namespace: ns ?? "<namespace>",
       annotations: { ...(sa?.annotations ?? {}), [ROLE_ARN_KEY]: roleArn },
     });
-    const facts: EksFacts = {
-      target: { namespace: ns ?? "<namespace>", serviceAccount: saName },
-      serviceAccountName: saName,
-      region: g.region,
-      accountId,
-      cluster,
-      issuer,
-      oidcProviderArns: arns,
-      oidcProvider,
-      serviceAccount,
-      pods: skipped("not part of this tool"),
-      webhook: skipped("not part of this tool"),
-      podIdentityAgent: skipped("not part of this tool"),
-      associations: skipped("not part of this tool"),
-      irsaRole: roleG,
-      podIdentityRoles: {},
-      token: skipped("no token is minted by this tool"),
-      exchange: skipped("no exchange is made by this tool"),
-    };
+    const facts = partialEksFacts(
+      { namespace: ns ?? "<namespace>", serviceAccount: saName },
+      {
+        region: g.region,
+        accountId,
+        cluster,
+        issuer,
+        oidcProviderArns: arns,
+        oidcProvider,
+        serviceAccount,
+        irsaRole: roleG,
+      },
+    );
     const withSa = Boolean(ns && saName);
     const checks = withSa
       ? TRUST_CHECKS
-      : TRUST_CHECKS.filter((c) => c.id === "iam.role-not-found" || c.id === "iam.trust-wildcard-in-stringequals");
-    const result = runChecks(checks, facts);
+      : TRUST_CHECKS.filter((id) => id === "iam.role-not-found" || id === "iam.trust-wildcard-in-stringequals");
+    const result = runEksChecks(facts, checks);
     const evaluation = withSa ? irsaEvaluation(facts) : undefined;
     const n = names(facts);
     const trustsPods = statementsOf(role?.trustPolicy).some((s) => {

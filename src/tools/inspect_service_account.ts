@@ -1,4 +1,5 @@
 import type { V1Pod } from "@kubernetes/client-node";
+import type { AksCheckId, EksCheckId } from "./step.js";
 import { z } from "zod";
 import { tokenExpirationProblem } from "../diagnosis/rules.js";
 import { nearMissKeys } from "../diagnosis/aks/checks/service-account.js";
@@ -41,14 +42,14 @@ import type { ToolContext } from "./define.js";
 import { definePlatformTool } from "./platform.js";
 import { k8sName, namespaceField } from "./schemas.js";
 
-const CHECKS = [
+const CHECKS: readonly AksCheckId[] = [
   "sa.not-found",
   "sa.annotation-typo",
   "sa.client-id-missing",
   "sa.client-id-malformed",
   "sa.token-expiration-invalid",
 ];
-const EKS_CHECKS = [
+const EKS_CHECKS: readonly EksCheckId[] = [
   "sa.not-found",
   "sa.annotation-typo",
   "sa.role-arn-missing",

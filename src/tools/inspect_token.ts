@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { AksCheckId, EksCheckId } from "./step.js";
 import type { TokenFacts } from "../diagnosis/aks/facts.js";
 import { DEFAULT_AUDIENCE } from "../diagnosis/eks/names.js";
 import { type Gathered, skipped, valueOf } from "../diagnosis/types.js";
@@ -27,8 +28,8 @@ import type { ToolContext } from "./define.js";
 import { definePlatformTool } from "./platform.js";
 import { k8sName, namespaceField } from "./schemas.js";
 
-const CHECKS = ["sa.not-found", "issuer.unreachable", "issuer.signing-key-missing"];
-const EKS_CHECKS = ["sa.not-found", "eks.oidc-provider-missing", "eks.oidc-audience-missing"];
+const CHECKS: readonly AksCheckId[] = ["sa.not-found", "issuer.unreachable", "issuer.signing-key-missing"];
+const EKS_CHECKS: readonly EksCheckId[] = ["sa.not-found", "eks.oidc-provider-missing", "eks.oidc-audience-missing"];
 
 export const TokenClaimsSchema = z.object({
   iss: z.string().nullable(),

@@ -1,4 +1,5 @@
 import type { V1Pod, V1ServiceAccount } from "@kubernetes/client-node";
+import type { AksCheckId, EksCheckId } from "./step.js";
 import { z } from "zod";
 import { runsAsNonRoot } from "../diagnosis/rules.js";
 import {
@@ -48,14 +49,14 @@ import { type ToolContext, ToolInputError } from "./define.js";
 import { definePlatformTool } from "./platform.js";
 import { k8sName, namespaceField, workloadField } from "./schemas.js";
 
-const CHECKS = [
+const CHECKS: readonly AksCheckId[] = [
   "pod.service-account-mismatch",
   "pod.label-missing",
   "pod.not-mutated",
   "pod.restart-needed",
   "pod.token-path-hardcoded",
 ];
-const EKS_CHECKS = [
+const EKS_CHECKS: readonly EksCheckId[] = [
   "pod.service-account-mismatch",
   "pod.aws-env-preset",
   "pod.restart-needed",

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { AksCheckId } from "./step.js";
 import { compareFic, expectedFic, FIC_LIMIT } from "../diagnosis/aks/checks/federated-credentials.js";
 import type { FederatedCredentialFacts, IdentityFacts } from "../diagnosis/aks/facts.js";
 import { type Gathered, skipped, valueOf } from "../diagnosis/types.js";
@@ -26,7 +27,7 @@ import { defineTool, ToolInputError } from "./define.js";
 import { envFor } from "./platform.js";
 import { k8sName, namespaceField } from "./schemas.js";
 
-const FIC_CHECKS = [
+const FIC_CHECKS: readonly AksCheckId[] = [
   "fic.none",
   "fic.issuer-mismatch",
   "fic.subject-mismatch",
@@ -174,7 +175,9 @@ export const listFederatedCredentials = defineTool({
         ...(sa ? { serviceAccount: sa } : {}),
       },
     );
-    const checkIds = saName ? [...FIC_CHECKS, ...(sa ? ["identity.not-found"] : [])] : ["fic.none"];
+    const checkIds: AksCheckId[] = saName
+      ? [...FIC_CHECKS, ...(sa ? (["identity.not-found"] as const) : [])]
+      : ["fic.none"];
     const result = runAksChecks(facts, checkIds);
 
     const exp = saName ? expectedFic(facts) : undefined;

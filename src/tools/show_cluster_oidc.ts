@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { AksCheckId, EksCheckId } from "./step.js";
 import { partitionForRegion, providerArnFor } from "../diagnosis/eks/arn.js";
 import { thumbprintRelied } from "../diagnosis/eks/checks/cluster.js";
 import type { EksClusterFact, ServiceAccountFact } from "../diagnosis/eks/facts.js";
@@ -33,8 +34,16 @@ import { type ToolContext, ToolInputError } from "./define.js";
 import { definePlatformTool } from "./platform.js";
 import { k8sName, namespaceField } from "./schemas.js";
 
-const CHECKS = ["cluster.oidc-issuer-disabled", "cluster.workload-identity-disabled", "cluster.issuer-disagreement"];
-const EKS_CHECKS = ["eks.oidc-provider-missing", "eks.oidc-audience-missing", "eks.thumbprint-mismatch"];
+const CHECKS: readonly AksCheckId[] = [
+  "cluster.oidc-issuer-disabled",
+  "cluster.workload-identity-disabled",
+  "cluster.issuer-disagreement",
+];
+const EKS_CHECKS: readonly EksCheckId[] = [
+  "eks.oidc-provider-missing",
+  "eks.oidc-audience-missing",
+  "eks.thumbprint-mismatch",
+];
 
 const inputSchema = z.object({
   clusterName: z

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { AksCheckId, EksCheckId } from "./step.js";
 import type { IdentityFacts } from "../diagnosis/aks/facts.js";
 import { WI_TENANT_ID } from "../diagnosis/aks/names.js";
 import { GUID_RE } from "../diagnosis/compare.js";
@@ -38,8 +39,8 @@ import { type ToolContext, ToolInputError } from "./define.js";
 import { definePlatformTool } from "./platform.js";
 import { k8sName, namespaceField } from "./schemas.js";
 
-const CHECKS = ["sa.not-found", "exchange.failed"];
-const EKS_CHECKS = ["sa.not-found", "exchange.failed"];
+const CHECKS: readonly AksCheckId[] = ["sa.not-found", "exchange.failed"];
+const EKS_CHECKS: readonly EksCheckId[] = ["sa.not-found", "exchange.failed"];
 
 const Source = z.enum(["input", "annotation", "webhook-config", "identity"]);
 

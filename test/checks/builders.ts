@@ -149,3 +149,62 @@ export function healthyAks(): AksFacts {
 }
 
 export { failed, ok };
+
+export const VAULT = "payments-kv";
+export const VAULT_ID = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-payments/providers/Microsoft.KeyVault/vaults/${VAULT}`;
+export const NODE_SUBNET = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-payments/providers/Microsoft.Network/virtualNetworks/payments-vnet/subnets/nodes`;
+
+/**
+ * The healthy world with a SecretProviderClass for the identity and the vault it names, working: an access
+ * policy vault by default, or an RBAC vault with Key Vault Secrets User for the identity. The vault's firewall
+ * denies by default and admits the cluster's node subnet.
+ */
+export function healthyAksWithKeyVault(mode: "access-policy" | "rbac" = "access-policy"): AksFacts {
+  const f = healthyAks();
+  if (f.cluster.status === "ok" && f.cluster.value) f.cluster.value.agentPoolSubnetIds = [NODE_SUBNET];
+  f.secretProviderClasses = ok([
+    {
+      name: "payments-secrets",
+      namespace: NS,
+      provider: "azure",
+      parameters: { keyvaultName: VAULT, clientID: CLIENT_ID, tenantId: TENANT_ID, objects: "array:\n  - |\n" },
+    },
+  ]);
+  f.keyVaults = ok([
+    {
+      id: VAULT_ID,
+      name: VAULT,
+      resourceGroup: "rg-payments",
+      subscriptionId: SUBSCRIPTION,
+      tenantId: TENANT_ID,
+      enableRbacAuthorization: mode === "rbac",
+      publicNetworkAccess: "Enabled",
+      networkAcls: {
+        defaultAction: "Deny",
+        bypass: "AzureServices",
+        virtualNetworkRules: [{ id: NODE_SUBNET }],
+        ipRules: [],
+      },
+      accessPolicies:
+        mode === "rbac"
+          ? []
+          : [{ objectId: PRINCIPAL_ID, tenantId: TENANT_ID, permissions: { secrets: ["get", "list"] } }],
+    },
+  ]);
+  f.roleAssignments = ok(
+    mode === "rbac"
+      ? [
+          {
+            scope: VAULT_ID,
+            roleName: "Key Vault Secrets User",
+            actions: [],
+            dataActions: [
+              "Microsoft.KeyVault/vaults/secrets/getSecret/action",
+              "Microsoft.KeyVault/vaults/secrets/readMetadata/action",
+            ],
+          },
+        ]
+      : [],
+  );
+  return f;
+}

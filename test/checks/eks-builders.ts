@@ -103,3 +103,83 @@ export function healthyIrsa(): EksFacts {
     }),
   };
 }
+
+export const POD_ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/orders-api-pod-identity`;
+export const ASSOCIATION_ID = "a-abcdefghijklmnop1";
+
+/** A pod the webhook injected for EKS Pod Identity (the agent's credentials endpoint and token file). */
+export function podIdentityPod(name = "orders-api-5d8f7c9b6-p7q8r"): PodLike {
+  return {
+    metadata: { name, namespace: EKS_NS, creationTimestamp: "2026-01-02T00:00:00Z" },
+    spec: {
+      serviceAccountName: EKS_SA,
+      containers: [
+        {
+          name: "app",
+          env: [
+            { name: "AWS_STS_REGIONAL_ENDPOINTS", value: "regional" },
+            { name: "AWS_DEFAULT_REGION", value: REGION },
+            { name: "AWS_REGION", value: REGION },
+            { name: "AWS_CONTAINER_CREDENTIALS_FULL_URI", value: "http://169.254.170.23/v1/credentials" },
+            {
+              name: "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+              value: "/var/run/secrets/pods.eks.amazonaws.com/serviceaccount/eks-pod-identity-token",
+            },
+          ],
+          volumeMounts: [
+            { name: "eks-pod-identity-token", mountPath: "/var/run/secrets/pods.eks.amazonaws.com/serviceaccount" },
+          ],
+        },
+      ],
+      volumes: [
+        {
+          name: "eks-pod-identity-token",
+          projected: {
+            sources: [
+              {
+                serviceAccountToken: {
+                  audience: "pods.eks.amazonaws.com",
+                  expirationSeconds: 86400,
+                  path: "eks-pod-identity-token",
+                },
+              },
+            ],
+          },
+        },
+      ],
+    },
+    status: { phase: "Running" },
+  };
+}
+
+/** EKS Pod Identity, working end to end: an association, the agent, and a role that trusts the agent. */
+export function healthyPodIdentity(): EksFacts {
+  const f = healthyIrsa();
+  return {
+    ...f,
+    serviceAccount: ok({ name: EKS_SA, namespace: EKS_NS, annotations: {}, lastModified: "2026-01-01T00:00:00Z" }),
+    pods: ok([podIdentityPod()]),
+    podIdentityAgent: ok({ name: "eks-pod-identity-agent", namespace: "kube-system", desired: 2, ready: 2 }),
+    associations: ok([
+      { associationId: ASSOCIATION_ID, namespace: EKS_NS, serviceAccount: EKS_SA, roleArn: POD_ROLE_ARN },
+    ]),
+    irsaRole: { status: "skipped", reason: "the service account names no IRSA role" },
+    podIdentityRoles: {
+      [POD_ROLE_ARN]: ok({
+        arn: POD_ROLE_ARN,
+        name: "orders-api-pod-identity",
+        trustPolicy: {
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Effect: "Allow",
+              Principal: { Service: "pods.eks.amazonaws.com" },
+              Action: ["sts:AssumeRole", "sts:TagSession"],
+            },
+          ],
+        },
+      }),
+    },
+    exchange: { status: "skipped", reason: "EKS Pod Identity: no web identity exchange" },
+  };
+}

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { diagnoseAksFacts } from "../../../src/diagnosis/aks/index.js";
 import { aksRegistry } from "../../../src/diagnosis/aks/registry.js";
-import { healthyAks } from "../builders.js";
+import { healthyAks, healthyAksWithKeyVault } from "../builders.js";
 
 describe("healthy AKS facts", () => {
   it("every check runs and passes", () => {
@@ -22,4 +22,17 @@ describe("healthy AKS facts", () => {
     expect(report.checks.map((c) => c.id)).toEqual(["target.exists", ...aksRegistry.map((c) => c.id)]);
     expect(report.verdict).toBe("healthy");
   });
+});
+
+describe("healthy AKS facts with a Key Vault", () => {
+  for (const mode of ["access-policy", "rbac"] as const) {
+    it(`${mode}: the Key Vault checks run and pass`, () => {
+      const report = diagnoseAksFacts(healthyAksWithKeyVault(mode));
+      expect(report.findings.map((f) => `${f.id}: ${f.title}`)).toEqual([]);
+      const kvChecks = ["spc.client-id-mismatch", "keyvault.firewall-blocks-cluster", "keyvault.access-policy-missing"];
+      if (mode === "rbac") kvChecks.push("rbac.role-missing");
+      for (const id of kvChecks) expect(report.checks.find((c) => c.id === id)?.status, id).toBe("pass");
+      expect(report.verdict).toBe("healthy");
+    });
+  }
 });

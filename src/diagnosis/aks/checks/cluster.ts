@@ -14,6 +14,13 @@ const needCluster = (f: AksFacts) => {
 
 export const oidcIssuerDisabled = aksCheck({
   id: "cluster.oidc-issuer-disabled",
+  supersedes: [
+    "issuer.unreachable",
+    "issuer.signing-key-missing",
+    "cluster.issuer-disagreement",
+    "fic.issuer-mismatch",
+    "exchange.failed",
+  ],
   severity: "error",
   confirms: ["fic_issuer_mismatch", "issuer_unreachable"],
   essential: (f) => unread(f.cluster) || Boolean(valueOf(f.cluster)),
@@ -44,6 +51,7 @@ export const oidcIssuerDisabled = aksCheck({
 
 export const workloadIdentityDisabled = aksCheck({
   id: "cluster.workload-identity-disabled",
+  supersedes: ["webhook.missing", "webhook.unhealthy", "pod.not-mutated"],
   severity: "error",
   confirms: ["missing_env_config", "webhook_not_running"],
   title: "The workload identity add-on is enabled",

@@ -63,6 +63,7 @@ const directCredentials = (f: AksFacts) => valueOf(f.federatedCredentials)!.filt
 
 export const ficNone = aksCheck({
   id: "fic.none",
+  supersedes: ["exchange.failed"],
   severity: "error",
   confirms: ["fic_missing"],
   essential: (f) => !usesIdentityBinding(f),
@@ -117,6 +118,8 @@ function makeMismatchCheck<const Id extends string>(
     id,
     title,
     severity: "error",
+    // The live exchange fails because of the mismatch: its finding is the consequence.
+    supersedes: ["exchange.failed"],
     confirms: [...confirms, "fic_missing"],
     essential: (f) => !usesIdentityBinding(f),
     skippedBecause: (f) => needFics(f) ?? (expectedFic(f).issuer ? undefined : "the cluster's issuer is not known"),

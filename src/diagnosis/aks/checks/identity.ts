@@ -29,6 +29,7 @@ function podTenantId(f: AksFacts): string | undefined {
 
 export const identityNotFound = aksCheck({
   id: "identity.not-found",
+  supersedes: ["exchange.failed"],
   severity: "error",
   confirms: ["fic_missing", "wrong_client_id", "app_not_found_in_tenant"],
   essential: true,
@@ -87,6 +88,7 @@ export const identityNotFound = aksCheck({
 
 export const identityTenantMismatch = aksCheck({
   id: "identity.tenant-mismatch",
+  supersedes: ["exchange.failed"],
   severity: "error",
   confirms: ["app_not_found_in_tenant", "wrong_tenant"],
   essential: (f) => unread(f.identity),

@@ -33,6 +33,7 @@ function unreachableFromHereOnly(f: AksFacts): string | undefined {
 
 export const issuerUnreachable = aksCheck({
   id: "issuer.unreachable",
+  supersedes: ["exchange.failed"],
   severity: "error",
   confirms: ["issuer_unreachable"],
   essential: true,
@@ -82,6 +83,7 @@ export const issuerUnreachable = aksCheck({
 
 export const signingKeyMissing = aksCheck({
   id: "issuer.signing-key-missing",
+  supersedes: ["exchange.failed"],
   severity: "error",
   confirms: ["issuer_key_missing"],
   essential: true,

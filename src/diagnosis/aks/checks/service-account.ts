@@ -62,6 +62,7 @@ export function nearMissKeys(ann: Record<string, string>): { key: string; meant:
 
 export const saAnnotationTypo = aksCheck({
   id: "sa.annotation-typo",
+  supersedes: ["sa.client-id-missing"],
   severity: "error",
   confirms: ["missing_env_config"],
   essential: true,

@@ -11,6 +11,7 @@ const needWebhook = (f: AksFacts) =>
 
 export const webhookMissing = aksCheck({
   id: "webhook.missing",
+  supersedes: ["pod.not-mutated"],
   severity: "error",
   confirms: ["missing_env_config", "webhook_not_running"],
   essential: true,
@@ -52,6 +53,7 @@ export const webhookMissing = aksCheck({
 
 export const webhookUnhealthy = aksCheck({
   id: "webhook.unhealthy",
+  supersedes: ["pod.not-mutated"],
   severity: "error",
   confirms: ["missing_env_config", "webhook_not_running"],
   essential: (f) => unread(f.webhook) || Boolean(valueOf(f.webhook)?.deployment),

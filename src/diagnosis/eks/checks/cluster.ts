@@ -28,6 +28,7 @@ export function thumbprintRelied(issuer: string): boolean {
 
 export const oidcProviderMissing = eksCheck({
   id: "eks.oidc-provider-missing",
+  supersedes: ["exchange.failed"],
   severity: "error",
   confirms: ["irsa_no_oidc_provider"],
   essential: irsa,
@@ -76,6 +77,7 @@ export const oidcProviderMissing = eksCheck({
 
 export const oidcAudienceMissing = eksCheck({
   id: "eks.oidc-audience-missing",
+  supersedes: ["exchange.failed"],
   severity: "error",
   confirms: ["irsa_bad_audience"],
   essential: irsa,
@@ -120,6 +122,7 @@ export const oidcAudienceMissing = eksCheck({
 
 export const thumbprintMismatch = eksCheck({
   id: "eks.thumbprint-mismatch",
+  supersedes: ["exchange.failed"],
   severity: "error",
   confirms: ["irsa_thumbprint"],
   essential: irsa,

@@ -33,6 +33,7 @@ const needTrust = (f: EksFacts): string | undefined => {
 
 export const iamRoleNotFound = eksCheck({
   id: "iam.role-not-found",
+  supersedes: ["exchange.failed"],
   severity: "error",
   confirms: ["irsa_trust_policy_mismatch"],
   essential: irsa,
@@ -73,6 +74,7 @@ export const iamRoleNotFound = eksCheck({
  */
 export const iamRoleOtherAccount = eksCheck({
   id: "iam.role-other-account",
+  supersedes: ["exchange.failed"],
   severity: "error",
   title: "The annotated role is in the account this diagnosis can read",
   skippedBecause(f) {
@@ -222,6 +224,8 @@ function trustCheck<const Id extends TrustFindingId>(id: Id, title: string, conf
     id,
     title,
     severity: "error",
+    // STS refuses the token because of the failing clause: its finding is the consequence.
+    supersedes: ["exchange.failed"],
     confirms: [...confirms, "irsa_trust_policy_mismatch"],
     essential: irsa,
     skippedBecause: needTrust,

@@ -5,6 +5,7 @@ import { eksCheck, unread } from "./define.js";
 
 export const webhookMissing = eksCheck({
   id: "webhook.missing",
+  supersedes: ["pod.not-mutated"],
   severity: "error",
   confirms: ["irsa_sa_annotation_missing"],
   essential: (f) => unread(f.webhook) || mechanismOf(f) !== "none",

@@ -7,6 +7,7 @@ import { errorLines } from "./shared.js";
 
 export const micUnhealthy = podIdCheck({
   id: "podid.mic-unhealthy",
+  supersedes: ["podid.assigned-identity-missing"],
   severity: "error",
   confirms: ["nmi_identity_not_assigned"],
   essential(f) {

@@ -11,6 +11,7 @@ import { podNames, identitiesInScope, needIdentities, userAssigned } from "./sha
 
 export const identityResourceIdInvalid = podIdCheck({
   id: "podid.identity-resource-id-invalid",
+  supersedes: ["podid.assigned-identity-missing"],
   severity: "error",
   confirms: ["nmi_identity_not_assigned"],
   essential(f) {

@@ -19,6 +19,7 @@ import {
 
 export const linkedAuthorizationFailed = podIdCheck({
   id: "podid.linked-authorization-failed",
+  supersedes: ["podid.identity-not-on-vmss", "podid.assigned-identity-missing"],
   severity: "error",
   confirms: ["mic_linked_authorization"],
   essential(f) {
@@ -84,6 +85,7 @@ export const linkedAuthorizationFailed = podIdCheck({
 
 export const nodeResourceGroupRoleMissing = podIdCheck({
   id: "podid.node-rg-role-missing",
+  supersedes: ["podid.identity-not-on-vmss", "podid.assigned-identity-missing"],
   severity: "error",
   essential(f) {
     return ranOrUnread(this, f, [f.pods, f.bindings, f.identities, f.cluster, f.clusterIdentityRoles]);
@@ -131,6 +133,7 @@ export const nodeResourceGroupRoleMissing = podIdCheck({
 
 export const identityNotOnVmss = podIdCheck({
   id: "podid.identity-not-on-vmss",
+  supersedes: ["podid.assigned-identity-missing"],
   severity: "error",
   confirms: ["nmi_identity_not_assigned"],
   essential(f) {

@@ -1,22 +1,24 @@
-// Every check of the AKS workload identity registry, from facts written in code: the healthy world passes,
-// and one edit to it raises exactly the check's finding with the evidence that names the broken link.
+// The table of every check of the AKS workload identity registry, from facts written in code: the healthy world
+// passes, and one edit to it raises exactly the check's finding with the evidence that names the broken link.
 import type { AksFacts } from "../../../src/diagnosis/aks/facts.js";
-import { aksRegistry } from "../../../src/diagnosis/aks/registry.js";
 import type { AksCheckId } from "../../../src/diagnosis/aks/registry.js";
-import type { RegisteredCheck } from "../../../src/diagnosis/types.js";
 import {
   AUDIENCE,
   CLIENT_ID,
   edit,
   failed,
   healthyAks,
+  healthyAksWithKeyVault,
   ISSUER,
   mutatedPod,
+  NODE_SUBNET,
   ok,
   SUBJECT,
   serviceAccount,
+  VAULT,
+  VAULT_ID,
 } from "../builders.js";
-import { type Table, testCheck } from "../rule-tester.js";
+import type { Table } from "../rule-tester.js";
 
 const healthy = healthyAks();
 const valid = [{ name: "a working identity", facts: healthy }];
@@ -27,9 +29,13 @@ const fics = (f: AksFacts) => (f.federatedCredentials.status === "ok" ? f.federa
 const cluster = (f: AksFacts) => (f.cluster.status === "ok" ? f.cluster.value! : undefined)!;
 const identity = (f: AksFacts) => (f.identity.status === "ok" ? f.identity.value! : undefined)!;
 const token = (f: AksFacts) => (f.token.status === "ok" ? f.token.value : undefined)!;
+const kvPolicy = healthyAksWithKeyVault("access-policy");
+const kvRbac = healthyAksWithKeyVault("rbac");
+const spcs = (f: AksFacts) => (f.secretProviderClasses.status === "ok" ? f.secretProviderClasses.value : []);
+const kv = (f: AksFacts) => (f.keyVaults.status === "ok" ? f.keyVaults.value : [])[0];
 
-// The identity binding checks have their own tables (bindings.test.ts).
-const tables: Record<Exclude<AksCheckId, `binding.${string}`>, Table<AksFacts>> = {
+// The identity binding checks' tables are in tables-bindings.ts.
+export const aksTables: Record<Exclude<AksCheckId, `binding.${string}`>, Table<AksFacts>> = {
   "cluster.oidc-issuer-disabled": {
     valid,
     invalid: [
@@ -381,8 +387,19 @@ const tables: Record<Exclude<AksCheckId, `binding.${string}`>, Table<AksFacts>> 
     ],
   },
   "spc.client-id-mismatch": {
-    valid: [],
-    invalid: [],
+    valid: [{ name: "the class names the service account's client id", facts: kvPolicy }],
+    invalid: [
+      {
+        name: "the class names another client id",
+        facts: edit(kvPolicy, (f) => (spcs(f)[0].parameters.clientID = OTHER_GUID)),
+        findings: [{ evidence: { clientID: OTHER_GUID, serviceAccountClientId: CLIENT_ID } }],
+      },
+      {
+        name: "the class has no client id",
+        facts: edit(kvPolicy, (f) => delete spcs(f)[0].parameters.clientID),
+        findings: [{ evidence: { clientID: null } }],
+      },
+    ],
     skipped: [{ name: "no SecretProviderClass", facts: healthy, reason: /no Azure SecretProviderClass/ }],
   },
   "keyvault.not-found": {
@@ -482,18 +499,59 @@ const tables: Record<Exclude<AksCheckId, `binding.${string}`>, Table<AksFacts>> 
     ],
   },
   "keyvault.firewall-blocks-cluster": {
-    valid: [],
-    invalid: [],
+    valid: [
+      { name: "the firewall admits the node subnet", facts: kvPolicy },
+      { name: "the vault has no firewall", facts: edit(kvPolicy, (f) => (kv(f).networkAcls!.defaultAction = "Allow")) },
+    ],
+    invalid: [
+      {
+        name: "the firewall denies by default and admits another subnet",
+        facts: edit(kvPolicy, (f) => (kv(f).networkAcls!.virtualNetworkRules = [{ id: `${NODE_SUBNET}-other` }])),
+        findings: [{ evidence: { vault: VAULT } }],
+      },
+      {
+        name: "public network access is disabled",
+        facts: edit(kvPolicy, (f) => (kv(f).publicNetworkAccess = "Disabled")),
+        findings: [{ evidence: { vault: VAULT, publicNetworkAccess: "Disabled" } }],
+      },
+    ],
     skipped: [{ name: "no Key Vault referenced", facts: healthy, reason: /no Key Vault/ }],
   },
   "keyvault.access-policy-missing": {
-    valid: [],
-    invalid: [],
+    valid: [
+      { name: "an access policy grants get on secrets", facts: kvPolicy },
+      { name: "an RBAC vault (rbac.role-missing judges it)", facts: kvRbac },
+    ],
+    invalid: [
+      {
+        name: "no access policy for the identity",
+        facts: edit(kvPolicy, (f) => (kv(f).accessPolicies = [])),
+        findings: [{ severity: "error" }],
+      },
+      {
+        name: "the policy names the client id instead of the object id",
+        facts: edit(kvPolicy, (f) => (kv(f).accessPolicies[0].objectId = CLIENT_ID)),
+        findings: [{ severity: "error" }],
+      },
+    ],
     skipped: [{ name: "no Key Vault referenced", facts: healthy, reason: /no Key Vault/ }],
   },
   "rbac.role-missing": {
-    valid: [],
-    invalid: [],
+    valid: [{ name: "Key Vault Secrets User on the vault", facts: kvRbac }],
+    invalid: [
+      {
+        name: "no role assignment on the vault",
+        facts: edit(kvRbac, (f) => (f.roleAssignments = ok([]))),
+        findings: [{ severity: "error" }],
+      },
+      {
+        name: "a role on another vault",
+        facts: edit(kvRbac, (f) => {
+          if (f.roleAssignments.status === "ok") f.roleAssignments.value[0].scope = `${VAULT_ID}-other`;
+        }),
+        findings: [{ severity: "error" }],
+      },
+    ],
     skipped: [{ name: "no Key Vault referenced", facts: healthy, reason: /no RBAC-mode Key Vault/ }],
   },
   "exchange.failed": {
@@ -519,6 +577,3 @@ const tables: Record<Exclude<AksCheckId, `binding.${string}`>, Table<AksFacts>> 
     ],
   },
 };
-
-for (const check of aksRegistry as readonly RegisteredCheck<AksFacts, AksCheckId>[])
-  if (!check.id.startsWith("binding.")) testCheck(check, tables[check.id as Exclude<AksCheckId, `binding.${string}`>]);

@@ -1,12 +1,12 @@
-// EKS Pod Identity checks from facts written in code: a working association (and a working cross-account chain),
+// EKS Pod Identity check tables (run by test/checks/checks.test.ts), from facts written in code: a working association (and a working cross-account chain),
 // then one edit that breaks one link: session tags, the target's trust, the source's permission, the SDK, the chain.
 import type { EksFacts, PodLike, RoleFact } from "../../../src/diagnosis/eks/facts.js";
-import { type EksCheckId, eksRegistry } from "../../../src/diagnosis/eks/registry.js";
+import type { EksCheckId } from "../../../src/diagnosis/eks/registry.js";
 import type { PolicyDocument } from "../../../src/diagnosis/eks/trust-policy.js";
 import { ok, skipped } from "../../../src/diagnosis/types.js";
 import { edit } from "../builders.js";
 import { ACCOUNT, EKS_NS, EKS_SA, healthyIrsa, REGION } from "../eks-builders.js";
-import { type Table, testCheck } from "../rule-tester.js";
+import type { Table } from "../rule-tester.js";
 
 const POD_ROLE = `arn:aws:iam::${ACCOUNT}:role/orders-api-podid`;
 const TARGET = "arn:aws:iam::444455556666:role/orders-data-reader";
@@ -121,26 +121,7 @@ const bothSets = (roleArn: string) => (f: EksFacts) => {
 };
 const IRSA_ROLE = `arn:aws:iam::${ACCOUNT}:role/orders-api`;
 
-const tables: Partial<Record<EksCheckId, Table<EksFacts>>> = {
-  "eks.pod-identity-trust-invalid": {
-    valid: [
-      { name: "the documented trust", facts: healthy },
-      {
-        name: "sts:AssumeRole alone with session tags disabled",
-        facts: edit(healthy, (f) => {
-          tagsDisabled(f);
-          setPodTrust(ASSUME_ONLY)(f);
-        }),
-      },
-    ],
-    invalid: [
-      {
-        name: "sts:AssumeRole alone with session tags",
-        facts: edit(healthy, setPodTrust(ASSUME_ONLY)),
-        findings: [{}],
-      },
-    ],
-  },
+export const eksPodIdentityTables: Partial<Record<EksCheckId, Table<EksFacts>>> = {
   "eks.pod-identity-session-tags": {
     valid: [{ name: "tags disabled, trust without tag conditions", facts: edit(healthy, tagsDisabled) }],
     invalid: [
@@ -288,7 +269,23 @@ const tables: Partial<Record<EksCheckId, Table<EksFacts>>> = {
   },
 };
 
-for (const check of eksRegistry) {
-  const table = tables[check.id];
-  if (table) testCheck(check, table);
-}
+/** The session-tag cases of eks.pod-identity-trust-invalid (its main table is in tables-pods.ts). */
+export const podIdentityTrustWithTags: Table<EksFacts> = {
+  valid: [
+    { name: "the documented trust", facts: healthy },
+    {
+      name: "sts:AssumeRole alone with session tags disabled",
+      facts: edit(healthy, (f) => {
+        tagsDisabled(f);
+        setPodTrust(ASSUME_ONLY)(f);
+      }),
+    },
+  ],
+  invalid: [
+    {
+      name: "sts:AssumeRole alone with session tags",
+      facts: edit(healthy, setPodTrust(ASSUME_ONLY)),
+      findings: [{}],
+    },
+  ],
+};
