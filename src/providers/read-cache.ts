@@ -176,18 +176,30 @@ const fieldPaths: Record<string, (o: SnapshotObject) => unknown> = {
   "status.phase": (o) => o.status?.phase ?? "",
 };
 
-/** A field-selector predicate, or undefined for fields this evaluator does not know. */
-export function fieldPredicate(selector: string | undefined): ((o: SnapshotObject) => boolean) | undefined {
-  if (!selector) return () => true;
-  const tests: ((o: SnapshotObject) => boolean)[] = [];
+type FieldRequirement = { path: string; get: (o: SnapshotObject) => unknown; equal: boolean; want: string };
+
+const fieldText = (f: FieldRequirement, o: SnapshotObject) => String(f.get(o) ?? "");
+
+function parseFieldSelector(selector: string | undefined): FieldRequirement[] | undefined {
+  if (!selector) return [];
+  const reqs: FieldRequirement[] = [];
   for (const part of selector.split(",").map((p) => p.trim())) {
     const m = /^([\w.]+)\s*(==|=|!=)\s*(.*)$/.exec(part);
     const get = m ? fieldPaths[m[1]] : undefined;
     if (!m || !get) return undefined;
-    const want = m[3];
-    tests.push(m[2] === "!=" ? (o) => String(get(o) ?? "") !== want : (o) => String(get(o) ?? "") === want);
+    reqs.push({ path: m[1], get, equal: m[2] !== "!=", want: m[3] });
   }
-  return (o) => tests.every((t) => t(o));
+  return reqs;
+}
+
+/** A field-selector predicate, or undefined for fields this evaluator does not know. */
+export function fieldPredicate(selector: string | undefined): ((o: SnapshotObject) => boolean) | undefined {
+  const reqs = parseFieldSelector(selector);
+  return reqs && ((o) => matchesFields(o, reqs));
+}
+
+function matchesFields(o: SnapshotObject, reqs: FieldRequirement[]): boolean {
+  return reqs.every((f) => (fieldText(f, o) === f.want) === f.equal);
 }
 
 /**
@@ -200,29 +212,84 @@ export function selectFrom<T>(
   selectors: { labelSelector?: string; fieldSelector?: string } = {},
 ): Promise<T[]> | undefined {
   const labels = parseLabelSelector(selectors.labelSelector);
-  const fields = fieldPredicate(selectors.fieldSelector);
+  const fields = parseFieldSelector(selectors.fieldSelector);
   if (!labels || !fields) return undefined;
-  const within = namespace === undefined ? s.items : byNamespace(s).then((m) => m.get(namespace) ?? []);
-  return within.then((items) => items.filter((o) => matchesLabels(o.metadata?.labels, labels) && fields(o)) as T[]);
+  return indexOf(s).then((index) => {
+    const within = namespace === undefined ? index.all : (index.byNamespace.get(namespace) ?? []);
+    if (labels.length === 0 && fields.length === 0) return within.slice() as T[];
+    return narrowest(index, namespace, within, labels, fields).filter(
+      (o) => matchesLabels(o.metadata?.labels, labels) && matchesFields(o, fields),
+    ) as T[];
+  });
 }
 
-/** A snapshot's objects by namespace, built on first use: an audit's many reads each look at one namespace. */
-const namespaceIndex = new WeakMap<Snapshot, Promise<Map<string | undefined, SnapshotObject[]>>>();
+/**
+ * A snapshot's objects by namespace, and (built on first use) by the value of one label or field within a
+ * namespace: an audit makes thousands of reads, each of one namespace and most by name or by an equality selector.
+ */
+interface SnapshotIndex {
+  all: SnapshotObject[];
+  byNamespace: Map<string | undefined, SnapshotObject[]>;
+  /** "namespace\0l:key" or "namespace\0f:path" → value → objects. */
+  byValue: Map<string, Map<string, SnapshotObject[]>>;
+}
 
-function byNamespace(s: Snapshot): Promise<Map<string | undefined, SnapshotObject[]>> {
-  let index = namespaceIndex.get(s);
+const snapshotIndex = new WeakMap<Snapshot, Promise<SnapshotIndex>>();
+
+function indexOf(s: Snapshot): Promise<SnapshotIndex> {
+  let index = snapshotIndex.get(s);
   if (!index) {
-    index = s.items.then((items) => {
-      const m = new Map<string | undefined, SnapshotObject[]>();
-      for (const o of items) {
-        const ns = o.metadata?.namespace;
-        const list = m.get(ns);
-        if (list) list.push(o);
-        else m.set(ns, [o]);
-      }
-      return m;
+    index = s.items.then((all) => {
+      const byNamespace = new Map<string | undefined, SnapshotObject[]>();
+      for (const o of all) pushTo(byNamespace, o.metadata?.namespace, o);
+      return { all, byNamespace, byValue: new Map() };
     });
-    namespaceIndex.set(s, index);
+    snapshotIndex.set(s, index);
   }
   return index;
+}
+
+function pushTo<K>(m: Map<K, SnapshotObject[]>, key: K, o: SnapshotObject): void {
+  const list = m.get(key);
+  if (list) list.push(o);
+  else m.set(key, [o]);
+}
+
+/** The fewest objects that can match: those holding the value of the most selective equality requirement. */
+function narrowest(
+  index: SnapshotIndex,
+  namespace: string | undefined,
+  within: SnapshotObject[],
+  labels: LabelRequirement[],
+  fields: FieldRequirement[],
+): SnapshotObject[] {
+  const byValue = (attr: string, value: (o: SnapshotObject) => string | undefined) => {
+    const key = `${namespace ?? "\u0001"}\u0000${attr}`;
+    let m = index.byValue.get(key);
+    if (!m) {
+      m = new Map();
+      for (const o of within) {
+        const v = value(o);
+        if (v !== undefined) pushTo(m, v, o);
+      }
+      index.byValue.set(key, m);
+    }
+    return m;
+  };
+  let best = within;
+  for (const r of labels) {
+    if (r.op !== "=") continue;
+    const m = byValue(`l:${r.key}`, (o) => {
+      const l = o.metadata?.labels;
+      return l && Object.hasOwn(l, r.key) && typeof l[r.key] === "string" ? l[r.key] : undefined;
+    });
+    const c = m.get(r.values[0]) ?? [];
+    if (c.length < best.length) best = c;
+  }
+  for (const f of fields) {
+    if (!f.equal) continue;
+    const c = byValue(`f:${f.path}`, (o) => fieldText(f, o)).get(f.want) ?? [];
+    if (c.length < best.length) best = c;
+  }
+  return best;
 }

@@ -1,5 +1,5 @@
 // Scenario files: a public, documented format (docs/scenarios.md). Unknown fields are errors.
-import { closeSync, existsSync, openSync, readdirSync, readSync } from "node:fs";
+import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { CORE_SCHEMA, load } from "js-yaml";
 import { z } from "zod";
@@ -502,8 +502,28 @@ export function expandScenarioFile(file: string, parse: ParseYaml = parseCore, c
   }
 }
 
+/**
+ * Bundled scenarios parsed once per process (by file, size and modification time); each load gets its own copy.
+ * A test run loads the same few dozen worlds hundreds of times, and each parse reads YAML, applies `extends:`
+ * and validates the whole world.
+ */
+const bundledCache = new Map<string, { stamp: string; scenario: Scenario }>();
+
 /** Load a scenario by file path or by the name of a bundled scenario. */
 export function loadScenario(fileOrName: string): Scenario {
+  const file = scenarioFile(fileOrName);
+  if (resolve(dirname(file)) !== resolve(bundledScenarioDir())) return loadScenarioFile(file);
+  const st = statSync(file);
+  const stamp = `${st.size}:${st.mtimeMs}`;
+  const key = resolve(file);
+  const hit = bundledCache.get(key);
+  if (hit?.stamp === stamp) return structuredClone(hit.scenario);
+  const scenario = loadScenarioFile(file);
+  bundledCache.set(key, { stamp, scenario: structuredClone(scenario) });
+  return scenario;
+}
+
+function scenarioFile(fileOrName: string): string {
   let file = fileOrName;
   if (!existsSync(file)) {
     const bundled = /^[a-z0-9]+(-[a-z0-9]+)*$/.test(fileOrName)
@@ -516,6 +536,10 @@ export function loadScenario(fileOrName: string): Scenario {
     }
     file = bundled;
   }
+  return file;
+}
+
+function loadScenarioFile(file: string): Scenario {
   const data = expandScenarioFile(file);
   if (isDict(data) && "abstract" in data) {
     if (data.abstract === true) {

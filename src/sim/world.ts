@@ -160,17 +160,26 @@ async function makeIssuerKeys(rotated: boolean): Promise<IssuerKeys> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** What a started world's request handling needs. */
+interface WorldContext {
+  world: SimWorld;
+  options: StartOptions;
+  /** Added to every request from a client (scenario latency plus the caller's). */
+  latency: number;
+  /** How often each fault rule (by index) has fired, for `times`. */
+  faultUses: Map<number, number>;
+}
+
+const routeOf = (ctx: WorldContext, host: string): SimService | undefined =>
+  ctx.options.services.find((s) => s.matches(host, ctx.world));
+
 export async function startSimWorld(scenario: Scenario, options: StartOptions): Promise<SimWorld> {
   const ca: SimCa = await createSimCa();
   const issuerKeys = await makeIssuerKeys(scenario.kubernetes.issuerKeyRotated);
-  const apiServerHost = new URL(scenario.kubernetes.server).hostname.toLowerCase();
-  const faultUses = new Map<number, number>();
   const latency = (scenario.faults.latencyMs ?? 0) + (options.latencyMs ?? 0);
   const openSockets = new Set<Socket>();
-
   const world = {} as SimWorld;
-
-  const route = (host: string): SimService | undefined => options.services.find((s) => s.matches(host, world));
+  const ctx: WorldContext = { world, options, latency, faultUses: new Map() };
 
   // The default certificate answers clients that send no server name (IP-addressed requests).
   const fallback = await ca.leafFor("127.0.0.1");
@@ -180,7 +189,7 @@ export async function startSimWorld(scenario: Scenario, options: StartOptions): 
       key: fallback.key,
       SNICallback: (servername, cb) => {
         // A TLS fault: a certificate for another name, which every client rejects.
-        const name = matchTlsFault(servername) ? "tls-failure.invalid" : servername;
+        const name = matchTlsFault(ctx, servername) ? "tls-failure.invalid" : servername;
         ca.leafFor(name).then(
           (leaf) => cb(null, createSecureContext(leaf)),
           (err) => cb(err as Error),
@@ -189,7 +198,7 @@ export async function startSimWorld(scenario: Scenario, options: StartOptions): 
     },
     (req, res) => {
       if (options.onRequest) logWhenDone(req, res, options.onRequest);
-      handle(req, res).catch((err) => {
+      handleRequest(ctx, req, res).catch((err) => {
         if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" });
         res.end(`simulator error: ${(err as Error).message}`);
       });
@@ -199,126 +208,6 @@ export async function startSimWorld(scenario: Scenario, options: StartOptions): 
     openSockets.add(s);
     s.on("close", () => openSockets.delete(s));
   });
-
-  async function handle(req: IncomingMessage, res: ServerResponse) {
-    const sni = (req.socket as TLSSocket).servername;
-    const hostHeader = (req.headers.host ?? "").replace(/:\d+$/, "").toLowerCase();
-    const sniHost = typeof sni === "string" && sni && !isDirectHost(sni.toLowerCase()) ? sni.toLowerCase() : "";
-    let host = sniHost || hostHeader;
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const body = Buffer.concat(chunks);
-    let origin: string | undefined;
-    if (isDirectHost(host) && options.hostForDirectRequest) {
-      const u = new URL(`https://localhost${req.url ?? "/"}`);
-      const meant = options.hostForDirectRequest(
-        { method: req.method ?? "GET", path: u.pathname, query: u.searchParams, headers: req.headers, body },
-        world,
-      );
-      if (meant) {
-        origin = `https://${req.headers.host ?? `127.0.0.1:${world.port}`}`;
-        host = meant.toLowerCase();
-      }
-    }
-    (req as { simHost?: string }).simHost = host;
-    const service = route(host);
-    world.stats.requests++;
-    if (!service) {
-      res.writeHead(502, { "content-type": "text/plain" });
-      res.end(`the simulated world has no service at ${host}`);
-      return;
-    }
-    world.stats.byService[service.name] = (world.stats.byService[service.name] ?? 0) + 1;
-    // Paths such as "//subscriptions/…" must stay paths, not protocol-relative URLs.
-    const url = new URL(`https://${host}${req.url ?? "/"}`);
-    const simReq: SimRequest = {
-      service: service.name,
-      origin,
-      method: req.method ?? "GET",
-      url,
-      host,
-      path: url.pathname,
-      query: url.searchParams,
-      headers: req.headers,
-      body,
-      text: () => body.toString("utf8"),
-      json: () => JSON.parse(body.toString("utf8") || "null"),
-      // The AWS query protocol may also come as a GET with the parameters in the query string.
-      form: () =>
-        req.method === "GET" && body.length === 0
-          ? new URLSearchParams(url.search)
-          : new URLSearchParams(body.toString("utf8")),
-    };
-    // Calls the world makes to itself (Entra fetching an issuer's keys) happen inside the cloud: no client latency.
-    if (latency > 0 && req.headers["x-sim-internal"] !== "1") await sleep(latency);
-
-    const fault = matchFault(simReq);
-    if (fault?.latencyMs) await sleep(fault.latencyMs);
-    if (fault && (fault.timeout || fault.reset || fault.malformed || fault.status !== undefined || !fault.latencyMs)) {
-      if (fault.timeout) return; // never answer; the client's timeout must fire
-      if (fault.reset) {
-        req.socket.destroy();
-        return;
-      }
-      if (fault.malformed) {
-        res.writeHead(200, { "content-type": "application/json" });
-        res.end('{"value": [ {"truncated');
-        return;
-      }
-      const status = fault.status ?? 500;
-      const headers: Record<string, string> = { "content-type": "application/json" };
-      if (fault.retryAfter !== undefined) headers["retry-after"] = String(fault.retryAfter);
-      res.writeHead(status, headers);
-      res.end(
-        JSON.stringify({
-          error: { code: status === 429 ? "TooManyRequests" : "InternalServerError", message: "simulated fault" },
-        }),
-      );
-      return;
-    }
-
-    const answer = (await service.handle(simReq, world)) ??
-      service.notFound?.(simReq) ?? {
-        status: 404,
-        body: { error: { code: "NotFound", message: `no route ${simReq.method} ${simReq.path}` } },
-      };
-    world.stats.bytes += send(res, answer);
-  }
-
-  function matchTlsFault(servername: string): boolean {
-    const service = route(servername.toLowerCase());
-    if (!service || !world.scenario) return false;
-    const rules = world.scenario.faults.rules;
-    for (let i = 0; i < rules.length; i++) {
-      const r = rules[i];
-      if (!r.tls || r.service !== service.name) continue;
-      const used = faultUses.get(i) ?? 0;
-      if (r.times !== undefined && used >= r.times) continue;
-      faultUses.set(i, used + 1);
-      world.stats.byService[service.name] = (world.stats.byService[service.name] ?? 0) + 1;
-      return true;
-    }
-    return false;
-  }
-
-  function matchFault(req: SimRequest) {
-    const rules = world.scenario.faults.rules;
-    for (let i = 0; i < rules.length; i++) {
-      const r = rules[i];
-      if (r.tls || r.service !== req.service) continue;
-      if (r.method && r.method.toUpperCase() !== req.method) continue;
-      const internal = req.headers["x-sim-internal"] === "1";
-      if ((r.from === "operator" && internal) || (r.from === "cloud" && !internal)) continue;
-      const action = req.form().get("Action") ?? "";
-      if (r.path && !req.url.pathname.includes(r.path) && !req.url.search.includes(r.path) && action !== r.path)
-        continue;
-      const used = faultUses.get(i) ?? 0;
-      if (r.times !== undefined && used >= r.times) continue;
-      faultUses.set(i, used + 1);
-      return r;
-    }
-    return undefined;
-  }
 
   server.listen(options.port ?? 0, "127.0.0.1");
   await once(server, "listening");
@@ -332,7 +221,7 @@ export async function startSimWorld(scenario: Scenario, options: StartOptions): 
     port,
     agent,
     issuerKeys,
-    apiServerHost,
+    apiServerHost: new URL(scenario.kubernetes.server).hostname.toLowerCase(),
     stats: { requests: 0, bytes: 0, byService: {} },
     fetchJson: (url: string) => simFetchJson(agent, url),
     close: async () => {
@@ -342,6 +231,140 @@ export async function startSimWorld(scenario: Scenario, options: StartOptions): 
     },
   } satisfies SimWorld);
   return world;
+}
+
+/** The real host a request is for (SNI, then Host; for a direct request, what the router works out) and its origin. */
+function hostOf(ctx: WorldContext, req: IncomingMessage, body: Buffer): { host: string; origin?: string } {
+  const sni = (req.socket as TLSSocket).servername;
+  const hostHeader = (req.headers.host ?? "").replace(/:\d+$/, "").toLowerCase();
+  const sniHost = typeof sni === "string" && sni && !isDirectHost(sni.toLowerCase()) ? sni.toLowerCase() : "";
+  const host = sniHost || hostHeader;
+  if (!isDirectHost(host) || !ctx.options.hostForDirectRequest) return { host };
+  const u = new URL(`https://localhost${req.url ?? "/"}`);
+  const meant = ctx.options.hostForDirectRequest(
+    { method: req.method ?? "GET", path: u.pathname, query: u.searchParams, headers: req.headers, body },
+    ctx.world,
+  );
+  if (!meant) return { host };
+  return { host: meant.toLowerCase(), origin: `https://${req.headers.host ?? `127.0.0.1:${ctx.world.port}`}` };
+}
+
+function simRequestOf(req: IncomingMessage, service: SimService, host: string, body: Buffer, origin?: string) {
+  // Paths such as "//subscriptions/…" must stay paths, not protocol-relative URLs.
+  const url = new URL(`https://${host}${req.url ?? "/"}`);
+  const simReq: SimRequest = {
+    service: service.name,
+    origin,
+    method: req.method ?? "GET",
+    url,
+    host,
+    path: url.pathname,
+    query: url.searchParams,
+    headers: req.headers,
+    body,
+    text: () => body.toString("utf8"),
+    json: () => JSON.parse(body.toString("utf8") || "null"),
+    // The AWS query protocol may also come as a GET with the parameters in the query string.
+    form: () =>
+      req.method === "GET" && body.length === 0
+        ? new URLSearchParams(url.search)
+        : new URLSearchParams(body.toString("utf8")),
+  };
+  return simReq;
+}
+
+async function handleRequest(ctx: WorldContext, req: IncomingMessage, res: ServerResponse) {
+  const { world } = ctx;
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  const body = Buffer.concat(chunks);
+  const { host, origin } = hostOf(ctx, req, body);
+  (req as { simHost?: string }).simHost = host;
+  const service = routeOf(ctx, host);
+  world.stats.requests++;
+  if (!service) {
+    res.writeHead(502, { "content-type": "text/plain" });
+    res.end(`the simulated world has no service at ${host}`);
+    return;
+  }
+  world.stats.byService[service.name] = (world.stats.byService[service.name] ?? 0) + 1;
+  const simReq = simRequestOf(req, service, host, body, origin);
+  // Calls the world makes to itself (Entra fetching an issuer's keys) happen inside the cloud: no client latency.
+  if (ctx.latency > 0 && req.headers["x-sim-internal"] !== "1") await sleep(ctx.latency);
+
+  const fault = matchFault(ctx, simReq);
+  if (fault?.latencyMs) await sleep(fault.latencyMs);
+  if (fault && (fault.timeout || fault.reset || fault.malformed || fault.status !== undefined || !fault.latencyMs)) {
+    answerFault(req, res, fault);
+    return;
+  }
+
+  const answer = (await service.handle(simReq, world)) ??
+    service.notFound?.(simReq) ?? {
+      status: 404,
+      body: { error: { code: "NotFound", message: `no route ${simReq.method} ${simReq.path}` } },
+    };
+  world.stats.bytes += send(res, answer);
+}
+
+type FaultRule = Scenario["faults"]["rules"][number];
+
+/** A fault instead of the service's answer: no answer at all, a reset, a truncated body or an error status. */
+function answerFault(req: IncomingMessage, res: ServerResponse, fault: FaultRule): void {
+  if (fault.timeout) return; // never answer; the client's timeout must fire
+  if (fault.reset) {
+    req.socket.destroy();
+    return;
+  }
+  if (fault.malformed) {
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end('{"value": [ {"truncated');
+    return;
+  }
+  const status = fault.status ?? 500;
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  if (fault.retryAfter !== undefined) headers["retry-after"] = String(fault.retryAfter);
+  res.writeHead(status, headers);
+  res.end(
+    JSON.stringify({
+      error: { code: status === 429 ? "TooManyRequests" : "InternalServerError", message: "simulated fault" },
+    }),
+  );
+}
+
+function matchTlsFault(ctx: WorldContext, servername: string): boolean {
+  const { world, faultUses } = ctx;
+  const service = routeOf(ctx, servername.toLowerCase());
+  if (!service || !world.scenario) return false;
+  const rules = world.scenario.faults.rules;
+  for (let i = 0; i < rules.length; i++) {
+    const r = rules[i];
+    if (!r.tls || r.service !== service.name) continue;
+    const used = faultUses.get(i) ?? 0;
+    if (r.times !== undefined && used >= r.times) continue;
+    faultUses.set(i, used + 1);
+    world.stats.byService[service.name] = (world.stats.byService[service.name] ?? 0) + 1;
+    return true;
+  }
+  return false;
+}
+
+function matchFault(ctx: WorldContext, req: SimRequest): FaultRule | undefined {
+  const rules = ctx.world.scenario.faults.rules;
+  for (let i = 0; i < rules.length; i++) {
+    const r = rules[i];
+    if (r.tls || r.service !== req.service) continue;
+    if (r.method && r.method.toUpperCase() !== req.method) continue;
+    const internal = req.headers["x-sim-internal"] === "1";
+    if ((r.from === "operator" && internal) || (r.from === "cloud" && !internal)) continue;
+    const action = req.form().get("Action") ?? "";
+    if (r.path && !req.url.pathname.includes(r.path) && !req.url.search.includes(r.path) && action !== r.path) continue;
+    const used = ctx.faultUses.get(i) ?? 0;
+    if (r.times !== undefined && used >= r.times) continue;
+    ctx.faultUses.set(i, used + 1);
+    return r;
+  }
+  return undefined;
 }
 
 function logWhenDone(req: IncomingMessage, res: ServerResponse, onRequest: (e: SimRequestLogEntry) => void) {

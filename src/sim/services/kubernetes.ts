@@ -146,6 +146,9 @@ type Obj = { apiVersion: string; kind: string; metadata: Meta; [k: string]: unkn
 interface KubeState {
   resourceVersion: number;
   generated: number;
+  /** Counts requests that may have changed the store; the read index is rebuilt after each. */
+  writes: number;
+  index?: KubeIndex;
 }
 
 const states = new WeakMap<SimWorld, KubeState>();
@@ -153,7 +156,7 @@ const states = new WeakMap<SimWorld, KubeState>();
 function stateOf(world: SimWorld): KubeState {
   let s = states.get(world);
   if (!s) {
-    s = { resourceVersion: 1000, generated: 0 };
+    s = { resourceVersion: 1000, generated: 0, writes: 0 };
     states.set(world, s);
   }
   return s;
@@ -201,10 +204,13 @@ const gvString = (group: string, version: string) => (group ? `${group}/${versio
 
 /** Every resource type the API server serves for this scenario. */
 function servedTypes(world: SimWorld): ResourceType[] {
+  return index(world).types;
+}
+
+function servedTypesOf(objects: Obj[]): ResourceType[] {
   const types = [...builtinTypes];
   const have = (g: string, v: string, kind: string) =>
     types.some((r) => r.group === g && r.version === v && r.kind === kind);
-  const objects = store(world);
   const installedGroups = new Set<string>();
   for (const o of objects) {
     if (o.kind === "CustomResourceDefinition" && o.apiVersion.startsWith("apiextensions.k8s.io/")) {
@@ -404,7 +410,9 @@ function clone<T>(v: T): T {
 }
 
 function view(r: ResourceType, o: Obj, inList: boolean): Obj {
-  const c = clone(o);
+  // A list item is a shallow copy: the answer is serialised at once, and a list of thousands of pods would
+  // otherwise be deep-copied on every request. Only top-level fields are removed from it.
+  const c = inList ? { ...o } : clone(o);
   if (r.kind === "Secret" && r.group === "") {
     // The simulated cluster never hands out secret material, even to a caller allowed to read it.
     delete c.data;
@@ -420,14 +428,62 @@ function view(r: ResourceType, o: Obj, inList: boolean): Obj {
 
 const keyOf = (o: Obj) => `${o.metadata.namespace ?? ""}/${o.metadata.name ?? ""}`;
 
-function namespacesOf(world: SimWorld): Obj[] {
-  const objects = store(world);
+// ---------------------------------------------------------------------------------------------
+// The read index: the store by type, name and namespace, built once per change instead of on every request
+
+interface KubeIndex {
+  /** The store it was built from, and its length then (objects added or removed directly are noticed). */
+  objects: Obj[];
+  length: number;
+  writes: number;
+  types: ResourceType[];
+  /** `group/kind` → objects in store order (namespaces and service accounts include the synthesized ones). */
+  byType: Map<string, Obj[]>;
+  /** Filled on first use: `group/kind` → the objects sorted by namespace/name, all and per namespace. */
+  sorted: Map<string, { all: Obj[]; byNamespace: Map<string, Obj[]> }>;
+  /** Filled on first use: `group/kind/namespaced` → "namespace\0name" (cluster-scoped: name) → first such object. */
+  byName: Map<string, Map<string, Obj>>;
+}
+
+const typeKey = (group: string, kind: string) => `${group}/${kind}`;
+
+function index(world: SimWorld): KubeIndex {
+  const s = stateOf(world);
+  const objects = world.scenario.kubernetes.objects as Obj[];
+  const built = s.index;
+  if (built && built.objects === objects && built.length === objects.length && built.writes === s.writes) return built;
+  s.index = buildIndex(store(world), s.writes);
+  return s.index;
+}
+
+function buildIndex(objects: Obj[], writes: number): KubeIndex {
+  const byType = new Map<string, Obj[]>();
+  for (const o of objects) {
+    const k = typeKey(groupVersion(o.apiVersion).group, o.kind);
+    const list = byType.get(k);
+    if (list) list.push(o);
+    else byType.set(k, [o]);
+  }
+  const namespaces = namespacesOf(objects);
+  byType.set(typeKey("", "Namespace"), namespaces);
+  byType.set(typeKey("", "ServiceAccount"), serviceAccountsOf(objects, namespaces));
+  const types = servedTypesOf(objects);
+  return { objects, length: objects.length, writes, types, byType, sorted: new Map(), byName: new Map() };
+}
+
+/** After a request that may have written: the next read rebuilds the index. */
+function invalidateIndex(world: SimWorld): void {
+  stateOf(world).writes++;
+}
+
+function namespacesOf(objects: Obj[]): Obj[] {
   const explicit = objects.filter((o) => o.apiVersion === "v1" && o.kind === "Namespace");
+  const explicitNames = new Set(explicit.map((n) => n.metadata.name));
   const names = new Set(systemNamespaces);
   for (const o of objects) if (o.metadata.namespace) names.add(o.metadata.namespace);
   const synthesized: Obj[] = [];
   for (const name of names) {
-    if (explicit.some((n) => n.metadata.name === name)) continue;
+    if (explicitNames.has(name)) continue;
     synthesized.push({
       apiVersion: "v1",
       kind: "Namespace",
@@ -446,12 +502,13 @@ function namespacesOf(world: SimWorld): Obj[] {
 }
 
 /** Every namespace has a "default" service account (the service-account controller recreates it at once). */
-function serviceAccountsOf(world: SimWorld): Obj[] {
-  const explicit = store(world).filter((o) => o.apiVersion === "v1" && o.kind === "ServiceAccount");
+function serviceAccountsOf(objects: Obj[], namespaces: Obj[]): Obj[] {
+  const explicit = objects.filter((o) => o.apiVersion === "v1" && o.kind === "ServiceAccount");
+  const withDefault = new Set(explicit.filter((o) => o.metadata.name === "default").map((o) => o.metadata.namespace));
   const synthesized: Obj[] = [];
-  for (const ns of namespacesOf(world)) {
+  for (const ns of namespaces) {
     const namespace = ns.metadata.name as string;
-    if (explicit.some((o) => o.metadata.namespace === namespace && o.metadata.name === "default")) continue;
+    if (withDefault.has(namespace)) continue;
     synthesized.push({
       apiVersion: "v1",
       kind: "ServiceAccount",
@@ -467,16 +524,44 @@ function serviceAccountsOf(world: SimWorld): Obj[] {
   return [...explicit, ...synthesized];
 }
 
-function objectsOf(world: SimWorld, r: ResourceType): Obj[] {
-  if (r.group === "" && r.kind === "Namespace") return namespacesOf(world);
-  if (r.group === "" && r.kind === "ServiceAccount") return serviceAccountsOf(world);
-  return store(world).filter((o) => o.kind === r.kind && groupVersion(o.apiVersion).group === r.group);
+/** The objects of a type sorted by namespace/name, all or in one namespace (arrays owned by the index). */
+function sortedObjectsOf(world: SimWorld, r: ResourceType, namespace: string | undefined): Obj[] {
+  const idx = index(world);
+  const k = typeKey(r.group, r.kind);
+  let s = idx.sorted.get(k);
+  if (!s) {
+    const all = (idx.byType.get(k) ?? [])
+      .map((o) => ({ key: keyOf(o), o }))
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+      .map((e) => e.o);
+    const byNamespace = new Map<string, Obj[]>();
+    for (const o of all) {
+      const ns = o.metadata.namespace ?? "";
+      const list = byNamespace.get(ns);
+      if (list) list.push(o);
+      else byNamespace.set(ns, [o]);
+    }
+    s = { all, byNamespace };
+    idx.sorted.set(k, s);
+  }
+  return namespace ? (s.byNamespace.get(namespace) ?? []) : s.all;
 }
 
 function find(world: SimWorld, r: ResourceType, namespace: string | undefined, name: string): Obj | undefined {
-  return objectsOf(world, r).find(
-    (o) => o.metadata.name === name && (!r.namespaced || o.metadata.namespace === namespace),
-  );
+  const idx = index(world);
+  const nameKey = (ns: string | undefined, n: string) => (r.namespaced ? `${ns ?? ""}\u0000${n}` : n);
+  const k = `${typeKey(r.group, r.kind)}/${r.namespaced}`;
+  let names = idx.byName.get(k);
+  if (!names) {
+    names = new Map();
+    for (const o of idx.byType.get(typeKey(r.group, r.kind)) ?? []) {
+      if (o.metadata.name === undefined) continue;
+      const key = nameKey(o.metadata.namespace, o.metadata.name);
+      if (!names.has(key)) names.set(key, o);
+    }
+    idx.byName.set(k, names);
+  }
+  return names.get(nameKey(namespace, name));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -761,10 +846,10 @@ function listResponse(world: SimWorld, r: ResourceType, req: ResourceRequest, qu
   } catch (err) {
     return badRequest((err as Error).message);
   }
-  let items = objectsOf(world, r)
-    .filter((o) => !req.namespace || o.metadata.namespace === req.namespace)
-    .filter((o) => matchesLabels(o.metadata.labels, labelReqs) && matchesFields(o, fieldReqs))
-    .sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
+  let items = sortedObjectsOf(world, r, req.namespace || undefined);
+  if (labelReqs.length > 0 || fieldReqs.length > 0) {
+    items = items.filter((o) => matchesLabels(o.metadata.labels, labelReqs) && matchesFields(o, fieldReqs));
+  }
   const listRv = String(stateOf(world).resourceVersion);
   const token = query.get("continue");
   if (token) {
@@ -864,7 +949,8 @@ function create(world: SimWorld, req: SimRequest, rr: ResourceRequest): SimRespo
   const causes = validate(o);
   if (causes.length) return invalid(r, o.metadata.name ?? "", causes);
   const name = o.metadata.name as string;
-  if (r.namespaced && !namespacesOf(world).some((n) => n.metadata.name === rr.namespace)) {
+  const namespaces = index(world).byType.get(typeKey("", "Namespace")) ?? [];
+  if (r.namespaced && !namespaces.some((n) => n.metadata.name === rr.namespace)) {
     return status(404, "NotFound", `namespaces "${rr.namespace}" not found`, {
       name: rr.namespace,
       kind: "namespaces",
@@ -1337,10 +1423,24 @@ async function handle(req: SimRequest, world: SimWorld): Promise<SimResponse | u
   }
 }
 
+/** POSTs that create nothing: access and token reviews, and TokenRequest (a service account's token subresource). */
+const READ_ONLY_POST =
+  /^\/apis\/(authorization\.k8s\.io\/v1\/(self)?subjectaccessreviews|authorization\.k8s\.io\/v1\/selfsubjectrulesreviews|authentication\.k8s\.io\/v1\/tokenreviews)\/?$|^\/api\/v1\/namespaces\/[^/]+\/serviceaccounts\/[^/]+\/token\/?$/;
+
 export const kubernetesService: SimService = {
   name: "kubernetes",
   matches: (host, world) => host === world.apiServerHost,
-  handle: async (req, world) => asTable(req, await handle(req, world)),
+  handle: async (req, world) => {
+    // Reads, reviews and token requests never change the store; anything else may.
+    if (req.method === "GET" || (req.method === "POST" && READ_ONLY_POST.test(req.path))) {
+      return asTable(req, await handle(req, world));
+    }
+    try {
+      return await handle(req, world);
+    } finally {
+      invalidateIndex(world);
+    }
+  },
   notFound: () => ({
     status: 404,
     headers: { "content-type": "text/plain; charset=utf-8" },
