@@ -11,7 +11,6 @@ import type {
   SecretProviderClassFacts,
   TokenFacts,
   WebhookFacts,
-  WorkloadFacts,
 } from "../diagnosis/aks/facts.js";
 import { type AksReport, diagnoseAksFacts } from "../diagnosis/aks/index.js";
 import {
@@ -30,6 +29,9 @@ import type { Environment } from "../providers/environment.js";
 import { gather, ProviderError } from "../providers/errors.js";
 import { KubeProvider } from "../providers/kubernetes.js";
 import { errorTextFacts } from "./error-text.js";
+import { aksWorkload, injectedTenant, readyOf } from "./aks-workload.js";
+
+export { aksWorkload, workloadFacts } from "./aks-workload.js";
 import { bindingReads, PROXY_EXCHANGE } from "./aks-binding.js";
 import { NOT_GATHERED } from "./sections.js";
 import { normalizeTarget } from "./platform.js";
@@ -306,55 +308,6 @@ export class AksGatherer {
       return r.ok ? { ok: true, expiresIn: r.expiresIn, clientId, tenantId } : { ...r, ok: false, clientId, tenantId };
     });
   }
-}
-
-/** AZURE_TENANT_ID as the pods carry it, when they agree on one. */
-function injectedTenant(pods: V1Pod[]): string | undefined {
-  const seen = new Set(
-    pods.flatMap((p) =>
-      [...(p.spec?.initContainers ?? []), ...(p.spec?.containers ?? [])].flatMap((c) =>
-        (c.env ?? [])
-          .filter((e) => e.name === "AZURE_TENANT_ID" && e.value && GUID_RE.test(e.value))
-          .map((e) => e.value!),
-      ),
-    ),
-  );
-  return seen.size === 1 ? [...seen][0] : undefined;
-}
-
-/**
- * Ready replicas as a live Deployment reports them. kubectl omits zero counts, so a status that reports
- * replicas without readyReplicas means none is ready; an object with no counts at all (written by hand)
- * is taken as running.
- */
-function readyOf(dep: V1Deployment): number {
-  const st = dep.status;
-  const desired = dep.spec?.replicas ?? 1;
-  if (
-    !st ||
-    (st.replicas === undefined &&
-      st.readyReplicas === undefined &&
-      st.availableReplicas === undefined &&
-      st.unavailableReplicas === undefined)
-  )
-    return desired;
-  return st.readyReplicas ?? st.availableReplicas ?? 0;
-}
-
-/** The resolved workload as the AKS facts hold it. */
-export function aksWorkload(r: ResolvedTarget): Gathered<WorkloadFacts | null> | undefined {
-  const wl = r.workload;
-  if (!wl) return undefined;
-  return wl.status === "ok" ? ok(wl.value ? workloadFacts(wl.value) : null) : (wl as Gathered<WorkloadFacts | null>);
-}
-
-export function workloadFacts(w: {
-  kind: string;
-  name: string;
-  object: { metadata?: { labels?: Record<string, string> } };
-  podTemplate: WorkloadFacts["podTemplate"];
-}): WorkloadFacts {
-  return { kind: w.kind, name: w.name, labels: w.object.metadata?.labels ?? {}, podTemplate: w.podTemplate };
 }
 
 /** The service account the target runs as, or why there is none to read (the part of the target that is missing). */
