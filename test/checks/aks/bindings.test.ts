@@ -3,7 +3,7 @@
 import { diagnoseAksFacts } from "../../../src/diagnosis/aks/index.js";
 import { describe, expect, it } from "vitest";
 import { CLIENT_ID, edit, failed, NS, SA } from "../builders.js";
-import { classic, healthy, kube, rbac } from "./tables-bindings.js";
+import { classic, healthy, kube } from "./tables-bindings.js";
 
 describe("identity binding facts, diagnosed whole", () => {
   it("a working binding is healthy without a per-cluster credential or a live exchange", () => {
