@@ -156,10 +156,16 @@ export const inspectServiceAccount = definePlatformTool({
     const runsAs = (spec: { serviceAccountName?: string } | undefined) =>
       (spec?.serviceAccountName ?? "default") === serviceAccount;
 
+    // A client-id annotation holding an identity's resource id: look the identity up, so the fix names its client id.
+    const raw = valueOf(sa)?.metadata?.annotations?.[WI_CLIENT_ID]?.trim();
+    const identityByResourceId =
+      raw && !GUID_RE.test(raw) && /\/providers\/microsoft\.managedidentity\//i.test(raw)
+        ? await g.identityByResourceId(raw).catch(() => undefined)
+        : undefined;
     const facts = partialFacts(
       env,
       { namespace, serviceAccount },
-      { serviceAccountName: serviceAccount, serviceAccount: sa, pods: ownPods },
+      { serviceAccountName: serviceAccount, serviceAccount: sa, pods: ownPods, identityByResourceId },
     );
     const result = runAksChecks(facts, CHECKS);
 

@@ -44,6 +44,7 @@ export const TOOL_MODULES: Record<string, () => Promise<Record<string, unknown>>
   add_keyvault_network_rule: () => import("./add_keyvault_network_rule.js"),
   set_iam_oidc_provider: () => import("./set_iam_oidc_provider.js"),
   set_secret_provider_class_client_id: () => import("./set_secret_provider_class_client_id.js"),
+  set_azure_identity_binding: () => import("./set_azure_identity_binding.js"),
 };
 
 /** The definition of a tool, from its own module. */
