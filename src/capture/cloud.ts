@@ -3,7 +3,10 @@
 // providers, roles and Pod Identity associations). Reads only; a failed read is a note, never an abort.
 import { decodeJwt } from "jose";
 import type { AzureProvider, ClusterInfo, IdentityInfo, KeyVaultInfo } from "../providers/azure.js";
+import { parseResourceId } from "../providers/azure-model.js";
+import type { DeletedKeyVault } from "../model/azure.js";
 import type { AwsProvider } from "../providers/aws.js";
+import { roleInlinePolicies } from "../providers/aws-pod-identity.js";
 import type { RawObject } from "../providers/kube-raw.js";
 
 type Notes = string[];
@@ -72,11 +75,13 @@ function azureReferences(objects: RawObject[]) {
       if (p.tenantId) tenants.add(p.tenantId.trim());
     }
     if (o.kind === "AzureIdentity") {
-      const s = (o.spec ?? {}) as { clientID?: string; ClientID?: string; resourceID?: string; ResourceID?: string };
+      const s = (o.spec ?? {}) as Record<string, string | null | undefined>;
       const id = s.clientID ?? s.ClientID;
       const rid = s.resourceID ?? s.ResourceID;
-      if (id) clientIds.add(id.trim());
-      if (rid) resourceIds.add(rid.trim());
+      const tid = s.tenantID ?? s.TenantID;
+      if (typeof id === "string" && id) clientIds.add(id.trim());
+      if (typeof rid === "string" && rid) resourceIds.add(rid.trim());
+      if (typeof tid === "string" && tid) tenants.add(tid.trim());
     }
   }
   for (const v of envValues(objects, "AZURE_CLIENT_ID")) clientIds.add(v.trim());
@@ -116,6 +121,7 @@ function keyVaultSection(kv: KeyVaultInfo): Record<string, unknown> {
   return {
     name: kv.name,
     resourceGroup: kv.resourceGroup ?? "unknown",
+    ...(kv.tenantId ? { tenantId: kv.tenantId } : {}),
     enableRbacAuthorization: kv.enableRbacAuthorization,
     ...(kv.publicNetworkAccess ? { publicNetworkAccess: kv.publicNetworkAccess } : {}),
     ...(kv.networkAcls
@@ -128,8 +134,54 @@ function keyVaultSection(kv: KeyVaultInfo): Record<string, unknown> {
           },
         }
       : {}),
-    accessPolicies: kv.accessPolicies.map((p) => ({ objectId: p.objectId, permissions: p.permissions })),
+    accessPolicies: kv.accessPolicies.map((p) => ({
+      objectId: p.objectId,
+      ...(p.tenantId ? { tenantId: p.tenantId } : {}),
+      permissions: p.permissions,
+    })),
   };
+}
+
+/** A soft-deleted key vault as the scenario format writes it (its resource group is in the original vault id). */
+function deletedKeyVaultSection(kv: DeletedKeyVault): Record<string, unknown> {
+  return {
+    name: kv.name,
+    resourceGroup: (kv.vaultId && parseResourceId(kv.vaultId)?.resourceGroup) || "unknown",
+    ...(kv.location ? { location: kv.location } : {}),
+    ...(kv.deletionDate ? { deletionDate: kv.deletionDate } : {}),
+    ...(kv.scheduledPurgeDate ? { scheduledPurgeDate: kv.scheduledPurgeDate } : {}),
+    ...(kv.purgeProtectionEnabled !== undefined ? { purgeProtectionEnabled: kv.purgeProtectionEnabled } : {}),
+  };
+}
+
+/** The key vaults the objects name, and those of them that are soft-deleted. */
+async function captureKeyVaults(azure: AzureProvider, names: Iterable<string>, notes: Notes) {
+  const keyVaults: Record<string, unknown>[] = [];
+  const deletedKeyVaults: Record<string, unknown>[] = [];
+  for (const name of names) {
+    const kv = await attempt(notes, `key vault ${name}`, () => azure.findKeyVault(name));
+    if (kv) keyVaults.push(keyVaultSection(kv));
+    else if (kv === null) {
+      // Not in the vault list: a soft-deleted vault keeps its name until it is purged.
+      const gone = await attempt(notes, `deleted key vault ${name}`, () => azure.findDeletedKeyVault(name));
+      if (gone) deletedKeyVaults.push(deletedKeyVaultSection(gone));
+    }
+  }
+  return { keyVaults, deletedKeyVaults };
+}
+
+/** The cluster's identity bindings, and the resource ids of the identities they bind (captured like the others). */
+async function identityBindings(azure: AzureProvider, cluster: ClusterInfo, notes: Notes) {
+  const list = (await attempt(notes, "identity bindings", () => azure.listIdentityBindings(cluster))) ?? [];
+  return list.map((b) => ({
+    section: {
+      name: b.name,
+      identity: b.identityResourceId,
+      ...(b.provisioningState ? { provisioningState: b.provisioningState } : {}),
+      ...(b.issuerUrl ? { issuerUrl: b.issuerUrl } : {}),
+    },
+    resourceId: b.identityResourceId,
+  }));
 }
 
 /**
@@ -176,9 +228,12 @@ export async function captureAzure(
   const cluster = await attempt(notes, "AKS cluster", () =>
     azure.findClusterByApiHost(apiServerHost, undefined, contextName),
   );
+  const boundIds: string[] = [];
   if (cluster) {
     subscriptionId = cluster.subscriptionId;
-    section.managedClusters = [clusterSection(cluster)];
+    const bindings = await identityBindings(azure, cluster, notes);
+    for (const b of bindings) if (b.resourceId) boundIds.push(b.resourceId);
+    section.managedClusters = [{ ...clusterSection(cluster), identityBindings: bindings.map((b) => b.section) }];
   }
   const found: IdentityInfo[] = [];
   for (const clientId of refs.clientIds) {
@@ -186,7 +241,7 @@ export async function captureAzure(
     const id = await attempt(notes, `identity ${clientId}`, () => azure.findIdentity({ clientId }));
     if (id) found.push(id);
   }
-  for (const resourceId of refs.resourceIds) {
+  for (const resourceId of new Set([...refs.resourceIds, ...boundIds])) {
     const id = await attempt(notes, `identity ${resourceId}`, () => azure.findIdentity({ resourceId }));
     if (id && !found.some((f) => f.clientId === id.clientId)) found.push(id);
   }
@@ -230,12 +285,7 @@ export async function captureAzure(
   }
   const usesPodIdentity = refs.resourceIds.size > 0 || objects.some((o) => o.kind === "AzureIdentity");
   if (usesPodIdentity && cluster) roleAssignments.push(...(await operatorAssignments(azure, cluster, notes)));
-  const keyVaults: Record<string, unknown>[] = [];
-  for (const name of refs.vaults) {
-    const kv = await attempt(notes, `key vault ${name}`, () => azure.findKeyVault(name));
-    if (!kv) continue;
-    keyVaults.push(keyVaultSection(kv));
-  }
+  const { keyVaults, deletedKeyVaults } = await captureKeyVaults(azure, refs.vaults, notes);
   const vmss: Record<string, unknown>[] = [];
   if (cluster?.nodeResourceGroup && usesPodIdentity) {
     const sets =
@@ -252,14 +302,17 @@ export async function captureAzure(
     applications,
     roleAssignments,
     keyVaults,
+    deletedKeyVaults,
     virtualMachineScaleSets: vmss,
   });
-  const others = [...refs.tenants].filter((t) => GUID.test(t) && t !== tenantId);
+  const vaultTenants = keyVaults.map((k) => k.tenantId).filter((t): t is string => typeof t === "string");
+  const others = [...new Set([...refs.tenants, ...vaultTenants])].filter((t) => GUID.test(t) && t !== tenantId);
   if (others.length) section.otherTenants = others;
   return { section, notes };
 }
 
 const roleNameOf = (arn: string) => /:role\/(?:.*\/)?([^/]+)$/.exec(arn)?.[1];
+const accountOf = (arn: string) => /^arn:[^:]+:iam::(\d{12}):/.exec(arn)?.[1];
 
 export async function captureAws(
   aws: AwsProvider,
@@ -287,7 +340,10 @@ export async function captureAws(
         aws.podIdentityAssociationsWithRoles(cluster.name, namespace),
       )) ?? [])
     : [];
-  for (const a of associations) if (a.roleArn) roleArns.add(a.roleArn);
+  for (const a of associations) {
+    if (a.roleArn) roleArns.add(a.roleArn);
+    if (a.targetRoleArn) roleArns.add(a.targetRoleArn);
+  }
   const providerArns = (await attempt(notes, "IAM OIDC providers", () => aws.listOidcProviders())) ?? [];
   const oidcProviders: Record<string, unknown>[] = [];
   for (const arn of providerArns) {
@@ -298,14 +354,22 @@ export async function captureAws(
   for (const arn of roleArns) {
     const name = roleNameOf(arn);
     if (!name) continue;
+    const account = accountOf(arn);
+    if (account && me?.account && account !== me.account) {
+      // IAM answers only for the caller's own account: the role, its trust and policies stay unknown.
+      notes.push(`role ${arn}: in account ${account}, which the operator's IAM cannot read (left out)`);
+      continue;
+    }
     const role = await attempt(notes, `role ${name}`, () => aws.getRole(name));
     if (!role?.trustPolicy) continue;
     const attached = (await attempt(notes, `policies of ${name}`, () => aws.listAttachedRolePolicies(name))) ?? [];
+    const inline = (await attempt(notes, `inline policies of ${name}`, () => roleInlinePolicies(aws, name))) ?? {};
     roles.push({
       roleName: role.name,
       path: role.path,
       assumeRolePolicyDocument: role.trustPolicy,
       attachedPolicyArns: attached.map((p) => p.arn),
+      ...(Object.keys(inline).length ? { inlinePolicies: inline } : {}),
       ...(role.maxSessionDuration ? { maxSessionDuration: role.maxSessionDuration } : {}),
     });
   }
@@ -334,6 +398,9 @@ export async function captureAws(
         serviceAccount: a.serviceAccount,
         roleArn: a.roleArn,
         associationId: a.associationId,
+        ...(a.targetRoleArn ? { targetRoleArn: a.targetRoleArn } : {}),
+        ...(a.externalId ? { externalId: a.externalId } : {}),
+        ...(a.disableSessionTags ? { disableSessionTags: true } : {}),
       })),
   };
   return { section, notes };

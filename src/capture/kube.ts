@@ -41,6 +41,47 @@ const CUSTOM: { path: string; plural: string; allNamespaces: boolean }[] = [
   { path: "/apis/aadpodidentity.k8s.io/v1", plural: "azurepodidentityexceptions", allNamespaces: true },
 ];
 
+/** The verb and API group AKS identity bindings authorise with (use-managed-identity on cid.wi.aks.azure.com). */
+const USE_MI_VERB = "use-managed-identity";
+const USE_MI_GROUP = "cid.wi.aks.azure.com";
+
+interface RbacRule {
+  verbs?: string[];
+  apiGroups?: string[];
+}
+
+/** A ClusterRole or Role with a rule that can grant use-managed-identity (wildcards included). */
+function grantsUseIdentity(role: RawObject): boolean {
+  return ((role.rules as RbacRule[] | undefined) ?? []).some(
+    (r) =>
+      (r.verbs ?? []).some((v) => v === USE_MI_VERB || v === "*") &&
+      (r.apiGroups ?? []).some((g) => g === USE_MI_GROUP || g === "*"),
+  );
+}
+
+/**
+ * The RBAC objects the identity binding checks read: roles that can grant use-managed-identity, and the bindings
+ * that refer to them (cluster-wide, and the target namespace's).
+ */
+function identityRbac(roles: RawObject[], bindings: RawObject[]): RawObject[] {
+  const kept = roles.filter(grantsUseIdentity);
+  const names = new Set(kept.map((r) => `${r.kind}/${r.metadata?.namespace ?? ""}/${r.metadata?.name}`));
+  const refersToKept = (b: RawObject) => {
+    const ref = b.roleRef as { kind?: string; name?: string } | undefined;
+    const ns = ref?.kind === "Role" ? String(b.metadata?.namespace ?? "") : "";
+    return names.has(`${ref?.kind}/${ns}/${ref?.name}`);
+  };
+  return [...kept, ...bindings.filter(refersToKept)];
+}
+
+/** A Secret as the capture keeps it: the names of its data keys, never their values. */
+function secretKeysOnly(secret: RawObject): RawObject {
+  const c = scrub(secret);
+  const keys = Object.keys((secret.data as Record<string, unknown> | undefined) ?? {});
+  if (keys.length) c.data = Object.fromEntries(keys.sort().map((k) => [k, ""]));
+  return c;
+}
+
 /** Environment variables whose values could be credentials: kept as present, value removed. */
 const SECRET_ENV = /(SECRET|PASSWORD|PASSWD|TOKEN|ACCESS_KEY|PRIVATE_KEY|CONNECTION_STRING|API_KEY)/i;
 const SAFE_ENV = new Set([
@@ -92,7 +133,6 @@ export function scrub(o: RawObject): RawObject {
     | { spec?: unknown }
     | undefined;
   scrubPodSpec(template?.spec);
-  if (c.kind === "AzureIdentity" && spec && typeof spec.clientPassword === "object") delete spec.clientPassword;
   return c;
 }
 
@@ -109,6 +149,28 @@ function componentNamespaces(webhooks: RawObject[]): string[] {
     }
   }
   return [...out];
+}
+
+/** The Secrets service-principal AzureIdentities name in clientPassword, as key names only. */
+async function captureIdentitySecrets(env: Environment, capture: KubeCapture, signal?: AbortSignal): Promise<void> {
+  const refs = new Map<string, { name: string; namespace: string }>();
+  for (const o of capture.objects) {
+    const ref = o.kind === "AzureIdentity" ? (o.spec as { clientPassword?: unknown })?.clientPassword : undefined;
+    const r = ref as { name?: unknown; namespace?: unknown } | undefined;
+    if (typeof r?.name === "string" && typeof r.namespace === "string")
+      refs.set(`${r.namespace}/${r.name}`, { name: r.name, namespace: r.namespace });
+  }
+  for (const [key, ref] of refs) {
+    const path = `/api/v1/namespaces/${encodeURIComponent(ref.namespace)}/secrets/${encodeURIComponent(ref.name)}`;
+    const r = await kubeGetRaw(env, path, signal).catch((err: Error) => {
+      capture.notes.push(`Secret ${key}: ${err.message}`);
+      return undefined;
+    });
+    if (r?.status === 200 && r.body && typeof r.body === "object")
+      capture.objects.push(secretKeysOnly(r.body as RawObject));
+    else if (r?.status === 403) capture.notes.push(`Secret ${key}: not readable (HTTP 403), its key names are unknown`);
+    else if (r && r.status !== 404) capture.notes.push(`Secret ${key}: HTTP ${r.status}`);
+  }
 }
 
 export async function captureKube(env: Environment, namespace: string, signal?: AbortSignal): Promise<KubeCapture> {
@@ -184,6 +246,16 @@ export async function captureKube(env: Environment, namespace: string, signal?: 
       add(await list(path, r.plural));
     }),
   );
+  const rbac = "/apis/rbac.authorization.k8s.io/v1";
+  const nsPath = `${rbac}/namespaces/${encodeURIComponent(namespace)}`;
+  const [clusterRoles, clusterRoleBindings, roles, roleBindings] = await Promise.all([
+    list(`${rbac}/clusterroles`, "clusterroles"),
+    list(`${rbac}/clusterrolebindings`, "clusterrolebindings"),
+    list(`${nsPath}/roles`, "roles"),
+    list(`${nsPath}/rolebindings`, "rolebindings"),
+  ]);
+  add(identityRbac([...clusterRoles, ...roles], [...clusterRoleBindings, ...roleBindings]));
+  await captureIdentitySecrets(env, capture, signal);
   const components = capture.objects.filter(
     (o) => o.kind === "Pod" && o.metadata?.namespace !== namespace && COMPONENT_POD.test(String(o.metadata?.name)),
   );
