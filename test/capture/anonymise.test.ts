@@ -7,7 +7,13 @@ import { loadScenario } from "../../src/sim/scenario.js";
 import { SPAWNS_TIMEOUT_MS } from "../helpers/spawn.js";
 
 describe("capture --anonymise", { timeout: SPAWNS_TIMEOUT_MS }, () => {
-  it.each([["aks-fic-subject-namespace-typo"], ["eks-oidc-audience-wrong"]])("%s", async (name) => {
+  it.each([
+    ["aks-fic-subject-namespace-typo"],
+    ["eks-oidc-audience-wrong"],
+    ["aks-binding-rbac-unbound"],
+    ["aks-keyvault-other-tenant"],
+    ["podid-near-miss-service-principal"],
+  ])("%s", async (name) => {
     const original = loadScenario(name);
     const served = await startSimSession(original);
     let yaml: string;
