@@ -33,3 +33,20 @@ export interface KeyVault {
     permissions: { secrets?: string[]; keys?: string[]; certificates?: string[] };
   }[];
 }
+
+/**
+ * An AKS identity binding (Microsoft.ContainerService/managedClusters/identityBindings): it maps one user-assigned
+ * identity to the cluster and exposes the OIDC issuer AKS keeps for that identity.
+ */
+export interface IdentityBinding {
+  name: string;
+  id?: string;
+  /** properties.managedIdentity.resourceId */
+  identityResourceId: string;
+  clientId?: string;
+  objectId?: string;
+  tenantId?: string;
+  /** properties.oidcIssuer.oidcIssuerUrl: the issuer of the one federated credential every binding of the identity shares. */
+  issuerUrl?: string;
+  provisioningState?: string;
+}

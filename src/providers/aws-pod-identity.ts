@@ -4,21 +4,13 @@
 // never the credentials EKS Auth hands out.
 import { createHash, createHmac, type Hash, type Hmac } from "node:crypto";
 import { SignatureV4 } from "@smithy/signature-v4";
+import type { PodIdentityExchange } from "../model/aws.js";
 import type { PolicyDocument } from "../model/iam-policy.js";
 import type { AwsProvider } from "./aws.js";
 import { decodeTrustPolicy } from "./aws-policy.js";
 import { ProviderError, withTimeout } from "./errors.js";
 
-export type PodIdentityExchangeResult =
-  | {
-      ok: true;
-      assumedRoleArn: string;
-      audience?: string;
-      subject?: { namespace?: string; serviceAccount?: string };
-      associationId?: string;
-      expiration?: string;
-    }
-  | { ok: false; code: string; message: string; httpStatus?: number };
+export type PodIdentityExchangeResult = PodIdentityExchange;
 
 /** The Checksum the signer asks for, from node:crypto (SHA-256, or HMAC-SHA-256 with a secret). */
 class Sha256 {

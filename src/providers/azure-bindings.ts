@@ -2,18 +2,10 @@
 // AzureProvider (which extends this class) so the provider file stays small.
 import { AzureClients } from "./azure-base.js";
 import type { ClusterInfo } from "./azure-model.js";
+import type { IdentityBinding } from "../model/azure.js";
 
-/** An identity binding as the AKS checks read it (src/diagnosis/aks/facts.ts has the same shape). */
-export interface IdentityBindingInfo {
-  name: string;
-  id?: string;
-  identityResourceId: string;
-  clientId?: string;
-  objectId?: string;
-  tenantId?: string;
-  issuerUrl?: string;
-  provisioningState?: string;
-}
+/** An identity binding as the AKS checks read it (src/model/azure.ts). */
+export type IdentityBindingInfo = IdentityBinding;
 
 export class AzureBindingReads extends AzureClients {
   /**

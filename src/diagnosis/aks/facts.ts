@@ -1,5 +1,5 @@
 // What the AKS workload-identity checks look at. Gathered by src/gather/aks.ts; read here without I/O.
-import type { DeletedKeyVault, KeyVault } from "../../model/azure.js";
+import type { DeletedKeyVault, KeyVault, IdentityBinding } from "../../model/azure.js";
 import type {
   V1ClusterRole,
   V1ClusterRoleBinding,
@@ -129,22 +129,8 @@ export type ExchangeFacts =
       correlationId?: string;
     };
 
-/**
- * An AKS identity binding (Microsoft.ContainerService/managedClusters/identityBindings): it maps one user-assigned
- * identity to the cluster and exposes the OIDC issuer AKS keeps for that identity.
- */
-export interface IdentityBindingFacts {
-  name: string;
-  id?: string;
-  /** properties.managedIdentity.resourceId */
-  identityResourceId: string;
-  clientId?: string;
-  objectId?: string;
-  tenantId?: string;
-  /** properties.oidcIssuer.oidcIssuerUrl: the issuer of the one federated credential every binding of the identity shares. */
-  issuerUrl?: string;
-  provisioningState?: string;
-}
+/** An AKS identity binding, as the Azure provider reads it (src/model/azure.ts). */
+export type IdentityBindingFacts = IdentityBinding;
 
 /** The Kubernetes RBAC objects that can grant a service account `use-managed-identity` (cluster-wide, and its namespace's). */
 export interface KubeRbacFacts {

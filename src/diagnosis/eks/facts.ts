@@ -1,4 +1,5 @@
 // The facts an EKS diagnosis rests on (IRSA and EKS Pod Identity). Plain data, gathered elsewhere.
+import type { PodIdentityExchange } from "../../model/aws.js";
 import type { Gathered, Target } from "../types.js";
 import type { PolicyDocument } from "./trust-policy.js";
 
@@ -126,17 +127,8 @@ export type ExchangeFact =
   | { ok: true; assumedRoleArn: string; expiration?: string; roleArn: string }
   | { ok: false; code: string; message: string; httpStatus?: number; roleArn: string };
 
-/** EKS Auth AssumeRoleForPodIdentity with a pods.eks.amazonaws.com token: the outcome, never the credentials. */
-export type PodIdentityExchangeFact =
-  | {
-      ok: true;
-      assumedRoleArn: string;
-      audience?: string;
-      subject?: { namespace?: string; serviceAccount?: string };
-      associationId?: string;
-      expiration?: string;
-    }
-  | { ok: false; code: string; message: string; httpStatus?: number };
+/** EKS Auth AssumeRoleForPodIdentity: the outcome, never the credentials (src/model/aws.ts). */
+export type PodIdentityExchangeFact = PodIdentityExchange;
 
 export interface EksFacts {
   target: Target;
