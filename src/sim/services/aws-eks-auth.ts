@@ -7,7 +7,7 @@ import type { SimRequest, SimResponse, SimService, SimWorld } from "../world.js"
 import { fakeId, jsonError, partitionOf, verifySigV4 } from "./aws-common.js";
 import { associationIdOf, externalIdOf } from "./aws-eks.js";
 import { findRoleByArn } from "./aws-iam.js";
-import { conditionHolds, like } from "./aws-sts.js";
+import { actionAndConditionsHold, conditionHolds, like } from "./aws-sts.js";
 import { propagating } from "./propagation.js";
 
 export const POD_IDENTITY_AUDIENCE = "pods.eks.amazonaws.com";
@@ -47,20 +47,7 @@ function principalMatches(principal: unknown, caller: Caller): boolean {
 }
 
 function statementApplies(st: Record<string, unknown>, caller: Caller, action: string, ctx: Map<string, string[]>) {
-  if (!principalMatches(st.Principal, caller)) return false;
-  const a = action.toLowerCase();
-  const actionOk =
-    st.Action !== undefined
-      ? list(st.Action).some((x) => like(x.toLowerCase(), a))
-      : st.NotAction !== undefined && !list(st.NotAction).some((x) => like(x.toLowerCase(), a));
-  if (!actionOk) return false;
-  const cond = (st.Condition ?? {}) as Record<string, Record<string, unknown>>;
-  for (const [op, block] of Object.entries(cond)) {
-    for (const [key, value] of Object.entries(block ?? {})) {
-      if (!conditionHolds(op, list(value), ctx.get(key.toLowerCase()))) return false;
-    }
-  }
-  return true;
+  return principalMatches(st.Principal, caller) && actionAndConditionsHold(st, action, ctx);
 }
 
 /** Every action allowed by some statement and denied by none: how STS authorises AssumeRole with tags. */

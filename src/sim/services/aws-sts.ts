@@ -74,11 +74,16 @@ function statementApplies(st: Record<string, unknown>, providerArn: string, ctx:
     principalOk = fed.includes(providerArn) || fed.includes("*");
   }
   if (!principalOk) return false;
-  const action = "sts:assumerolewithwebidentity";
+  return actionAndConditionsHold(st, "sts:AssumeRoleWithWebIdentity", ctx);
+}
+
+/** A statement's Action/NotAction covers the action and every Condition holds on the request context. */
+export function actionAndConditionsHold(st: Record<string, unknown>, action: string, ctx: Map<string, string[]>) {
+  const a = action.toLowerCase();
   const actionOk =
     st.Action !== undefined
-      ? list(st.Action).some((a) => like(a.toLowerCase(), action))
-      : st.NotAction !== undefined && !list(st.NotAction).some((a) => like(a.toLowerCase(), action));
+      ? list(st.Action).some((x) => like(x.toLowerCase(), a))
+      : st.NotAction !== undefined && !list(st.NotAction).some((x) => like(x.toLowerCase(), a));
   if (!actionOk) return false;
   const cond = (st.Condition ?? {}) as Record<string, Record<string, unknown>>;
   for (const [op, block] of Object.entries(cond)) {
