@@ -1,5 +1,6 @@
 // AKS identity bindings in the simulated world: the ARM resource read with the real ContainerService SDK client,
-// Entra's exchange of a token from the binding's issuer (and its refusal of the pod's unproxied token), and the
+// Entra's exchange of the token the binding proxy presents (and its refusal of the pod's unproxied token, and of the
+// proxy's token when AKS's credential was edited: the error texts the binding worlds quote), and the
 // webhook's proxy variables on pods a rollout creates.
 import { ContainerServiceClient } from "@azure/arm-containerservice";
 import { agentPolicy } from "@azure/core-rest-pipeline";
@@ -7,6 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AzureProvider } from "../../src/providers/azure.js";
 import { type SimSession, startSimSession } from "../../src/sim/environment.js";
 import { loadScenario } from "../../src/sim/scenario.js";
+import { proxyAssertion, proxyAssertionClaims } from "../../src/sim/services/arm-identity-bindings.js";
+import type { SimWorld } from "../../src/sim/world.js";
+import { diagnose } from "../../src/gather/index.js";
 import { closeLoop } from "../remediation/closed-loop.js";
 import { mintAssertion } from "./azure-world.js";
 
@@ -53,11 +57,12 @@ describe("identity bindings in the simulated world", () => {
 
   it("Entra exchanges a token from the binding's issuer, and refuses the pod's own token sent unproxied", async () => {
     const azure = new AzureProvider(s.env);
-    const proxied = await mintAssertion(s.world, {
+    expect(proxyAssertionClaims(s.world, binding(s.world))).toEqual({
       iss: BINDING_ISSUER,
-      sub: "aks-identity-binding",
+      sub: `/subscriptions/${SUB}/resourceGroups/payments-rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/payments-api-identity`,
       aud: "api://AzureADTokenExchange",
     });
+    const proxied = (await proxyAssertion(s.world, binding(s.world)))!;
     const okExchange = await azure.exchangeToken({ tenantId: TENANT, clientId: CLIENT_ID, assertion: proxied });
     expect(okExchange.ok).toBe(true);
     const direct = await mintAssertion(s.world, {
@@ -68,6 +73,48 @@ describe("identity bindings in the simulated world", () => {
     const refused = await azure.exchangeToken({ tenantId: TENANT, clientId: CLIENT_ID, assertion: direct });
     expect(refused).toMatchObject({ ok: false, errorCodes: [700211] });
   });
+});
+
+const binding = (world: SimWorld) => world.scenario.azure!.managedClusters[0].identityBindings[0];
+
+describe("Entra refuses the proxy's token when AKS's credential was edited", () => {
+  for (const [world, code, quoted] of [
+    ["aks-binding-credential-subject", 700213, "subject"],
+    ["aks-binding-credential-audience", 700212, "audience"],
+  ] as const) {
+    it(`${world}: AADSTS${code}, the text the world quotes, confirmed by the diagnosis`, async () => {
+      const scenario = loadScenario(world);
+      const session = await startSimSession(scenario, { timeoutMs: 8000 });
+      try {
+        const claims = proxyAssertionClaims(session.world, binding(session.world))!;
+        const assertion = (await proxyAssertion(session.world, binding(session.world)))!;
+        const answer = await new AzureProvider(session.env).exchangeToken({
+          tenantId: TENANT,
+          clientId: CLIENT_ID,
+          assertion,
+        });
+        expect(answer).toMatchObject({ ok: false, errorCodes: [code] });
+        const presented = quoted === "subject" ? claims.sub : claims.aud;
+        const said = (answer as { description: string }).description.split("\r\n")[0];
+        expect(said).toContain(`presented assertion ${quoted} '${presented}'`);
+        // The world's error text is Entra's answer, wrapped as the SDK wraps it (trace ids aside).
+        expect(scenario.target.errorText).toContain(said);
+        const report = await diagnose(session.env, scenario.target, {
+          signal: AbortSignal.timeout(20_000),
+          progress: async () => undefined,
+          errorText: scenario.target.errorText,
+        });
+        expect(report.errorText?.confirmedBy).toContain("binding.credential-mismatch");
+        const finding = report.findings.find((f) => f.id === "binding.credential-mismatch")!;
+        expect(finding.evidence).toMatchObject({ proxyPresents: { subject: claims.sub, audience: claims.aud } });
+        expect(finding.fix.commands[0]).toBe(
+          `az identity federated-credential create --name aks-identity-binding --identity-name payments-api-identity --resource-group payments-rg --issuer ${BINDING_ISSUER} --subject ${claims.sub} --audience api://AzureADTokenExchange`,
+        );
+      } finally {
+        await session.close();
+      }
+    });
+  }
 });
 
 describe("the webhook injects the proxy variables into pods a rollout creates", () => {

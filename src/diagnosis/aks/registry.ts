@@ -12,7 +12,12 @@ import {
   ficSubjectMismatch,
 } from "./checks/federated-credentials.js";
 import { identityNotFound, identityTenantMismatch } from "./checks/identity.js";
-import { bindingCredentialMissing, bindingNotFound, bindingPodNotOptedIn } from "./checks/identity-binding.js";
+import {
+  bindingCredentialMismatch,
+  bindingCredentialMissing,
+  bindingNotFound,
+  bindingPodNotOptedIn,
+} from "./checks/identity-binding.js";
 import { bindingProxyEnvMissing, bindingRbacMissing, bindingSdkNotOptedIn } from "./checks/identity-binding-access.js";
 import { issuerUnreachable, signingKeyMissing } from "./checks/issuer.js";
 import { keyVaultNotFound, keyVaultTenantMismatch } from "./checks/keyvault.js";
@@ -50,6 +55,7 @@ export const aksRegistry = [
   identityTenantMismatch,
   bindingNotFound,
   bindingCredentialMissing,
+  bindingCredentialMismatch,
   bindingRbacMissing,
   bindingPodNotOptedIn,
   ficNone,

@@ -2,8 +2,12 @@
 // with the shape of the REST spec's IdentityBindings_Get example (properties.managedIdentity {resourceId, objectId,
 // clientId, tenantId}, properties.oidcIssuer.oidcIssuerUrl, properties.provisioningState, eTag). The issuer AKS
 // keeps per identity has the form https://ib.oic.prod-aks.azure.com/<tenant id>/<client id> (AKS set-up guide);
-// the OIDC service serves its discovery document and JWKS so Entra can verify what the proxy re-issues.
-import { createHash } from "node:crypto";
+// the OIDC service serves its discovery document and JWKS so Entra can verify what the proxy re-issues. The proxy
+// presents Entra a token from that issuer whose subject is the identity's resource id (the one credential AKS keeps,
+// aks-identity-binding, trusts that subject for every cluster and service account) and whose audience is
+// api://AzureADTokenExchange: Entra matches it against the identity's credentials as it matches any assertion.
+import { createHash, randomUUID } from "node:crypto";
+import { SignJWT } from "jose";
 import type { SimResponse, SimWorld } from "../world.js";
 import { identitySubscription, identityTenant, isAtOrUnder, type ScenarioAzure } from "./azure-state.js";
 
@@ -104,4 +108,33 @@ export function identityBindingRoute(
   return b
     ? { status: 200, body: bindingBody(world, sub, cluster, b) }
     : armError(404, "NotFound", `Identity binding '${rest[1]}' not found in managed cluster '${clusterName}'.`);
+}
+
+/** What the binding proxy presents to Entra for a binding's identity, or undefined when the binding names none. */
+export function proxyAssertionClaims(
+  world: SimWorld,
+  b: Binding,
+): { iss: string; sub: string; aud: string } | undefined {
+  const i = identityOf(world, b);
+  const iss = bindingIssuer(world, b);
+  if (!i || !iss) return undefined;
+  return { iss, sub: identityResourceId(world, i), aud: "api://AzureADTokenExchange" };
+}
+
+/** The token the proxy re-issues for a binding, signed with the key the binding's issuer publishes. */
+export async function proxyAssertion(world: SimWorld, b: Binding, lifetimeS = 3600): Promise<string | undefined> {
+  const claims = proxyAssertionClaims(world, b);
+  if (!claims) return undefined;
+  const key = world.issuerKeys.signing;
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({})
+    .setProtectedHeader({ alg: "RS256", kid: key.kid })
+    .setIssuer(claims.iss)
+    .setSubject(claims.sub)
+    .setAudience(claims.aud)
+    .setIssuedAt(now)
+    .setNotBefore(now)
+    .setExpirationTime(now + lifetimeS)
+    .setJti(randomUUID())
+    .sign(key.privateKey);
 }

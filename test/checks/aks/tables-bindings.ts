@@ -61,7 +61,12 @@ export function healthyBinding(): AksFacts {
       },
     ]);
     f.federatedCredentials = ok([
-      { name: "aks-identity-binding", issuer: BINDING_ISSUER, subject: "aks-identity-binding", audiences: [] },
+      {
+        name: "aks-identity-binding",
+        issuer: BINDING_ISSUER,
+        subject: identity(f).resourceId!,
+        audiences: ["api://AzureADTokenExchange"],
+      },
     ]);
     f.kubeRbac = ok(rbac());
     f.exchange = { status: "skipped", reason: "the pods exchange through the identity binding proxy" };
@@ -74,6 +79,7 @@ function pods(f: AksFacts) {
 function identity(f: AksFacts) {
   return (f.identity.status === "ok" ? f.identity.value : undefined)!;
 }
+const fics = (f: AksFacts) => (f.federatedCredentials.status === "ok" ? f.federatedCredentials.value : []);
 const bindings = (f: AksFacts) => (f.identityBindings?.status === "ok" ? f.identityBindings.value : []);
 export const kube = (f: AksFacts) => (f.kubeRbac?.status === "ok" ? f.kubeRbac.value : rbac());
 const notOptedIn = (f: AksFacts) => {
@@ -148,6 +154,54 @@ export const aksBindingTables: Record<BindingId, Table<AksFacts>> = {
         facts: edit(healthy, (f) => (f.identityBindings = ok([]))),
         reason: /no identity binding/,
       },
+    ],
+  },
+  "binding.credential-mismatch": {
+    valid: [
+      ...valid,
+      {
+        name: "the subject's resource id differs only in ARM's letter case",
+        facts: edit(
+          healthy,
+          (f) => (fics(f)[0].subject = fics(f)[0].subject.replace("resourceGroups", "resourcegroups")),
+        ),
+      },
+    ],
+    invalid: [
+      {
+        name: "the subject was set to the service account",
+        facts: edit(healthy, (f) => (fics(f)[0].subject = SUBJECT)),
+        findings: [
+          {
+            evidence: {
+              credential: { name: "aks-identity-binding", subject: SUBJECT },
+              proxyPresents: { issuer: BINDING_ISSUER, audience: "api://AzureADTokenExchange" },
+              subjectMatches: false,
+              audienceMatches: true,
+              entraAnswers: /700213/,
+            },
+            title: /its subject is "system:serviceaccount:/,
+          },
+        ],
+      },
+      {
+        name: "the audience was set to the pod token's api://AKSIdentityBinding",
+        facts: edit(healthy, (f) => (fics(f)[0].audiences = ["api://AKSIdentityBinding"])),
+        findings: [
+          {
+            evidence: { subjectMatches: true, audienceMatches: false, entraAnswers: /700212/ },
+            title: /do not include api:\/\/AzureADTokenExchange/,
+          },
+        ],
+      },
+    ],
+    skipped: [
+      {
+        name: "no credential has the binding's issuer",
+        facts: edit(healthy, (f) => (f.federatedCredentials = ok([]))),
+        reason: /binding.credential-missing/,
+      },
+      { name: "classic workload identity", facts: healthyAks(), reason: /do not opt into/ },
     ],
   },
   "binding.rbac-missing": {

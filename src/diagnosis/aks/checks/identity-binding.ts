@@ -180,6 +180,96 @@ export const bindingCredentialMissing = aksCheck({
   },
 });
 
+/**
+ * What the binding proxy presents to Entra for the identity: a token from the binding's issuer whose subject is the
+ * identity's ARM resource id (one subject per identity, whichever cluster or service account asked: the credential
+ * AKS creates is listed in the portal with subject "/subscriptions/…" and the AKS diagram labels it <MI-1>) and whose
+ * audience is Entra's token-exchange audience (the pod's own token, audience api://AKSIdentityBinding, stays with the
+ * proxy).
+ */
+export function proxyAssertion(f: AksFacts, b: IdentityBindingFacts) {
+  return {
+    issuer: b.issuerUrl ?? "",
+    subject: b.identityResourceId || (valueOf(f.identity)?.resourceId ?? ""),
+    audience: f.cloud.tokenExchangeAudience,
+  };
+}
+
+const IDENTITY_RESOURCE_ID =
+  /^\/subscriptions\/[0-9a-fA-F-]{36}\/resourceGroups\/[A-Za-z0-9._()-]{1,90}\/providers\/Microsoft\.ManagedIdentity\/userAssignedIdentities\/[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/i;
+
+/** Rewrite AKS's credential with what the proxy presents (create with an existing name replaces it). */
+function rewriteBindingCredentialCommand(f: AksFacts, want: ReturnType<typeof proxyAssertion>): string {
+  const n = names(f);
+  const subject = IDENTITY_RESOURCE_ID.test(want.subject) ? want.subject : placeholder("identity-resource-id");
+  return cmd`az identity federated-credential create --name ${BINDING_CREDENTIAL_NAME} --identity-name ${v("azureName", n.identityName, "identity-name")} --resource-group ${v("azureName", n.identityResourceGroup, "identity-resource-group")} --issuer ${validName("issuer", want.issuer) ?? placeholder("binding-oidc-issuer-url")} --subject ${subject} --audience ${validName("audience", want.audience) ?? placeholder("audience")}`;
+}
+
+export const bindingCredentialMismatch = aksCheck({
+  id: "binding.credential-mismatch",
+  severity: "error",
+  confirms: ["fic_subject_mismatch", "fic_audience_mismatch"],
+  essential: (f) => usesIdentityBinding(f) && bindingsOfIdentity(f).length > 0,
+  title: "The binding's federated credential trusts the subject and audience the proxy presents",
+  skippedBecause: (f) => {
+    if (!usesIdentityBinding(f)) return NOT_OPTED_IN;
+    const unread = bindingsUnread(f);
+    if (unread) return unread;
+    const b = bindingInUse(f);
+    if (!b) return "no identity binding binds the identity";
+    if (!b.issuerUrl) return `identity binding ${b.name} reports no OIDC issuer yet`;
+    const fics = needFics(f);
+    if (fics) return fics;
+    if (!proxyAssertion(f, b).subject) return "the identity's resource id is not known";
+    return valueOf(f.federatedCredentials)!.some((c) => c.issuer === b.issuerUrl)
+      ? undefined
+      : "no federated credential has the binding's issuer (binding.credential-missing)";
+  },
+  run(f) {
+    const b = bindingInUse(f)!;
+    const want = proxyAssertion(f, b);
+    const sameIssuer = valueOf(f.federatedCredentials)!.filter((c) => c.issuer === b.issuerUrl);
+    // The resource id's letter case is ARM's to choose (resourceGroups/resourcegroups): compare it case-blind.
+    const subjectOk = (c: { subject: string }) => c.subject.toLowerCase() === want.subject.toLowerCase();
+    const audienceOk = (c: { audiences: string[] }) => c.audiences.includes(want.audience);
+    if (sameIssuer.some((c) => subjectOk(c) && audienceOk(c))) return [];
+    const cred = sameIssuer.find((c) => c.name === BINDING_CREDENTIAL_NAME) ?? sameIssuer[0];
+    const n = names(f);
+    const wrong = [
+      ...(subjectOk(cred) ? [] : [`its subject is "${cred.subject}", not the identity's resource id ${want.subject}`]),
+      ...(audienceOk(cred) ? [] : [`its audiences ${JSON.stringify(cred.audiences)} do not include ${want.audience}`]),
+    ];
+    return [
+      {
+        id: this.id,
+        severity: "error",
+        title: `Federated credential "${cred.name}" on ${n.identityName} has binding ${b.name}'s issuer, but ${wrong.join(" and ")}: Entra refuses what the proxy presents`,
+        evidence: {
+          binding: b.name,
+          credential: { name: cred.name, issuer: cred.issuer, subject: cred.subject, audiences: cred.audiences },
+          proxyPresents: want,
+          subjectMatches: subjectOk(cred),
+          audienceMatches: audienceOk(cred),
+          entraAnswers: subjectOk(cred) ? "AADSTS700212 (audience)" : "AADSTS700213 (subject)",
+        },
+        fix: {
+          summary: `AKS manages this credential and one credential serves every cluster bound to ${n.identityName}: put back the subject (the identity's resource id) and audience (${want.audience}) the proxy presents.`,
+          commands: [rewriteBindingCredentialCommand(f, want)],
+          alternatives: [
+            {
+              summary: "Or delete the altered credential and apply the binding again so AKS recreates it.",
+              commands: [
+                cmd`az identity federated-credential delete --name ${v("azureName", cred.name, "credential-name")} --identity-name ${v("azureName", n.identityName, "identity-name")} --resource-group ${v("azureName", n.identityResourceGroup, "identity-resource-group")} --yes`,
+                createBindingCommand(f, b.name),
+              ],
+            },
+          ],
+        },
+      },
+    ];
+  },
+});
+
 /** The command that adds the opt-in annotation to the workload's pod template (a rollout follows). */
 function optInCommand(f: AksFacts): string {
   const wl = f.target.workload;
