@@ -38,6 +38,7 @@ const OUTSIDE_IDENTITY_SETUP = [
   "invalid_scope",
   "conditional_access",
   "sdk_too_old",
+  "binding_proxy_not_enabled",
 ];
 
 export function errorTextSection(e: ErrorTextFacts, findings: Finding[], notes: string[] = []): ErrorTextSection {

@@ -15,7 +15,8 @@ const iam = (...actions: string[]): Evidence => actions.map((path) => ({ service
 /** Where the evidence of each root cause is read from (finding id → the requests that read it). */
 const EVIDENCE: [RegExp, Evidence[]][] = [
   [/^cluster\./, [arm("managedClusters")]],
-  [/^binding\.(not-found|credential)/, [arm("identityBindings")]],
+  [/^binding\.not-found/, [arm("identityBindings")]],
+  [/^binding\.credential/, [arm("identityBindings"), arm("federatedIdentityCredentials")]],
   [/^binding\.rbac/, [k8s("clusterrole")]],
   [/^binding\./, [k8s("pods")]],
   [/^eks\.oidc-|^eks\.thumbprint/, [iam("ListOpenIDConnectProviders", "GetOpenIDConnectProvider")]],

@@ -1220,6 +1220,7 @@ export function findEntry(code: string): CatalogueEntry | undefined {
 const AKS_IDENTITY_BINDINGS = "https://learn.microsoft.com/azure/aks/identity-bindings-concepts";
 const GO_TOKEN_PROXY =
   "https://github.com/Azure/azure-sdk-for-go/blob/main/sdk/azidentity/internal/customtokenproxy/customtokenproxy.go";
+const GO_WORKLOAD_IDENTITY = "https://github.com/Azure/azure-sdk-for-go/blob/main/sdk/azidentity/workload_identity.go";
 const JS_IDENTITY_ERRORS =
   "https://github.com/Azure/azure-sdk-for-js/blob/main/sdk/identity/identity/src/credentials/workloadIdentityCredential.ts";
 const PY_WORKLOAD_IDENTITY =
@@ -1232,10 +1233,40 @@ const identityBindingEntries: CatalogueEntry[] = [
       "Entra received the pod's identity binding token (audience api://AKSIdentityBinding) directly: the application's WorkloadIdentityCredential does not use the proxy",
     platform: "azure-sdk",
     text: [["api://aksidentitybinding", "no matching federated identity record"]],
-    // The audience names the binding path itself: the credential is at fault, not the federated credential.
-    causes: [["sdk_too_old", 0.96]],
+    // The audience names the binding path itself: the credential is at fault, not the federated credential. A
+    // library too old to have the proxy option does the same, hence sdk_too_old as the runner-up.
+    causes: [
+      ["binding_proxy_not_enabled", 0.96],
+      ["sdk_too_old", 0.3],
+    ],
     docs: "https://github.com/Azure/azure-sdk-for-js/blob/main/sdk/identity/identity/TROUBLESHOOTING.md",
     alsoFrom: [AKS_IDENTITY_BINDINGS],
+  },
+  {
+    code: "IdentityBinding-proxy-option-unknown",
+    title:
+      "The application names the identity binding proxy option, but its Azure Identity release does not have it (a build or argument error)",
+    platform: "azure-sdk",
+    // What each language's compiler or runtime says about an option its release lacks; the option names (and their
+    // beta names) are the libraries' (AKS identity-bindings-concepts lists the minimum versions).
+    text: [
+      ["unknown field enableazureproxy in struct literal"],
+      ["unknown field enableazuretokenproxy in struct literal"],
+      ["does not contain a definition for 'isazureproxyenabled'"],
+      ["does not contain a definition for 'isazurekubernetestokenproxyenabled'"],
+      ["cannot find symbol", "enableazureproxy()"],
+      ["cannot find symbol", "enableazuretokenproxy()"],
+      ["'enableazureproxy' does not exist in type"],
+      ["'enableazurekubernetestokenproxy' does not exist in type"],
+      ["unexpected keyword argument 'enable_azure_proxy'"],
+      ["unexpected keyword argument 'use_token_proxy'"],
+    ],
+    causes: [
+      ["binding_proxy_not_enabled", 0.9],
+      ["sdk_too_old", 0.35],
+    ],
+    docs: AKS_IDENTITY_BINDINGS,
+    alsoFrom: [GO_WORKLOAD_IDENTITY, PY_WORKLOAD_IDENTITY],
   },
   {
     code: "IdentityBinding-proxy-env-partial",

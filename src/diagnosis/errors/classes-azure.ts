@@ -4,6 +4,10 @@ import { cmd, placeholder, raw } from "../command.js";
 import { args, discoveryUrl, isAws, ph, restartWorkload, roleNameOf } from "./class-helpers.js";
 import type { ClassInfo, ErrorClass } from "./vocabulary.js";
 
+/** The proxy option per language (AKS identity-bindings-concepts, and the GA names in the libraries' sources). */
+const BINDING_PROXY_OPTIONS =
+  "Go azidentity: WorkloadIdentityCredentialOptions.EnableAzureProxy (EnableAzureTokenProxy in v1.14.0-beta.2); .NET Azure.Identity: WorkloadIdentityCredentialOptions.IsAzureProxyEnabled (IsAzureKubernetesTokenProxyEnabled in 1.18.0-beta.2); Java azure-identity: WorkloadIdentityCredentialBuilder.enableAzureProxy() (enableAzureTokenProxy() in 1.19.0-beta.1); JavaScript @azure/identity: enableAzureProxy (enableAzureKubernetesTokenProxy in 4.14.0-beta.1); Python azure-identity: enable_azure_proxy=True (use_token_proxy in 1.26.0b1). DefaultAzureCredential and ManagedIdentityCredential do not support it.";
+
 export const azureClasses = {
   rbac_missing_role: {
     title: "Authenticated, but the identity lacks permission",
@@ -174,6 +178,23 @@ export const azureClasses = {
     fixes: () => [
       {
         summary: "Request one resource with the '/.default' suffix, e.g. https://vault.azure.net/.default",
+        commands: [],
+      },
+    ],
+  },
+  binding_proxy_not_enabled: {
+    title: "The application does not use the AKS identity binding proxy",
+    addedBecause:
+      "On the identity binding path the webhook gives the pod a token with audience api://AKSIdentityBinding and the proxy's address (AZURE_KUBERNETES_TOKEN_PROXY); the SDK sends its request to the proxy only when the application enables the proxy option of WorkloadIdentityCredential (EnableAzureProxy in azidentity, and its equivalent in each language), which older releases do not have. sdk_too_old means a library without workload identity at all, and its fix (upgrade, use DefaultAzureCredential) does not help here: DefaultAzureCredential does not support the proxy.",
+    explain: () =>
+      `The pod opts into an AKS identity binding, but its WorkloadIdentityCredential sends the pod's own token (audience api://AKSIdentityBinding) straight to Entra, or the application does not build because its Azure Identity release predates the proxy option. ${BINDING_PROXY_OPTIONS}`,
+    confirmWith: ({ x }) => [
+      { tool: "diagnose_workload_identity", arguments: args(x, ["namespace"], ["serviceAccount"]) },
+      { tool: "inspect_workload", arguments: args(x, ["namespace"]) },
+    ],
+    fixes: () => [
+      {
+        summary: `Construct WorkloadIdentityCredential with the proxy option enabled, on an Azure Identity release that has it (${BINDING_PROXY_OPTIONS}); or, to keep the direct path, remove the pod annotation azure.workload.identity/use-identity-binding and give the identity a federated credential for this cluster.`,
         commands: [],
       },
     ],

@@ -34,6 +34,7 @@ export const errorClasses = [
   "sdk_too_old",
   "conditional_access",
   "invalid_scope",
+  "binding_proxy_not_enabled",
   "unknown",
 ] as const;
 

@@ -222,7 +222,7 @@ export const SDK_PROXY_OPTIONS =
 export const bindingSdkNotOptedIn = aksCheck({
   id: "binding.sdk-not-opted-in",
   severity: "error",
-  confirms: ["fic_audience_mismatch", "fic_issuer_mismatch", "sdk_too_old"],
+  confirms: ["fic_audience_mismatch", "fic_issuer_mismatch", "binding_proxy_not_enabled"],
   title: "The application sends its token to the identity binding proxy, not straight to Entra",
   skippedBecause: (f) => {
     if (!usesIdentityBinding(f)) return NOT_OPTED_IN;
@@ -235,7 +235,10 @@ export const bindingSdkNotOptedIn = aksCheck({
     const bindingIssuers = (valueOf(f.identityBindings ?? { status: "skipped", reason: "" }) ?? []).map(
       (b) => b.issuerUrl,
     );
+    // The text itself names the proxy option an older library lacks (a build or argument error), or Entra judged the
+    // pod's own token.
     const direct =
+      e.classes[0] === "binding_proxy_not_enabled" ||
       e.extracted.audience === BINDING_TOKEN_AUDIENCE ||
       (!!e.extracted.issuer &&
         !bindingIssuers.includes(e.extracted.issuer) &&
