@@ -38,6 +38,26 @@ const TEXTS: [string, string][] = [
   ],
 ];
 
+describe("AADSTS700213 for the binding proxy's subject (an identity's resource id)", () => {
+  const RID =
+    "/subscriptions/0b1f6471-1bf0-4dda-aec3-5c1e2f3a4b6d/resourceGroups/payments-rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/payments-api-identity";
+  const text = `WorkloadIdentityCredential authentication failed: AADSTS700213: No matching federated identity record found for presented assertion subject '${RID}'. Check your federated identity credential Subject, Audience and Issuer against the presented assertion.`;
+
+  it("explains AKS's credential, and the fix rewrites aks-identity-binding rather than adding a service-account subject", () => {
+    const [cause] = explainError(text).causes;
+    expect(cause.class).toBe("fic_subject_mismatch");
+    expect(cause.explanation).toContain("aks-identity-binding");
+    expect(cause.fixes[0].commands).toEqual([
+      `az identity federated-credential update --name aks-identity-binding --identity-name payments-api-identity --resource-group payments-rg --subscription 0b1f6471-1bf0-4dda-aec3-5c1e2f3a4b6d --subject ${RID} --audiences api://AzureADTokenExchange`,
+    ]);
+  });
+
+  it("a service-account subject keeps the classic fix", () => {
+    const [cause] = explainError(text.replace(RID, "system:serviceaccount:payments:payments-api")).causes;
+    expect(cause.fixes[0].commands[0]).toContain('--subject "system:serviceaccount:payments:payments-api"');
+  });
+});
+
 describe("binding_proxy_not_enabled", () => {
   for (const [name, text] of TEXTS) {
     it(`${name}: the proxy option, ahead of sdk_too_old`, () => {

@@ -38,3 +38,16 @@ export function args(
 
 export const restartWorkload = (x: Extracted) =>
   cmd`kubectl rollout restart deployment/<deployment> -n ${ph(x.namespace, "namespace")}`;
+
+/**
+ * A user-assigned identity's ARM resource id, split: the subject the AKS identity binding proxy presents to Entra
+ * (and the subject of the credential aks-identity-binding AKS keeps for it).
+ */
+export function identityResourceId(value: string | undefined) {
+  const m =
+    value &&
+    /^\/subscriptions\/([0-9a-fA-F-]{36})\/resourceGroups\/([A-Za-z0-9._()-]{1,90})\/providers\/Microsoft\.ManagedIdentity\/userAssignedIdentities\/([A-Za-z0-9][A-Za-z0-9_-]{0,127})$/i.exec(
+      value,
+    );
+  return m ? { subscription: m[1], resourceGroup: m[2], name: m[3] } : undefined;
+}

@@ -1,7 +1,7 @@
 // Cause classes of the Entra token exchange and of the pod's set-up (federated credentials, app, tenant, secrets,
 // environment, webhook, token file).
 import { cmd, placeholder } from "../command.js";
-import { args, isAws, ph, restartWorkload, subjectArg } from "./class-helpers.js";
+import { args, identityResourceId, isAws, ph, restartWorkload, subjectArg } from "./class-helpers.js";
 import { type ClassInfo, type ErrorClass, TOKEN_EXCHANGE_AUDIENCE } from "./vocabulary.js";
 
 export const entraClasses = {
@@ -26,19 +26,34 @@ export const entraClasses = {
   fic_subject_mismatch: {
     title: "No federated credential has the token's subject",
     explain: ({ x }) =>
-      `The token's subject is ${x.subject ? `'${x.subject}'` : "system:serviceaccount:<namespace>:<service-account>"} and none of the identity's federated credentials has that exact subject. Subjects are compared case-sensitively, so a typo in the namespace or service account, a renamed service account, or different capitalisation all fail.`,
+      identityResourceId(x.subject)
+        ? `The subject '${x.subject}' is a user-assigned identity's resource id: what the AKS identity binding proxy presents to Entra for that identity, whichever cluster or service account asked. The credential AKS keeps for the identity's bindings, aks-identity-binding, must have exactly this subject (with the binding's issuer and audience ${TOKEN_EXCHANGE_AUDIENCE}); it was changed or deleted.`
+        : `The token's subject is ${x.subject ? `'${x.subject}'` : "system:serviceaccount:<namespace>:<service-account>"} and none of the identity's federated credentials has that exact subject. Subjects are compared case-sensitively, so a typo in the namespace or service account, a renamed service account, or different capitalisation all fail.`,
     confirmWith: ({ x }) => [
       { tool: "list_federated_credentials", arguments: args(x, ["clientId"]) },
       { tool: "inspect_service_account", arguments: args(x, ["namespace", "serviceAccount"]) },
     ],
-    fixes: ({ x }) => [
-      {
-        summary: "Create a federated credential whose subject is the workload's service account",
-        commands: [
-          cmd`az identity federated-credential create --name ${x.serviceAccount ? `${x.serviceAccount}-fic` : placeholder("federated-credential")} --identity-name <identity-name> --resource-group <resource-group> --issuer "${ph(x.issuer, "issuer-url")}" --subject "${subjectArg(x)}" --audiences ${TOKEN_EXCHANGE_AUDIENCE}`,
-        ],
-      },
-    ],
+    fixes: ({ x }) => {
+      const id = identityResourceId(x.subject);
+      if (id)
+        return [
+          {
+            summary:
+              "Put the subject back on AKS's credential aks-identity-binding (or delete it and apply the identity binding again so AKS recreates it)",
+            commands: [
+              cmd`az identity federated-credential update --name aks-identity-binding --identity-name ${id.name} --resource-group ${id.resourceGroup} --subscription ${id.subscription} --subject ${x.subject ?? ""} --audiences ${TOKEN_EXCHANGE_AUDIENCE}`,
+            ],
+          },
+        ];
+      return [
+        {
+          summary: "Create a federated credential whose subject is the workload's service account",
+          commands: [
+            cmd`az identity federated-credential create --name ${x.serviceAccount ? `${x.serviceAccount}-fic` : placeholder("federated-credential")} --identity-name <identity-name> --resource-group <resource-group> --issuer "${ph(x.issuer, "issuer-url")}" --subject "${subjectArg(x)}" --audiences ${TOKEN_EXCHANGE_AUDIENCE}`,
+          ],
+        },
+      ];
+    },
   },
   fic_audience_mismatch: {
     title: "Token audience is not the one the federated credential expects",

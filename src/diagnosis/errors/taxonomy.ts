@@ -2,6 +2,7 @@
 // confirm it, and the fix, filled with the names found in the error text.
 import { type NameKind, nameRules, validName } from "../command.js";
 import { awsClasses } from "./classes-aws.js";
+import { identityResourceId } from "./class-helpers.js";
 import { azureClasses } from "./classes-azure.js";
 import { entraClasses } from "./classes-entra.js";
 import { type ClassContext, type ClassInfo, type ErrorClass, type Extracted, extractedFields } from "./vocabulary.js";
@@ -36,7 +37,9 @@ export function commandValues(x: Extracted): { x: Extracted; rejected: string[] 
     const value = x[k];
     const kind = commandRules[k];
     if (value === undefined) continue;
-    if (kind && !validName(kind, value)) rejected.push(`${k} (not a valid ${nameRules[kind].what})`);
+    // The binding proxy's subject is an identity's resource id, not a service account: a valid value too.
+    const bindingSubject = k === "subject" && !!identityResourceId(value);
+    if (kind && !validName(kind, value) && !bindingSubject) rejected.push(`${k} (not a valid ${nameRules[kind].what})`);
     else out[k] = value;
   }
   return { x: out, rejected };

@@ -4,6 +4,7 @@
 // 2025-xx-preview versions have the same shape): properties.managedIdentity {resourceId, clientId, objectId,
 // tenantId}, properties.oidcIssuer.oidcIssuerUrl, properties.provisioningState.
 import { cmd, placeholder, validName } from "../../command.js";
+import { identityResourceId } from "../../errors/class-helpers.js";
 import type { Finding } from "../../types.js";
 import { valueOf } from "../../types.js";
 import type { AksFacts, IdentityBindingFacts } from "../facts.js";
@@ -195,13 +196,10 @@ export function proxyAssertion(f: AksFacts, b: IdentityBindingFacts) {
   };
 }
 
-const IDENTITY_RESOURCE_ID =
-  /^\/subscriptions\/[0-9a-fA-F-]{36}\/resourceGroups\/[A-Za-z0-9._()-]{1,90}\/providers\/Microsoft\.ManagedIdentity\/userAssignedIdentities\/[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/i;
-
 /** Rewrite AKS's credential with what the proxy presents (create with an existing name replaces it). */
 function rewriteBindingCredentialCommand(f: AksFacts, want: ReturnType<typeof proxyAssertion>): string {
   const n = names(f);
-  const subject = IDENTITY_RESOURCE_ID.test(want.subject) ? want.subject : placeholder("identity-resource-id");
+  const subject = identityResourceId(want.subject) ? want.subject : placeholder("identity-resource-id");
   return cmd`az identity federated-credential create --name ${BINDING_CREDENTIAL_NAME} --identity-name ${v("azureName", n.identityName, "identity-name")} --resource-group ${v("azureName", n.identityResourceGroup, "identity-resource-group")} --issuer ${validName("issuer", want.issuer) ?? placeholder("binding-oidc-issuer-url")} --subject ${subject} --audience ${validName("audience", want.audience) ?? placeholder("audience")}`;
 }
 
