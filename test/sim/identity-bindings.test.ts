@@ -108,7 +108,7 @@ describe("Entra refuses the proxy's token when AKS's credential was edited", () 
         const finding = report.findings.find((f) => f.id === "binding.credential-mismatch")!;
         expect(finding.evidence).toMatchObject({ proxyPresents: { subject: claims.sub, audience: claims.aud } });
         expect(finding.fix.commands[0]).toBe(
-          `az identity federated-credential create --name aks-identity-binding --identity-name payments-api-identity --resource-group payments-rg --issuer ${BINDING_ISSUER} --subject ${claims.sub} --audience api://AzureADTokenExchange`,
+          `az identity federated-credential create --name aks-identity-binding --identity-name payments-api-identity --resource-group payments-rg --subscription ${SUB} --issuer ${BINDING_ISSUER} --subject ${claims.sub} --audience api://AzureADTokenExchange`,
         );
       } finally {
         await session.close();

@@ -199,8 +199,9 @@ export function proxyAssertion(f: AksFacts, b: IdentityBindingFacts) {
 /** Rewrite AKS's credential with what the proxy presents (create with an existing name replaces it). */
 function rewriteBindingCredentialCommand(f: AksFacts, want: ReturnType<typeof proxyAssertion>): string {
   const n = names(f);
-  const subject = identityResourceId(want.subject) ? want.subject : placeholder("identity-resource-id");
-  return cmd`az identity federated-credential create --name ${BINDING_CREDENTIAL_NAME} --identity-name ${v("azureName", n.identityName, "identity-name")} --resource-group ${v("azureName", n.identityResourceGroup, "identity-resource-group")} --issuer ${validName("issuer", want.issuer) ?? placeholder("binding-oidc-issuer-url")} --subject ${subject} --audience ${validName("audience", want.audience) ?? placeholder("audience")}`;
+  const id = identityResourceId(want.subject);
+  const subject = id ? want.subject : placeholder("identity-resource-id");
+  return cmd`az identity federated-credential create --name ${BINDING_CREDENTIAL_NAME} --identity-name ${v("azureName", n.identityName, "identity-name")} --resource-group ${v("azureName", n.identityResourceGroup, "identity-resource-group")} --subscription ${id?.subscription ?? placeholder("identity-subscription")} --issuer ${validName("issuer", want.issuer) ?? placeholder("binding-oidc-issuer-url")} --subject ${subject} --audience ${validName("audience", want.audience) ?? placeholder("audience")}`;
 }
 
 export const bindingCredentialMismatch = aksCheck({
