@@ -17,7 +17,8 @@ const KEEP = new Set([
 ]);
 
 const GUID = /[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}/g;
-const EKS_ID = /\b[0-9A-F]{32}\b/g;
+/** An EKS cluster id: upper case in the endpoint EKS reports, lower case where the kubeconfig's server URL has it. */
+const EKS_ID = /(?<![0-9A-Za-z])[0-9A-Fa-f]{32}(?![0-9A-Za-z])/g;
 const ACCOUNT = /(?<![0-9])[0-9]{12}(?![0-9])/g;
 
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -58,7 +59,11 @@ export function makeAnonymiser(names: Iterable<string>, salt: string = randomByt
   return {
     apply(text: string): string {
       let out = text.replace(GUID, (g) => guidFor(g));
-      out = out.replace(EKS_ID, (id) => hash(id).slice(0, 32).toUpperCase());
+      out = out.replace(EKS_ID, (id) => {
+        // One made-up id per cluster id whatever its case; each occurrence keeps its own case.
+        const v = hash(id.toUpperCase()).slice(0, 32);
+        return id === id.toLowerCase() ? v : v.toUpperCase();
+      });
       out = out.replace(ACCOUNT, (a) =>
         String(100000000000 + (Number.parseInt(hash(a).slice(0, 10), 16) % 899999999999)),
       );

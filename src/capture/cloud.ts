@@ -1,17 +1,15 @@
-// The cloud side of a capture, read through the Azure and AWS providers: what the captured objects point at
-// (identities and their federated credentials, role assignments, key vaults, scale sets; the EKS cluster, IAM OIDC
-// providers, roles and Pod Identity associations). Reads only; a failed read is a note, never an abort.
+// The Azure side of a capture, read through the Azure provider: what the captured objects point at (identities and
+// their federated credentials, role assignments, key vaults, scale sets). Reads only; a failed read is a note, never
+// an abort. The AWS side is in aws.ts.
 import { decodeJwt } from "jose";
 import type { AzureProvider, ClusterInfo, IdentityInfo, KeyVaultInfo } from "../providers/azure.js";
 import { parseResourceId } from "../providers/azure-model.js";
 import type { DeletedKeyVault } from "../model/azure.js";
-import type { AwsProvider } from "../providers/aws.js";
-import { roleInlinePolicies } from "../providers/aws-pod-identity.js";
 import type { RawObject } from "../providers/kube-raw.js";
 
-type Notes = string[];
+export type Notes = string[];
 
-async function attempt<T>(notes: Notes, what: string, fn: () => Promise<T>): Promise<T | undefined> {
+export async function attempt<T>(notes: Notes, what: string, fn: () => Promise<T>): Promise<T | undefined> {
   try {
     return await fn();
   } catch (err) {
@@ -42,7 +40,7 @@ function podSpecs(objects: RawObject[]): PodLike["spec"][] {
   return out;
 }
 
-function envValues(objects: RawObject[], name: string): string[] {
+export function envValues(objects: RawObject[], name: string): string[] {
   const out: string[] = [];
   for (const spec of podSpecs(objects)) {
     for (const c of spec?.containers ?? [])
@@ -51,7 +49,7 @@ function envValues(objects: RawObject[], name: string): string[] {
   return out;
 }
 
-const annotation = (o: RawObject, key: string) =>
+export const annotation = (o: RawObject, key: string) =>
   (o.metadata?.annotations as Record<string, string> | undefined)?.[key];
 
 /** Client ids, resource ids and tenants the captured objects name. */
@@ -308,100 +306,5 @@ export async function captureAzure(
   const vaultTenants = keyVaults.map((k) => k.tenantId).filter((t): t is string => typeof t === "string");
   const others = [...new Set([...refs.tenants, ...vaultTenants])].filter((t) => GUID.test(t) && t !== tenantId);
   if (others.length) section.otherTenants = others;
-  return { section, notes };
-}
-
-const roleNameOf = (arn: string) => /:role\/(?:.*\/)?([^/]+)$/.exec(arn)?.[1];
-const accountOf = (arn: string) => /^arn:[^:]+:iam::(\d{12}):/.exec(arn)?.[1];
-
-export async function captureAws(
-  aws: AwsProvider,
-  objects: RawObject[],
-  apiServerHost: string,
-  namespace: string,
-  opts: { credentialAvailable: boolean; region?: string },
-): Promise<{ section?: Record<string, unknown>; notes: Notes }> {
-  const notes: Notes = [];
-  const region = opts.region ?? "us-west-2";
-  if (!opts.credentialAvailable) {
-    notes.push("no AWS credential: the AWS side is not captured");
-    return { section: { accountId: "000000000000", region, credentialAvailable: false }, notes };
-  }
-  const me = await attempt(notes, "caller identity", () => aws.getCallerIdentity());
-  const cluster = await attempt(notes, "EKS cluster", () => aws.findClusterByEndpoint(apiServerHost));
-  const roleArns = new Set<string>();
-  for (const o of objects) {
-    const arn = o.kind === "ServiceAccount" ? annotation(o, "eks.amazonaws.com/role-arn") : undefined;
-    if (arn) roleArns.add(arn.trim());
-  }
-  for (const v of envValues(objects, "AWS_ROLE_ARN")) roleArns.add(v.trim());
-  const associations = cluster
-    ? ((await attempt(notes, "Pod Identity associations", () =>
-        aws.podIdentityAssociationsWithRoles(cluster.name, namespace),
-      )) ?? [])
-    : [];
-  for (const a of associations) {
-    if (a.roleArn) roleArns.add(a.roleArn);
-    if (a.targetRoleArn) roleArns.add(a.targetRoleArn);
-  }
-  const providerArns = (await attempt(notes, "IAM OIDC providers", () => aws.listOidcProviders())) ?? [];
-  const oidcProviders: Record<string, unknown>[] = [];
-  for (const arn of providerArns) {
-    const p = await attempt(notes, `OIDC provider ${arn}`, () => aws.getOidcProvider(arn));
-    if (p) oidcProviders.push({ url: `https://${p.url}`, clientIDList: p.clientIds, thumbprintList: p.thumbprints });
-  }
-  const roles: Record<string, unknown>[] = [];
-  for (const arn of roleArns) {
-    const name = roleNameOf(arn);
-    if (!name) continue;
-    const account = accountOf(arn);
-    if (account && me?.account && account !== me.account) {
-      // IAM answers only for the caller's own account: the role, its trust and policies stay unknown.
-      notes.push(`role ${arn}: in account ${account}, which the operator's IAM cannot read (left out)`);
-      continue;
-    }
-    const role = await attempt(notes, `role ${name}`, () => aws.getRole(name));
-    if (!role?.trustPolicy) continue;
-    const attached = (await attempt(notes, `policies of ${name}`, () => aws.listAttachedRolePolicies(name))) ?? [];
-    const inline = (await attempt(notes, `inline policies of ${name}`, () => roleInlinePolicies(aws, name))) ?? {};
-    roles.push({
-      roleName: role.name,
-      path: role.path,
-      assumeRolePolicyDocument: role.trustPolicy,
-      attachedPolicyArns: attached.map((p) => p.arn),
-      ...(Object.keys(inline).length ? { inlinePolicies: inline } : {}),
-      ...(role.maxSessionDuration ? { maxSessionDuration: role.maxSessionDuration } : {}),
-    });
-  }
-  const section: Record<string, unknown> = {
-    accountId: me?.account ?? "000000000000",
-    region: cluster?.region ?? region,
-    credentialAvailable: true,
-    clusters: cluster
-      ? [
-          {
-            name: cluster.name,
-            endpoint: cluster.endpoint ?? `https://${apiServerHost}`,
-            oidcIssuer: cluster.issuer ?? "",
-            version: cluster.version ?? "1.30",
-            status: cluster.status ?? "ACTIVE",
-          },
-        ]
-      : [],
-    oidcProviders,
-    roles,
-    podIdentityAssociations: associations
-      .filter((a) => a.roleArn)
-      .map((a) => ({
-        clusterName: a.clusterName,
-        namespace: a.namespace,
-        serviceAccount: a.serviceAccount,
-        roleArn: a.roleArn,
-        associationId: a.associationId,
-        ...(a.targetRoleArn ? { targetRoleArn: a.targetRoleArn } : {}),
-        ...(a.externalId ? { externalId: a.externalId } : {}),
-        ...(a.disableSessionTags ? { disableSessionTags: true } : {}),
-      })),
-  };
   return { section, notes };
 }

@@ -1,15 +1,19 @@
 // `wi-doctor capture`: read what the diagnosis of one namespace needs, from the cluster and the clouds, and write it
 // as a scenario that reproduces the problem offline (`wi-doctor diagnose --scenario FILE`).
 import { stringify } from "yaml";
+import { POD_IDENTITY_AUDIENCE } from "../diagnosis/eks/names.js";
 import { AwsProvider } from "../providers/aws.js";
+import { assumeRoleForPodIdentity } from "../providers/aws-pod-identity.js";
 import { AzureProvider } from "../providers/azure.js";
 import type { Environment } from "../providers/environment.js";
 import { ProviderError } from "../providers/errors.js";
 import type { RawObject } from "../providers/kube-raw.js";
+import { KubeProvider } from "../providers/kubernetes.js";
 import { fetchDiscovery } from "../providers/oidc.js";
 import { parseScenario, type Scenario } from "../sim/scenario.js";
 import { makeAnonymiser } from "./anonymise.js";
-import { captureAws, captureAzure } from "./cloud.js";
+import { type PodIdentityAsk, captureAws } from "./aws.js";
+import { captureAzure } from "./cloud.js";
 import { captureKube } from "./kube.js";
 
 export interface CaptureOptions {
@@ -59,6 +63,24 @@ function namesToRename(namespace: string, objects: RawObject[], cloud: Record<st
   return [...names];
 }
 
+/**
+ * EKS Auth's answer for a service account's token, when the environment allows a token exchange: the token is minted,
+ * handed to EKS Auth and dropped; only the outcome comes back.
+ */
+function eksAuthAsker(env: Environment, signal?: AbortSignal): PodIdentityAsk | undefined {
+  if (!env.allowExchange) return undefined;
+  return async (a, region) => {
+    const { token } = await new KubeProvider(env).createServiceAccountToken(
+      a.namespace,
+      a.serviceAccount,
+      { audiences: [POD_IDENTITY_AUDIENCE], expirationSeconds: 600 },
+      signal,
+    );
+    const aws = new AwsProvider({ ...env, aws: { ...env.aws, region } });
+    return assumeRoleForPodIdentity(aws, env.timeoutMs, a.clusterName, token, signal);
+  };
+}
+
 export async function captureScenario(env: Environment, opts: CaptureOptions): Promise<CaptureResult> {
   if (!NAMESPACE_RE.test(opts.namespace)) {
     throw new Error(
@@ -69,6 +91,7 @@ export async function captureScenario(env: Environment, opts: CaptureOptions): P
   const notes = [...kube.notes];
   const platform = platformOf(kube.objects, kube.apiServerHost);
   const cloud: Record<string, unknown> = {};
+  const faults: Record<string, unknown>[] = [];
   if (platform === "aks") {
     const credential = env.azure.credential;
     const r = await captureAzure(
@@ -89,8 +112,10 @@ export async function captureScenario(env: Environment, opts: CaptureOptions): P
     const r = await captureAws(new AwsProvider(env), kube.objects, kube.apiServerHost, opts.namespace, {
       credentialAvailable: Boolean(env.aws.credentials) || env.mode === "live",
       region: env.aws.region,
+      askEksAuth: eksAuthAsker(env, opts.signal),
     });
     notes.push(...r.notes);
+    faults.push(...r.faults);
     if (r.section) cloud.aws = r.section;
   }
   const issuer =
@@ -127,6 +152,7 @@ export async function captureScenario(env: Environment, opts: CaptureOptions): P
       ...(kube.forbidden.length ? { forbidden: kube.forbidden } : {}),
     },
     ...cloud,
+    ...(faults.length ? { faults: { rules: faults } } : {}),
   };
   let yaml = stringify(data, { lineWidth: 0 });
   if (opts.anonymise) {

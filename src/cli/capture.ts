@@ -15,6 +15,7 @@ interface CaptureCliOptions {
   region?: string;
   profile?: string;
   scenario?: string;
+  exchange?: boolean;
 }
 
 export function addCaptureCommand(program: Command): void {
@@ -31,6 +32,10 @@ export function addCaptureCommand(program: Command): void {
     .option("--subscription <id...>", "Azure subscription(s) to search")
     .option("--region <region>", "AWS region")
     .option("--profile <name>", "AWS profile")
+    .option(
+      "--exchange",
+      "ask EKS Auth with a short-lived token of the service account (a TokenRequest), so a Pod Identity target role in another account is captured from its answer",
+    )
     .option("--scenario <file-or-name>", "capture from a simulated world instead (for trying the command)")
     .action(async (opts: CaptureCliOptions) => {
       let env: Environment;
@@ -49,7 +54,7 @@ export function addCaptureCommand(program: Command): void {
           subscriptionIds: opts.subscription,
           awsRegion: opts.region,
           awsProfile: opts.profile,
-          allowExchange: false,
+          allowExchange: opts.exchange === true,
         });
       }
       try {

@@ -5,7 +5,6 @@ import type { FederatedCredentialFacts, IdentityFacts, RoleAssignmentFacts } fro
 import { usesPodIdentity } from "../diagnosis/podid/detect.js";
 import { diagnosePodIdentityFacts } from "../diagnosis/podid/report.js";
 import {
-  type ComponentController,
   type ComponentFacts,
   PODID_GROUP,
   PODID_LABEL,
@@ -31,6 +30,7 @@ import type { Environment } from "../providers/environment.js";
 import { gather, ProviderError } from "../providers/errors.js";
 import { KubeProvider } from "../providers/kubernetes.js";
 import { readSecretProviderClasses } from "./aks.js";
+import { ComponentReader } from "./podid-components.js";
 import { type ResolvedTarget, resolveTarget } from "./target.js";
 
 interface PodIdTarget {
@@ -46,11 +46,6 @@ export interface PodIdGatherOptions {
   progress: (message: string, progress: number, total?: number) => Promise<void>;
   errorText?: string;
 }
-
-/** How many MIC/NMI pods we read logs from: enough to see the leader and the target's node. */
-const MAX_LOGGED_PODS = 6;
-/** klog error and fatal lines: E or F, then MMDD and a time. */
-const KLOG_ERROR = /^[EF]\d{4}\s/;
 
 type Cluster = ClusterFacts & PodIdClusterIdentity;
 
@@ -73,6 +68,7 @@ export class PodIdGatherer {
   ) {
     this.kube = kube ?? new KubeProvider(env);
     this.azure = new AzureProvider(env);
+    this.components = new ComponentReader(this.kube, signal);
   }
 
   crs = (plural: string, namespace?: string) =>
@@ -100,7 +96,9 @@ export class PodIdGatherer {
 
   /** Start the cluster-side reads of a diagnosis early (while the mechanism is still being decided). */
   prefetch(target: Target, resolved?: Promise<ResolvedTarget>): void {
-    for (const p of [this.identities(), this.bindings(), this.assigned(), this.component("mic")])
+    // MIC's and NMI's pods by their labels (answers that do not grow with the cluster); their logs, and the
+    // controllers of a component without pods, only once the target turns out to use aad-pod-identity.
+    for (const p of [this.identities(), this.bindings(), this.assigned(), this.components.pods()])
       p.catch(() => undefined);
     this.resolved(target, resolved).catch(() => undefined);
   }
@@ -122,91 +120,16 @@ export class PodIdGatherer {
     return doc?.issuer;
   });
 
-  /** MIC or NMI: its pods in every namespace, and the error lines they logged in the last hour. */
+  /** MIC and NMI, by the labels their installs use (podid-components.ts). */
+  readonly components: ComponentReader;
+
   private micOnce?: Promise<Gathered<ComponentFacts>>;
 
-  /** MIC or NMI (MIC read once per gatherer): see readComponent. */
+  /** MIC or NMI (MIC read once per gatherer): its pods, their error lines, its controllers when it has no pod. */
   component = (name: "mic" | "nmi", nodes: string[] = []): Promise<Gathered<ComponentFacts>> => {
-    if (name === "nmi") return this.readComponent(name, nodes);
-    this.micOnce ??= this.readComponent(name, nodes);
+    if (name === "nmi") return this.components.read(name, nodes);
+    this.micOnce ??= this.components.read(name, nodes);
     return this.micOnce;
-  };
-
-  private readComponent = (name: "mic" | "nmi", nodes: string[] = []) =>
-    gather<ComponentFacts>(name.toUpperCase(), async () => {
-      const lists = await Promise.all(
-        [`component=${name}`, `app.kubernetes.io/component=${name}`].map((labelSelector) =>
-          this.kube.listPods(undefined, { labelSelector }, this.signal),
-        ),
-      );
-      const seen = new Set<string>();
-      const pods = lists.flat().filter((p) => {
-        const key = `${p.metadata?.namespace}/${p.metadata?.name}`;
-        if (seen.has(key)) return false;
-        seen.add(key);
-        return true;
-      });
-      // For NMI the pods on the target's nodes matter; for MIC every replica (only the leader works).
-      const logged = [...pods]
-        .sort((a, b) => Number(nodes.includes(b.spec?.nodeName ?? "")) - Number(nodes.includes(a.spec?.nodeName ?? "")))
-        .slice(0, MAX_LOGGED_PODS);
-      const logProblems: string[] = [];
-      const errorLines = await Promise.all(
-        logged.map(async (p) => {
-          const ns = p.metadata?.namespace ?? "default";
-          const pod = p.metadata?.name ?? "";
-          const containers = (p.spec?.containers ?? []).map((c) => c.name);
-          const container = containers.find((c) => c.includes(name)) ?? containers[0];
-          try {
-            const text = await this.kube.readPodLog(ns, pod, { container, sinceSeconds: 3600 }, this.signal);
-            return { pod, namespace: ns, lines: text.split("\n").filter((l) => KLOG_ERROR.test(l)) };
-          } catch (err) {
-            if (err instanceof ProviderError && err.kind === "cancelled") throw err;
-            logProblems.push(`${ns}/${pod}: ${(err as Error).message}`);
-            return { pod, namespace: ns, lines: [] };
-          }
-        }),
-      );
-      const controllers = pods.length ? undefined : await this.controllers(name);
-      return { pods, errorLines: errorLines.filter((e) => e.lines.length), logProblems, controllers };
-    });
-
-  /** MIC's Deployment or NMI's DaemonSet in any namespace, by the chart's labels or their usual names. */
-  controllers = async (name: "mic" | "nmi"): Promise<ComponentController[]> => {
-    const kind = name === "mic" ? "Deployment" : "DaemonSet";
-    const items = (await this.kube.listCustomObjects(
-      "apps",
-      "v1",
-      name === "mic" ? "deployments" : "daemonsets",
-      undefined,
-      this.signal,
-    )) as {
-      metadata?: { name?: string; namespace?: string; labels?: Record<string, string> };
-      spec?: {
-        replicas?: number;
-        template?: { spec?: { containers?: { command?: string[]; args?: string[] }[] } };
-      };
-      status?: { readyReplicas?: number; numberReady?: number; desiredNumberScheduled?: number };
-    }[];
-    return items
-      .filter((o) => {
-        const labels = o.metadata?.labels ?? {};
-        const n = o.metadata?.name ?? "";
-        return (
-          labels.component === name ||
-          labels["app.kubernetes.io/component"] === name ||
-          n === name ||
-          n.endsWith(`-${name}`)
-        );
-      })
-      .map((o) => ({
-        kind,
-        namespace: o.metadata?.namespace ?? "default",
-        name: o.metadata?.name ?? "",
-        desired: kind === "Deployment" ? (o.spec?.replicas ?? 1) : o.status?.desiredNumberScheduled,
-        ready: o.status ? ((kind === "Deployment" ? o.status.readyReplicas : o.status.numberReady) ?? 0) : undefined,
-        args: (o.spec?.template?.spec?.containers ?? []).flatMap((c) => [...(c.command ?? []), ...(c.args ?? [])]),
-      }));
   };
 
   secretProviderClasses = (namespace: string) => readSecretProviderClasses(this.kube, namespace, this.signal);

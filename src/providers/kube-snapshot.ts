@@ -69,9 +69,16 @@ export function kubeSnapshotAnswer(cache: ReadCache, method: string, args: unkno
       ).then((lists) => lists.flat());
     }
     case "listCustomObjects": {
-      const [group, , plural, namespace] = args as [string, string, string, string | undefined];
+      const [group, , plural, namespace, , options] = args as [
+        string,
+        string,
+        string,
+        string | undefined,
+        unknown,
+        ListOptions | undefined,
+      ];
       const s = cache.snapshotFor(`${plural}.${group}`, namespace);
-      return s && selectFrom(s, namespace);
+      return s && selectFrom(s, namespace, options ?? {});
     }
     default:
       return undefined;

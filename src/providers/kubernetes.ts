@@ -473,12 +473,14 @@ export class KubeProvider extends KubeClients {
     plural: string,
     namespace?: string,
     signal?: AbortSignal,
+    options: Pick<ListOptions, "labelSelector"> = {},
   ): Promise<KubernetesObject[]> {
+    const { labelSelector } = options;
     try {
       return await this.listAll({ verb: "list", resource: plural, group, namespace }, signal, (a, o, page) =>
         namespace
-          ? a.custom.listNamespacedCustomObject({ group, version, plural, namespace, ...page }, o)
-          : a.custom.listClusterCustomObject({ group, version, plural, ...page }, o),
+          ? a.custom.listNamespacedCustomObject({ group, version, plural, namespace, labelSelector, ...page }, o)
+          : a.custom.listClusterCustomObject({ group, version, plural, labelSelector, ...page }, o),
       );
     } catch (err) {
       if (err instanceof ProviderError && err.kind === "not-found") return [];
