@@ -33,8 +33,9 @@ export async function bundle({ entry, outdir, cards }) {
     banner: {
       js: 'import { createRequire as __wiDoctorRequire } from "node:module";\nconst require = __wiDoctorRequire(import.meta.url);',
     },
-    // tools/list is answered from these cards without reading a file (src/tools/lazy.ts).
-    define: cards ? { WI_DOCTOR_TOOL_CARDS: JSON.stringify(cards) } : {},
+    // tools/list is answered from these cards without reading a file; WI_DOCTOR_BUNDLED makes src/tools/lazy.ts
+    // import a tool's module by its source name, which esbuild's glob of `./<verb>_<rest>` maps to its chunk.
+    define: { WI_DOCTOR_BUNDLED: "true", ...(cards ? { WI_DOCTOR_TOOL_CARDS: JSON.stringify(cards) } : {}) },
     plugins: [externals],
     logLevel: "warning",
     metafile: true,

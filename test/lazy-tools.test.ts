@@ -1,12 +1,12 @@
 // The server lists tools from their cards and imports a tool's module on its first call (src/tools/lazy.ts).
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import { describe, expect, it } from "vitest";
 import { createMcpServer } from "../src/mcp-server.js";
 import { isWriteTool } from "../src/tools/define.js";
 import { allTools } from "../src/tools/index.js";
-import { importTool, lazyToolSource, registryCards, TOOL_MODULES, type ToolCard } from "../src/tools/lazy.js";
+import { importTool, lazyToolSource, registryCards, TOOL_NAME, type ToolCard } from "../src/tools/lazy.js";
 
 async function serve(cards: ToolCard[], allowWrites = false) {
   const server = createMcpServer({
@@ -22,15 +22,23 @@ async function serve(cards: ToolCard[], allowWrites = false) {
 }
 
 describe("tools imported on first call", () => {
+  it("a tool's file is named after it, and every src/tools file with an underscore in its name is a tool", () => {
+    const names = allTools.map((t) => t.name);
+    for (const name of names) expect(name).toMatch(TOOL_NAME);
+    const files = readdirSync("src/tools").filter((f) => f.includes("_"));
+    expect(files.sort()).toEqual(names.map((n) => `${n}.ts`).sort());
+  });
+
   it("finds every registered tool in its own module, with the same handler and schemas", async () => {
-    expect(Object.keys(TOOL_MODULES).sort()).toEqual(allTools.map((t) => t.name).sort());
+    const names = allTools.map((t) => t.name);
     for (const tool of allTools) {
-      const loaded = await importTool(tool.name);
+      const loaded = await importTool(tool.name, names);
       expect(loaded?.handler, tool.name).toBe(tool.handler);
       expect(loaded?.inputSchema, tool.name).toBe(tool.inputSchema);
       expect(loaded?.outputSchema, tool.name).toBe(tool.outputSchema);
     }
-    expect(await importTool("toString")).toBeUndefined();
+    expect(await importTool("toString", names)).toBeUndefined();
+    expect(await importTool("explain_error", ["inspect_token"])).toBeUndefined();
   });
 
   it("lists from the cards and calls a tool it has not imported yet; unlisted names are refused", async () => {
@@ -56,6 +64,33 @@ describe("tools imported on first call", () => {
     } finally {
       await h.close();
     }
+  });
+
+  it("the bundle keeps each tool in a chunk of its own, which dist/cli.js does not load at start", () => {
+    const chunks = readdirSync("dist/chunks");
+    for (const t of allTools)
+      expect(
+        chunks.filter((c) => c.startsWith(`${t.name}-`)),
+        t.name,
+      ).toHaveLength(1);
+    // What dist/cli.js loads before running anything: its static imports, followed through the chunks.
+    const loaded = new Set<string>();
+    const follow = (file: string) => {
+      for (const m of readFileSync(file, "utf8").matchAll(
+        /^import (?:[^;]*? from )?"\.\.?\/(?:chunks\/)?([^"]+)";/gm,
+      )) {
+        if (loaded.has(m[1])) continue;
+        loaded.add(m[1]);
+        follow(`dist/chunks/${m[1]}`);
+      }
+    };
+    follow("dist/cli.js");
+    expect(loaded.size).toBeGreaterThan(0);
+    for (const t of allTools)
+      expect(
+        [...loaded].filter((c) => c.startsWith(`${t.name}-`)),
+        t.name,
+      ).toEqual([]);
   });
 
   it("the built cards (dist/tools/manifest.json) are the registry's", async () => {

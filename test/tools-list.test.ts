@@ -1,4 +1,5 @@
 // Snapshots of tools/list, one file per tool: any change to a name, schema or annotation must be deliberate (update with `vitest -u`).
+import { readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { connect } from "./helpers/mcp.js";
 
@@ -10,11 +11,12 @@ const LIST_BUDGET_BYTES = 29_000;
 
 describe("tools/list", () => {
   it("matches the recorded snapshot", async () => {
-    const h = await connect();
+    const h = await connect({ allowWrites: true });
     try {
-      const { tools } = await h.client.listTools();
-      // One snapshot file per tool: a change to one tool's definition shows in that tool's file only.
-      for (const t of tools) {
+      const { tools: all } = await h.client.listTools();
+      // One snapshot file per tool, write tools included: a change to one tool's definition shows in that tool's
+      // file only; a new tool's file is written on its first run, and a removed tool's file must go with it.
+      for (const t of all) {
         const shape = {
           name: t.name,
           title: t.title,
@@ -24,6 +26,10 @@ describe("tools/list", () => {
         };
         await expect(`${JSON.stringify(shape, null, 2)}\n`).toMatchFileSnapshot(`__snapshots__/tools/${t.name}.json`);
       }
+      const names = all.map((t) => `${t.name}.json`);
+      for (const file of readdirSync(`${import.meta.dirname}/__snapshots__/tools`)) expect(names).toContain(file);
+      // What a server without --allow-writes lists.
+      const tools = all.filter((t) => t.annotations?.readOnlyHint && !t.annotations.destructiveHint);
       // The whole answer stays small enough for agents that cap the size of their tool definitions.
       expect(Buffer.byteLength(JSON.stringify({ tools }))).toBeLessThan(LIST_BUDGET_BYTES);
       for (const t of tools) {

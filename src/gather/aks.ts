@@ -13,23 +13,17 @@ import type {
   WebhookFacts,
 } from "../diagnosis/aks/facts.js";
 import { type AksReport, diagnoseAksFacts } from "../diagnosis/aks/index.js";
-import {
-  WEBHOOK_DEPLOYMENT,
-  WEBHOOK_MWC,
-  WI_CLIENT_ID,
-  WI_TENANT_ID,
-  WI_TOKEN_EXPIRATION,
-} from "../diagnosis/aks/names.js";
+import { WEBHOOK_DEPLOYMENT, WEBHOOK_MWC, WI_TENANT_ID, WI_TOKEN_EXPIRATION } from "../diagnosis/aks/names.js";
 import { tokenExpirationValid } from "../diagnosis/rules.js";
 import { mountedSpcNames } from "../diagnosis/aks/checks/access.js";
-import { GUID_RE } from "../diagnosis/compare.js";
 import { type Gathered, ok, skipped, type Target, valueOf } from "../diagnosis/types.js";
-import { AzureProvider } from "../providers/azure.js";
+import { AzureProvider, type IdentityRef } from "../providers/azure.js";
 import type { Environment } from "../providers/environment.js";
 import { gather, ProviderError } from "../providers/errors.js";
 import { KubeProvider } from "../providers/kubernetes.js";
 import { errorTextFacts } from "./error-text.js";
 import { aksWorkload, injectedTenant, readyOf } from "./aks-workload.js";
+import { type ClusterRef, clientIdOf, identityResourceIdOf } from "./aks-refs.js";
 
 export { aksWorkload, workloadFacts } from "./aks-workload.js";
 import { bindingReads, PROXY_EXCHANGE } from "./aks-binding.js";
@@ -45,10 +39,6 @@ export interface GatherOptions {
 }
 
 const WEBHOOK_NAMESPACES = ["kube-system", "azure-workload-identity-system"];
-
-function notApplicable<T>(reason: string): Gathered<T> {
-  return skipped(reason);
-}
 
 /** A lazily-started promise shared by every check that needs it. */
 function once<T>(fn: () => Promise<T>): () => Promise<T> {
@@ -132,13 +122,31 @@ export class AksGatherer {
   }
 
   /** The AKS cluster behind the kube context (matched by API server host across subscriptions). */
-  cluster = once(() =>
+  private contextCluster = once(() =>
     gather<ClusterFacts | null>("AKS cluster", async () => {
       const host = this.kube.apiServerHost();
       if (!host) throw new ProviderError("no-credential", "no kube context to take the API server host from");
       return (await this.azure.findClusterByApiHost(host, this.signal, this.kube.contextName())) ?? null;
     }),
   );
+
+  /** A cluster named by resource group and name (in its subscription, else every visible one), or the context's. */
+  cluster(ref: ClusterRef = {}): Promise<Gathered<ClusterFacts | null>> {
+    const { clusterName, resourceGroup, subscriptionId } = ref;
+    if (!clusterName || !resourceGroup) return this.contextCluster();
+    return gather("AKS cluster", async () => {
+      const subscriptions = subscriptionId ? [subscriptionId] : await this.azure.listSubscriptionIds(this.signal);
+      for (const sub of subscriptions) {
+        const found = await this.azure.getCluster(sub, resourceGroup, clusterName, this.signal);
+        if (found) return found;
+      }
+      return null;
+    });
+  }
+
+  serviceAccount(namespace: string, name: string): Promise<Gathered<V1ServiceAccount | null>> {
+    return gather("service account", () => this.kube.getServiceAccount(namespace, name, this.signal));
+  }
 
   apiServerIssuer = once(() =>
     gather<string>("API server OIDC discovery", async () => {
@@ -239,13 +247,21 @@ export class AksGatherer {
 
   secretProviderClasses = (namespace: string) => readSecretProviderClasses(this.kube, namespace, this.signal);
 
-  identity = (clientId: string | undefined) =>
-    clientId
-      ? gather<IdentityFacts | null>(
-          "identity",
-          async () => (await this.azure.findIdentity({ clientId }, this.signal)) ?? null,
-        )
-      : Promise.resolve(notApplicable<IdentityFacts | null>("the service account names no valid client id"));
+  /** The identity a client id (or another reference) names; skipped without a valid client id. */
+  identity(ref: IdentityRef | string | undefined): Promise<Gathered<IdentityFacts | null>> {
+    if (!ref) return Promise.resolve(skipped("the service account names no valid client id"));
+    const named = typeof ref === "string" ? { clientId: ref } : ref;
+    return gather("identity", async () => (await this.azure.findIdentity(named, this.signal)) ?? null);
+  }
+
+  federatedCredentials(identity: IdentityFacts) {
+    return gather("federated credentials", () => this.azure.listFederatedCredentials(identity, this.signal));
+  }
+
+  /** The role assignments of a principal (its object id). */
+  roleAssignments(principalId: string) {
+    return gather("role assignments", () => this.azure.listRoleAssignments(principalId, this.signal));
+  }
 
   /** The identity a mistaken object id in the client-id annotation belongs to (only asked when nothing else matched). */
   identityByPrincipalId = async (id: string): Promise<IdentityFacts | undefined> =>
@@ -318,7 +334,7 @@ async function readServiceAccount(
   targetP: Promise<ResolvedTarget>,
 ): Promise<Gathered<V1ServiceAccount | null>> {
   const ns = target.namespace;
-  if (name) return gather("service account", () => g.kube.getServiceAccount(ns, name, g.signal));
+  if (name) return g.serviceAccount(ns, name);
   const r = await targetP;
   const why = r.podMissing
     ? `pod ${ns}/${r.podMissing} does not exist`
@@ -348,7 +364,7 @@ function accountsWithIdentity(g: AksGatherer, ns: string, except: string | undef
     .then((all) =>
       all
         .filter((a) => a.metadata?.name !== except)
-        .filter((a) => GUID_RE.test(a.metadata?.annotations?.[WI_CLIENT_ID]?.trim() ?? ""))
+        .filter((a) => clientIdOf(a))
         .map((a) => a.metadata?.name ?? ""),
     )
     .catch(() => undefined);
@@ -388,16 +404,10 @@ function mintAndVerify(
   return { mintP, tokenP };
 }
 
-function federatedCredentialsOf(g: AksGatherer, identity: IdentityFacts | null | undefined) {
-  return identity
-    ? gather("federated credentials", () => g.azure.listFederatedCredentials(identity, g.signal))
-    : skipped<Awaited<ReturnType<AzureProvider["listFederatedCredentials"]>>>("the identity is not known");
-}
-
-function roleAssignmentsOf(g: AksGatherer, identity: IdentityFacts | null | undefined) {
-  return identity
-    ? gather("role assignments", () => g.azure.listRoleAssignments(identity.principalId, g.signal))
-    : skipped<Awaited<ReturnType<AzureProvider["listRoleAssignments"]>>>("the identity is not known");
+/** A read that needs the identity, or skipped while it is not known. */
+function ofIdentity<T>(identity: Gathered<IdentityFacts | null>, read: (id: IdentityFacts) => Promise<Gathered<T>>) {
+  const id = valueOf(identity);
+  return id ? read(id) : skipped<T>("the identity is not known");
 }
 
 /** The vault names of the classes this workload mounts (all of the namespace's when it mounts none). */
@@ -487,9 +497,7 @@ export async function diagnoseAks(
   const spcP = g.secretProviderClasses(ns);
   const tenantP = g.defaultTenant();
   const targetP = shared.resolved ?? resolveTarget(g, target);
-  const earlySaP = target.serviceAccount
-    ? gather("service account", () => g.kube.getServiceAccount(ns, target.serviceAccount!, g.signal))
-    : undefined;
+  const earlySaP = target.serviceAccount ? g.serviceAccount(ns, target.serviceAccount) : undefined;
   // Each of these is awaited below; until then a cancellation must not surface as an unhandled rejection.
   for (const p of [credentialWarmup, clusterP, issuerP, webhookP, spcP, tenantP, targetP, earlySaP])
     p?.catch(() => undefined);
@@ -507,8 +515,7 @@ export async function diagnoseAks(
 
   const sa = withDefaultAccount(await saP, saName, ns);
   const annotations = valueOf(sa)?.metadata?.annotations ?? {};
-  const rawClientId = annotations[WI_CLIENT_ID]?.trim();
-  const clientId = rawClientId && GUID_RE.test(rawClientId) ? rawClientId : undefined;
+  const clientId = clientIdOf(valueOf(sa));
   // When the pods' own service account names no identity and none was asked about, another account in the
   // namespace that does is the likely intent: pods left on "default" are the classic case.
   const candidatesP =
@@ -525,16 +532,16 @@ export async function diagnoseAks(
     clientId && id.status === "ok" && !id.value ? g.identityByPrincipalId(clientId) : undefined,
   );
   byPrincipalP.catch(() => undefined);
-  const byResourceIdP =
-    rawClientId && !clientId && /\/providers\/microsoft\.managedidentity\//i.test(rawClientId)
-      ? credentialWarmup.then(() => g.identityByResourceId(rawClientId))
-      : Promise.resolve(undefined);
+  const resourceId = identityResourceIdOf(valueOf(sa));
+  const byResourceIdP = resourceId
+    ? credentialWarmup.then(() => g.identityByResourceId(resourceId))
+    : Promise.resolve(undefined);
   byResourceIdP.catch(() => undefined);
   const { mintP, tokenP } = mintAndVerify(g, valueOf(sa) ? saName : undefined, ns, expiration, issuerP);
 
   // Phase 3: what depends on the identity or the token.
-  const ficsP = identityP.then((id) => federatedCredentialsOf(g, valueOf(id)));
-  const rolesP = identityP.then((id) => roleAssignmentsOf(g, valueOf(id)));
+  const ficsP = identityP.then((id) => ofIdentity(id, (i) => g.federatedCredentials(i)));
+  const rolesP = identityP.then((id) => ofIdentity(id, (i) => g.roleAssignments(i.principalId)));
   const vaultsP = keyVaultsFor(g, spcP, targetP, podsP);
   const missingVaultsP = missingKeyVaultsFor(g, vaultsP, spcP, targetP, podsP);
   // The tenant the pod uses: the annotation, the webhook's config, or what the webhook put into the pods;

@@ -2,17 +2,14 @@
 // with the parts they do not look at marked as not gathered, and run only the checks that read their part,
 // so a step tool and the one-call diagnosis raise the same findings for the same world.
 import { withRemediations } from "../remediation/index.js";
-import type { V1ServiceAccount } from "@kubernetes/client-node";
-import type { AksFacts, ClusterFacts, IdentityFacts, WorkloadFacts } from "../diagnosis/aks/facts.js";
+import type { AksFacts, WorkloadFacts } from "../diagnosis/aks/facts.js";
 import { type AksCheckId, aksRegistry } from "../diagnosis/aks/registry.js";
 import { runSelected } from "../diagnosis/registry.js";
-import { WI_CLIENT_ID } from "../diagnosis/aks/names.js";
-import { GUID_RE } from "../diagnosis/compare.js";
 import type { CheckResult, Finding, Gathered, Target } from "../diagnosis/types.js";
 import type { IdentityRef } from "../providers/azure.js";
 import type { Environment } from "../providers/environment.js";
-import { gather } from "../providers/errors.js";
 import { AksGatherer, aksWorkload } from "./aks.js";
+import type { ClusterRef } from "./aks-refs.js";
 import { type ResolvedTarget, resolveTarget as resolveOnce } from "./target.js";
 
 export { NOT_GATHERED } from "./sections.js";
@@ -40,45 +37,21 @@ export function gathererFor(env: Environment, signal: AbortSignal): AksGatherer 
   return new AksGatherer(env, { signal });
 }
 
-export function serviceAccountOf(
-  g: AksGatherer,
-  namespace: string,
-  name: string,
-): Promise<Gathered<V1ServiceAccount | null>> {
-  return gather("service account", () => g.kube.getServiceAccount(namespace, name, g.signal));
+/** The gatherer's own reads, under the names the step tools use. */
+export function serviceAccountOf(g: AksGatherer, namespace: string, name: string) {
+  return g.serviceAccount(namespace, name);
 }
 
-/** The client id on a service account, when it is a GUID. */
-export function clientIdOf(sa: V1ServiceAccount | null | undefined): string | undefined {
-  const v = sa?.metadata?.annotations?.[WI_CLIENT_ID]?.trim();
-  return v && GUID_RE.test(v) ? v : undefined;
+export function clusterOf(g: AksGatherer, ref?: ClusterRef) {
+  return g.cluster(ref);
 }
 
-export interface ClusterRef {
-  clusterName?: string;
-  resourceGroup?: string;
-  subscriptionId?: string;
+export function identityOf(g: AksGatherer, ref: IdentityRef) {
+  return g.identity(ref);
 }
 
-/** A named cluster, or the one behind the kube context (the shared lookup the diagnosis uses). */
-export function clusterOf(g: AksGatherer, ref: ClusterRef = {}): Promise<Gathered<ClusterFacts | null>> {
-  const { clusterName, resourceGroup } = ref;
-  if (!clusterName || !resourceGroup) return g.cluster();
-  return gather("AKS cluster", async () => {
-    const subscriptions = ref.subscriptionId ? [ref.subscriptionId] : await g.azure.listSubscriptionIds(g.signal);
-    for (const sub of subscriptions) {
-      const found = await g.azure.getCluster(sub, resourceGroup, clusterName, g.signal);
-      if (found) return found;
-    }
-    return null;
-  });
-}
-
+export { type ClusterRef, clientIdOf, identityResourceIdOf } from "./aks-refs.js";
 export type { IdentityRef };
-
-export function identityOf(g: AksGatherer, ref: IdentityRef): Promise<Gathered<IdentityFacts | null>> {
-  return gather("identity", async () => (await g.azure.findIdentity(ref, g.signal)) ?? null);
-}
 
 /** The target resolved as the diagnosis resolves it, with the workload as the AKS facts hold it. */
 export interface StepTarget extends Omit<ResolvedTarget, "workload"> {

@@ -158,7 +158,7 @@ export const checkKeyvaultAccess = defineTool({
     const rbacVaults = (valueOf(vaults) ?? []).filter((v) => v.enableRbacAuthorization);
     const roleAssignments: Gathered<RoleAssignmentFacts[]> =
       id && rbacVaults.length
-        ? await gather("role assignments", () => g.azure.listRoleAssignments(id.principalId, g.signal))
+        ? await g.roleAssignments(id.principalId)
         : skipped(id ? "no RBAC-mode Key Vault is referenced" : "the identity is not known");
 
     const facts = partialFacts(

@@ -16,7 +16,6 @@ import {
   sectionOf,
   serviceAccountOf,
   stepShape,
-  gather,
 } from "./step.js";
 import { defineTool, ToolInputError } from "./define.js";
 import { envFor } from "./platform.js";
@@ -200,7 +199,7 @@ export const checkRoleAssignments = defineTool({
       principalId = valueOf(identity)?.principalId || undefined;
     }
     const assignments: Gathered<RoleAssignmentFacts[]> = principalId
-      ? await gather("role assignments", () => g.azure.listRoleAssignments(principalId!, g.signal))
+      ? await g.roleAssignments(principalId)
       : skipped(identity.status === "ok" ? "the identity was not found" : identity.reason);
 
     const list = valueOf(assignments);

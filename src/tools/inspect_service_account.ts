@@ -30,6 +30,7 @@ import {
 } from "./step.js";
 import {
   gathererFor,
+  identityResourceIdOf,
   partialFacts,
   renderStep,
   runAksChecks,
@@ -157,11 +158,8 @@ export const inspectServiceAccount = definePlatformTool({
       (spec?.serviceAccountName ?? "default") === serviceAccount;
 
     // A client-id annotation holding an identity's resource id: look the identity up, so the fix names its client id.
-    const raw = valueOf(sa)?.metadata?.annotations?.[WI_CLIENT_ID]?.trim();
-    const identityByResourceId =
-      raw && !GUID_RE.test(raw) && /\/providers\/microsoft\.managedidentity\//i.test(raw)
-        ? await g.identityByResourceId(raw).catch(() => undefined)
-        : undefined;
+    const resourceId = identityResourceIdOf(valueOf(sa));
+    const identityByResourceId = resourceId ? await g.identityByResourceId(resourceId) : undefined;
     const facts = partialFacts(
       env,
       { namespace, serviceAccount },

@@ -16,42 +16,34 @@ export interface ToolCard {
   listing: Tool;
 }
 
-/** Where each tool is defined (file name = tool name); test/tools-list.test.ts checks it against the registry. */
-export const TOOL_MODULES: Record<string, () => Promise<Record<string, unknown>>> = {
-  diagnose_workload_identity: () => import("./diagnose_workload_identity.js"),
-  show_cluster_oidc: () => import("./show_cluster_oidc.js"),
-  list_federated_credentials: () => import("./list_federated_credentials.js"),
-  inspect_service_account: () => import("./inspect_service_account.js"),
-  inspect_workload: () => import("./inspect_workload.js"),
-  check_webhook: () => import("./check_webhook.js"),
-  inspect_token: () => import("./inspect_token.js"),
-  test_token_exchange: () => import("./test_token_exchange.js"),
-  check_role_assignments: () => import("./check_role_assignments.js"),
-  check_keyvault_access: () => import("./check_keyvault_access.js"),
-  explain_error: () => import("./explain_error.js"),
-  inspect_pod_identity: () => import("./inspect_pod_identity.js"),
-  plan_migration: () => import("./plan_migration.js"),
-  inspect_iam_role: () => import("./inspect_iam_role.js"),
-  audit_cluster: () => import("./audit_cluster.js"),
-  set_federated_credential: () => import("./set_federated_credential.js"),
-  annotate_service_account: () => import("./annotate_service_account.js"),
-  label_pod_template: () => import("./label_pod_template.js"),
-  restart_workload: () => import("./restart_workload.js"),
-  update_role_trust_policy: () => import("./update_role_trust_policy.js"),
-  create_pod_identity_association: () => import("./create_pod_identity_association.js"),
-  create_role_assignment: () => import("./create_role_assignment.js"),
-  add_keyvault_access_policy: () => import("./add_keyvault_access_policy.js"),
-  add_keyvault_network_rule: () => import("./add_keyvault_network_rule.js"),
-  set_iam_oidc_provider: () => import("./set_iam_oidc_provider.js"),
-  set_secret_provider_class_client_id: () => import("./set_secret_provider_class_client_id.js"),
-  set_azure_identity_binding: () => import("./set_azure_identity_binding.js"),
-};
+/** Set in the bundled build (esbuild `define`, scripts/bundle.mjs); absent in tsc's output and the sources. */
+declare const WI_DOCTOR_BUNDLED: boolean | undefined;
 
-/** The definition of a tool, from its own module. */
-export async function importTool(name: string): Promise<ToolDefinition | undefined> {
-  const load = Object.hasOwn(TOOL_MODULES, name) ? TOOL_MODULES[name] : undefined;
-  if (!load) return undefined;
-  const exported = Object.values(await load());
+/**
+ * The extension a tool's module is imported with: `.ts` in the bundle (esbuild matches the pattern against the
+ * source files) and when running from the sources (tests); `.js` in tsc's output.
+ */
+const EXT = typeof WI_DOCTOR_BUNDLED !== "undefined" || import.meta.url.endsWith(".ts") ? ".ts" : ".js";
+
+/**
+ * A tool's module, by its file name: the tool's name (src/tools/<name>.ts). Tool names are snake_case with at least
+ * two words and no other file here has an underscore, so `./<verb>_<rest>` names exactly the tool files: esbuild
+ * bundles the pattern as one lazy chunk per tool file, and nothing lists the modules by hand.
+ * test/lazy-tools.test.ts checks that the files and the registry agree.
+ */
+function importModule(name: string): Promise<Record<string, unknown>> {
+  const cut = name.indexOf("_");
+  // The pattern ends in a variable extension, which Vite (the tests) does not glob: it imports the path as given.
+  return import(/* @vite-ignore */ `./${name.slice(0, cut)}_${name.slice(cut + 1)}${EXT}`);
+}
+
+/** A tool's name as its module's file name must spell it: snake_case, at least two words. */
+export const TOOL_NAME = /^[a-z][a-z0-9]*(_[a-z0-9]+)+$/;
+
+/** The definition of a listed tool, from its own module; undefined for a name that is not among `names`. */
+export async function importTool(name: string, names: readonly string[]): Promise<ToolDefinition | undefined> {
+  if (!TOOL_NAME.test(name) || !names.includes(name)) return undefined;
+  const exported = Object.values(await importModule(name));
   return exported.find((v): v is ToolDefinition => (v as ToolDefinition | undefined)?.name === name);
 }
 
@@ -123,8 +115,9 @@ export function lazyToolSource(selection: Selection, built: ToolCard[] | undefin
   return {
     cards,
     async load(name) {
-      if (!(await cards()).some((c) => c.name === name)) return undefined;
-      if (!loaded.has(name)) loaded.set(name, importTool(name));
+      const names = (await cards()).map((c) => c.name);
+      if (!names.includes(name)) return undefined;
+      if (!loaded.has(name)) loaded.set(name, importTool(name, names));
       return loaded.get(name);
     },
   };

@@ -21,7 +21,6 @@ import {
   sectionOf,
   serviceAccountOf,
   stepShape,
-  gather,
 } from "./step.js";
 import { defineTool, ToolInputError } from "./define.js";
 import { envFor } from "./platform.js";
@@ -156,7 +155,7 @@ export const listFederatedCredentials = defineTool({
         );
     const id = valueOf(identity);
     const fics: Gathered<FederatedCredentialFacts[]> = id
-      ? await gather("federated credentials", () => g.azure.listFederatedCredentials(id, g.signal))
+      ? await g.federatedCredentials(id)
       : skipped(identity.status === "ok" ? "the identity was not found" : identity.reason);
 
     const apiServerIssuer = issuerP ? await issuerP : skipped<string>("not needed without a service account");
