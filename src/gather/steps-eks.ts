@@ -2,20 +2,13 @@
 // not look at marked as not gathered, and only the EKS checks that read its part, so a step tool and the
 // one-call diagnosis raise the same findings (ids and evidence) for the same world.
 import { withRemediations } from "../remediation/index.js";
-import type { EksClusterFact, EksFacts, ServiceAccountFact, TokenClaims } from "../diagnosis/eks/facts.js";
+import type { EksClusterFact, EksFacts, ServiceAccountFact } from "../diagnosis/eks/facts.js";
 import { type EksCheckId, eksRegistry } from "../diagnosis/eks/registry.js";
 import { runSelected } from "../diagnosis/registry.js";
 import { AUDIENCE_KEY, DEFAULT_AUDIENCE, ROLE_ARN_KEY } from "../diagnosis/eks/names.js";
-import { type Gathered, ok, type Platform, skipped, valueOf } from "../diagnosis/types.js";
+import { type Gathered, ok, type Platform, valueOf } from "../diagnosis/types.js";
 import type { Environment } from "../providers/environment.js";
-import { gather } from "../providers/errors.js";
-import {
-  decodeToken,
-  type IssuerVerification,
-  type TokenClaims as RawClaims,
-  verifyWithIssuer,
-} from "../providers/oidc.js";
-import { EksGatherer } from "./eks.js";
+import { EksGatherer, type MintedEksToken } from "./eks.js";
 import { detectPlatform } from "./platform.js";
 import type { StepResult } from "./steps.js";
 
@@ -77,53 +70,16 @@ export async function clusterAndAssociations(g: EksGatherer, namespace: string) 
   return { cluster, associations };
 }
 
-export interface MintedEksToken {
-  /** What the checks read: the claims, never the token. */
-  claims: Gathered<TokenClaims>;
-  /** Every registered claim, for display. */
-  raw?: RawClaims;
-  kid?: string;
-  issuerCheck?: Gathered<IssuerVerification>;
-  /** The token itself, only for STS; it never goes into an output. */
-  token?: string;
-}
-
-/**
- * Mint a token for the service account by TokenRequest and, when asked, verify it against its issuer's
- * discovery document and JWKS as STS does.
- */
-export async function mintEksToken(
+/** Mint a token for the service account (the diagnosis's own minting, src/gather/eks.ts). */
+export function mintEksToken(
   g: EksGatherer,
   namespace: string,
   serviceAccount: string,
   audience: string,
   opts: { expirationSeconds?: number; verify?: boolean } = {},
 ): Promise<MintedEksToken> {
-  const out: MintedEksToken = { claims: skipped("no token was minted") };
-  out.claims = await gather<TokenClaims>("service account token", async () => {
-    const t = await g.kube.createServiceAccountToken(
-      namespace,
-      serviceAccount,
-      { audiences: [audience], expirationSeconds: opts.expirationSeconds ?? 600 },
-      g.signal,
-    );
-    out.token = t.token;
-    const { claims: c, kid } = decodeToken(t.token);
-    out.raw = c;
-    out.kid = kid;
-    return {
-      iss: c.iss ?? "",
-      sub: c.sub ?? "",
-      aud: Array.isArray(c.aud) ? c.aud : c.aud ? [c.aud] : [],
-      exp: c.exp,
-      kid,
-    };
-  });
-  if (opts.verify && out.token) {
-    const token = out.token;
-    out.issuerCheck = await gather("issuer discovery and JWKS", () => verifyWithIssuer(g.env, token, g.signal));
-  }
-  return out;
+  return g.mintToken(namespace, serviceAccount, audience, opts);
 }
 
+export type { MintedEksToken };
 export type { EksCheckId };

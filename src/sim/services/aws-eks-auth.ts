@@ -7,7 +7,7 @@ import type { SimRequest, SimResponse, SimService, SimWorld } from "../world.js"
 import { fakeId, jsonError, partitionOf, verifySigV4 } from "./aws-common.js";
 import { associationIdOf, externalIdOf } from "./aws-eks.js";
 import { findRoleByArn } from "./aws-iam.js";
-import { actionAndConditionsHold, conditionHolds, like } from "./aws-sts.js";
+import { actionAndConditionsHold, like } from "./aws-sts.js";
 import { propagating } from "./propagation.js";
 
 export const POD_IDENTITY_AUDIENCE = "pods.eks.amazonaws.com";
