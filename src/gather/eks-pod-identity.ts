@@ -34,6 +34,7 @@ export function startAssociations(
   ns: string,
   clusterP: Promise<Gathered<EksClusterFact | null>>,
   saP: Promise<Gathered<ServiceAccountFact | null>>,
+  opts: { mintEvenForIrsa?: boolean } = {},
 ) {
   const earlyListingP = g.clusterNameGuess().then((name) => {
     if (!name) return undefined;
@@ -45,11 +46,27 @@ export function startAssociations(
   const associationsP = clusterP.then((c) => g.associations(c, ns, listedP));
   const podIdTokenP = saP.then((sa) => {
     const s = valueOf(sa);
-    if (!g.where.isEks || !g.env.allowExchange || !s || s.annotations[ROLE_ARN_KEY] !== undefined) return undefined;
+    if (!g.where.isEks || !g.env.allowExchange || !s) return undefined;
+    if (s.annotations[ROLE_ARN_KEY] !== undefined && !opts.mintEvenForIrsa) return undefined;
     return g.mintToken(ns, s.name, POD_IDENTITY_AUDIENCE);
   });
   for (const p of [earlyListingP, podIdTokenP]) p.catch(() => undefined);
   return { listedP, associationsP, podIdTokenP };
+}
+
+/** The roles of the service account's associations (GetRole each), by ARN. */
+export async function associationRoles(
+  g: EksGatherer,
+  associationsP: Promise<Gathered<AssociationFact[]>>,
+  saNameP: Promise<string | undefined>,
+  accountP: Promise<Gathered<string>>,
+): Promise<Record<string, Gathered<RoleFact | null>>> {
+  const [assoc, sa, account] = await Promise.all([associationsP, saNameP, accountP]);
+  const arns = [
+    ...new Set((valueOf(assoc) ?? []).filter((a) => a.serviceAccount === sa && a.roleArn).map((a) => a.roleArn!)),
+  ];
+  const roles = await Promise.all(arns.map((a) => g.role(a, valueOf(account))));
+  return Object.fromEntries(arns.map((a, i) => [a, roles[i]]));
 }
 
 /**

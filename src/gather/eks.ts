@@ -42,7 +42,7 @@ import {
   type TokenClaims as RawClaims,
   verifyWithIssuer,
 } from "../providers/oidc.js";
-import { gatherPodIdentity, startAssociations } from "./eks-pod-identity.js";
+import { associationRoles, gatherPodIdentity, startAssociations } from "./eks-pod-identity.js";
 import { normalizeTarget } from "./platform.js";
 import { type ResolvedTarget, resolveTarget } from "./target.js";
 
@@ -441,13 +441,7 @@ export async function gatherEksFacts(
   const irsaRoleP = Promise.all([roleArnP, accountP]).then(([arn, account]) =>
     arn === undefined ? skipped<RoleFact | null>("no IRSA annotation") : g.role(arn, valueOf(account)),
   );
-  const podRolesP = Promise.all([associationsP, saNameP, accountP]).then(async ([assoc, sa, account]) => {
-    const arns = [
-      ...new Set((valueOf(assoc) ?? []).filter((a) => a.serviceAccount === sa && a.roleArn).map((a) => a.roleArn!)),
-    ];
-    const roles = await Promise.all(arns.map((a) => g.role(a, valueOf(account))));
-    return Object.fromEntries(arns.map((a, i) => [a, roles[i]]));
-  });
+  const podRolesP = associationRoles(g, associationsP, saNameP, accountP);
   const tokenP = Promise.all([saP, saNameP]).then(async ([sa, name]) => {
     const s = valueOf(sa);
     if (!s || !name) return { claims: skipped<TokenClaims>("the service account does not exist or could not be read") };

@@ -2,13 +2,14 @@
 // not look at marked as not gathered, and only the EKS checks that read its part, so a step tool and the
 // one-call diagnosis raise the same findings (ids and evidence) for the same world.
 import { withRemediations } from "../remediation/index.js";
-import type { EksClusterFact, EksFacts, ServiceAccountFact } from "../diagnosis/eks/facts.js";
+import type { EksClusterFact, EksFacts, ServiceAccountFact, TokenClaims } from "../diagnosis/eks/facts.js";
 import { type EksCheckId, eksRegistry } from "../diagnosis/eks/registry.js";
 import { runSelected } from "../diagnosis/registry.js";
 import { AUDIENCE_KEY, DEFAULT_AUDIENCE, ROLE_ARN_KEY } from "../diagnosis/eks/names.js";
-import { type Gathered, ok, type Platform, valueOf } from "../diagnosis/types.js";
+import { type Gathered, ok, type Platform, skipped, valueOf } from "../diagnosis/types.js";
 import type { Environment } from "../providers/environment.js";
 import { EksGatherer, type MintedEksToken } from "./eks.js";
+import { associationRoles, gatherPodIdentity, startAssociations } from "./eks-pod-identity.js";
 import { detectPlatform } from "./platform.js";
 import type { StepResult } from "./steps.js";
 
@@ -82,4 +83,47 @@ export function mintEksToken(
 }
 
 export type { MintedEksToken };
+
+/**
+ * The EKS Pod Identity exchange as the diagnosis gathers it (src/gather/eks-pod-identity.ts), for a service account
+ * already read: the cluster, the namespace's associations and their roles (chained ones too), and EKS Auth's answer
+ * for a pods.eks.amazonaws.com token, whose claims come back as `token` (never the token).
+ */
+export async function podIdentityExchangeFacts(
+  g: EksGatherer,
+  namespace: string,
+  serviceAccount: string,
+  sa: Gathered<ServiceAccountFact | null>,
+): Promise<{ facts: Partial<EksFacts>; token: Gathered<TokenClaims> }> {
+  const clusterP = g.cluster();
+  const accountP = g.accountId();
+  const saP = Promise.resolve(sa);
+  const saNameP = Promise.resolve(valueOf(sa) ? serviceAccount : undefined);
+  const started = startAssociations(g, namespace, clusterP, saP, { mintEvenForIrsa: true });
+  const { listedP, associationsP, podIdTokenP } = started;
+  const rolesP = associationRoles(g, associationsP, saNameP, accountP);
+  const podIdP = gatherPodIdentity(g, namespace, { listedP, associationsP, clusterP, saNameP, accountP, podIdTokenP });
+  for (const p of [clusterP, accountP, rolesP, podIdP]) p.catch(() => undefined);
+  const [cluster, accountId, associations, podIdentityRoles, podIdentity, minted] = await Promise.all([
+    clusterP,
+    accountP,
+    associationsP,
+    rolesP,
+    podIdP,
+    podIdTokenP,
+  ]);
+  return {
+    facts: {
+      serviceAccountName: serviceAccount,
+      serviceAccount: sa,
+      region: valueOf(cluster)?.region ?? g.region,
+      cluster,
+      accountId,
+      associations,
+      podIdentityRoles,
+      ...podIdentity,
+    },
+    token: minted?.claims ?? skipped("no pods.eks.amazonaws.com token was minted"),
+  };
+}
 export type { EksCheckId };
