@@ -62,7 +62,7 @@ describe("test_token_exchange with EKS Pod Identity", () => {
       roleArn: "arn:aws:iam::111122223333:role/orders-api-podid",
     });
     expect(r.isError).toBe(true);
-    expect((r.content?.[0] as { text: string }).text).toMatch(/roleArn/);
+    expect((r.content?.[0] as { text?: string } | undefined)?.text).toMatch(/roleArn/);
   });
 
   it("no association: with pod-identity chosen, EKS Auth is not asked and the reason says why", async () => {
