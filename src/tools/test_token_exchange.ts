@@ -68,7 +68,7 @@ const inputSchema = z.object({
   mechanism: z
     .enum(["irsa", "pod-identity"])
     .optional()
-    .describe("EKS: STS or EKS Auth (default: roleArn → irsa, else what the webhook injects)"),
+    .describe("EKS (default: irsa with roleArn, else as injected)"),
   platform: platformField,
 });
 
@@ -118,7 +118,7 @@ export const testTokenExchange = definePlatformTool({
   summary: "Exchanges that token at Entra ID (or STS) and returns success or the decoded error.",
   title: "Test the token exchange at Entra or STS",
   description:
-    "Use to prove whether the service account can get cloud credentials now (AKS and EKS). Mints a token as the webhook would and presents it to Entra (annotated client id and tenant), STS AssumeRoleWithWebIdentity (annotated role) or EKS Auth (Pod Identity association). Returns success with the lifetime only, never a credential, or the decoded error (AADSTS or STS code). Refused with --no-exchange. Next on failure: explain_error with the code.",
+    "Use to prove whether the service account can get cloud credentials now (AKS and EKS). Mints a token as the webhook would and presents it to Entra (annotated client id and tenant), STS (annotated role) or EKS Auth (Pod Identity association). Returns success with the lifetime only, never a credential, or the decoded error (AADSTS or STS code). Refused with --no-exchange. Next on failure: explain_error with the code.",
   inputSchema,
   outputSchema,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },

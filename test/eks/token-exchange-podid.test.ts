@@ -3,6 +3,7 @@
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, describe, expect, it } from "vitest";
 import { allTools } from "../../src/tools/index.js";
+import { ReportSchema } from "../../src/tools/schemas.js";
 import { connect, type Harness } from "../helpers/mcp.js";
 
 const TARGET = { namespace: "orders", serviceAccount: "orders-api" };
@@ -87,6 +88,9 @@ describe("test_token_exchange with EKS Pod Identity", () => {
       expect(out.mechanism).toBe("pod-identity");
       expect(out.exchange.status).toBe("ok");
       const report = await w.call("diagnose_workload_identity", { ...TARGET, workload: "deployment/orders-api" });
+      // The report's Pod Identity exchange (in the MCP output schema) holds EKS Auth's same answer.
+      const parsed = ReportSchema.parse(report);
+      expect(parsed.podIdentityExchange?.actual?.ok).toBe(out.exchange.success);
       const ran = out.checks.filter((c) => c.status === "pass" || c.status === "fail").map((c) => c.id);
       expect(ran).toContain("eks.pod-identity-exchange");
       for (const id of ran) {
