@@ -65,10 +65,7 @@ const inputSchema = z.object({
     .max(2048)
     .optional()
     .describe(`EKS: role ARN to assume (default: the service account's ${ROLE_ARN_KEY})`),
-  mechanism: z
-    .enum(["irsa", "pod-identity"])
-    .optional()
-    .describe("EKS (default: irsa with roleArn, else as injected)"),
+  mechanism: z.enum(["irsa", "pod-identity"]).optional().describe("EKS (default: irsa with roleArn, else as injected)"),
   platform: platformField,
 });
 
