@@ -21,6 +21,7 @@ import {
   SKIP_WEBHOOK_LABEL,
   WEBHOOK_MWC,
 } from "../names.js";
+import { effectiveUser } from "../../rules.js";
 import { eksCheck, irsa, somePods, unread } from "./define.js";
 
 const needPods = (f: EksFacts) => {
@@ -298,12 +299,6 @@ export const podNotMutated = eksCheck({
   skippedBecause: needPods,
   run: (f) => notMutatedOrStale(f, "not-mutated"),
 });
-
-function effectiveUser(p: PodLike, c: ContainerLike): { uid?: number; nonRoot: boolean } {
-  const uid = c.securityContext?.runAsUser ?? p.spec?.securityContext?.runAsUser;
-  const nonRoot = c.securityContext?.runAsNonRoot ?? p.spec?.securityContext?.runAsNonRoot ?? false;
-  return { uid, nonRoot: (uid !== undefined && uid !== 0) || (uid === undefined && nonRoot) };
-}
 
 /** Kubernetes ≥ 1.19 makes projected tokens readable by non-root users (KEP 1598); before, 0600 root-owned. */
 export function tokenReadableRule(version: string | undefined): "legacy-0600" | "kep-1598" | "unknown" {
