@@ -33,14 +33,22 @@ interface SecurityContextLike {
 }
 
 /**
- * Whether a container runs as a non-root user: its runAsUser (or the pod's) is not 0, or it sets runAsNonRoot
- * without naming a user (the kubelet then refuses images that would run as root).
+ * The user a container runs as (its runAsUser, else the pod's) and whether that is a non-root user: the uid is not
+ * 0, or runAsNonRoot is set without naming a user (the kubelet then refuses images that would run as root).
  */
+export function effectiveUser(
+  pod: { spec?: { securityContext?: SecurityContextLike } },
+  container: { securityContext?: SecurityContextLike },
+): { uid?: number; nonRoot: boolean } {
+  const uid = container.securityContext?.runAsUser ?? pod.spec?.securityContext?.runAsUser;
+  const nonRoot = container.securityContext?.runAsNonRoot ?? pod.spec?.securityContext?.runAsNonRoot ?? false;
+  return { uid, nonRoot: (uid !== undefined && uid !== 0) || (uid === undefined && nonRoot) };
+}
+
+/** Whether a container runs as a non-root user (effectiveUser). */
 export function runsAsNonRoot(
   pod: { spec?: { securityContext?: SecurityContextLike } },
   container: { securityContext?: SecurityContextLike },
 ): boolean {
-  const uid = container.securityContext?.runAsUser ?? pod.spec?.securityContext?.runAsUser;
-  const nonRoot = container.securityContext?.runAsNonRoot ?? pod.spec?.securityContext?.runAsNonRoot ?? false;
-  return (uid !== undefined && uid !== 0) || (uid === undefined && nonRoot);
+  return effectiveUser(pod, container).nonRoot;
 }

@@ -32,12 +32,17 @@ import {
 } from "../diagnosis/eks/names.js";
 import { failed, type Gathered, ok, skipped, type Target, valueOf } from "../diagnosis/types.js";
 import { NOT_GATHERED } from "./sections.js";
-import { AwsProvider } from "../providers/aws.js";
+import { AwsProvider, type PodIdentityAssociation } from "../providers/aws.js";
 import type { Environment } from "../providers/environment.js";
 import { gather, ProviderError } from "../providers/errors.js";
 import { KubeProvider } from "../providers/kubernetes.js";
-import { decodeToken } from "../providers/oidc.js";
-import { gatherPodIdentity } from "./eks-pod-identity.js";
+import {
+  decodeToken,
+  type IssuerVerification,
+  type TokenClaims as RawClaims,
+  verifyWithIssuer,
+} from "../providers/oidc.js";
+import { associationRoles, gatherPodIdentity, startAssociations } from "./eks-pod-identity.js";
 import { normalizeTarget } from "./platform.js";
 import { type ResolvedTarget, resolveTarget } from "./target.js";
 
@@ -88,6 +93,17 @@ function toWebhook(m: V1MutatingWebhookConfiguration): WebhookFact {
   };
 }
 
+export interface MintedEksToken {
+  /** What the checks read: the claims, never the token. */
+  claims: Gathered<TokenClaims>;
+  /** Every registered claim, for display. */
+  raw?: RawClaims;
+  kid?: string;
+  issuerCheck?: Gathered<IssuerVerification>;
+  /** The token itself, only for STS or EKS Auth; it never goes into an output. */
+  token?: string;
+}
+
 export class EksGatherer {
   readonly kube: KubeProvider;
   readonly aws: AwsProvider;
@@ -116,15 +132,35 @@ export class EksGatherer {
     );
   }
 
+  private listedClusters?: Promise<string[]>;
+
+  /** ListClusters, once per gatherer: the cluster lookup by endpoint and the early name guess share it. */
+  private clusterNames(): Promise<string[]> {
+    this.listedClusters ??= this.aws.listClusters({ signal: this.signal });
+    return this.listedClusters;
+  }
+
   cluster(): Promise<Gathered<EksClusterFact | null>> {
     return gather<EksClusterFact | null>("EKS cluster", async () => {
       if (!this.env.kubeconfig) throw new ProviderError("no-credential", this.env.kubeconfigProblem ?? "no kubeconfig");
       if (!this.where.isEks) return null;
       const c = this.where.name
         ? await this.aws.describeCluster(this.where.name, { signal: this.signal })
-        : await this.aws.findClusterByEndpoint(this.where.host ?? "", { signal: this.signal });
+        : await this.aws.findClusterByEndpoint(this.where.host ?? "", { signal: this.signal }, this.clusterNames());
       return c;
     });
+  }
+
+  /**
+   * The cluster's name before DescribeCluster confirms it, to start the reads that need only the name: the
+   * context ARN's, else the only cluster ListClusters shows. Undefined when it cannot be told early; a caller
+   * still checks the guess against cluster() before it uses what it read.
+   */
+  async clusterNameGuess(): Promise<string | undefined> {
+    if (!this.env.kubeconfig || !this.where.isEks) return undefined;
+    if (this.where.name) return this.where.name;
+    const names = await this.clusterNames().catch(() => []);
+    return names.length === 1 ? names[0] : undefined;
   }
 
   apiServerIssuer(): Promise<Gathered<string>> {
@@ -214,38 +250,89 @@ export class EksGatherer {
     });
   }
 
-  associations(cluster: Gathered<EksClusterFact | null>, ns: string): Promise<Gathered<AssociationFact[]>> {
-    if (cluster.status !== "ok") return Promise.resolve(cluster);
-    if (!cluster.value) return Promise.resolve(skipped("not an EKS cluster this credential can see"));
-    const name = cluster.value.name;
-    return gather("Pod Identity associations", async () =>
-      (await this.aws.podIdentityAssociationsWithRoles(name, ns, undefined, { signal: this.signal })).map((a) => ({
-        associationId: a.associationId,
-        namespace: a.namespace,
-        serviceAccount: a.serviceAccount,
-        roleArn: a.roleArn,
-        ...(a.targetRoleArn ? { targetRoleArn: a.targetRoleArn, externalId: a.externalId } : {}),
-        ...(a.disableSessionTags !== undefined ? { disableSessionTags: a.disableSessionTags } : {}),
-      })),
+  /** ListPodIdentityAssociations for one namespace: who has an association, not yet which role. */
+  listAssociations(clusterName: string, ns: string): Promise<Gathered<PodIdentityAssociation[]>> {
+    return gather("Pod Identity associations", () =>
+      this.aws.listPodIdentityAssociations(clusterName, ns, undefined, { signal: this.signal }),
     );
   }
 
-  /** Mint a short-lived token for the service account; only its claims leave this method (plus the token for STS). */
+  /** DescribePodIdentityAssociation for each listed one (concurrently), for the role ARNs. */
+  describeAssociations(
+    clusterName: string,
+    listed: Gathered<PodIdentityAssociation[]>,
+  ): Promise<Gathered<AssociationFact[]>> {
+    if (listed.status !== "ok") return Promise.resolve(listed);
+    return gather("Pod Identity associations", async () => {
+      const described = await Promise.all(
+        listed.value.map((a) =>
+          this.aws.describePodIdentityAssociation(clusterName, a.associationId, { signal: this.signal }),
+        ),
+      );
+      return listed.value.map((l, i) => {
+        const a = described[i] ?? l;
+        return {
+          associationId: a.associationId,
+          namespace: a.namespace,
+          serviceAccount: a.serviceAccount,
+          roleArn: a.roleArn,
+          ...(a.targetRoleArn ? { targetRoleArn: a.targetRoleArn, externalId: a.externalId } : {}),
+          ...(a.disableSessionTags !== undefined ? { disableSessionTags: a.disableSessionTags } : {}),
+        };
+      });
+    });
+  }
+
+  /**
+   * The listed associations of the namespace once the cluster is known. `early` is a listing already started
+   * for a guessed name (clusterNameGuess); it is used only when the guess was the cluster.
+   */
+  async listedAssociations(
+    cluster: Gathered<EksClusterFact | null>,
+    ns: string,
+    early?: { name: string; listed: Promise<Gathered<PodIdentityAssociation[]>> },
+  ): Promise<Gathered<PodIdentityAssociation[]>> {
+    if (cluster.status !== "ok") return cluster;
+    if (!cluster.value) return skipped("not an EKS cluster this credential can see");
+    if (early && early.name === cluster.value.name) return early.listed;
+    return this.listAssociations(cluster.value.name, ns);
+  }
+
+  /** The namespace's associations with their roles: listed (or the listing given), then each described. */
+  async associations(
+    cluster: Gathered<EksClusterFact | null>,
+    ns: string,
+    listing?: Promise<Gathered<PodIdentityAssociation[]>>,
+  ): Promise<Gathered<AssociationFact[]>> {
+    const listed = await (listing ?? this.listedAssociations(cluster, ns));
+    const c = valueOf(cluster);
+    if (listed.status !== "ok") return listed;
+    return c ? this.describeAssociations(c.name, listed) : skipped("not an EKS cluster this credential can see");
+  }
+
+  /**
+   * Mint a short-lived token for the service account by TokenRequest; only its claims leave for the checks (the
+   * token itself only for STS or EKS Auth). With `verify`, also check it against its issuer's discovery document
+   * and JWKS as STS does.
+   */
   async mintToken(
     ns: string,
     sa: string,
     audience: string,
-  ): Promise<{ claims: Gathered<TokenClaims>; token?: string }> {
-    let token: string | undefined;
-    const claims = await gather<TokenClaims>("service account token", async () => {
+    opts: { expirationSeconds?: number; verify?: boolean } = {},
+  ): Promise<MintedEksToken> {
+    const out: MintedEksToken = { claims: skipped("no token was minted") };
+    out.claims = await gather<TokenClaims>("service account token", async () => {
       const t = await this.kube.createServiceAccountToken(
         ns,
         sa,
-        { audiences: [audience], expirationSeconds: 600 },
+        { audiences: [audience], expirationSeconds: opts.expirationSeconds ?? 600 },
         this.signal,
       );
-      token = t.token;
+      out.token = t.token;
       const { claims: c, kid } = decodeToken(t.token);
+      out.raw = c;
+      out.kid = kid;
       return {
         iss: c.iss ?? "",
         sub: c.sub ?? "",
@@ -254,7 +341,11 @@ export class EksGatherer {
         kid,
       };
     });
-    return { claims, token };
+    if (opts.verify && out.token) {
+      const token = out.token;
+      out.issuerCheck = await gather("issuer discovery and JWKS", () => verifyWithIssuer(this.env, token, this.signal));
+    }
+    return out;
   }
 
   exchange(roleArn: string, token: string): Promise<Gathered<ExchangeFact>> {
@@ -345,18 +436,12 @@ export async function gatherEksFacts(
     return api;
   });
   const providerP = Promise.all([arnsP, issuerP]).then(([arns, issuer]) => g.oidcProvider(arns, issuer));
-  const associationsP = clusterP.then((c) => g.associations(c, ns));
+  const { listedP, associationsP, podIdTokenP } = startAssociations(g, ns, clusterP, saP);
   const roleArnP = saP.then((sa) => valueOf(sa)?.annotations[ROLE_ARN_KEY]);
   const irsaRoleP = Promise.all([roleArnP, accountP]).then(([arn, account]) =>
     arn === undefined ? skipped<RoleFact | null>("no IRSA annotation") : g.role(arn, valueOf(account)),
   );
-  const podRolesP = Promise.all([associationsP, saNameP, accountP]).then(async ([assoc, sa, account]) => {
-    const arns = [
-      ...new Set((valueOf(assoc) ?? []).filter((a) => a.serviceAccount === sa && a.roleArn).map((a) => a.roleArn!)),
-    ];
-    const roles = await Promise.all(arns.map((a) => g.role(a, valueOf(account))));
-    return Object.fromEntries(arns.map((a, i) => [a, roles[i]]));
-  });
+  const podRolesP = associationRoles(g, associationsP, saNameP, accountP);
   const tokenP = Promise.all([saP, saNameP]).then(async ([sa, name]) => {
     const s = valueOf(sa);
     if (!s || !name) return { claims: skipped<TokenClaims>("the service account does not exist or could not be read") };
@@ -375,7 +460,7 @@ export async function gatherEksFacts(
     },
   );
 
-  const podIdP = gatherPodIdentity(g, ns, { associationsP, clusterP, saNameP, accountP });
+  const podIdP = gatherPodIdentity(g, ns, { listedP, associationsP, clusterP, saNameP, accountP, podIdTokenP });
 
   // A cancellation rejects many of these at once; the awaits below still see it, nothing goes unhandled.
   for (const p of [
@@ -394,7 +479,10 @@ export async function gatherEksFacts(
   ]) {
     p.catch(() => undefined);
   }
-  for (const p of [associationsP, roleArnP, irsaRoleP, podRolesP, tokenP, exchangeP, podIdP]) p.catch(() => undefined);
+  for (const p of [listedP, associationsP, roleArnP, irsaRoleP, podRolesP, tokenP, podIdTokenP]) {
+    p.catch(() => undefined);
+  }
+  for (const p of [exchangeP, podIdP]) p.catch(() => undefined);
 
   const [accountId, cluster, issuer, kubernetesVersion, pods, webhook, podIdentityAgent, oidcProviderArns] =
     await Promise.all([accountP, clusterP, issuerP, versionP, podsP, webhookP, agentP, arnsP]);

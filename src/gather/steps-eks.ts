@@ -8,14 +8,8 @@ import { runSelected } from "../diagnosis/registry.js";
 import { AUDIENCE_KEY, DEFAULT_AUDIENCE, ROLE_ARN_KEY } from "../diagnosis/eks/names.js";
 import { type Gathered, ok, type Platform, skipped, valueOf } from "../diagnosis/types.js";
 import type { Environment } from "../providers/environment.js";
-import { gather } from "../providers/errors.js";
-import {
-  decodeToken,
-  type IssuerVerification,
-  type TokenClaims as RawClaims,
-  verifyWithIssuer,
-} from "../providers/oidc.js";
-import { EksGatherer } from "./eks.js";
+import { EksGatherer, type MintedEksToken } from "./eks.js";
+import { associationRoles, gatherPodIdentity, startAssociations } from "./eks-pod-identity.js";
 import { detectPlatform } from "./platform.js";
 import type { StepResult } from "./steps.js";
 
@@ -77,53 +71,59 @@ export async function clusterAndAssociations(g: EksGatherer, namespace: string) 
   return { cluster, associations };
 }
 
-export interface MintedEksToken {
-  /** What the checks read: the claims, never the token. */
-  claims: Gathered<TokenClaims>;
-  /** Every registered claim, for display. */
-  raw?: RawClaims;
-  kid?: string;
-  issuerCheck?: Gathered<IssuerVerification>;
-  /** The token itself, only for STS; it never goes into an output. */
-  token?: string;
-}
-
-/**
- * Mint a token for the service account by TokenRequest and, when asked, verify it against its issuer's
- * discovery document and JWKS as STS does.
- */
-export async function mintEksToken(
+/** Mint a token for the service account (the diagnosis's own minting, src/gather/eks.ts). */
+export function mintEksToken(
   g: EksGatherer,
   namespace: string,
   serviceAccount: string,
   audience: string,
   opts: { expirationSeconds?: number; verify?: boolean } = {},
 ): Promise<MintedEksToken> {
-  const out: MintedEksToken = { claims: skipped("no token was minted") };
-  out.claims = await gather<TokenClaims>("service account token", async () => {
-    const t = await g.kube.createServiceAccountToken(
-      namespace,
-      serviceAccount,
-      { audiences: [audience], expirationSeconds: opts.expirationSeconds ?? 600 },
-      g.signal,
-    );
-    out.token = t.token;
-    const { claims: c, kid } = decodeToken(t.token);
-    out.raw = c;
-    out.kid = kid;
-    return {
-      iss: c.iss ?? "",
-      sub: c.sub ?? "",
-      aud: Array.isArray(c.aud) ? c.aud : c.aud ? [c.aud] : [],
-      exp: c.exp,
-      kid,
-    };
-  });
-  if (opts.verify && out.token) {
-    const token = out.token;
-    out.issuerCheck = await gather("issuer discovery and JWKS", () => verifyWithIssuer(g.env, token, g.signal));
-  }
-  return out;
+  return g.mintToken(namespace, serviceAccount, audience, opts);
 }
 
+export type { MintedEksToken };
+
+/**
+ * The EKS Pod Identity exchange as the diagnosis gathers it (src/gather/eks-pod-identity.ts), for a service account
+ * already read: the cluster, the namespace's associations and their roles (chained ones too), and EKS Auth's answer
+ * for a pods.eks.amazonaws.com token, whose claims come back as `token` (never the token).
+ */
+export async function podIdentityExchangeFacts(
+  g: EksGatherer,
+  namespace: string,
+  serviceAccount: string,
+  sa: Gathered<ServiceAccountFact | null>,
+): Promise<{ facts: Partial<EksFacts>; token: Gathered<TokenClaims> }> {
+  const clusterP = g.cluster();
+  const accountP = g.accountId();
+  const saP = Promise.resolve(sa);
+  const saNameP = Promise.resolve(valueOf(sa) ? serviceAccount : undefined);
+  const started = startAssociations(g, namespace, clusterP, saP, { mintEvenForIrsa: true });
+  const { listedP, associationsP, podIdTokenP } = started;
+  const rolesP = associationRoles(g, associationsP, saNameP, accountP);
+  const podIdP = gatherPodIdentity(g, namespace, { listedP, associationsP, clusterP, saNameP, accountP, podIdTokenP });
+  for (const p of [clusterP, accountP, rolesP, podIdP]) p.catch(() => undefined);
+  const [cluster, accountId, associations, podIdentityRoles, podIdentity, minted] = await Promise.all([
+    clusterP,
+    accountP,
+    associationsP,
+    rolesP,
+    podIdP,
+    podIdTokenP,
+  ]);
+  return {
+    facts: {
+      serviceAccountName: serviceAccount,
+      serviceAccount: sa,
+      region: valueOf(cluster)?.region ?? g.region,
+      cluster,
+      accountId,
+      associations,
+      podIdentityRoles,
+      ...podIdentity,
+    },
+    token: minted?.claims ?? skipped("no pods.eks.amazonaws.com token was minted"),
+  };
+}
 export type { EksCheckId };

@@ -13,7 +13,7 @@ import { ProviderError, withTimeout } from "./errors.js";
 export type PodIdentityExchangeResult = PodIdentityExchange;
 
 /** The Checksum the signer asks for, from node:crypto (SHA-256, or HMAC-SHA-256 with a secret). */
-class Sha256 {
+export class Sha256 {
   private readonly h: Hash | Hmac;
   constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
     this.h = secret

@@ -328,13 +328,20 @@ export class AwsProvider {
     return names;
   }
 
-  /** The cluster whose API endpoint has this host name (ListClusters, then DescribeCluster each, concurrently). */
-  async findClusterByEndpoint(host: string, opts?: CallOptions): Promise<EksCluster | null> {
+  /**
+   * The cluster whose API endpoint has this host name (ListClusters, then DescribeCluster each, concurrently).
+   * A caller that already started ListClusters (to act on the names early) hands its answer in.
+   */
+  async findClusterByEndpoint(
+    host: string,
+    opts?: CallOptions,
+    listed?: Promise<string[]>,
+  ): Promise<EksCluster | null> {
     const want = host
       .replace(/^https:\/\//, "")
       .replace(/[:/].*$/, "")
       .toLowerCase();
-    const names = await this.listClusters(opts);
+    const names = await (listed ?? this.listClusters(opts));
     const clusters = await Promise.all(names.map((n) => this.describeCluster(n, opts)));
     return clusters.find((c) => c?.endpoint && new URL(c.endpoint).hostname.toLowerCase() === want) ?? null;
   }

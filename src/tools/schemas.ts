@@ -111,6 +111,17 @@ export const ReportSchema = z.object({
     })
     .optional()
     .describe("EKS IRSA: what the configuration predicts STS answers, next to what it did answer"),
+  podIdentityExchange: z
+    .object({
+      predicted: z.object({
+        accepted: z.boolean().optional(),
+        stage: z.enum(["role", "session-tags", "source-permission", "target-trust", "unknown"]),
+        reason: z.string(),
+      }),
+      actual: z.object({ ok: z.boolean(), code: z.string().optional() }).optional(),
+    })
+    .optional()
+    .describe("EKS Pod Identity: what the association and roles predict EKS Auth answers, next to its answer"),
   errorText: z
     .object({
       codes: z.array(z.string()),

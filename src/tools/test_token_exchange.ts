@@ -4,8 +4,8 @@ import type { IdentityFacts } from "../diagnosis/aks/facts.js";
 import { WI_TENANT_ID } from "../diagnosis/aks/names.js";
 import { GUID_RE } from "../diagnosis/compare.js";
 import { parseRoleArn } from "../diagnosis/eks/arn.js";
-import type { ExchangeFact, RoleFact } from "../diagnosis/eks/facts.js";
-import { ROLE_ARN_KEY } from "../diagnosis/eks/names.js";
+import type { ExchangeFact, PodIdentityExchangeFact, RoleFact, ServiceAccountFact } from "../diagnosis/eks/facts.js";
+import { POD_IDENTITY_AUDIENCE, ROLE_ARN_KEY, serviceAccountAssociations } from "../diagnosis/eks/names.js";
 import { findEntry } from "../diagnosis/errors/catalogue.js";
 import { explainError } from "../diagnosis/errors/explain.js";
 import { type Gathered, skipped, valueOf } from "../diagnosis/types.js";
@@ -19,6 +19,7 @@ import {
   mintEksToken,
   partialEksFacts,
   platformField,
+  podIdentityExchangeFacts,
   platformOutput,
   runEksChecks,
 } from "./step.js";
@@ -41,6 +42,15 @@ import { k8sName, namespaceField } from "./schemas.js";
 
 const CHECKS: readonly AksCheckId[] = ["sa.not-found", "exchange.failed"];
 const EKS_CHECKS: readonly EksCheckId[] = ["sa.not-found", "exchange.failed"];
+/** The diagnosis's checks of the Pod Identity exchange: the role's trust, the chain, and EKS Auth's answer. */
+const POD_IDENTITY_CHECKS: readonly EksCheckId[] = [
+  "sa.not-found",
+  "eks.pod-identity-trust-invalid",
+  "eks.pod-identity-session-tags",
+  "eks.pod-identity-source-permission",
+  "eks.pod-identity-target-trust",
+  "eks.pod-identity-exchange",
+];
 
 const Source = z.enum(["input", "annotation", "webhook-config", "identity"]);
 
@@ -55,6 +65,7 @@ const inputSchema = z.object({
     .max(2048)
     .optional()
     .describe(`EKS: role ARN to assume (default: the service account's ${ROLE_ARN_KEY})`),
+  mechanism: z.enum(["irsa", "pod-identity"]).optional().describe("EKS (default: irsa with roleArn, else as injected)"),
   platform: platformField,
 });
 
@@ -64,10 +75,11 @@ const outputSchema = z.object({
   serviceAccount: z.string(),
   clientId: z.object({ value: z.string().nullable(), from: Source.nullable() }).optional().describe("AKS"),
   tenantId: z.object({ value: z.string().nullable(), from: Source.nullable() }).optional().describe("AKS"),
+  mechanism: z.enum(["irsa", "pod-identity"]).optional(),
   roleArn: z
-    .object({ value: z.string().nullable(), from: z.enum(["input", "annotation"]).nullable() })
+    .object({ value: z.string().nullable(), from: z.enum(["input", "annotation", "association"]).nullable() })
     .optional()
-    .describe("EKS: the role STS was asked for"),
+    .describe("EKS: the role asked for"),
   audience: z.string(),
   exchange: SectionSchema.extend({
     success: z.boolean().nullable().describe("null when the exchange could not be attempted"),
@@ -103,13 +115,17 @@ export const testTokenExchange = definePlatformTool({
   summary: "Exchanges that token at Entra ID (or STS) and returns success or the decoded error.",
   title: "Test the token exchange at Entra or STS",
   description:
-    "Use to prove whether the service account can get cloud credentials now (AKS and EKS). Mints a token as the webhook would and presents it to Entra (annotated client id and tenant) or STS AssumeRoleWithWebIdentity (annotated role). Returns success with the lifetime only, never a credential, or the decoded error (AADSTS or STS code). Refused with --no-exchange. Next on failure: explain_error with the code.",
+    "Use to prove whether the service account can get cloud credentials now (AKS and EKS). Mints a token as the webhook would and presents it to Entra (annotated client id and tenant), STS (annotated role) or EKS Auth (Pod Identity association). Returns success with the lifetime only, never a credential, or the decoded error (AADSTS or STS code). Refused with --no-exchange. Next on failure: explain_error with the code.",
   inputSchema,
   outputSchema,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   async eks(env, input, ctx) {
     refuseWithoutExchange(env, "eks");
-    return eksExchange(env, input, ctx);
+    if (input.mechanism === "pod-identity" && input.roleArn !== undefined) {
+      throw new ToolInputError("roleArn", "no roleArn with mechanism pod-identity (the association names the role)");
+    }
+    if (input.mechanism === "irsa" || input.roleArn !== undefined) return eksExchange(env, input, ctx);
+    return podIdentityOrIrsa(env, input, ctx);
   },
   async aks(env, input, ctx) {
     refuseWithoutExchange(env, "aks");
@@ -215,19 +231,26 @@ function stsMeaning(code: string, message: string): string | null {
   return first ?? findEntry(code)?.title ?? null;
 }
 
-async function eksExchange(env: Environment, input: z.infer<typeof inputSchema>, ctx: ToolContext): Promise<Output> {
+type Input = z.infer<typeof inputSchema>;
+
+async function eksExchange(
+  env: Environment,
+  input: Input,
+  ctx: ToolContext,
+  known?: { g: ReturnType<typeof eksGathererFor>; sa: Gathered<ServiceAccountFact | null> },
+): Promise<Output> {
   const explicit = input.roleArn?.trim();
   if (explicit && !parseRoleArn(explicit)) {
     throw new ToolInputError("roleArn", "arn:aws:iam::<12-digit-account>:role/<name>", input.roleArn);
   }
-  const g = eksGathererFor(env, ctx.signal);
+  const g = known?.g ?? eksGathererFor(env, ctx.signal);
   const { namespace, serviceAccount } = input;
   const clusterP = g.cluster();
   const apiP = g.apiServerIssuer();
   const arnsP = g.oidcProviderArns();
   const accountP = g.accountId();
   for (const p of [clusterP, apiP, arnsP, accountP]) p.catch(() => undefined);
-  const sa = await g.serviceAccount(namespace, serviceAccount);
+  const sa = known?.sa ?? (await g.serviceAccount(namespace, serviceAccount));
   const account = valueOf(sa);
   const annotated = account?.annotations[ROLE_ARN_KEY];
   const roleArn = explicit ?? annotated?.trim();
@@ -283,6 +306,7 @@ async function eksExchange(env: Environment, input: z.infer<typeof inputSchema>,
     platform: "eks",
     namespace,
     serviceAccount,
+    mechanism: "irsa",
     roleArn: { value: roleArn ?? null, from: roleFrom },
     audience,
     exchange: {
@@ -314,16 +338,76 @@ async function eksExchange(env: Environment, input: z.infer<typeof inputSchema>,
 
 function renderEks(out: Output): string {
   const x = out.exchange;
+  const podId = out.mechanism === "pod-identity";
   const lines = [
     `role: ${out.roleArn?.value ?? "(none)"}${out.roleArn?.from ? ` (from ${out.roleArn.from})` : ""}`,
     `audience: ${out.audience}`,
     x.success === true
       ? `exchange: succeeded as ${x.assumedRoleArn}; credentials expire ${x.expiration ?? "?"} (not shown)`
       : x.error
-        ? `exchange: STS refused: ${x.error.error}: ${x.error.description}${x.error.meaning ? ` (${x.error.meaning})` : ""}`
+        ? `exchange: ${podId ? "EKS Auth" : "STS"} refused: ${x.error.error}: ${x.error.description}${x.error.meaning ? ` (${x.error.meaning})` : ""}`
         : `exchange: not attempted (${x.reason})`,
   ];
-  return renderStep(`STS AssumeRoleWithWebIdentity for ${out.namespace}/${out.serviceAccount}`, lines, out);
+  const call = podId ? "EKS Auth AssumeRoleForPodIdentity" : "STS AssumeRoleWithWebIdentity";
+  return renderStep(`${call} for ${out.namespace}/${out.serviceAccount}`, lines, out);
+}
+
+/**
+ * Without a roleArn or a chosen mechanism: what the webhook would inject. A service account with a Pod Identity
+ * association gets the agent's credentials (even when also annotated for IRSA), so EKS Auth is asked; else STS.
+ */
+async function podIdentityOrIrsa(env: Environment, input: Input, ctx: ToolContext): Promise<Output> {
+  const g = eksGathererFor(env, ctx.signal);
+  const { namespace, serviceAccount } = input;
+  const sa = await g.serviceAccount(namespace, serviceAccount);
+  const gathered = await podIdentityExchangeFacts(g, namespace, serviceAccount, sa);
+  const facts = partialEksFacts({ namespace, serviceAccount }, gathered.facts);
+  const associations = serviceAccountAssociations(facts);
+  if (input.mechanism !== "pod-identity" && !associations.length) return eksExchange(env, input, ctx, { g, sa });
+  const result = runEksChecks(facts, POD_IDENTITY_CHECKS);
+  const cluster = valueOf(facts.cluster);
+  const exchange: Gathered<PodIdentityExchangeFact> =
+    facts.podIdentityExchange ??
+    skipped(
+      !valueOf(sa)
+        ? sa.status === "ok"
+          ? `service account ${namespace}/${serviceAccount} does not exist`
+          : sa.reason
+        : facts.associations.status !== "ok"
+          ? facts.associations.reason
+          : `no Pod Identity association for ${namespace}/${serviceAccount} in cluster ${cluster?.name ?? "(unknown)"}`,
+    );
+  const x = valueOf(exchange);
+  const role = associations[0];
+  const claims = valueOf(gathered.token);
+  return {
+    platform: "eks",
+    namespace,
+    serviceAccount,
+    mechanism: "pod-identity",
+    roleArn: { value: role?.targetRoleArn ?? role?.roleArn ?? null, from: role ? "association" : null },
+    audience: POD_IDENTITY_AUDIENCE,
+    exchange: {
+      ...sectionOf(exchange),
+      success: x ? x.ok : null,
+      assumedRoleArn: x?.ok ? x.assumedRoleArn : null,
+      expiration: x?.ok ? (x.expiration ?? null) : null,
+      error:
+        x && !x.ok
+          ? {
+              httpStatus: x.httpStatus ?? null,
+              error: x.code,
+              codes: [x.code],
+              meaning: findEntry(x.code)?.title ?? null,
+              description: x.message.split(/\r?\n/)[0],
+              traceId: null,
+              correlationId: null,
+            }
+          : null,
+    },
+    token: { ...sectionOf(gathered.token), iss: claims?.iss ?? null, sub: claims?.sub ?? null },
+    ...result,
+  };
 }
 
 /** The exchange contacts the cloud: refused, naming the offline tools, when the server runs with --no-exchange. */

@@ -74,6 +74,18 @@ export const eksPodTables: Partial<Record<EksCheckId, Table<EksFacts>>> = {
         findings: [{ evidence: { annotatedRoleArn: ROLE_ARN, mechanism: "IRSA" } }],
       },
       {
+        name: "the audience annotation was removed, but the pod's token volume is still projected for the old audience",
+        facts: edit(healthy, (f) => {
+          const source = pods(f)[0].spec!.volumes!.find((v) => v.name === "aws-iam-token")!.projected!.sources![0];
+          source.serviceAccountToken!.audience = "orders-api";
+        }),
+        findings: [
+          {
+            evidence: { projectedAudience: "orders-api", annotatedAudience: "sts.amazonaws.com", mechanism: "IRSA" },
+          },
+        ],
+      },
+      {
         name: "a Pod Identity pod still has the IRSA variables it got before the association",
         facts: edit(podIdentity, (f) => (f.pods = ok([structuredClone(pods(healthy)[0])]))),
         findings: [{ evidence: { mechanism: "EKS Pod Identity", injectedRoleArn: ROLE_ARN } }],

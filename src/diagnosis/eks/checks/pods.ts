@@ -4,7 +4,9 @@ import { valueOf } from "../../types.js";
 import type { ContainerLike, EksFacts, PodLike } from "../facts.js";
 import {
   annotationsOf,
+  AUDIENCE_KEY,
   createdAt,
+  DEFAULT_AUDIENCE,
   envOf,
   hasEnv,
   injectionOf,
@@ -19,6 +21,7 @@ import {
   SKIP_WEBHOOK_LABEL,
   WEBHOOK_MWC,
 } from "../names.js";
+import { effectiveUser } from "../../rules.js";
 import { eksCheck, irsa, somePods, unread } from "./define.js";
 
 const needPods = (f: EksFacts) => {
@@ -98,6 +101,12 @@ function irsaInjection(f: EksFacts, c: ContainerLike, roleArn: string): Injectio
   if (!irsaMounted(c) || arn === undefined || !file) return "preset";
   if (arn.trim() !== roleArn) return "stale";
   return "injected";
+}
+
+/** The audience the webhook projected the IRSA token volume for, when the pod has that volume and it says. */
+function projectedIrsaAudience(p: PodLike): string | undefined {
+  const volume = (p.spec?.volumes ?? []).find((v) => IRSA_VOLUMES.includes(v.name));
+  return volume?.projected?.sources?.find((s) => s.serviceAccountToken)?.serviceAccountToken?.audience;
 }
 
 function podIdentityInjected(c: ContainerLike): boolean {
@@ -206,6 +215,14 @@ function notMutatedOrStale(f: EksFacts, want: "not-mutated" | "restart-needed"):
         details.annotatedRoleArn = roleArn;
       } else if (states.every((s) => s === "absent")) state = "absent";
       else state = "ok";
+      // The token volume is projected once, at admission: a changed audience annotation reaches new pods only.
+      const projected = projectedIrsaAudience(p);
+      const audience = sa?.annotations[AUDIENCE_KEY] || DEFAULT_AUDIENCE;
+      if (state === "ok" && projected !== undefined && projected !== audience) {
+        state = "stale";
+        details.projectedAudience = projected;
+        details.annotatedAudience = audience;
+      }
       details.expectedVariables = ["AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE"];
       details.expectedVolume = `${IRSA_VOLUMES[0]} → ${IRSA_TOKEN_FILE}`;
     }
@@ -222,7 +239,9 @@ function notMutatedOrStale(f: EksFacts, want: "not-mutated" | "restart-needed"):
           ? state === "stale"
             ? mech === "pod-identity"
               ? `Pod ${podName(p)} still has IRSA credentials: it started before the Pod Identity association existed`
-              : `Pod ${podName(p)} still carries the old role ARN: it started before the annotation changed`
+              : details.projectedAudience !== undefined
+                ? `Pod ${podName(p)} still presents tokens for audience ${details.projectedAudience}, not ${details.annotatedAudience}: it started before the audience changed`
+                : `Pod ${podName(p)} still carries the old role ARN: it started before the annotation changed`
             : `Pod ${podName(p)} started before the service account was configured and was never injected`
           : `Pod ${podName(p)} was not injected with AWS credentials by the webhook`,
       evidence: {
@@ -280,12 +299,6 @@ export const podNotMutated = eksCheck({
   skippedBecause: needPods,
   run: (f) => notMutatedOrStale(f, "not-mutated"),
 });
-
-function effectiveUser(p: PodLike, c: ContainerLike): { uid?: number; nonRoot: boolean } {
-  const uid = c.securityContext?.runAsUser ?? p.spec?.securityContext?.runAsUser;
-  const nonRoot = c.securityContext?.runAsNonRoot ?? p.spec?.securityContext?.runAsNonRoot ?? false;
-  return { uid, nonRoot: (uid !== undefined && uid !== 0) || (uid === undefined && nonRoot) };
-}
 
 /** Kubernetes ≥ 1.19 makes projected tokens readable by non-root users (KEP 1598); before, 0600 root-owned. */
 export function tokenReadableRule(version: string | undefined): "legacy-0600" | "kep-1598" | "unknown" {
