@@ -1,5 +1,6 @@
 // Kubernetes provider: the shapes it answers with, workload-kind names, RBAC remedies, retry and connection
 // helpers, and the lazily loaded client library (see kubernetes.ts).
+import { createSecureContext } from "node:tls";
 import type {
   AdmissionregistrationV1Api,
   AppsV1Api,
@@ -374,7 +375,17 @@ export function reuseConnections(kc: KubeConfig): void {
     ]);
     let agent = agents.get(key);
     if (!agent) {
-      agent = original(cluster, { ...options, keepAlive: true });
+      const agentOptions: Record<string, unknown> = { ...options, keepAlive: true };
+      // One TLS context per agent, built from the same options Node would otherwise parse (CA, client key) again
+      // for every new connection. When they cannot be parsed, the connection reports it as before.
+      if (c?.server?.startsWith("https:")) {
+        try {
+          agentOptions.secureContext = createSecureContext(agentOptions);
+        } catch {
+          /* left to tls.connect */
+        }
+      }
+      agent = original(cluster, agentOptions);
       agents.set(key, agent);
     }
     return agent;
