@@ -365,12 +365,14 @@ export function reuseConnections(kc: KubeConfig): void {
     const c = cluster as { server?: string; proxyUrl?: string } | undefined;
     // Proxy agents keep their own pools; only plain HTTPS agents are shared.
     if (c?.proxyUrl) return original(cluster, options);
+    // Buffers as their bytes in one string (JSON would spell out every byte as a number, for every request).
+    const text = (v: unknown) => (Buffer.isBuffer(v) ? v.toString("latin1") : v);
     const key = JSON.stringify([
       c?.server,
       options.servername,
-      options.ca,
-      options.cert,
-      options.key,
+      text(options.ca),
+      text(options.cert),
+      text(options.key),
       options.rejectUnauthorized,
     ]);
     let agent = agents.get(key);
