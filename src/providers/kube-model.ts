@@ -1,5 +1,6 @@
 // Kubernetes provider: the shapes it answers with, workload-kind names, RBAC remedies, retry and connection
 // helpers, and the lazily loaded client library (see kubernetes.ts).
+import { createSecureContext } from "node:tls";
 import type {
   AdmissionregistrationV1Api,
   AppsV1Api,
@@ -364,17 +365,29 @@ export function reuseConnections(kc: KubeConfig): void {
     const c = cluster as { server?: string; proxyUrl?: string } | undefined;
     // Proxy agents keep their own pools; only plain HTTPS agents are shared.
     if (c?.proxyUrl) return original(cluster, options);
+    // Buffers as their bytes in one string (JSON would spell out every byte as a number, for every request).
+    const text = (v: unknown) => (Buffer.isBuffer(v) ? v.toString("latin1") : v);
     const key = JSON.stringify([
       c?.server,
       options.servername,
-      options.ca,
-      options.cert,
-      options.key,
+      text(options.ca),
+      text(options.cert),
+      text(options.key),
       options.rejectUnauthorized,
     ]);
     let agent = agents.get(key);
     if (!agent) {
-      agent = original(cluster, { ...options, keepAlive: true });
+      const agentOptions: Record<string, unknown> = { ...options, keepAlive: true };
+      // One TLS context per agent, built from the same options Node would otherwise parse (CA, client key) again
+      // for every new connection. When they cannot be parsed, the connection reports it as before.
+      if (c?.server?.startsWith("https:")) {
+        try {
+          agentOptions.secureContext = createSecureContext(agentOptions);
+        } catch {
+          /* left to tls.connect */
+        }
+      }
+      agent = original(cluster, agentOptions);
       agents.set(key, agent);
     }
     return agent;

@@ -1,7 +1,8 @@
-// A certificate authority made fresh for each simulated world, and leaf certificates for the real
-// host names the world answers for. Clients trust the CA through supported options only.
+// A certificate authority made fresh for each process that runs simulated worlds, and leaf certificates for the
+// real host names the worlds answer for. Clients trust the CA through supported options only.
 import "reflect-metadata";
 import { webcrypto } from "node:crypto";
+import { createSecureContext, type SecureContext } from "node:tls";
 import * as x509 from "@peculiar/x509";
 
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
@@ -20,6 +21,19 @@ export interface SimCa {
   caPem: string;
   /** A certificate and key valid for the given host names (cached per name). */
   leafFor(hostname: string): Promise<{ cert: string; key: string }>;
+  /** The server's TLS context for the host name (cached per name: Node parses the key and chain for each one). */
+  contextFor(hostname: string): Promise<SecureContext>;
+}
+
+let shared: Promise<SimCa> | undefined;
+
+/**
+ * The CA the worlds of this process share: each world still has its own port, issuer and state, but the CA, its
+ * leaf certificates and their TLS contexts are made once (a test run starts hundreds of worlds).
+ */
+export function sharedSimCa(): Promise<SimCa> {
+  shared ??= createSimCa();
+  return shared;
 }
 
 export async function createSimCa(): Promise<SimCa> {
@@ -42,6 +56,7 @@ export async function createSimCa(): Promise<SimCa> {
   const leafKeys = (await webcrypto.subtle.generateKey(alg, true, ["sign", "verify"])) as CryptoKeyPair;
   const leafKeyPem = pem("PRIVATE KEY", await webcrypto.subtle.exportKey("pkcs8", leafKeys.privateKey));
   const cache = new Map<string, Promise<{ cert: string; key: string }>>();
+  const contexts = new Map<string, Promise<SecureContext>>();
   let serial = 2;
 
   async function issue(hostname: string) {
@@ -66,7 +81,7 @@ export async function createSimCa(): Promise<SimCa> {
     return { cert: cert.toString("pem"), key: leafKeyPem };
   }
 
-  return {
+  const ca: SimCa = {
     caPem: caCert.toString("pem"),
     leafFor(hostname: string) {
       const name = hostname.toLowerCase();
@@ -77,5 +92,15 @@ export async function createSimCa(): Promise<SimCa> {
       }
       return entry;
     },
+    contextFor(hostname: string) {
+      const name = hostname.toLowerCase();
+      let entry = contexts.get(name);
+      if (!entry) {
+        entry = ca.leafFor(name).then((leaf) => createSecureContext(leaf));
+        contexts.set(name, entry);
+      }
+      return entry;
+    },
   };
+  return ca;
 }

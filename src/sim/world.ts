@@ -4,10 +4,16 @@ import { once } from "node:events";
 import { Agent, createServer as createHttpsServer, type Server } from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { connect as tlsConnect, createSecureContext, type ConnectionOptions, type TLSSocket } from "node:tls";
+import {
+  connect as tlsConnect,
+  createSecureContext,
+  type ConnectionOptions,
+  type SecureContext,
+  type TLSSocket,
+} from "node:tls";
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK, type CryptoKey as JoseKey } from "jose";
 import type { Scenario } from "./scenario.js";
-import { createSimCa, type SimCa } from "./tls.js";
+import { sharedSimCa, type SimCa } from "./tls.js";
 
 export type SimServiceName = Scenario["faults"]["rules"][number]["service"];
 
@@ -114,18 +120,51 @@ export function isDirectHost(host: string): boolean {
   return host === "" || host === "localhost" || /^\d+\.\d+\.\d+\.\d+$/.test(host) || host.startsWith("[");
 }
 
+/** TLS options that shape a client's context: a request that sets one of them (other than our CA) gets its own. */
+const contextOptions = [
+  "cert",
+  "key",
+  "pfx",
+  "passphrase",
+  "ciphers",
+  "ecdhCurve",
+  "crl",
+  "dhparam",
+  "secureOptions",
+  "secureProtocol",
+  "sessionIdContext",
+  "minVersion",
+  "maxVersion",
+  "sigalgs",
+  "privateKeyEngine",
+  "privateKeyIdentifier",
+  "clientCertEngine",
+  "honorCipherOrder",
+  "ticketKeys",
+  "secureContext",
+] as const;
+
 class SimAgent extends Agent {
+  /** The client context that trusts the CA, built once: Node would parse the CA again for every connection. */
+  private readonly trustCa: SecureContext;
   constructor(
     private readonly simPort: number,
-    caPem: string,
+    private readonly caPem: string,
   ) {
     super({ keepAlive: true, ca: caPem, maxSockets: 64 });
+    this.trustCa = createSecureContext({ ca: caPem });
   }
   // The connection goes to the simulator; the TLS server name stays the real host, so
   // certificate verification against the per-run CA is done as for the real service.
   override createConnection(options: ConnectionOptions, cb?: (err: Error | null, s: Socket) => void): Socket {
     const servername = options.servername || (options.host as string | undefined) || "localhost";
-    return tlsConnect({ ...options, host: "127.0.0.1", port: this.simPort, servername }, cb as never) as TLSSocket;
+    const opts = options as Record<string, unknown>;
+    const plain = opts.ca === this.caPem && contextOptions.every((k) => opts[k] === undefined);
+    const secureContext = plain ? this.trustCa : undefined;
+    return tlsConnect(
+      { ...options, host: "127.0.0.1", port: this.simPort, servername, ...(secureContext ? { secureContext } : {}) },
+      cb as never,
+    ) as TLSSocket;
   }
 }
 
@@ -174,7 +213,7 @@ const routeOf = (ctx: WorldContext, host: string): SimService | undefined =>
   ctx.options.services.find((s) => s.matches(host, ctx.world));
 
 export async function startSimWorld(scenario: Scenario, options: StartOptions): Promise<SimWorld> {
-  const ca: SimCa = await createSimCa();
+  const ca: SimCa = await sharedSimCa();
   const issuerKeys = await makeIssuerKeys(scenario.kubernetes.issuerKeyRotated);
   const latency = (scenario.faults.latencyMs ?? 0) + (options.latencyMs ?? 0);
   const openSockets = new Set<Socket>();
@@ -190,8 +229,8 @@ export async function startSimWorld(scenario: Scenario, options: StartOptions): 
       SNICallback: (servername, cb) => {
         // A TLS fault: a certificate for another name, which every client rejects.
         const name = matchTlsFault(ctx, servername) ? "tls-failure.invalid" : servername;
-        ca.leafFor(name).then(
-          (leaf) => cb(null, createSecureContext(leaf)),
+        ca.contextFor(name).then(
+          (context) => cb(null, context),
           (err) => cb(err as Error),
         );
       },

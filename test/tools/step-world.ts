@@ -3,11 +3,12 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import { afterAll, beforeAll, expect } from "vitest";
+import { beforeAll, expect } from "vitest";
 import { createServer } from "../../src/server.js";
 import { startSimSession, type SimSession } from "../../src/sim/environment.js";
 import { loadScenario } from "../../src/sim/scenario.js";
 import { allTools } from "../../src/tools/index.js";
+import { atEachFileEnd } from "../helpers/per-file.js";
 
 export const TARGET = { namespace: "payments", serviceAccount: "payments-api" };
 export const SUB = "0b1f6471-1bf0-4dda-aec3-5c1e2f3a4b6d";
@@ -83,8 +84,12 @@ export function world(scenario: string, opts: { allowExchange?: boolean } = {}):
   }
   return w;
 }
-afterAll(async () => {
-  for (const w of worlds.values()) await (await w).close();
+// The worlds and outputs belong to one test file: the worker keeps this module for the next file.
+atEachFileEnd(async () => {
+  const open = [...worlds.values()];
+  worlds.clear();
+  outputs.length = 0;
+  for (const w of open) await (await w).close();
 });
 
 export function useWorld(scenario: string, opts: { allowExchange?: boolean } = {}) {
