@@ -300,7 +300,6 @@ async function eksExchange(
   );
   const result = runEksChecks(facts, EKS_CHECKS);
 
-  const x = valueOf(exchange);
   const claims = minted ? valueOf(minted.claims) : undefined;
   return {
     platform: "eks",
@@ -309,30 +308,39 @@ async function eksExchange(
     mechanism: "irsa",
     roleArn: { value: roleArn ?? null, from: roleFrom },
     audience,
-    exchange: {
-      ...sectionOf(exchange),
-      success: x ? x.ok : null,
-      assumedRoleArn: x?.ok ? x.assumedRoleArn : null,
-      expiration: x?.ok ? (x.expiration ?? null) : null,
-      error:
-        x && !x.ok
-          ? {
-              httpStatus: x.httpStatus ?? null,
-              error: x.code,
-              codes: [x.code],
-              meaning: stsMeaning(x.code, x.message),
-              description: x.message.split(/\r?\n/)[0],
-              traceId: null,
-              correlationId: null,
-            }
-          : null,
-    },
+    exchange: awsExchangeSection(exchange, (x) => stsMeaning(x.code, x.message)),
     token: {
       ...(minted ? sectionOf(minted.claims) : { status: "skipped" as const, reason: "no token was minted" }),
       iss: claims?.iss ?? null,
       sub: claims?.sub ?? null,
     },
     ...result,
+  };
+}
+
+/** STS's or EKS Auth's answer as the output carries it: the assumed role and expiry, or the refusal; never credentials. */
+function awsExchangeSection(
+  exchange: Gathered<ExchangeFact | PodIdentityExchangeFact>,
+  meaning: (refusal: { code: string; message: string }) => string | null,
+): Output["exchange"] {
+  const x = valueOf(exchange);
+  return {
+    ...sectionOf(exchange),
+    success: x ? x.ok : null,
+    assumedRoleArn: x?.ok ? x.assumedRoleArn : null,
+    expiration: x?.ok ? (x.expiration ?? null) : null,
+    error:
+      x && !x.ok
+        ? {
+            httpStatus: x.httpStatus ?? null,
+            error: x.code,
+            codes: [x.code],
+            meaning: meaning(x),
+            description: x.message.split(/\r?\n/)[0],
+            traceId: null,
+            correlationId: null,
+          }
+        : null,
   };
 }
 
@@ -377,7 +385,6 @@ async function podIdentityOrIrsa(env: Environment, input: Input, ctx: ToolContex
           ? facts.associations.reason
           : `no Pod Identity association for ${namespace}/${serviceAccount} in cluster ${cluster?.name ?? "(unknown)"}`,
     );
-  const x = valueOf(exchange);
   const role = associations[0];
   const claims = valueOf(gathered.token);
   return {
@@ -387,24 +394,7 @@ async function podIdentityOrIrsa(env: Environment, input: Input, ctx: ToolContex
     mechanism: "pod-identity",
     roleArn: { value: role?.targetRoleArn ?? role?.roleArn ?? null, from: role ? "association" : null },
     audience: POD_IDENTITY_AUDIENCE,
-    exchange: {
-      ...sectionOf(exchange),
-      success: x ? x.ok : null,
-      assumedRoleArn: x?.ok ? x.assumedRoleArn : null,
-      expiration: x?.ok ? (x.expiration ?? null) : null,
-      error:
-        x && !x.ok
-          ? {
-              httpStatus: x.httpStatus ?? null,
-              error: x.code,
-              codes: [x.code],
-              meaning: findEntry(x.code)?.title ?? null,
-              description: x.message.split(/\r?\n/)[0],
-              traceId: null,
-              correlationId: null,
-            }
-          : null,
-    },
+    exchange: awsExchangeSection(exchange, (x) => findEntry(x.code)?.title ?? null),
     token: { ...sectionOf(gathered.token), iss: claims?.iss ?? null, sub: claims?.sub ?? null },
     ...result,
   };

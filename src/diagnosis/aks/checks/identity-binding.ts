@@ -131,6 +131,17 @@ const needFics = (f: AksFacts) =>
     ? undefined
     : `federated credentials could not be read: ${f.federatedCredentials.reason}`;
 
+/** Why the binding's federated credential cannot be judged (not opted in, bindings or credentials unread, no issuer). */
+function credentialUnjudgeable(f: AksFacts): string | undefined {
+  if (!usesIdentityBinding(f)) return NOT_OPTED_IN;
+  const unread = bindingsUnread(f);
+  if (unread) return unread;
+  const b = bindingInUse(f);
+  if (!b) return "no identity binding binds the identity";
+  if (!b.issuerUrl) return `identity binding ${b.name} reports no OIDC issuer yet`;
+  return needFics(f);
+}
+
 export const bindingCredentialMissing = aksCheck({
   id: "binding.credential-missing",
   severity: "error",
@@ -138,13 +149,7 @@ export const bindingCredentialMissing = aksCheck({
   essential: (f) => usesIdentityBinding(f) && bindingsOfIdentity(f).length > 0,
   title: "The identity holds a federated credential with the binding's issuer",
   skippedBecause: (f) => {
-    if (!usesIdentityBinding(f)) return NOT_OPTED_IN;
-    const unread = bindingsUnread(f);
-    if (unread) return unread;
-    const b = bindingInUse(f);
-    if (!b) return "no identity binding binds the identity";
-    if (!b.issuerUrl) return `identity binding ${b.name} reports no OIDC issuer yet`;
-    return needFics(f);
+    return credentialUnjudgeable(f);
   },
   run(f) {
     const b = bindingInUse(f)!;
@@ -211,14 +216,9 @@ export const bindingCredentialMismatch = aksCheck({
   essential: (f) => usesIdentityBinding(f) && bindingsOfIdentity(f).length > 0,
   title: "The binding's federated credential trusts the subject and audience the proxy presents",
   skippedBecause: (f) => {
-    if (!usesIdentityBinding(f)) return NOT_OPTED_IN;
-    const unread = bindingsUnread(f);
-    if (unread) return unread;
-    const b = bindingInUse(f);
-    if (!b) return "no identity binding binds the identity";
-    if (!b.issuerUrl) return `identity binding ${b.name} reports no OIDC issuer yet`;
-    const fics = needFics(f);
-    if (fics) return fics;
+    const why = credentialUnjudgeable(f);
+    if (why) return why;
+    const b = bindingInUse(f)!;
     if (!proxyAssertion(f, b).subject) return "the identity's resource id is not known";
     return valueOf(f.federatedCredentials)!.some((c) => c.issuer === b.issuerUrl)
       ? undefined
