@@ -135,6 +135,12 @@ export async function serveSim(opts: SimOptions, say: (line: string) => void): P
     throw err;
   }
   const world = session.world;
+  // An EKS world also serves its node's Pod Identity Agent, for SDKs given AWS_CONTAINER_CREDENTIALS_FULL_URI.
+  let agent: { url: string; close(): Promise<void> } | undefined;
+  if (scenario.aws?.clusters.length) {
+    const { startPodIdentityAgent } = await import("../sim/services/aws-pod-identity-agent.js");
+    agent = await startPodIdentityAgent(world);
+  }
   const firstOut = opts.envOut ?? opts.kubeconfigOut;
   const caFile = opts.caOut ?? (firstOut ? join(dirname(resolve(firstOut)), "wi-doctor-sim-ca.pem") : undefined);
   if (caFile) writeFileSync(resolve(caFile), world.caPem);
@@ -163,8 +169,13 @@ export async function serveSim(opts: SimOptions, say: (line: string) => void): P
   if (opts.kubeconfigOut) say(`  kubeconfig: ${resolve(opts.kubeconfigOut)}`);
   if (caFile) say(`  CA certificate: ${resolve(caFile)}`);
   if (opts.envOut) say(`  environment: source ${shellQuote(resolve(opts.envOut))}`);
+  if (agent) {
+    say(`  EKS Pod Identity Agent: AWS_CONTAINER_CREDENTIALS_FULL_URI=${agent.url}`);
+    say("    (with AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE naming a file that holds a pods.eks.amazonaws.com token)");
+  }
   say("  stop with Ctrl-C");
   return async () => {
+    await agent?.close().catch(() => undefined);
     await proxy?.close().catch(() => undefined);
     await session.close().catch(() => undefined);
     await new Promise<void>((r) => (log ? log.end(() => r()) : r()));

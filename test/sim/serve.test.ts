@@ -267,6 +267,39 @@ describe.skipIf(!haveAws && !havePySdks)(
       );
     });
 
+    it.skipIf(!havePySdks || !haveKubectl)(
+      "botocore's container provider gets credentials from the served Pod Identity Agent, or the agent's refusal",
+      () => {
+        const uri = /AWS_CONTAINER_CREDENTIALS_FULL_URI=(\S+)/.exec(s!.stderr())?.[1];
+        expect(uri).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1\/credentials$/);
+        // The pod's view: no static keys, the agent's address, and a token kubectl mints by TokenRequest.
+        const { AWS_ACCESS_KEY_ID: _k, AWS_SECRET_ACCESS_KEY: _s, ...env } = s!.env;
+        const code =
+          "import boto3\ntry:\n  c = boto3.Session().get_credentials()\n" +
+          "  print(c.method, c.get_frozen_credentials().access_key[:4])\n" +
+          "except Exception as e:\n  print(type(e).__name__, e)";
+        const withAudience = (audience: string) => {
+          const token = run(
+            "kubectl",
+            ["create", "token", "orders-api", "-n", "orders", "--audience", audience],
+            s!.env,
+          );
+          expect(token.code).toBe(0);
+          // The token itself, not its file: Debian's botocore predates AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE.
+          const pod = {
+            ...env,
+            AWS_CONTAINER_CREDENTIALS_FULL_URI: uri,
+            AWS_CONTAINER_AUTHORIZATION_TOKEN: token.out.trim(),
+          };
+          return run(PY, ["-c", code], pod).out.trim();
+        };
+        expect(withAudience("pods.eks.amazonaws.com")).toBe("container-role ASIA");
+        expect(withAudience("sts.amazonaws.com")).toMatch(
+          /CredentialRetrievalError.*\(400\).*\(InvalidTokenException\): The token audience is not pods\.eks\.amazonaws\.com\., fault: client/,
+        );
+      },
+    );
+
     it.skipIf(!havePySdks)("boto3 answers get_caller_identity", () => {
       const code = "import boto3\nprint(boto3.client('sts').get_caller_identity()['Account'])";
       const r = run(PY, ["-c", code], s!.env);
