@@ -11,6 +11,8 @@ export default defineConfig({
     // Each worker keeps its modules between files: the SDKs, the MCP server and the simulator are imported once per
     // worker instead of once per file (a fresh import of them costs seconds of CPU).
     isolate: false,
+    // Concurrent cases (the fault matrices) mostly wait on injected faults, retries and deadlines: more of them at once.
+    maxConcurrency: 12,
     globalSetup: ["test/global-setup.ts"],
     setupFiles: ["test/setup-file.ts"],
     // The AWS SDK's notice about its own future Node requirement is noise in test output.

@@ -8,7 +8,7 @@ import { isWriteTool } from "../src/tools/define.js";
 import { allTools } from "../src/tools/index.js";
 import { importTool, lazyToolSource, registryCards, TOOL_NAME, type ToolCard } from "../src/tools/lazy.js";
 
-async function serve(cards: ToolCard[], allowWrites = false) {
+async function serve(cards: readonly ToolCard[], allowWrites = false) {
   const server = createMcpServer({
     source: lazyToolSource({ allowWrites }, cards),
     environment: async () => {

@@ -83,10 +83,13 @@ export function toolCard(tool: ToolDefinition): ToolCard {
   return { name: tool.name, annotations: tool.annotations, toolsets: tool.toolsets, listing: listedTool(tool) };
 }
 
+/** The registry's cards, made once per process: listing a tool compiles its schemas, and the registry is fixed. */
+let registry: Promise<readonly ToolCard[]> | undefined;
+
 /** The registry's cards, made from the tool modules (running from the sources, where no cards were built). */
-export async function registryCards(): Promise<ToolCard[]> {
-  const { allTools } = await import("./index.js");
-  return allTools.map(toolCard);
+export function registryCards(): Promise<readonly ToolCard[]> {
+  registry ??= import("./index.js").then(({ allTools }) => allTools.map(toolCard));
+  return registry;
 }
 
 /** Tools given as definitions (tests, the HTTP server): listed and called as they are. */
@@ -105,7 +108,10 @@ export function definitionSource(tools: readonly ToolDefinition[]): ToolSource {
  * Tools listed from the built cards (from the sources: cards made from the registry on first use), each imported
  * on its first call.
  */
-export function lazyToolSource(selection: Selection, built: ToolCard[] | undefined = builtCards()): ToolSource {
+export function lazyToolSource(
+  selection: Selection,
+  built: readonly ToolCard[] | undefined = builtCards(),
+): ToolSource {
   let selected: Promise<ToolCard[]> | undefined;
   const cards = () => {
     selected ??= (built ? Promise.resolve(built) : registryCards()).then((all) => selectCards(all, selection));
