@@ -30,6 +30,25 @@ export function toolTable(tools: readonly ToolDefinition[]): string {
   return ["| tool | what it answers |", "|---|---|", ...rows].join("\n");
 }
 
+/** The heading of the section each skill ends with (`skillToolSection`). */
+export const SKILL_TOOLS_HEADING = "## wi-doctor tools";
+
+/**
+ * The section a skill (skills/<name>/SKILL.md) ends with: the tools of its toolset, one line each with its
+ * summary, in registry order. Generated: test/references.test.ts compares it and `vitest -u` rewrites it.
+ */
+export function skillToolSection(tools: readonly ToolDefinition[], toolset: Toolset): string {
+  const lines = selectTools(tools, [toolset]).map((t) => `- \`${t.name}\`: ${t.summary ?? t.title}`);
+  return [
+    SKILL_TOOLS_HEADING,
+    "",
+    "<!-- Generated from the tool registry (src/tools/index.ts); `npx vitest run -u test/references.test.ts` rewrites it. -->",
+    "",
+    ...lines,
+    "",
+  ].join("\n");
+}
+
 const MECHANISM: Record<Toolset, string> = { aks: "AKS", eks: "EKS", podid: "aad-pod-identity", explain: "errors" };
 
 /**
