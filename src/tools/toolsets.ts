@@ -42,7 +42,7 @@ export function skillToolSection(tools: readonly ToolDefinition[], toolset: Tool
   return [
     SKILL_TOOLS_HEADING,
     "",
-    "<!-- Generated from the tool registry (src/tools/index.ts); `npx vitest run -u test/references.test.ts` rewrites it. -->",
+    "<!-- Generated from the tool registry (src/tools/index.ts); `npx vitest run test/references.test.ts -u` rewrites it. -->",
     "",
     ...lines,
     "",
