@@ -168,7 +168,7 @@ async function callTool(tool: ToolDefinition, args: unknown, ctx: ToolContext): 
 }
 
 export function troubleshootPrompt(
-  tools: readonly Pick<ToolCard, "name" | "annotations" | "toolsets">[],
+  tools: readonly Pick<ToolCard, "name" | "annotations" | "toolsets" | "oneCall">[],
   namespace: string,
   target?: string,
   errorText?: string,

@@ -1,9 +1,12 @@
 // Every tool an agent is told about (skills, prompt, instructions, README) must exist.
 import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { SERVER_INSTRUCTIONS, troubleshootPrompt } from "../src/server.js";
 import { listSkills } from "../src/skills.js";
+import type { Toolset } from "../src/tools/define.js";
 import { allTools } from "../src/tools/index.js";
+import { SKILL_TOOLS_HEADING, skillToolSection } from "../src/tools/toolsets.js";
 
 const TOOL_VERBS =
   /\b((?:diagnose|show|list|inspect|check|test|explain|plan|apply|verify|audit|set|annotate|label|restart|update|create|add)_[a-z]+(?:_[a-z]+)*)\b/g;
@@ -26,6 +29,25 @@ describe("tool references", () => {
       expect(unknown, `unknown tools in ${where}`).toEqual([]);
     });
   }
+  // Each skill ends with the list of its toolset's tools, generated from the registry: a new tool needs no hand edit
+  // to a skill to be named in one. Prose elsewhere in a skill may name tools too (checked above against the registry).
+  const TOOLSET_OF_SKILL: Record<string, Toolset> = {
+    "aks-workload-identity": "aks",
+    "eks-irsa": "eks",
+    "aad-pod-identity": "podid",
+    "azure-identity-errors": "explain",
+  };
+  for (const skill of listSkills()) {
+    it(`${skill.file} ends with its toolset's tools, generated from the registry (\`vitest -u\` writes it)`, async () => {
+      const toolset = TOOLSET_OF_SKILL[skill.name];
+      expect(toolset, `the toolset of skill ${skill.name}`).toBeDefined();
+      const text = readFileSync(skill.file, "utf8");
+      const at = text.indexOf(`\n${SKILL_TOOLS_HEADING}\n`);
+      const prose = (at < 0 ? text : text.slice(0, at)).replace(/\n*$/, "\n");
+      await expect(`${prose}\n${skillToolSection(allTools, toolset)}`).toMatchFileSnapshot(resolve(skill.file));
+    });
+  }
+
   it("the skills together mention every tool", () => {
     const all = new Set(listSkills().flatMap((s) => mentioned(readFileSync(s.file, "utf8"))));
     expect([...names].filter((n) => !all.has(n))).toEqual([]);

@@ -96,6 +96,7 @@ describe("MCP server (in memory)", () => {
         "A tool that writes, used to prove that writes need explicit opt-in. It is never registered by default.",
       inputSchema: z.object({}),
       outputSchema: z.object({ applied: z.boolean() }),
+      example: {},
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
       handler: async () => ({ applied: true }),
       render: () => "applied",

@@ -81,6 +81,16 @@ export { failed, type Gathered, ok, skipped, valueOf } from "../model/gathered.j
 /** The sections of docs/findings.md that document check ids (their headings' anchors). */
 export type FindingsSection = "aks-workload-identity" | "aad-pod-identity" | "eks";
 
+/** A check's row in docs/findings.md, next to its id (Markdown, one line each). */
+export interface CheckDoc {
+  /** What a finding of it means: what was compared, what is wrong, what the fix does. */
+  meaning: string;
+  /** The symptom a workload shows: the error text or behaviour. */
+  symptom: string;
+  /** The severity column when the check's severity depends on the case ("error (warning when …)"). */
+  severity?: string;
+}
+
 /**
  * A check: metadata plus a pure function from facts to findings. `run` returns the
  * findings it raises; an empty list with `applies` true is a pass. A check whose
@@ -94,6 +104,8 @@ export interface Check<F, Id extends string = string> {
   severity?: Severity;
   /** The section of docs/findings.md whose table documents this id. */
   docs?: FindingsSection;
+  /** Its row in that table, which is generated from this metadata (test/checks/metadata.test.ts, `vitest -u`). */
+  doc?: CheckDoc;
   /**
    * Ids of checks whose findings this one explains when it raises an error: they are folded under its finding as
    * consequences (ranked after the root causes, their titles naming it), not ranked as second root causes.
@@ -116,6 +128,7 @@ export interface Check<F, Id extends string = string> {
 export interface RegisteredCheck<F, Id extends string = string> extends Check<F, Id> {
   severity: Severity;
   docs: FindingsSection;
+  doc: CheckDoc;
   confirms: readonly ErrorClass[];
 }
 

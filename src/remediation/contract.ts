@@ -157,6 +157,8 @@ export interface WriteToolSpec<S extends z.ZodRawShape> {
   title: string;
   description: string;
   args: S;
+  /** The dry run's test arguments (`ToolDefinition.example`). */
+  example: z.input<z.ZodObject<S>>;
   annotations: Pick<ToolAnnotations, "destructiveHint" | "idempotentHint">;
   plan(args: z.infer<z.ZodObject<S>>, ctx: PlanContext): Promise<WritePlan>;
 }
@@ -215,6 +217,7 @@ export function defineWriteTool<S extends z.ZodRawShape>(spec: WriteToolSpec<S>)
     description: `${spec.description} Writes only with --allow-writes. Call with dryRun (the default) first: it returns the exact change, before/after, the equivalent commands and a planId. To apply, call again with the same arguments plus dryRun: false, planId and confirm: true; a plan is refused if the target changed since.`,
     inputSchema,
     outputSchema: WriteOutputSchema,
+    example: spec.example,
     annotations: { readOnlyHint: false, openWorldHint: true, ...spec.annotations },
     async handler(input: Record<string, unknown>, ctx: ToolContext): Promise<WriteOutput> {
       const { dryRun, planId, confirm, verifyWithinSeconds, ...args } = input as Record<string, unknown> & {

@@ -13,6 +13,7 @@ export const vaultNameField = z
 
 export const addKeyVaultAccessPolicy = defineWriteTool({
   name: "add_keyvault_access_policy",
+  example: { vaultName: "payments-kv", objectId: "9c8b7a6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d" },
   title: "Add a Key Vault access policy (write)",
   description:
     "Grant secret permissions on an access-policy Key Vault to a principal (object) id, as `az keyvault set-policy`: ARM " +

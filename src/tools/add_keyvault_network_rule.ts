@@ -9,6 +9,12 @@ const SUBNET =
 
 export const addKeyVaultNetworkRule = defineWriteTool({
   name: "add_keyvault_network_rule",
+  example: {
+    vaultName: "payments-kv",
+    subnetIds: [
+      "/subscriptions/0b1f6471-1bf0-4dda-aec3-5c1e2f3a4b6d/resourceGroups/net-rg/providers/Microsoft.Network/virtualNetworks/vnet/subnets/pool",
+    ],
+  },
   title: "Admit subnets through a Key Vault firewall (write)",
   description:
     "Add virtual network rules for the given subnets (the cluster's node pool subnets) to a Key Vault whose firewall denies by " +

@@ -5,6 +5,11 @@ import { k8sName, namespaceField } from "./schemas.js";
 
 export const annotateServiceAccount = defineWriteTool({
   name: "annotate_service_account",
+  example: {
+    namespace: "payments",
+    serviceAccount: "payments-api",
+    annotations: { "azure.workload.identity/tenant-id": "6d3e1a52-8c3f-4b7e-9f1a-2b5c7d9e0f11" },
+  },
   title: "Annotate a service account (write)",
   description:
     "Set or remove workload identity annotations on a service account: azure.workload.identity/client-id, tenant-id, " +

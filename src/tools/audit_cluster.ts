@@ -114,6 +114,8 @@ export function renderAudit(o: AuditOutput): string {
 
 export const auditClusterTool = defineTool({
   name: "audit_cluster",
+  oneCall: true,
+  example: {},
   toolsets: ["aks", "eks", "podid"],
   summary:
     "Every identity in a namespace or cluster checked like `diagnose`: summary by finding and namespace, workloads broken first, paged.",

@@ -47,6 +47,7 @@ const lower = (s: string | undefined) => (s ?? "").toLowerCase();
 
 export const checkKeyvaultAccess = defineTool({
   name: "check_keyvault_access",
+  example: { namespace: "payments", serviceAccount: "payments-api" },
   toolsets: ["aks"],
   summary: "Key Vault firewall, RBAC or access policies, and the SecretProviderClass settings.",
   title: "Check Key Vault access",

@@ -111,6 +111,7 @@ const AssignmentSchema = z.object({
 
 export const checkRoleAssignments = defineTool({
   name: "check_role_assignments",
+  example: { namespace: "payments", serviceAccount: "payments-api" },
   toolsets: ["aks"],
   summary: "The identity's roles and whether a role or action is granted at a resource.",
   title: "Check an identity's role assignments",

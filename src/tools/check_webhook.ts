@@ -132,6 +132,7 @@ type Output = z.infer<typeof outputSchema>;
 
 export const checkWebhook = definePlatformTool({
   name: "check_webhook",
+  example: { namespace: "payments" },
   toolsets: ["aks", "eks"],
   summary: "The mutating webhook: configuration, readiness, endpoints, namespace selection.",
   title: "Check the workload identity webhook",

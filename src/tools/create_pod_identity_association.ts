@@ -6,6 +6,12 @@ import { k8sName, namespaceField } from "./schemas.js";
 
 export const createPodIdentityAssociationTool = defineWriteTool({
   name: "create_pod_identity_association",
+  example: {
+    clusterName: "payments",
+    namespace: "payments",
+    serviceAccount: "payments-api",
+    roleArn: "arn:aws:iam::111122223333:role/payments",
+  },
   title: "Create an EKS Pod Identity association (write)",
   description:
     "Associate a service account with an IAM role through EKS Pod Identity (the role's trust policy must trust " +

@@ -9,6 +9,12 @@ const ARM_SCOPE =
 
 export const createRoleAssignment = defineWriteTool({
   name: "create_role_assignment",
+  example: {
+    principalId: "9c8b7a6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+    role: "Key Vault Secrets User",
+    scope:
+      "/subscriptions/0b1f6471-1bf0-4dda-aec3-5c1e2f3a4b6d/resourceGroups/payments-rg/providers/Microsoft.KeyVault/vaults/payments-kv",
+  },
   title: "Assign an Azure role (write)",
   description:
     "Assign an Azure RBAC role to a principal (the managed identity's or app's principal/object id, not its client id) at a scope, " +

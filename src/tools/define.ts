@@ -45,6 +45,17 @@ export interface ToolDefinition<
   toolsets?: readonly Toolset[];
   /** One line for the README's tool table and the prompt: what the tool answers. */
   summary?: string;
+  /**
+   * The tool answers the whole question in one call (diagnose, explain, audit), so the prompt does not list it among
+   * the step tools. Default false: every other read-only tool is a step tool. Not listed in tools/list.
+   */
+  oneCall?: boolean;
+  /**
+   * Plausible arguments against the bundled AKS worlds (`aks-healthy` and its overlays): test/no-secrets.test.ts
+   * calls every tool with them and searches the output for tokens; they must parse with `inputSchema`. Not listed
+   * in tools/list.
+   */
+  example: z.input<I>;
   handler(input: z.infer<I>, ctx: ToolContext): Promise<z.infer<O>>;
   /** A short human-readable rendering of the same data. */
   render(output: z.infer<O>): string;

@@ -6,6 +6,12 @@ import { errorTextField, ReportSchema, requireTarget, targetShape } from "./sche
 
 export const diagnoseWorkloadIdentity = defineTool({
   name: "diagnose_workload_identity",
+  oneCall: true,
+  example: {
+    namespace: "payments",
+    serviceAccount: "payments-api",
+    workload: "deployment/payments-api",
+  },
   toolsets: ["aks", "eks", "podid"],
   summary: "Everything in one call: verdict, findings (root cause first) with evidence and fixes.",
   title: "Diagnose workload identity (one call)",

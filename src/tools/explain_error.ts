@@ -66,6 +66,11 @@ const ExplainOutputSchema = z.object({
 
 export const explainErrorTool = defineTool({
   name: "explain_error",
+  oneCall: true,
+  example: {
+    text: 'AADSTS70021: No matching federated identity record. client_assertion=eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJodHRwczovL3gifQ.c2lnbmF0dXJlLXNpZ25hdHVyZQ access_token":"eyJ0eXAiOiJKV1QifQ.eyJhdWQiOiJodHRwcyJ9.c2ln"',
+    namespace: "payments",
+  },
   toolsets: ["explain"],
   summary: "What an error text (AADSTS…, STS, SDK, CSI, NMI) means, which field is wrong, and how to confirm.",
   title: "Explain a workload identity error",

@@ -44,6 +44,7 @@ const TRUST_CHECKS: readonly EksCheckId[] = eksRegistry.map((c) => c.id).filter(
 
 export const inspectIamRole = defineTool({
   name: "inspect_iam_role",
+  example: { roleName: "payments-api" },
   toolsets: ["eks"],
   summary: "EKS: the role's trust policy, decoded and evaluated for a service account.",
   title: "Inspect an IAM role's trust policy (EKS)",

@@ -35,6 +35,7 @@ const DetailsSchema = z.object({
 
 export const inspectPodIdentity = defineTool({
   name: "inspect_pod_identity",
+  example: { namespace: "payments", workload: "deployment/payments-api" },
   toolsets: ["podid"],
   summary: "aad-pod-identity: AzureIdentity, bindings, assigned identities, MIC/NMI health.",
   title: "Inspect aad-pod-identity (MIC/NMI)",

@@ -137,6 +137,7 @@ type Output = z.infer<typeof outputSchema>;
 
 export const inspectServiceAccount = definePlatformTool({
   name: "inspect_service_account",
+  example: { namespace: "payments", serviceAccount: "payments-api" },
   toolsets: ["aks", "eks"],
   summary: "The service account's annotations (client id, tenant, role ARN), near-miss keys, who uses it.",
   title: "Inspect a service account",

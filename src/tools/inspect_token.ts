@@ -110,6 +110,7 @@ type Output = z.infer<typeof outputSchema>;
 
 export const inspectToken = definePlatformTool({
   name: "inspect_token",
+  example: { namespace: "payments", serviceAccount: "payments-api" },
   toolsets: ["aks", "eks"],
   summary: "Mints a short-lived token and shows its claims (never the token); verifies it against the issuer's JWKS.",
   title: "Inspect a service-account token",

@@ -225,6 +225,7 @@ type Output = z.infer<typeof outputSchema>;
 
 export const inspectWorkload = definePlatformTool({
   name: "inspect_workload",
+  example: { namespace: "payments", workload: "deployment/payments-api" },
   toolsets: ["aks", "eks"],
   summary: "Pod labels, service account, and what the webhook injected per container.",
   title: "Inspect a pod or workload",

@@ -5,6 +5,11 @@ import { namespaceField, workloadField } from "./schemas.js";
 
 export const labelPodTemplate = defineWriteTool({
   name: "label_pod_template",
+  example: {
+    namespace: "payments",
+    workload: "deployment/payments-api",
+    labels: { "azure.workload.identity/use": "true" },
+  },
   title: "Label a workload's pod template (write)",
   description:
     "Set or remove labels on the pod template of a Deployment, StatefulSet, DaemonSet, Job or CronJob, e.g. " +

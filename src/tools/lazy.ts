@@ -12,6 +12,8 @@ export interface ToolCard {
   name: string;
   annotations: ToolAnnotations;
   toolsets?: readonly Toolset[];
+  /** Present (true) for a tool that answers in one call: the prompt does not list it among the step tools. */
+  oneCall?: boolean;
   /** The tools/list entry. */
   listing: Tool;
 }
@@ -80,7 +82,14 @@ export function builtCards(): ToolCard[] | undefined {
 
 /** A tool's card: what tools/list needs of it. */
 export function toolCard(tool: ToolDefinition): ToolCard {
-  return { name: tool.name, annotations: tool.annotations, toolsets: tool.toolsets, listing: listedTool(tool) };
+  const card: ToolCard = {
+    name: tool.name,
+    annotations: tool.annotations,
+    toolsets: tool.toolsets,
+    listing: listedTool(tool),
+  };
+  if (tool.oneCall) card.oneCall = true;
+  return card;
 }
 
 /** The registry's cards, made once per process: listing a tool compiles its schemas, and the registry is fixed. */

@@ -45,6 +45,11 @@ const FieldComparison = z.object({
 
 export const listFederatedCredentials = defineTool({
   name: "list_federated_credentials",
+  example: {
+    clientId: "3f2c9a8e-5b1d-4c7a-9e6f-0a1b2c3d4e5f",
+    namespace: "payments",
+    serviceAccount: "payments-api",
+  },
   toolsets: ["aks"],
   summary: "An identity's federated credentials, each field marked match or mismatch with the reason.",
   title: "List federated credentials",

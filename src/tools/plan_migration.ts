@@ -55,6 +55,7 @@ const PlanSchema = z.object({
 
 export const planMigration = defineTool({
   name: "plan_migration",
+  example: { namespace: "payments" },
   toolsets: ["podid"],
   summary: "aad-pod-identity → workload identity, as an ordered plan with exact commands.",
   title: "Plan the move from aad-pod-identity to workload identity",

@@ -4,6 +4,7 @@ import { namespaceField, workloadField } from "./schemas.js";
 
 export const restartWorkload = defineWriteTool({
   name: "restart_workload",
+  example: { namespace: "payments", workload: "deployment/payments-api" },
   title: "Rollout restart a workload (write)",
   description:
     "Replace the pods of a Deployment, StatefulSet or DaemonSet (kubectl rollout restart), so new pods are created " +

@@ -5,6 +5,7 @@ import { k8sName, namespaceField, workloadField } from "./schemas.js";
 
 export const setAzureIdentityBinding = defineWriteTool({
   name: "set_azure_identity_binding",
+  example: { namespace: "payments", name: "payments-binding" },
   title: "Set an AzureIdentityBinding's selector or identity (write)",
   description:
     "aad-pod-identity: set an AzureIdentityBinding's selector (the aadpodidbinding label value its pods carry) or azureIdentity, " +

@@ -8,6 +8,7 @@ const check = (kind: keyof typeof nameRules) => (v: string) => nameRules[kind].o
 
 export const setFederatedCredential = defineWriteTool({
   name: "set_federated_credential",
+  example: { namespace: "payments", serviceAccount: "payments-api" },
   title: "Create or update a federated credential (write)",
   description:
     "Make the identity of a service account trust its tokens: create or update a federated credential on the user-assigned " +

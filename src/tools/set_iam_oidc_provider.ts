@@ -6,6 +6,7 @@ import { k8sName, namespaceField } from "./schemas.js";
 
 export const setIamOidcProvider = defineWriteTool({
   name: "set_iam_oidc_provider",
+  example: { issuer: "https://oidc.eks.us-west-2.amazonaws.com/id/7B3F9C2A41E8D05F6A1C2B3D4E5F6071" },
   title: "Create an IAM OIDC provider or add its audience (write)",
   description:
     "Make the AWS account trust a cluster's service account issuer for IRSA: create the IAM OIDC provider for the issuer " +

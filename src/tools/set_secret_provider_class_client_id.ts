@@ -8,6 +8,11 @@ const guid = (what: string) => z.string().refine((v) => nameRules.guid.ok(v), { 
 
 export const setSecretProviderClassClientId = defineWriteTool({
   name: "set_secret_provider_class_client_id",
+  example: {
+    namespace: "payments",
+    name: "payments-secrets",
+    clientID: "3f2c9a8e-5b1d-4c7a-9e6f-0a1b2c3d4e5f",
+  },
   title: "Set a SecretProviderClass's clientID (write)",
   description:
     "Set parameters.clientID (and optionally tenantID) of an azure SecretProviderClass to the identity the workload's service " +

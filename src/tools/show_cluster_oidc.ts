@@ -133,6 +133,7 @@ type Output = z.infer<typeof outputSchema>;
 
 export const showClusterOidc = definePlatformTool({
   name: "show_cluster_oidc",
+  example: {},
   toolsets: ["aks", "eks"],
   summary: "Is the OIDC issuer on, what is its URL, do ARM and the API server agree (EKS: the IAM OIDC provider).",
   title: "Show the cluster's OIDC issuer",

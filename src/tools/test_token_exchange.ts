@@ -111,6 +111,7 @@ type Output = z.infer<typeof outputSchema>;
 
 export const testTokenExchange = definePlatformTool({
   name: "test_token_exchange",
+  example: { namespace: "payments", serviceAccount: "payments-api" },
   toolsets: ["aks", "eks"],
   summary: "Exchanges that token at Entra ID (or STS) and returns success or the decoded error.",
   title: "Test the token exchange at Entra or STS",

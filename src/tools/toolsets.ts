@@ -30,17 +30,37 @@ export function toolTable(tools: readonly ToolDefinition[]): string {
   return ["| tool | what it answers |", "|---|---|", ...rows].join("\n");
 }
 
-const ONE_CALL = new Set(["diagnose_workload_identity", "explain_error", "audit_cluster"]);
+/** The heading of the section each skill ends with (`skillToolSection`). */
+export const SKILL_TOOLS_HEADING = "## wi-doctor tools";
+
+/**
+ * The section a skill (skills/<name>/SKILL.md) ends with: the tools of its toolset, one line each with its
+ * summary, in registry order. Generated: test/references.test.ts compares it and `vitest -u` rewrites it.
+ */
+export function skillToolSection(tools: readonly ToolDefinition[], toolset: Toolset): string {
+  const lines = selectTools(tools, [toolset]).map((t) => `- \`${t.name}\`: ${t.summary ?? t.title}`);
+  return [
+    SKILL_TOOLS_HEADING,
+    "",
+    "<!-- Generated from the tool registry (src/tools/index.ts); `npx vitest run test/references.test.ts -u` rewrites it. -->",
+    "",
+    ...lines,
+    "",
+  ].join("\n");
+}
+
 const MECHANISM: Record<Toolset, string> = { aks: "AKS", eks: "EKS", podid: "aad-pod-identity", explain: "errors" };
 
 /**
  * The step tools grouped by the mechanism they serve, as the prompt lists them: "a, b (AKS); c (EKS); …". A tool
- * serving AKS and EKS is listed with AKS.
+ * serving AKS and EKS is listed with AKS. Step tools are the read-only tools that do not declare `oneCall`.
  */
-export function stepToolList(tools: readonly Pick<ToolDefinition, "name" | "annotations" | "toolsets">[]): string {
+export function stepToolList(
+  tools: readonly Pick<ToolDefinition, "name" | "annotations" | "toolsets" | "oneCall">[],
+): string {
   const groups = new Map<Toolset, string[]>();
   for (const t of tools) {
-    if (ONE_CALL.has(t.name) || !t.annotations.readOnlyHint) continue;
+    if (t.oneCall || !t.annotations.readOnlyHint) continue;
     const set = t.toolsets?.[0];
     if (!set) continue;
     groups.set(set, [...(groups.get(set) ?? []), t.name]);

@@ -6,6 +6,7 @@ import { k8sName, namespaceField } from "./schemas.js";
 
 export const updateRoleTrustPolicy = defineWriteTool({
   name: "update_role_trust_policy",
+  example: { namespace: "payments", serviceAccount: "payments-api" },
   title: "Update an IAM role's trust policy (write)",
   description:
     "Let a service account assume an IAM role: for IRSA, a statement trusting the cluster's OIDC provider (as the API server " +

@@ -1,6 +1,7 @@
-// The registries against their metadata and against docs/findings.md: every check id is documented in its
-// mechanism's section, every documented id exists, the documented severities agree, and the error-class map
-// explain_error's confirmation uses is the one the checks' `confirms` generate.
+// The registries against their metadata and against docs/findings.md: each mechanism's table of checks is generated
+// from the checks' metadata (`vitest -u` rewrites it; the prose around the tables is kept), every documented id
+// exists, the documented severities agree, and the error-class map explain_error's confirmation uses is the one the
+// checks' `confirms` generate.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { FINDINGS_FOR_CLASS, registries } from "../../src/diagnosis/confirms.js";
@@ -41,8 +42,40 @@ const SECTION_OF: Record<keyof typeof registries, FindingsSection> = {
 };
 const rank: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
 
+const TABLE_HEAD = "| id | severity | what it means | typical symptom |\n|---|---|---|---|\n";
+
+/** A mechanism's table of checks in docs/findings.md, in registry (root-cause) order, from each check's `doc`. */
+function checkTable(registry: (typeof registries)[keyof typeof registries]): string {
+  const rows = registry.map(
+    (c) => `| \`${c.id}\` | ${c.doc.severity ?? c.severity} | ${c.doc.meaning} | ${c.doc.symptom} |\n`,
+  );
+  return TABLE_HEAD + rows.join("");
+}
+
+/** findings.md with each mechanism's table generated now: the first checks table after its section's heading. */
+function generatedDoc(): string {
+  let out = doc;
+  for (const [mechanism, registry] of Object.entries(registries) as [
+    keyof typeof registries,
+    (typeof registries)[keyof typeof registries],
+  ][]) {
+    const heading = [...out.matchAll(/^## (.+)$/gm)].find((m) => slug(m[1]) === SECTION_OF[mechanism]);
+    if (!heading) throw new Error(`docs/findings.md has no section #${SECTION_OF[mechanism]}`);
+    const start = out.indexOf(TABLE_HEAD, heading.index);
+    if (start < 0) throw new Error(`#${SECTION_OF[mechanism]} has no table of checks`);
+    let end = start + TABLE_HEAD.length;
+    while (out.startsWith("|", end)) end = out.indexOf("\n", end) + 1;
+    out = out.slice(0, start) + checkTable(registry) + out.slice(end);
+  }
+  return out;
+}
+
 describe("check metadata", () => {
   const docs = sections();
+
+  it("docs/findings.md's tables of checks are generated from the checks' `doc` (`vitest -u` writes them)", async () => {
+    await expect(generatedDoc()).toMatchFileSnapshot("../../docs/findings.md");
+  });
 
   for (const [mechanism, registry] of Object.entries(registries) as [
     keyof typeof registries,
@@ -53,6 +86,8 @@ describe("check metadata", () => {
       expect(rows, `no section #${SECTION_OF[mechanism]}`).toBeDefined();
       for (const check of registry) {
         expect(check.docs, check.id).toBe(SECTION_OF[mechanism]);
+        for (const text of [check.doc.meaning, check.doc.symptom, check.doc.severity ?? ""])
+          expect(text, `${check.id}: a table cell is one line without a bare |`).not.toMatch(/\n|(?<!\\)\|/);
         const severity = rows!.get(check.id);
         expect(severity, `${check.id} is not documented in #${check.docs}`).toBeDefined();
         // The column's worst word ("error (warning when …)" → error) is the check's declared severity.

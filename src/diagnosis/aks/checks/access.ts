@@ -68,6 +68,11 @@ const azureSpcs = (f: AksFacts) => {
 
 export const spcClientIdMismatch = aksCheck({
   id: "spc.client-id-mismatch",
+  doc: {
+    meaning:
+      "The SecretProviderClass `clientID` is empty or differs from the service account's client id (or its tenant differs). Only the classes the pods mount are judged (all of the namespace's when they mount none); the same holds for the vaults behind them.",
+    symptom: "CSI mount fails with AADSTS70021",
+  },
   severity: "error",
   confirms: ["fic_missing", "wrong_client_id"],
   essential: (f) => unread(f.secretProviderClasses) || (valueOf(f.secretProviderClasses) ?? []).length > 0,
@@ -122,6 +127,10 @@ export const spcClientIdMismatch = aksCheck({
 
 export const keyVaultFirewall = aksCheck({
   id: "keyvault.firewall-blocks-cluster",
+  doc: {
+    meaning: "The vault denies by default (or disables public access) and does not admit the node pool subnets.",
+    symptom: "403 ForbiddenByFirewall",
+  },
   severity: "error",
   confirms: ["keyvault_firewall"],
   essential: (f) => unread(f.secretProviderClasses, f.keyVaults) || vaults(f).length > 0,
@@ -188,6 +197,11 @@ export const keyVaultFirewall = aksCheck({
 
 export const keyVaultAccess = aksCheck({
   id: "keyvault.access-policy-missing",
+  doc: {
+    meaning:
+      "Access-policy vault without a policy for the identity's object id (a policy keyed by the client id is the classic slip), or without `get` on secrets.",
+    symptom: "403 Forbidden on GetSecret",
+  },
   severity: "error",
   confirms: ["rbac_missing_role"],
   essential: (f) => unread(f.secretProviderClasses, f.keyVaults) || vaults(f).some((v) => !v.enableRbacAuthorization),
@@ -239,6 +253,11 @@ export const keyVaultAccess = aksCheck({
 
 export const rbacRoleMissing = aksCheck({
   id: "rbac.role-missing",
+  doc: {
+    meaning:
+      "RBAC vault, and no role assignment at or above the vault grants `Microsoft.KeyVault/vaults/secrets/getSecret/action`.",
+    symptom: "403 Forbidden after a successful sign-in",
+  },
   severity: "error",
   confirms: ["rbac_missing_role"],
   essential: (f) => unread(f.secretProviderClasses, f.keyVaults) || vaults(f).some((v) => v.enableRbacAuthorization),

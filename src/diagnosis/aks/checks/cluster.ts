@@ -14,6 +14,11 @@ const needCluster = (f: AksFacts) => {
 
 export const oidcIssuerDisabled = aksCheck({
   id: "cluster.oidc-issuer-disabled",
+  doc: {
+    meaning:
+      "The cluster does not publish an OIDC issuer (`oidcIssuerProfile.enabled` false or no `issuerURL`). Tokens carry an issuer Entra cannot reach.",
+    symptom: "AADSTS90061, AADSTS70021",
+  },
   supersedes: [
     "issuer.unreachable",
     "issuer.signing-key-missing",
@@ -51,6 +56,12 @@ export const oidcIssuerDisabled = aksCheck({
 
 export const workloadIdentityDisabled = aksCheck({
   id: "cluster.workload-identity-disabled",
+  doc: {
+    severity: "error (info when a self-managed webhook is installed)",
+    meaning:
+      "`securityProfile.workloadIdentity.enabled` is false: the AKS add-on's webhook is not there to mutate pods.",
+    symptom: 'pods start without `AZURE_*` variables; "no client ID/tenant ID/token file specified"',
+  },
   supersedes: ["webhook.missing", "webhook.unhealthy", "pod.not-mutated"],
   severity: "error",
   confirms: ["missing_env_config", "webhook_not_running"],
@@ -89,6 +100,11 @@ export const workloadIdentityDisabled = aksCheck({
 /** ARM's issuer URL, the API server's own discovery document and the minted token should all agree. */
 export const issuerAgreement = aksCheck({
   id: "cluster.issuer-disagreement",
+  doc: {
+    meaning:
+      "ARM's issuer URL differs from the issuer the API server announces. Federated credentials must use the tokens' issuer.",
+    symptom: "AADSTS70021 / 700211",
+  },
   severity: "warning",
   confirms: ["fic_issuer_mismatch"],
   title: "ARM, the API server and the token agree on the issuer",

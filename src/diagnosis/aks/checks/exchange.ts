@@ -3,6 +3,11 @@ import { aksCheck } from "./define.js";
 
 export const exchangeFailed = aksCheck({
   id: "exchange.failed",
+  doc: {
+    meaning:
+      "Exchanging a freshly minted token for the service account at Entra failed; the evidence holds the decoded AADSTS error (never a token). Usually a symptom of a finding above.",
+    symptom: "any AADSTS error",
+  },
   severity: "error",
   title: "A token for the service account exchanges for an Entra access token",
   skippedBecause: (f) => (f.exchange.status === "ok" ? undefined : f.exchange.reason),

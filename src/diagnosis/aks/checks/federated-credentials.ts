@@ -1,6 +1,6 @@
 // Entra matches issuer, subject and audience exactly and case-sensitively: any difference is AADSTS70021/7002xx.
 import { issuerDifference, subjectDifference } from "../../compare.js";
-import type { Finding } from "../../types.js";
+import type { CheckDoc, Finding } from "../../types.js";
 import { valueOf } from "../../types.js";
 import type { AksFacts, FederatedCredentialFacts } from "../facts.js";
 import { createFicCommand, names, sh, updateFicCommand } from "../names.js";
@@ -63,6 +63,7 @@ const directCredentials = (f: AksFacts) => valueOf(f.federatedCredentials)!.filt
 
 export const ficNone = aksCheck({
   id: "fic.none",
+  doc: { meaning: "The identity has no federated credentials.", symptom: "AADSTS70021 / 700211" },
   supersedes: ["exchange.failed"],
   severity: "error",
   confirms: ["fic_missing"],
@@ -112,11 +113,13 @@ function makeMismatchCheck<const Id extends string>(
   id: Id,
   field: "issuer" | "subject" | "audience",
   title: string,
+  doc: CheckDoc,
   confirms: readonly ErrorClass[],
 ) {
   return aksCheck({
     id,
     title,
+    doc,
     severity: "error",
     // The live exchange fails because of the mismatch: its finding is the consequence.
     supersedes: ["exchange.failed"],
@@ -138,23 +141,42 @@ export const ficIssuerMismatch = makeMismatchCheck(
   "fic.issuer-mismatch",
   "issuer",
   "A federated credential carries the cluster's issuer",
+  {
+    meaning:
+      "No credential carries the tokens' issuer; the evidence says why (trailing slash, case, another cluster's issuer).",
+    symptom: "AADSTS70021 / 700211",
+  },
   ["fic_issuer_mismatch"],
 );
 export const ficSubjectMismatch = makeMismatchCheck(
   "fic.subject-mismatch",
   "subject",
   "A federated credential names this service account",
+  {
+    meaning:
+      "No credential names `system:serviceaccount:<namespace>:<name>`; the evidence names the wrong part (namespace or name typo, case).",
+    symptom: "AADSTS70021 / 700213 / 7002137",
+  },
   ["fic_subject_mismatch"],
 );
 export const ficAudienceMismatch = makeMismatchCheck(
   "fic.audience-mismatch",
   "audience",
   "A federated credential accepts the token's audience",
+  {
+    meaning: "The credential's audiences do not include `api://AzureADTokenExchange` (per cloud).",
+    symptom: "AADSTS70021 / 700212",
+  },
   ["fic_audience_mismatch"],
 );
 
 export const ficLimitReached = aksCheck({
   id: "fic.limit-reached",
+  doc: {
+    severity: "error (warning when a matching one exists)",
+    meaning: "The identity holds 20 federated credentials, the maximum.",
+    symptom: "cannot add a credential",
+  },
   severity: "error",
   title: `The identity has room for another federated credential (at most ${FIC_LIMIT})`,
   skippedBecause: needFics,

@@ -72,6 +72,12 @@ function grantManifest(clientId: string, ns: string, sa: string): string {
 
 export const bindingRbacMissing = aksCheck({
   id: "binding.rbac-missing",
+  doc: {
+    severity: "error (warning when only a RoleBinding grants it)",
+    meaning:
+      "No ClusterRole rule grants verb `use-managed-identity` on group `cid.wi.aks.azure.com` with the client id as the resource, bound by a ClusterRoleBinding to the service account (or its groups). Near misses are named: the client id under `resourceNames`, another client id, letter case. The fix names the exact ClusterRole and ClusterRoleBinding to create.",
+    symptom: "the proxy refuses the token exchange",
+  },
   severity: "error",
   essential: usesIdentityBinding,
   title: "Kubernetes RBAC lets the service account use-managed-identity on the identity's client id",
@@ -161,6 +167,12 @@ const envOf = (p: ReturnType<typeof injectionOf>["containers"][number]) => p.env
 
 export const bindingProxyEnvMissing = aksCheck({
   id: "binding.proxy-env-missing",
+  doc: {
+    meaning:
+      "A pod that opts in lacks `AZURE_KUBERNETES_TOKEN_PROXY` (and the SNI and CA variables), or carries the SNI/CA variables without the proxy, both CA forms, or a token whose audience is not `api://AKSIdentityBinding`: it predates the annotation, or the webhook predates identity bindings.",
+    symptom:
+      '"AZURE_KUBERNETES_TOKEN_PROXY is not set but other custom endpoint-related environment variables are present"',
+  },
   severity: "error",
   confirms: ["missing_env_config"],
   essential: (f) => usesIdentityBinding(f) && (valueOf(f.pods) ?? []).length > 0,
@@ -221,6 +233,11 @@ export const SDK_PROXY_OPTIONS =
 
 export const bindingSdkNotOptedIn = aksCheck({
   id: "binding.sdk-not-opted-in",
+  doc: {
+    meaning:
+      "Only with an error text: Entra judged the pod's own token (audience `api://AKSIdentityBinding`, or the cluster's issuer) although the pods opt in, so the application's WorkloadIdentityCredential does not use the proxy (`EnableAzureProxy`-style option, a recent enough SDK; DefaultAzureCredential and ManagedIdentityCredential do not support it); or the text is a build or start-up error naming the proxy option the application's Azure Identity release lacks. Confirms error class `binding_proxy_not_enabled`.",
+    symptom: 'AADSTS700212 for audience `api://AKSIdentityBinding`; "unknown field EnableAzureProxy in struct literal"',
+  },
   severity: "error",
   confirms: ["fic_audience_mismatch", "fic_issuer_mismatch", "binding_proxy_not_enabled"],
   title: "The application sends its token to the identity binding proxy, not straight to Entra",

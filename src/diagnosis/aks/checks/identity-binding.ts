@@ -45,6 +45,11 @@ const needClientId = (f: AksFacts) =>
 
 export const bindingNotFound = aksCheck({
   id: "binding.not-found",
+  doc: {
+    meaning:
+      "The pods opt into an AKS identity binding (`azure.workload.identity/use-identity-binding: \"true\"`), but no binding on the cluster (`managedClusters/identityBindings`) binds the service account's identity: none exists, the cluster's bindings bind other identities (the evidence lists them), the binding is not `Succeeded`, or the client id is an app registration (bindings take only user-assigned identities).",
+    symptom: "AADSTS700016 / 70021 from the proxy; pods never get a token",
+  },
   severity: "error",
   confirms: ["fic_missing"],
   essential: usesIdentityBinding,
@@ -144,6 +149,11 @@ function credentialUnjudgeable(f: AksFacts): string | undefined {
 
 export const bindingCredentialMissing = aksCheck({
   id: "binding.credential-missing",
+  doc: {
+    meaning:
+      "The identity has no federated credential whose issuer is the binding's `oidcIssuerUrl` (`https://ib.oic.prod-aks.azure.com/<tenant>/<client id>`): AKS's credential `aks-identity-binding` was deleted or edited by hand. The fix re-applies the binding so AKS recreates it, never a hand-written credential.",
+    symptom: "AADSTS700211 with issuer `ib.oic.prod-aks.azure.com`",
+  },
   severity: "error",
   confirms: ["fic_issuer_mismatch", "fic_missing"],
   essential: (f) => usesIdentityBinding(f) && bindingsOfIdentity(f).length > 0,
@@ -211,6 +221,11 @@ function rewriteBindingCredentialCommand(f: AksFacts, want: ReturnType<typeof pr
 
 export const bindingCredentialMismatch = aksCheck({
   id: "binding.credential-mismatch",
+  doc: {
+    meaning:
+      "The identity holds a credential with the binding's issuer, but its subject is not the identity's ARM resource id (what the proxy presents: one subject per identity, whatever cluster or service account asked) or its audiences lack `api://AzureADTokenExchange` (the proxy's token, not the pod's `api://AKSIdentityBinding`). The resource id is compared case-blind (ARM's casing varies). The fix rewrites `aks-identity-binding` with the user's names; the alternative deletes it and re-applies the binding.",
+    symptom: "AADSTS700213 (subject) or AADSTS700212 (audience `api://AzureADTokenExchange`) from the proxy's exchange",
+  },
   severity: "error",
   confirms: ["fic_subject_mismatch", "fic_audience_mismatch"],
   essential: (f) => usesIdentityBinding(f) && bindingsOfIdentity(f).length > 0,
@@ -285,6 +300,11 @@ function optInCommand(f: AksFacts): string {
 
 export const bindingPodNotOptedIn = aksCheck({
   id: "binding.pod-not-opted-in",
+  doc: {
+    meaning:
+      "A binding binds the identity, the identity has no credential for this cluster's own issuer and subject, and the pods lack the opt-in annotation: they take the direct path, which nothing trusts. A cluster that keeps both the classic credential and a binding is fine.",
+    symptom: "AADSTS700211 with the cluster's issuer",
+  },
   severity: "error",
   confirms: ["fic_issuer_mismatch", "fic_missing"],
   supersedes: ["fic.issuer-mismatch", "fic.subject-mismatch", "fic.audience-mismatch"],

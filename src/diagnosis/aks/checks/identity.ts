@@ -29,6 +29,11 @@ function podTenantId(f: AksFacts): string | undefined {
 
 export const identityNotFound = aksCheck({
   id: "identity.not-found",
+  doc: {
+    meaning:
+      "No user-assigned identity (in the visible subscriptions) or app registration has that client id. When the GUID is an identity's principal (object) id, the finding names that identity and its real client id.",
+    symptom: "AADSTS700016",
+  },
   supersedes: ["exchange.failed"],
   severity: "error",
   confirms: ["fic_missing", "wrong_client_id", "app_not_found_in_tenant"],
@@ -88,6 +93,11 @@ export const identityNotFound = aksCheck({
 
 export const identityTenantMismatch = aksCheck({
   id: "identity.tenant-mismatch",
+  doc: {
+    meaning:
+      "The pod authenticates against a tenant (tenant-id annotation, else the webhook's default, else the `AZURE_TENANT_ID` the pods carry) other than the identity's.",
+    symptom: "AADSTS700016, AADSTS90002",
+  },
   supersedes: ["exchange.failed"],
   severity: "error",
   confirms: ["app_not_found_in_tenant", "wrong_tenant"],

@@ -33,6 +33,12 @@ function unreachableFromHereOnly(f: AksFacts): string | undefined {
 
 export const issuerUnreachable = aksCheck({
   id: "issuer.unreachable",
+  doc: {
+    severity: "error (info when only wi-doctor's own fetch failed and the exchange succeeded)",
+    meaning:
+      'The token\'s issuer does not serve `/.well-known/openid-configuration` or its JWKS over public HTTPS: Entra answered AADSTS90061, or the issuer answered 404. A fetch that failed only from here (5xx, timeout, reset) is not this finding: see "Verdict".',
+    symptom: "AADSTS90061",
+  },
   supersedes: ["exchange.failed"],
   severity: "error",
   confirms: ["issuer_unreachable"],
@@ -83,6 +89,11 @@ export const issuerUnreachable = aksCheck({
 
 export const signingKeyMissing = aksCheck({
   id: "issuer.signing-key-missing",
+  doc: {
+    meaning:
+      "The token's `kid` is not in the issuer's JWKS (key rotated without republishing), or the signature does not verify.",
+    symptom: "AADSTS7000272, AADSTS700027",
+  },
   supersedes: ["exchange.failed"],
   severity: "error",
   confirms: ["issuer_key_missing"],

@@ -91,6 +91,11 @@ function missingFinding(f: AksFacts, id: string, m: MissingKeyVaultFacts): Findi
 
 export const keyVaultNotFound = aksCheck({
   id: "keyvault.not-found",
+  doc: {
+    meaning:
+      "A SecretProviderClass's `keyvaultName` is not a vault ARM lists in any subscription that could be read. Soft-deleted (ARM `deletedVaults`): the title gives the deletion and purge dates and the fix is `az keyvault recover`. Named with a `tenantId` other than the identity's: the vault is not visible from here and a managed identity cannot reach another tenant's vault. Otherwise the name is wrong (the driver fails with `no such host`). Passes when no class names a vault.",
+    symptom: "`dial tcp: lookup <vault>.vault.azure.net: no such host`",
+  },
   severity: "error",
   confirms: [],
   essential: (f) =>
@@ -115,6 +120,11 @@ export const keyVaultNotFound = aksCheck({
 
 export const keyVaultTenantMismatch = aksCheck({
   id: "keyvault.tenant-mismatch",
+  doc: {
+    meaning:
+      "The vault's `tenantId` is not the tenant the SecretProviderClass asks its token from (when that tenant is the identity's; a class tenant that differs from the identity's is `spc.client-id-mismatch`'s). Key Vault accepts only its own tenant's tokens.",
+    symptom: "401 `AKV10032: Invalid issuer`",
+  },
   severity: "error",
   confirms: [],
   essential: (f) => unread(f.secretProviderClasses, f.keyVaults) || (valueOf(f.keyVaults)?.length ?? 0) > 0,

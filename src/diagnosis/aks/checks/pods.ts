@@ -104,6 +104,11 @@ const needPods = (f: AksFacts) => {
 
 export const podLabelMissing = aksCheck({
   id: "pod.label-missing",
+  doc: {
+    meaning:
+      'The pod template lacks `azure.workload.identity/use: "true"` (a label on the Deployment\'s own metadata does not count).',
+    symptom: "no injection; DefaultAzureCredential falls through to IMDS",
+  },
   severity: "error",
   confirms: ["missing_env_config", "pod_not_mutated_label_missing", "imds_unreachable"],
   essential: (f) => unread(f.pods, f.workload) || !podsCheckNotApplicable(f),
@@ -188,6 +193,12 @@ function ownerPatchCommand(pod: V1Pod, ns: string): string | undefined {
 
 export const podNotMutated = aksCheck({
   id: "pod.not-mutated",
+  doc: {
+    severity: "error (info when only some containers lack the token, e.g. a mesh sidecar added by a later webhook)",
+    meaning:
+      "The pod is labelled but no container it was meant for has the projected token and `AZURE_FEDERATED_TOKEN_FILE`: created while the webhook was down or before it was installed, or with values pre-set by hand.",
+    symptom: '"no client ID/tenant ID/token file specified"',
+  },
   severity: "error",
   confirms: ["missing_env_config", "pod_not_mutated_label_missing", "imds_unreachable"],
   essential: (f) => unread(f.pods, f.workload) || !podsCheckNotApplicable(f),
@@ -258,6 +269,11 @@ export const podNotMutated = aksCheck({
 
 export const podRestartNeeded = aksCheck({
   id: "pod.restart-needed",
+  doc: {
+    meaning:
+      "A running pod carries an old client id (the service account changed after it started), has no `AZURE_CLIENT_ID` although the account now names one (annotated after the pod started), or predates the label on its template. When the old id is written into the pod template itself, the webhook never overrides it: the fix removes it from the template instead. Finished Job pods and pods being deleted are left out.",
+    symptom: "AADSTS700016 / 70021 for the old identity",
+  },
   severity: "error",
   confirms: ["wrong_client_id", "pod_not_mutated_label_missing"],
   essential: (f) => unread(f.pods, f.workload, f.serviceAccount) || !podsCheckNotApplicable(f),
@@ -354,6 +370,11 @@ export function intendedServiceAccounts(f: AksFacts): { names: string[]; inferre
 
 export const podServiceAccountMismatch = aksCheck({
   id: "pod.service-account-mismatch",
+  doc: {
+    meaning:
+      "The pods run as another service account than the one named (often `default`). When none was named, and the pods' account names no identity while other accounts in the namespace do, those are taken as the intended ones (the evidence says so).",
+    symptom: "AADSTS70021 with subject `...:default`",
+  },
   severity: "error",
   confirms: ["fic_subject_mismatch"],
   essential: (f) => unread(f.pods, f.workload),
@@ -408,6 +429,11 @@ export const podServiceAccountMismatch = aksCheck({
 /** The token path moved between webhook releases; code that hard-codes one breaks on the other. */
 export const podTokenPathHardcoded = aksCheck({
   id: "pod.token-path-hardcoded",
+  doc: {
+    meaning:
+      "A container reads the token from a path where this pod has none (`/var/run/secrets/azure/tokens/...` of v1.5 vs `/var/run/secrets/azure/wi/token/...` of v1.6), or sets `AZURE_FEDERATED_TOKEN_FILE` itself to such a path. The real location is the container's mount of the token volume plus its projected path, so newer per-pod mount paths are not flagged.",
+    symptom: '"no such file or directory" on the token file',
+  },
   severity: "error",
   confirms: ["token_path_changed"],
   title: "No container hard-codes a token path the webhook no longer uses",

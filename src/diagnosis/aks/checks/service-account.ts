@@ -20,6 +20,10 @@ function annotations(f: AksFacts): Record<string, string> {
 
 export const saNotFound = aksCheck({
   id: "sa.not-found",
+  doc: {
+    meaning: "The service account the workload runs as does not exist.",
+    symptom: "pods not created; no subject to present",
+  },
   severity: "error",
   confirms: ["fic_subject_mismatch"],
   essential: true,
@@ -62,6 +66,12 @@ export function nearMissKeys(ann: Record<string, string>): { key: string; meant:
 
 export const saAnnotationTypo = aksCheck({
   id: "sa.annotation-typo",
+  doc: {
+    severity: "error (warning if the right key is also set)",
+    meaning:
+      "A near-miss key such as `azure.workload.identity/client_id` or `azure.workload.identity.io/client-id`: the webhook ignores it.",
+    symptom: "missing `AZURE_CLIENT_ID`",
+  },
   supersedes: ["sa.client-id-missing"],
   severity: "error",
   confirms: ["missing_env_config"],
@@ -90,6 +100,13 @@ export const saAnnotationTypo = aksCheck({
 
 export const saClientIdMissing = aksCheck({
   id: "sa.client-id-missing",
+  doc: {
+    severity:
+      "error (info when no service account was named and the pods' account lacks the client id while another account in the namespace carries one: then `pod.service-account-mismatch` leads)",
+    meaning:
+      "No `azure.workload.identity/client-id` annotation. The webhook then leaves `AZURE_CLIENT_ID` out of the pod (it injects no empty values); that alone does not make the pod unmutated.",
+    symptom: '"no client ID specified", AADSTS700016 with an empty client',
+  },
   severity: "error",
   confirms: ["missing_env_config"],
   essential: true,
@@ -122,6 +139,10 @@ export const saClientIdMissing = aksCheck({
 
 export const saClientIdMalformed = aksCheck({
   id: "sa.client-id-malformed",
+  doc: {
+    meaning: "The annotation is not a GUID (often the identity's resource id).",
+    symptom: "AADSTS700016, AADSTS90002-style errors",
+  },
   severity: "error",
   confirms: ["wrong_client_id"],
   essential: true,
@@ -176,6 +197,11 @@ export const saClientIdMalformed = aksCheck({
 
 export const saTokenExpiration = aksCheck({
   id: "sa.token-expiration-invalid",
+  doc: {
+    meaning:
+      "`azure.workload.identity/service-account-token-expiration` outside 3600–86400 seconds; the webhook refuses the pod.",
+    symptom: "pod creation denied by the webhook",
+  },
   severity: "error",
   essential: true,
   title: "The token expiration annotation is within 3600–86400 seconds",

@@ -11,6 +11,13 @@ const needWebhook = (f: AksFacts) =>
 
 export const webhookMissing = aksCheck({
   id: "webhook.missing",
+  doc: {
+    severity:
+      "error (warning when the pods in scope were mutated; info when, in addition, the AKS add-on is enabled, which owns and reconciles the webhook)",
+    meaning:
+      "The MutatingWebhookConfiguration `azure-wi-webhook-mutating-webhook-configuration` or the `azure-wi-webhook-controller-manager` deployment is missing. Installations under other names are recognised by the `mutation.azure-workload-identity.io` webhook and the `azure-workload-identity.io/system` label.",
+    symptom: "pods never mutated",
+  },
   supersedes: ["pod.not-mutated"],
   severity: "error",
   confirms: ["missing_env_config", "webhook_not_running"],
@@ -53,6 +60,13 @@ export const webhookMissing = aksCheck({
 
 export const webhookUnhealthy = aksCheck({
   id: "webhook.unhealthy",
+  doc: {
+    severity:
+      "error (warning when the pods in scope were mutated and the controller is up; info when the only doubt is an empty caBundle, which the controller writes itself at start-up)",
+    meaning:
+      "The webhook has no ready replicas or endpoints, no caBundle, or its namespaceSelector excludes the namespace. With `failurePolicy: Ignore` pods are admitted silently without injection.",
+    symptom: "pods not mutated, or rejected at creation",
+  },
   supersedes: ["pod.not-mutated"],
   severity: "error",
   confirms: ["missing_env_config", "webhook_not_running"],

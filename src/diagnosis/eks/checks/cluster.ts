@@ -28,6 +28,10 @@ export function thumbprintRelied(issuer: string): boolean {
 
 export const oidcProviderMissing = eksCheck({
   id: "eks.oidc-provider-missing",
+  doc: {
+    meaning: "The account has no IAM OIDC provider whose URL is the cluster's issuer (`identity.oidc.issuer`).",
+    symptom: "`InvalidIdentityToken: No OpenIDConnect provider found in your account for https://…`",
+  },
   supersedes: ["exchange.failed"],
   severity: "error",
   confirms: ["irsa_no_oidc_provider"],
@@ -77,6 +81,10 @@ export const oidcProviderMissing = eksCheck({
 
 export const oidcAudienceMissing = eksCheck({
   id: "eks.oidc-audience-missing",
+  doc: {
+    meaning: "The provider's `ClientIDList` lacks the token's audience (`sts.amazonaws.com`).",
+    symptom: "`InvalidIdentityToken: Incorrect token audience`",
+  },
   supersedes: ["exchange.failed"],
   severity: "error",
   confirms: ["irsa_bad_audience"],
@@ -122,6 +130,12 @@ export const oidcAudienceMissing = eksCheck({
 
 export const thumbprintMismatch = eksCheck({
   id: "eks.thumbprint-mismatch",
+  doc: {
+    severity: "error (warning for malformed thumbprints)",
+    meaning:
+      "STS rejected the issuer's certificate: it matches none of the provider's thumbprints. Only issuers that AWS does not host (self-managed clusters) are affected; for EKS and S3-hosted issuers AWS verifies the certificate through trusted CAs and ignores the thumbprint list, and the evidence says so.",
+    symptom: "`InvalidIdentityToken: OpenIDConnect provider's HTTPS certificate doesn't match configured thumbprint`",
+  },
   supersedes: ["exchange.failed"],
   severity: "error",
   confirms: ["irsa_thumbprint"],

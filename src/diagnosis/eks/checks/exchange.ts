@@ -37,6 +37,11 @@ export function predictExchange(f: EksFacts): ExchangePrediction {
 
 export const exchangeFailed = eksCheck({
   id: "exchange.failed",
+  doc: {
+    meaning:
+      "STS refused the minted token; the evidence holds STS's code and message next to what the configuration predicted.",
+    symptom: "the same error as the workload",
+  },
   severity: "error",
   title: "STS exchanges the service account's token for the role",
   skippedBecause(f) {

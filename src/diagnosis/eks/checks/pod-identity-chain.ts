@@ -29,6 +29,11 @@ function targetTrust(c: ChainEvaluation, sessionTags: boolean) {
 
 export const podIdentitySessionTags = eksCheck({
   id: "eks.pod-identity-session-tags",
+  doc: {
+    meaning:
+      "The association sets `disableSessionTags`, but the role's trust only admits EKS Pod Identity through conditions on the session tags (`aws:RequestTag/kubernetes-namespace`, `aws:TagKeys`, …): without tags those keys are absent and the conditions cannot hold. With tags disabled, `sts:TagSession` is not needed (a trust with `sts:AssumeRole` alone then works).",
+    symptom: "EKS Auth `AccessDeniedException`",
+  },
   severity: "error",
   essential: (f) => podIdentity(f) && podIdentityChain(f)?.sessionTags === false,
   title: "With session tags disabled, the role's trust does not depend on them",
@@ -70,6 +75,11 @@ export const podIdentitySessionTags = eksCheck({
 
 export const podIdentitySourcePermission = eksCheck({
   id: "eks.pod-identity-source-permission",
+  doc: {
+    meaning:
+      "The association names a target role (`targetRoleArn`) in another account, or one whose trust names only the account, and the association's role has no policy allowing `sts:AssumeRole` (and `sts:TagSession` with session tags) on it. Across accounts both the source's permission and the target's trust are needed. Inline policies and `AdministratorAccess` are read; other managed policies are not, and then the check says it cannot tell.",
+    symptom: "EKS Auth `AccessDeniedException`",
+  },
   severity: "error",
   essential: (f) => chained(f) && Boolean(podIdentityChain(f)?.permission),
   title: "The association's role may call sts:AssumeRole on its target role",
@@ -114,6 +124,12 @@ export const podIdentitySourcePermission = eksCheck({
 
 export const podIdentityTargetTrust = eksCheck({
   id: "eks.pod-identity-target-trust",
+  doc: {
+    severity: "error (warning when the target's trust checks no `sts:ExternalId`)",
+    meaning:
+      "The target role's trust does not let the association's role assume it: the principal is not that role (or its account), an action is missing, or its `sts:ExternalId` condition does not match the external id EKS generated for the association (a new one after the association is deleted and created again). A target in another account cannot be read with the cluster account's credential: then EKS Auth's refusal is reported with the external id to put in the trust.",
+    symptom: "EKS Auth `AccessDeniedException`",
+  },
   severity: "error",
   essential: chained,
   title: "The target role trusts the association's role with the association's external id",
@@ -172,6 +188,12 @@ export const podIdentityTargetTrust = eksCheck({
 
 export const podIdentityExchange = eksCheck({
   id: "eks.pod-identity-exchange",
+  doc: {
+    severity: "error (warning when EKS Auth issues credentials we predicted it would refuse)",
+    meaning:
+      "EKS Auth's answer to `AssumeRoleForPodIdentity` with a minted `pods.eks.amazonaws.com` token disagrees with what the association and the roles predict, or it refused for a reason no other check found. Both answers are in the evidence.",
+    symptom: "the agent's error in the SDK's message",
+  },
   severity: "error",
   title: "EKS Auth answers the service account's token as the trust evaluation predicts",
   skippedBecause(f) {

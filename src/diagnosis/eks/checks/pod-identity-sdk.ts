@@ -36,6 +36,12 @@ function irsaBroken(f: EksFacts, roleArn: string | undefined): string | undefine
 
 export const podIdentityMechanismServed = eksCheck({
   id: "eks.pod-identity-mechanism-served",
+  doc: {
+    severity: "error (info when the path it gets is not known to fail)",
+    meaning:
+      "Which mechanism a container's SDK actually uses: static keys, then web identity (`AWS_ROLE_ARN` + `AWS_WEB_IDENTITY_TOKEN_FILE`), then the container provider Pod Identity uses, the order of the JavaScript v3, botocore, Go v2 and Java v2 default chains. A container with both sets gets IRSA, not the association; error when that IRSA path is broken.",
+    symptom: "the IRSA role (or its error) instead of the association's",
+  },
   severity: "error",
   title: "The pods' SDK uses the mechanism the service account is set up for",
   skippedBecause(f) {
@@ -87,6 +93,11 @@ export const podIdentityMechanismServed = eksCheck({
 
 export const podIdentitySdkTooOld = eksCheck({
   id: "eks.pod-identity-sdk-too-old",
+  doc: {
+    meaning:
+      'A container using Pod Identity runs an SDK older than the first release that reads the agent (AWS CLI 2.15.0 / 1.30.0, boto3 and botocore 1.34.41, JavaScript v3 3.458.0, Java v2 2.21.30, Go v2 release-2023-11-14, …; EKS User Guide, "Use pod identity with the AWS SDK"). Only AWS CLI images state their version in the image tag; for any other image the check is skipped and says the version is unknown.',
+    symptom: "the SDK refuses 169.254.170.23 and falls back to the node role, or finds no credentials",
+  },
   severity: "error",
   title: "The pod's AWS SDK is new enough to read EKS Pod Identity credentials",
   skippedBecause(f) {

@@ -26,6 +26,11 @@ const POD_IDENTITY_TRUST = JSON.stringify({
 
 export const associationMissing = eksCheck({
   id: "eks.pod-identity-association-missing",
+  doc: {
+    meaning:
+      "The Pod Identity Agent runs but there is no association for this namespace and service account (near misses in the namespace are listed).",
+    symptom: "no `AWS_CONTAINER_CREDENTIALS_FULL_URI` in the pod",
+  },
   severity: "error",
   confirms: ["imds_unreachable"],
   essential: (f) => podIdentity(f) || (unread(f.associations) && !irsa(f)),
@@ -70,6 +75,12 @@ export const associationMissing = eksCheck({
 
 export const agentMissing = eksCheck({
   id: "eks.pod-identity-agent-missing",
+  doc: {
+    severity: "error (warning when some agent pods are ready)",
+    meaning:
+      "The association exists but the `eks-pod-identity-agent` DaemonSet is missing or not ready (a DaemonSet without any status is taken as installed).",
+    symptom: "connection refused to `169.254.170.23`",
+  },
   severity: "error",
   confirms: ["imds_unreachable"],
   essential: podIdentity,
@@ -113,6 +124,11 @@ export const agentMissing = eksCheck({
 
 export const podIdentityTrustInvalid = eksCheck({
   id: "eks.pod-identity-trust-invalid",
+  doc: {
+    meaning:
+      "The associated role does not exist, or does not trust `pods.eks.amazonaws.com` for both `sts:AssumeRole` and `sts:TagSession`.",
+    symptom: "credentials endpoint answers an error",
+  },
   severity: "error",
   confirms: ["irsa_trust_policy_mismatch"],
   essential: podIdentity,
@@ -194,6 +210,12 @@ export const podIdentityTrustInvalid = eksCheck({
 
 export const irsaAndPodIdentity = eksCheck({
   id: "eks.irsa-and-pod-identity",
+  doc: {
+    severity: "info (warning when the roles differ)",
+    meaning:
+      "Both an IRSA annotation and a Pod Identity association. The webhook injects Pod Identity's variables when an association exists; if a container has both sets, the SDK's default chain uses web identity first, because it comes before the container credential provider.",
+    symptom: 'the "other" role is used',
+  },
   severity: "warning",
   title: "The service account uses one mechanism, not both",
   skippedBecause: (f) =>

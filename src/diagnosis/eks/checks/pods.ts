@@ -40,6 +40,10 @@ function podsOfServiceAccount(f: EksFacts): PodLike[] {
 
 export const podServiceAccountMismatch = eksCheck({
   id: "pod.service-account-mismatch",
+  doc: {
+    meaning: "The pods run as another service account (often `default`, because `serviceAccountName` is not set).",
+    symptom: "the node role is used; `AccessDenied` on the application's calls",
+  },
   severity: "error",
   essential: (f) => unread(f.pods),
   title: "The pods run as the service account that carries the role",
@@ -128,6 +132,12 @@ export function podsAlreadyInjected(f: EksFacts): boolean {
 
 export const podAwsEnvPreset = eksCheck({
   id: "pod.aws-env-preset",
+  doc: {
+    severity: "error (warning for `AWS_PROFILE` or a lone key variable)",
+    meaning:
+      "The pod spec sets `AWS_ROLE_ARN` or `AWS_WEB_IDENTITY_TOKEN_FILE` itself. Older webhooks then skip the container (no token volume); current ones mount the volume but keep the container's values and never add the missing one, so a restart does not help. Seen from the pod: only one of the two variables, or a value the workload's template sets. With Pod Identity, the two variables make the SDK try web identity before the container credentials. A complete `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY` pair is used before anything injected, so the role is never assumed.",
+    symptom: "wrong identity, or token file missing",
+  },
   severity: "error",
   essential: somePods,
   title: "No AWS_* variables set in the pod spec pre-empt the injected credentials",
@@ -282,6 +292,11 @@ function notMutatedOrStale(f: EksFacts, want: "not-mutated" | "restart-needed"):
 
 export const podRestartNeeded = eksCheck({
   id: "pod.restart-needed",
+  doc: {
+    meaning:
+      "The pod predates the service account's current configuration (its `AWS_ROLE_ARN` is an older role, it was created before the annotation, or it still has IRSA's variables although an association now exists). The webhook only mutates pods at creation.",
+    symptom: "the old role is used",
+  },
   severity: "error",
   confirms: ["irsa_sa_annotation_missing"],
   essential: somePods,
@@ -292,6 +307,11 @@ export const podRestartNeeded = eksCheck({
 
 export const podNotMutated = eksCheck({
   id: "pod.not-mutated",
+  doc: {
+    meaning:
+      "The pod should have been injected but was not (webhook missing or unreachable with `failurePolicy: Ignore`, or the skip label).",
+    symptom: "missing variables and token volume (`aws-iam-token`; the webhook README calls it `aws-token`)",
+  },
   severity: "error",
   confirms: ["irsa_sa_annotation_missing"],
   essential: somePods,
@@ -310,6 +330,11 @@ export function tokenReadableRule(version: string | undefined): "legacy-0600" | 
 
 export const podTokenUnreadable = eksCheck({
   id: "pod.token-unreadable",
+  doc: {
+    meaning:
+      "On Kubernetes before 1.19 the projected token is `0600` and owned by root: a non-root container without `fsGroup` cannot read it. From 1.19 the kubelet makes it readable (fsGroup, a shared `runAsUser`, or mode `0644`), so this is not raised there.",
+    symptom: "`permission denied` on `/var/run/secrets/eks.amazonaws.com/serviceaccount/token`",
+  },
   severity: "error",
   confirms: ["token_file_unreadable"],
   essential: (f) => irsa(f) && somePods(f),

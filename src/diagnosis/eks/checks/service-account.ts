@@ -25,6 +25,10 @@ const needSa = (f: EksFacts) => {
 
 export const saNotFound = eksCheck({
   id: "sa.not-found",
+  doc: {
+    meaning: "The service account the workload names does not exist in the namespace.",
+    symptom: "pods not created (`error looking up service account`)",
+  },
   severity: "error",
   essential: true,
   title: "The service account exists",
@@ -73,6 +77,12 @@ export function nearMissKeys(ann: Record<string, string>): { key: string; meant:
 
 export const saAnnotationTypo = eksCheck({
   id: "sa.annotation-typo",
+  doc: {
+    severity: "error (warning if the right key is also set)",
+    meaning:
+      "A near-miss key such as `eks.amazon.com/role-arn`, `eks.amazonaws.com/role_arn` or kiam's `iam.amazonaws.com/role`: the webhook ignores it.",
+    symptom: "no `AWS_ROLE_ARN` in the pod",
+  },
   severity: "error",
   confirms: ["irsa_sa_annotation_missing"],
   essential: true,
@@ -108,6 +118,10 @@ export const saAnnotationTypo = eksCheck({
 
 export const saRoleArnMissing = eksCheck({
   id: "sa.role-arn-missing",
+  doc: {
+    meaning: "No role annotation and no Pod Identity association (and no Pod Identity Agent).",
+    symptom: "the SDK falls back to the node's instance role",
+  },
   severity: "error",
   confirms: ["irsa_sa_annotation_missing"],
   essential: (f) => !podIdentity(f),
@@ -150,6 +164,11 @@ export const saRoleArnMissing = eksCheck({
 
 export const saRoleArnMalformed = eksCheck({
   id: "sa.role-arn-malformed",
+  doc: {
+    meaning:
+      "The annotation is not `arn:aws[-cn\\|-us-gov]:iam::<12 digits>:role/<path/>name` (a region in the ARN, a short account id, a user or assumed-role ARN, whitespace).",
+    symptom: "`ValidationError` from STS",
+  },
   severity: "error",
   confirms: ["irsa_sa_annotation_missing"],
   essential: irsa,
@@ -186,6 +205,11 @@ export const saRoleArnMalformed = eksCheck({
 
 export const saAnnotationInvalid = eksCheck({
   id: "sa.annotation-invalid",
+  doc: {
+    meaning:
+      "`eks.amazonaws.com/token-expiration` outside 600–86400 seconds, or `sts-regional-endpoints` neither `true` nor `false`.",
+    symptom: "the default is used instead",
+  },
   severity: "warning",
   title: "token-expiration and sts-regional-endpoints annotations have valid values",
   skippedBecause: needSa,

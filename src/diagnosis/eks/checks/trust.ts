@@ -1,5 +1,5 @@
 // The IRSA role: it exists, and its trust policy lets this service account's token in.
-import type { Finding } from "../../types.js";
+import type { CheckDoc, Finding } from "../../types.js";
 import { valueOf } from "../../types.js";
 import type { EksFacts } from "../facts.js";
 import {
@@ -33,6 +33,10 @@ const needTrust = (f: EksFacts): string | undefined => {
 
 export const iamRoleNotFound = eksCheck({
   id: "iam.role-not-found",
+  doc: {
+    meaning: "The annotated role does not exist in its account.",
+    symptom: "`AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity`",
+  },
   supersedes: ["exchange.failed"],
   severity: "error",
   confirms: ["irsa_trust_policy_mismatch"],
@@ -74,6 +78,12 @@ export const iamRoleNotFound = eksCheck({
  */
 export const iamRoleOtherAccount = eksCheck({
   id: "iam.role-other-account",
+  doc: {
+    severity: "error (info while STS has not been asked)",
+    meaning:
+      "The role ARN names an account other than the operator's, so its trust policy cannot be read (IAM `GetRole` only looks in the caller's account; a role of the same name there is not judged in its place), and STS refused the token. An account id typo, or a cross-account role whose account lacks this cluster's OIDC provider or a trust policy naming it. Nothing is reported when STS accepts.",
+    symptom: "`AccessDenied`",
+  },
   supersedes: ["exchange.failed"],
   severity: "error",
   title: "The annotated role is in the account this diagnosis can read",
@@ -219,10 +229,16 @@ const TITLES: Record<TrustFindingId, (f: EksFacts, c: FailingClause) => string> 
   "iam.trust-condition-failed": (_f, c) => `The trust policy condition ${c.operator} on ${c.key} does not hold`,
 };
 
-function trustCheck<const Id extends TrustFindingId>(id: Id, title: string, confirms: readonly ErrorClass[] = []) {
+function trustCheck<const Id extends TrustFindingId>(
+  id: Id,
+  title: string,
+  doc: CheckDoc,
+  confirms: readonly ErrorClass[] = [],
+) {
   return eksCheck({
     id,
     title,
+    doc,
     severity: "error",
     // STS refuses the token because of the failing clause: its finding is the consequence.
     supersedes: ["exchange.failed"],
@@ -274,37 +290,72 @@ function trustCheck<const Id extends TrustFindingId>(id: Id, title: string, conf
 export const trustProviderMismatch = trustCheck(
   "iam.trust-provider-mismatch",
   "The trust policy trusts this cluster's OIDC provider",
+  {
+    meaning:
+      "No Allow statement's `Principal.Federated` is this cluster's provider ARN (another cluster, another account, another region, a typo, or a URL instead of the ARN).",
+    symptom: "`AccessDenied`",
+  },
   ["irsa_no_oidc_provider"],
 );
 export const trustActionMissing = trustCheck(
   "iam.trust-action-missing",
   "The trust policy allows sts:AssumeRoleWithWebIdentity",
+  {
+    meaning: "The statement for the provider does not allow `sts:AssumeRoleWithWebIdentity` (e.g. `sts:AssumeRole`).",
+    symptom: "`AccessDenied`",
+  },
 );
-export const trustExplicitDeny = trustCheck("iam.trust-explicit-deny", "No Deny statement rejects the service account");
+export const trustExplicitDeny = trustCheck(
+  "iam.trust-explicit-deny",
+  "No Deny statement rejects the service account",
+  { meaning: "A Deny statement matches this service account; a Deny always wins.", symptom: "`AccessDenied`" },
+);
 export const trustWildcardInStringEquals = trustCheck(
   "iam.trust-wildcard-in-stringequals",
   "No wildcard is used inside StringEquals",
+  {
+    severity: "error (warning when it does not decide the outcome)",
+    meaning: "`*` or `?` inside `StringEquals`, which compares literally; `StringLike` is needed for patterns.",
+    symptom: "`AccessDenied`",
+  },
 );
 export const trustConditionKeyInvalid = trustCheck(
   "iam.trust-condition-key-invalid",
   "Condition keys are <provider-url>:sub / :aud",
+  {
+    meaning:
+      "A condition key STS never sets: the provider's full ARN or a `https://` prefix instead of `<provider-url>:sub`, or another provider's URL.",
+    symptom: "`AccessDenied`",
+  },
 );
 export const trustSubjectMismatch = trustCheck(
   "iam.trust-subject-mismatch",
   "The :sub condition matches the service account",
+  {
+    meaning:
+      "The `:sub` condition does not match `system:serviceaccount:<namespace>:<name>` (the evidence names the differing part, or sub and aud swapped).",
+    symptom: "`AccessDenied`",
+  },
 );
 export const trustAudienceMismatch = trustCheck(
   "iam.trust-audience-mismatch",
   "The :aud condition matches the token audience",
+  { meaning: "The `:aud` condition does not match the token's audience.", symptom: "`AccessDenied`" },
   ["irsa_bad_audience"],
 );
 export const trustConditionFailed = trustCheck(
   "iam.trust-condition-failed",
   "Every other trust policy condition holds",
+  { meaning: "Another condition of the closest statement does not hold.", symptom: "`AccessDenied`" },
 );
 
 export const trustSubjectUnrestricted = eksCheck({
   id: "iam.trust-subject-unrestricted",
+  doc: {
+    meaning:
+      "The statement that admits the token has no `:sub` condition: every service account in the cluster can assume the role.",
+    symptom: "none (a security gap)",
+  },
   severity: "warning",
   title: "The trust policy restricts which service account may assume the role",
   skippedBecause: needTrust,

@@ -5,6 +5,10 @@ import { eksCheck, unread } from "./define.js";
 
 export const webhookMissing = eksCheck({
   id: "webhook.missing",
+  doc: {
+    meaning: "The `pod-identity-webhook` MutatingWebhookConfiguration is gone: new pods get nothing injected.",
+    symptom: "no `AWS_ROLE_ARN` / `AWS_WEB_IDENTITY_TOKEN_FILE`",
+  },
   supersedes: ["pod.not-mutated"],
   severity: "error",
   confirms: ["irsa_sa_annotation_missing"],

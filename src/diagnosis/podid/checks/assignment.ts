@@ -7,6 +7,11 @@ import { needBindings, errorLines } from "./shared.js";
 
 export const assignedIdentityMissing = podIdCheck({
   id: "podid.assigned-identity-missing",
+  doc: {
+    meaning:
+      "A pod scheduled on a node (not finished, not terminating) has no AzureAssignedIdentity, or it is not in state `Assigned` (stuck in `Created`); the evidence carries MIC's related error lines. Unscheduled pods are skipped (MIC ignores them until they have a node), and an assignment without a state counts, as NMI accepts those from MIC before 1.6.",
+    symptom: 'NMI 404 "… in CREATED state failed after 16 attempts"',
+  },
   severity: "error",
   confirms: ["nmi_identity_not_assigned"],
   essential(f) {
@@ -84,6 +89,12 @@ export const assignedIdentityMissing = podIdCheck({
 
 export const finalizerStuck = podIdCheck({
   id: "podid.finalizer-stuck",
+  doc: {
+    severity: "error when deleting, else warning",
+    meaning:
+      'AzureAssignedIdentity objects carry MIC\'s finalizer (`azureassignedidentity.finalizers.aadpodidentity.k8s.io`) while no MIC runs, typically after MIC was removed first. The fix clears the finalizer with `kubectl patch … --type=merge -p \'{"metadata":{"finalizers":null}}\'` and deletes the object.',
+    symptom: "`kubectl delete` hangs; objects stay Terminating",
+  },
   severity: "error",
   essential(f) {
     return ranOrUnread(this, f, [f.assignedIdentities, f.mic]);

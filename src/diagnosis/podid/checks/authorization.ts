@@ -56,6 +56,11 @@ function fixFor(d: ArmDenial, assignee: string): { summary: string; commands: st
 
 export const micAuthorizationFailed = podIdCheck({
   id: "podid.mic-authorization-failed",
+  doc: {
+    meaning:
+      "MIC's log holds an ARM `AuthorizationFailed` (`… to perform action '<action>' over scope '<scope>'`) or `LinkedAuthorizationFailed` (`… on the linked scope(s) '<scope>'`) that the current role assignments do not settle: another identity on the same scale set (MIC patches all of a scale set's identities at once, so one refused identity blocks all), the node pool's subnet in another resource group (MIC before 1.6 rewrote the whole scale set), a scale set outside the cluster's node resource group, or a linked subscription of another tenant. The fix names that exact scope and the role: Managed Identity Operator, Virtual Machine Contributor, Network Contributor (or upgrade MIC to 1.6+). Refusals on the bound identities and on the node resource group are left to the two checks above.",
+    symptom: "MIC: `LinkedAuthorizationFailed` / `AuthorizationFailed`",
+  },
   severity: "error",
   confirms: ["mic_linked_authorization"],
   essential(f) {

@@ -9,6 +9,11 @@ import { needBindings } from "./shared.js";
 
 export const bindingSelectorMismatch = podIdCheck({
   id: "podid.binding-selector-mismatch",
+  doc: {
+    meaning:
+      "No AzureIdentityBinding's `selector` equals the pod's label (exact and case-sensitive; evidence: the nearest selector and why it differs; in namespaced mode, bindings in other namespaces do not count). A binding written with the pre-1.6 field names (`Selector`, `AzureIdentity`) is named, and the fix renames its fields.",
+    symptom: 'NMI 403 "no AzureAssignedIdentity found"',
+  },
   severity: "error",
   confirms: ["nmi_identity_not_assigned"],
   essential(f) {
@@ -114,6 +119,11 @@ export const bindingSelectorMismatch = podIdCheck({
 
 export const bindingIdentityNotFound = podIdCheck({
   id: "podid.binding-identity-not-found",
+  doc: {
+    meaning:
+      "A binding's `azureIdentity` names no AzureIdentity object in the binding's own namespace (MIC looks identities up by namespace and name, so one in another namespace does not count). Often it holds the Azure identity's name instead of the AzureIdentity's `metadata.name`, or is written `azureidentity`.",
+    symptom: "MIC never creates an assignment",
+  },
   severity: "error",
   confirms: ["nmi_identity_not_assigned"],
   essential(f) {

@@ -7,6 +7,11 @@ import { errorLines } from "./shared.js";
 
 export const micUnhealthy = podIdCheck({
   id: "podid.mic-unhealthy",
+  doc: {
+    meaning:
+      "No MIC pod exists, or none is ready (evidence: phase, restarts, waiting reason, MIC's `E` lines of the last hour). When no MIC pod can be found, MIC's Deployment (labels `component=mic` or `app.kubernetes.io/component=mic`, or a name ending in `mic`) is read instead, and its ready replicas decide. A pod that reports no status at all is not taken as broken.",
+    symptom: "no AzureAssignedIdentity; NMI 404",
+  },
   supersedes: ["podid.assigned-identity-missing"],
   severity: "error",
   confirms: ["nmi_identity_not_assigned"],
@@ -89,6 +94,11 @@ export const micUnhealthy = podIdCheck({
 
 export const nmiUnhealthy = podIdCheck({
   id: "podid.nmi-unhealthy",
+  doc: {
+    meaning:
+      "No NMI pod runs, or the one on the pod's node is not ready. With no NMI pod to read, NMI's DaemonSet status decides (ready pods against desired).",
+    symptom: "connection refused on 169.254.169.254; token timeouts",
+  },
   severity: "error",
   confirms: ["imds_unreachable"],
   essential(f) {

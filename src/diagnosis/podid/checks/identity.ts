@@ -11,6 +11,11 @@ import { podNames, identitiesInScope, needIdentities, userAssigned } from "./sha
 
 export const identityResourceIdInvalid = podIdCheck({
   id: "podid.identity-resource-id-invalid",
+  doc: {
+    meaning:
+      "A user-assigned AzureIdentity's `resourceID` is empty or not `/subscriptions/<sub>/resourcegroups/<rg>/providers/Microsoft.ManagedIdentity/userAssignedIdentities/<name>`; with MIC ≥ 1.6 the pre-1.6 spelling `resourceid` reads as empty. Also: `type` not 0 (user-assigned identity), 1 (service principal) or 2 (service principal with certificate), or the identity does not exist in ARM.",
+    symptom: 'MIC: `Invalid resource id: ""`',
+  },
   supersedes: ["podid.assigned-identity-missing"],
   severity: "error",
   confirms: ["nmi_identity_not_assigned"],
@@ -142,6 +147,11 @@ function requestedClientIds(f: PodIdFacts): { where: string; clientId: string }[
 
 export const clientIdMismatch = podIdCheck({
   id: "podid.client-id-mismatch",
+  doc: {
+    meaning:
+      "The AzureIdentity's `clientID` is empty (`clientid` spelling) or not the identity's client id in ARM (often its principal id); or the workload asks NMI for a client id that is not bound to it (`AZURE_CLIENT_ID`, `--identity-client-id`, or a SecretProviderClass `userAssignedIdentityID` with `usePodIdentity: \"true\"`).",
+    symptom: 'NMI 404 "getting assigned identities for pod … in CREATED state failed"',
+  },
   severity: "error",
   confirms: ["wrong_client_id", "nmi_identity_not_assigned"],
   essential(f) {

@@ -12,6 +12,11 @@ export const KUBENET_FLAG = "allow-network-plugin-kubenet";
 
 export const kubenetNotAllowed = podIdCheck({
   id: "podid.kubenet-not-allowed",
+  doc: {
+    meaning:
+      "The cluster runs kubenet (ARM's `networkProfile.networkPlugin`, or NMI's own fatal line `AAD Pod Identity is not supported for Kubenet`, which settles it when ARM cannot be read) and NMI lacks `--allow-network-plugin-kubenet=true`: from 1.7 NMI exits at start. The fix names the chart value `nmi.allowNetworkPluginKubenet=true`, or for the AKS add-on `az aks update --enable-pod-identity-with-kubenet`, after dropping `NET_RAW` from application pods (ARP spoofing).",
+    symptom: "NMI CrashLoopBackOff; token requests go nowhere",
+  },
   severity: "error",
   confirms: ["imds_unreachable"],
   essential(f) {

@@ -8,6 +8,11 @@ import { needTarget } from "./shared.js";
 
 export const labelMissing = podIdCheck({
   id: "podid.label-missing",
+  doc: {
+    meaning:
+      "The pod template has no `aadpodidbinding` label: it is on the workload's own metadata (or a CronJob's job template), its key is in another case or a letter or two off (`aadPodIdBinding`, `aadpodbinding`), or it is missing, also when only a SecretProviderClass with `usePodIdentity: \"true\"` says the pod relies on pod identity. Or the running pods predate a label that a binding selects.",
+    symptom: "NMI 403 / no identity for the pod",
+  },
   severity: "error",
   confirms: ["nmi_identity_not_assigned"],
   essential(f) {

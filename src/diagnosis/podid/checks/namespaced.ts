@@ -22,6 +22,11 @@ const BECAUSE: Record<string, string> = {
 
 export const namespacedBindingIgnored = podIdCheck({
   id: "podid.namespaced-binding-ignored",
+  doc: {
+    meaning:
+      "A binding selects the pod's label, but MIC and NMI ignore it because pod, binding and AzureIdentity are not all in one namespace while matching is namespaced: `--forceNamespaced` (or `FORCENAMESPACED=true`) on MIC or NMI, managed mode, or the `aadpodidentity.k8s.io/Behavior: namespaced` annotation on that one AzureIdentity. Evidence says which, and whether MIC and NMI disagree on the flag. The fix copies the binding and identity into the pod's namespace; dropping the annotation comes second.",
+    symptom: "NMI 403; MIC logs nothing",
+  },
   severity: "error",
   confirms: ["nmi_identity_not_assigned"],
   essential(f) {

@@ -9,6 +9,12 @@ import { needRelies } from "./shared.js";
 
 export const egressBlocked = podIdCheck({
   id: "podid.egress-blocked",
+  doc: {
+    severity: "error (warning when only one of the two is allowed)",
+    meaning:
+      "An egress NetworkPolicy selecting the pod allows neither 169.254.169.254:80 nor NMI's port on the node. Which one a policy sees depends on the network plugin, so both are checked.",
+    symptom: "token requests time out",
+  },
   severity: "error",
   confirms: ["imds_unreachable"],
   essential(f) {
@@ -106,6 +112,12 @@ export function iptablesCommand(f: PodIdFacts): { command: string; expected: str
 
 export const iptablesRule = podIdCheck({
   id: "podid.iptables-rule",
+  doc: {
+    severity: "info (never raised: always skipped)",
+    meaning:
+      "NMI's iptables redirect of IMDS traffic on the pod's node. The Kubernetes API cannot show it, so the check is always skipped, and its reason carries the `kubectl exec <nmi-pod> -n <ns> -- iptables -t nat -S aad-metadata` command and the three lines to expect. Not essential.",
+    symptom: "token requests reach the real IMDS instead of NMI",
+  },
   severity: "info",
   title: "NMI's iptables redirect of IMDS traffic on the node",
   skippedBecause(f) {

@@ -19,6 +19,11 @@ import {
 
 export const linkedAuthorizationFailed = podIdCheck({
   id: "podid.linked-authorization-failed",
+  doc: {
+    meaning:
+      "The cluster's identity (the kubelet identity on AKS) lacks `Microsoft.ManagedIdentity/userAssignedIdentities/assign/action` (Managed Identity Operator) on the identity, its resource group or subscription; or MIC logged LinkedAuthorizationFailed while the role assignments could not be read. Not reported for an identity ARM says does not exist (`podid.identity-resource-id-invalid` covers it; so does `podid.identity-not-on-vmss`).",
+    symptom: "MIC: `LinkedAuthorizationFailed`",
+  },
   supersedes: ["podid.identity-not-on-vmss", "podid.assigned-identity-missing"],
   severity: "error",
   confirms: ["mic_linked_authorization"],
@@ -85,6 +90,11 @@ export const linkedAuthorizationFailed = podIdCheck({
 
 export const nodeResourceGroupRoleMissing = podIdCheck({
   id: "podid.node-rg-role-missing",
+  doc: {
+    meaning:
+      "The cluster's identity may not write the scale sets in the node resource group (Virtual Machine Contributor).",
+    symptom: "MIC: `AuthorizationFailed` on the scale set",
+  },
   supersedes: ["podid.identity-not-on-vmss", "podid.assigned-identity-missing"],
   severity: "error",
   essential(f) {
@@ -133,6 +143,11 @@ export const nodeResourceGroupRoleMissing = podIdCheck({
 
 export const identityNotOnVmss = podIdCheck({
   id: "podid.identity-not-on-vmss",
+  doc: {
+    meaning:
+      "The bound user-assigned identity is not attached to the scale set of the pod's node (compared case-insensitively). In managed mode you attach it yourself; when it is on other scale sets but not this one, the node pool was added after the identity was assigned, and the title says so.",
+    symptom: 'IMDS "Identity not found"',
+  },
   supersedes: ["podid.assigned-identity-missing"],
   severity: "error",
   confirms: ["nmi_identity_not_assigned"],

@@ -24,6 +24,12 @@ function secretCommand(i: AzureIdentityView, type: number): string {
 
 export const servicePrincipalSecret = podIdCheck({
   id: "podid.service-principal-secret",
+  doc: {
+    severity: "error (warning when the Secret holds several keys)",
+    meaning:
+      "A service-principal AzureIdentity (type 1, client secret; type 2, certificate) has no `tenantID`, no `clientPassword` Secret reference, names a Secret that does not exist, or (type 2) a Secret without the keys `certificate` and `password`. Type 1: NMI takes the first value of the Secret's data in no fixed order, so more than one key is a warning. Only key names are read, never values. Such identities need no scale-set assignment and no Managed Identity Operator.",
+    symptom: "NMI: `failed to get Kubernetes secret <ns>/<name>`",
+  },
   severity: "error",
   essential(f) {
     return ranOrUnread(this, f, [f.pods, f.workload, f.bindings, f.identities, f.identitySecrets]);
