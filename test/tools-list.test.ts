@@ -6,8 +6,9 @@ import { connect } from "./helpers/mcp.js";
 /**
  * tools/list for every read-only tool: 91 KB with every nested output definition spelled out, then 42 KB, now under
  * 29 KB (output schemas name their top-level fields; descriptions say when to call a tool and what it returns).
+ * The budget is the 30 KB the listing must stay under, leaving room for about two more read-only tools.
  */
-const LIST_BUDGET_BYTES = 29_000;
+const LIST_BUDGET_BYTES = 30_000;
 
 describe("tools/list", () => {
   it("matches the recorded snapshot", async () => {
