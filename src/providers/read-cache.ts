@@ -232,6 +232,8 @@ interface SnapshotIndex {
   byNamespace: Map<string | undefined, SnapshotObject[]>;
   /** "namespace\0l:key" or "namespace\0f:path" → value → objects. */
   byValue: Map<string, Map<string, SnapshotObject[]>>;
+  /** Each object's place in `all`, to keep the server's order when lists are joined. */
+  position: Map<SnapshotObject, number>;
 }
 
 const snapshotIndex = new WeakMap<Snapshot, Promise<SnapshotIndex>>();
@@ -242,7 +244,7 @@ function indexOf(s: Snapshot): Promise<SnapshotIndex> {
     index = s.items.then((all) => {
       const byNamespace = new Map<string | undefined, SnapshotObject[]>();
       for (const o of all) pushTo(byNamespace, o.metadata?.namespace, o);
-      return { all, byNamespace, byValue: new Map() };
+      return { all, byNamespace, byValue: new Map(), position: new Map(all.map((o, i) => [o, i])) };
     });
     snapshotIndex.set(s, index);
   }
@@ -278,12 +280,18 @@ function narrowest(
   };
   let best = within;
   for (const r of labels) {
-    if (r.op !== "=") continue;
+    if (r.op !== "=" && r.op !== "in") continue;
     const m = byValue(`l:${r.key}`, (o) => {
       const l = o.metadata?.labels;
       return l && Object.hasOwn(l, r.key) && typeof l[r.key] === "string" ? l[r.key] : undefined;
     });
-    const c = m.get(r.values[0]) ?? [];
+    // "key in (a,b)": the objects indexed under each value (an object has one value per key, so no repeats).
+    const c =
+      r.op === "="
+        ? (m.get(r.values[0]) ?? [])
+        : [...new Set(r.values)]
+            .flatMap((v) => m.get(v) ?? [])
+            .sort((a, b) => (index.position.get(a) ?? 0) - (index.position.get(b) ?? 0));
     if (c.length < best.length) best = c;
   }
   for (const f of fields) {
