@@ -46,6 +46,25 @@ function errorCode(headers: Record<string, string | undefined>, body: Record<str
   return raw ? raw.split(":")[0].split("#").pop()! : "UnknownError";
 }
 
+/** EKS Auth's AssumeRoleForPodIdentity request for a cluster, SigV4-signed with the given credentials. */
+export function signedEksAuthRequest(
+  credentials: ConstructorParameters<typeof SignatureV4>[0]["credentials"],
+  region: string,
+  clusterName: string,
+  token: string,
+) {
+  const hostname = eksAuthHost(region);
+  return new SignatureV4({ credentials, region, service: "eks-auth", sha256: Sha256 }).sign({
+    method: "POST",
+    protocol: "https:",
+    hostname,
+    path: `/clusters/${encodeURIComponent(clusterName)}/assume-role-for-pod-identity`,
+    query: {},
+    headers: { host: hostname, "content-type": "application/json" },
+    body: JSON.stringify({ token }),
+  });
+}
+
 /**
  * AssumeRoleForPodIdentity with a service-account token, as the agent would. EKS Auth's refusals (4xx) are the
  * answer; throttling, server errors and transport failures are failures to look (ProviderError).
@@ -61,7 +80,6 @@ export async function assumeRoleForPodIdentity(
   return withTimeout(what, timeoutMs, signal, async (abortSignal) => {
     const clients = await aws.clients();
     const region = aws.region ?? (await clients.eks.config.region());
-    const hostname = eksAuthHost(region);
     let credentials: Awaited<ReturnType<typeof clients.sts.config.credentials>>;
     try {
       credentials = await clients.sts.config.credentials();
@@ -70,17 +88,7 @@ export async function assumeRoleForPodIdentity(
         ? err
         : new ProviderError("no-credential", `${what}: no AWS credential (${(err as Error).message})`);
     }
-    const signer = new SignatureV4({ credentials, region, service: "eks-auth", sha256: Sha256 });
-    const request = {
-      method: "POST",
-      protocol: "https:",
-      hostname,
-      path: `/clusters/${encodeURIComponent(clusterName)}/assume-role-for-pod-identity`,
-      query: {},
-      headers: { host: hostname, "content-type": "application/json" },
-      body: JSON.stringify({ token }),
-    };
-    const signed = await signer.sign(request);
+    const signed = await signedEksAuthRequest(credentials, region, clusterName, token);
     let status: number;
     let headers: Record<string, string | undefined>;
     let text: string;

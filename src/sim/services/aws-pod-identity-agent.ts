@@ -10,9 +10,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { request as httpsRequest } from "node:https";
 import type { AddressInfo } from "node:net";
-import { SignatureV4 } from "@smithy/signature-v4";
 import { decodeJwt } from "jose";
-import { eksAuthHost, Sha256 } from "../../providers/aws-pod-identity.js";
+import { eksAuthHost, signedEksAuthRequest } from "../../providers/aws-pod-identity.js";
 import { SIM_AWS_ACCESS_KEY_ID, SIM_AWS_SECRET_ACCESS_KEY } from "../constants.js";
 import type { SimWorld } from "../world.js";
 
@@ -82,21 +81,12 @@ async function callEksAuth(
   token: string,
 ): Promise<{ status: number; headers: IncomingMessage["headers"]; body: string }> {
   const hostname = eksAuthHost(region);
-  const signer = new SignatureV4({
-    credentials: { accessKeyId: SIM_AWS_ACCESS_KEY_ID, secretAccessKey: SIM_AWS_SECRET_ACCESS_KEY },
+  const signed = await signedEksAuthRequest(
+    { accessKeyId: SIM_AWS_ACCESS_KEY_ID, secretAccessKey: SIM_AWS_SECRET_ACCESS_KEY },
     region,
-    service: "eks-auth",
-    sha256: Sha256,
-  });
-  const signed = await signer.sign({
-    method: "POST",
-    protocol: "https:",
-    hostname,
-    path: `/clusters/${encodeURIComponent(clusterName)}/assume-role-for-pod-identity`,
-    query: {},
-    headers: { host: hostname, "content-type": "application/json" },
-    body: JSON.stringify({ token }),
-  });
+    clusterName,
+    token,
+  );
   return new Promise((resolve, reject) => {
     const req = httpsRequest(
       { host: hostname, path: signed.path, method: "POST", headers: signed.headers, agent: world.agent, timeout: 5000 },
