@@ -71,17 +71,6 @@ export async function clusterAndAssociations(g: EksGatherer, namespace: string) 
   return { cluster, associations };
 }
 
-/** Mint a token for the service account (the diagnosis's own minting, src/gather/eks.ts). */
-export function mintEksToken(
-  g: EksGatherer,
-  namespace: string,
-  serviceAccount: string,
-  audience: string,
-  opts: { expirationSeconds?: number; verify?: boolean } = {},
-): Promise<MintedEksToken> {
-  return g.mintToken(namespace, serviceAccount, audience, opts);
-}
-
 export type { MintedEksToken };
 
 /**

@@ -8,7 +8,6 @@ import {
   audienceOfAccount,
   eksGathererFor,
   issuerOf,
-  mintEksToken,
   partialEksFacts,
   platformField,
   platformOutput,
@@ -214,7 +213,7 @@ async function eksToken(env: Environment, input: z.infer<typeof inputSchema>, ct
   const minted =
     sa.status === "ok" && !sa.value
       ? undefined
-      : await mintEksToken(g, namespace, serviceAccount, audience, {
+      : await g.mintToken(namespace, serviceAccount, audience, {
           expirationSeconds: input.expirationSeconds ?? 3600,
           verify: true,
         });

@@ -16,7 +16,6 @@ import {
   eksGathererFor,
   issuerOf,
   type MintedEksToken,
-  mintEksToken,
   partialEksFacts,
   platformField,
   podIdentityExchangeFacts,
@@ -259,7 +258,7 @@ async function eksExchange(
   const audience = audienceOfAccount(account);
 
   const minted: MintedEksToken | undefined = account
-    ? await mintEksToken(g, namespace, serviceAccount, audience)
+    ? await g.mintToken(namespace, serviceAccount, audience)
     : undefined;
   const roleP: Promise<Gathered<RoleFact | null>> =
     roleArn && parseRoleArn(roleArn)

@@ -158,9 +158,7 @@ export const bindingCredentialMissing = aksCheck({
   confirms: ["fic_issuer_mismatch", "fic_missing"],
   essential: (f) => usesIdentityBinding(f) && bindingsOfIdentity(f).length > 0,
   title: "The identity holds a federated credential with the binding's issuer",
-  skippedBecause: (f) => {
-    return credentialUnjudgeable(f);
-  },
+  skippedBecause: credentialUnjudgeable,
   run(f) {
     const b = bindingInUse(f)!;
     const creds = valueOf(f.federatedCredentials)!;
