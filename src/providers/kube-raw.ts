@@ -1,6 +1,8 @@
 // Raw reads from the Kubernetes API (objects exactly as `kubectl get -o json` shows them), for capturing a
 // namespace into a scenario. Read-only; every call has the environment's deadline.
-import { request } from "node:https";
+import { Agent, request } from "node:https";
+import type { KubeConfig } from "@kubernetes/client-node";
+import { createSecureContext } from "node:tls";
 import type { Environment } from "./environment.js";
 import { ProviderError } from "./errors.js";
 
@@ -14,6 +16,38 @@ export type RawObject = {
 export interface RawResult {
   status: number;
   body: unknown;
+}
+
+/** TLS options a kubeconfig gives a connection (the rest of what applyToHTTPSOptions sets is per request). */
+const TLS_KEYS = ["ca", "cert", "key", "pfx", "passphrase", "rejectUnauthorized", "servername"] as const;
+
+/**
+ * One keep-alive agent per kubeconfig and TLS material, with its TLS context built once: a capture makes dozens of
+ * reads, and each new connection would otherwise parse the CA (and client key) again and shake hands anew.
+ */
+const agents = new WeakMap<KubeConfig, Map<string, Agent>>();
+
+function agentFor(kc: KubeConfig, opts: Record<string, unknown>): Agent {
+  const text = (v: unknown) => (Buffer.isBuffer(v) ? v.toString("latin1") : v);
+  const tls = Object.fromEntries(TLS_KEYS.filter((k) => opts[k] !== undefined).map((k) => [k, opts[k]]));
+  const key = JSON.stringify(TLS_KEYS.map((k) => text(tls[k])));
+  let byKey = agents.get(kc);
+  if (!byKey) {
+    byKey = new Map();
+    agents.set(kc, byKey);
+  }
+  let agent = byKey.get(key);
+  if (!agent) {
+    let secureContext: ReturnType<typeof createSecureContext> | undefined;
+    try {
+      secureContext = createSecureContext(tls as never);
+    } catch {
+      /* left to tls.connect, which reports it on the request */
+    }
+    agent = new Agent({ keepAlive: true, ...tls, ...(secureContext ? { secureContext } : {}) });
+    byKey.set(key, agent);
+  }
+  return agent;
 }
 
 /** GET a path on the current context's API server; the answer's status and parsed JSON body. */
@@ -31,6 +65,7 @@ export async function kubeGetRaw(env: Environment, path: string, signal?: AbortS
       url,
       {
         ...(opts as object),
+        agent: url.protocol === "https:" ? agentFor(kc, opts) : undefined,
         method: "GET",
         timeout: env.timeoutMs,
         signal,
