@@ -163,14 +163,7 @@ export class AksGatherer {
         this.kube
           .getMutatingWebhookConfiguration(WEBHOOK_MWC, this.signal)
           .then((c) => c ?? this.findWebhookConfiguration()),
-        Promise.all(
-          WEBHOOK_NAMESPACES.map((n) =>
-            this.kube
-              .getDeployment(n, WEBHOOK_DEPLOYMENT, this.signal)
-              .catch(() => null)
-              .then((d) => d ?? this.findWebhookDeployment(n)),
-          ),
-        ),
+        this.webhookDeployments(),
         this.kube.getNamespace(namespace, this.signal).catch(() => null),
       ]);
       const i = deployments.findIndex((d) => d);
@@ -222,17 +215,25 @@ export class AksGatherer {
     );
   }
 
+  /** The webhook's controller per namespace: by its standard name, else (only then) among their Deployments. */
+  private async webhookDeployments(): Promise<(V1Deployment | null)[]> {
+    const named = await Promise.all(
+      WEBHOOK_NAMESPACES.map((n) => this.kube.getDeployment(n, WEBHOOK_DEPLOYMENT, this.signal).catch(() => null)),
+    );
+    if (named.some(Boolean)) return named;
+    return Promise.all(WEBHOOK_NAMESPACES.map((n) => this.findWebhookDeployment(n)));
+  }
+
   /** The controller under another name: it carries the azure-workload-identity.io/system label. */
   private async findWebhookDeployment(namespace: string) {
-    const all = await this.kube.listWorkloads(namespace, this.signal).catch(() => []);
+    const all = await this.kube.listDeployments(namespace, this.signal).catch(() => []);
     const hit = all.find(
-      (w) =>
-        w.kind === "Deployment" &&
-        (w.object.metadata?.labels?.["azure-workload-identity.io/system"] === "true" ||
-          w.podTemplate.metadata?.labels?.["azure-workload-identity.io/system"] === "true" ||
-          w.name.startsWith("azure-wi-webhook")),
+      (d) =>
+        d.metadata?.labels?.["azure-workload-identity.io/system"] === "true" ||
+        d.spec?.template?.metadata?.labels?.["azure-workload-identity.io/system"] === "true" ||
+        (d.metadata?.name ?? "").startsWith("azure-wi-webhook"),
     );
-    return (hit?.object as V1Deployment | undefined) ?? null;
+    return hit ?? null;
   }
 
   /** The tenant the webhook injects by default (azure-wi-webhook-config). */
@@ -480,10 +481,15 @@ export async function diagnoseAks(
   env: Environment,
   named: Target,
   opts: GatherOptions,
-  shared: { kube?: KubeProvider; resolved?: Promise<ResolvedTarget> } = {},
+  shared: {
+    kube?: KubeProvider;
+    resolved?: Promise<ResolvedTarget>;
+    secretProviderClasses?: AksGatherer["secretProviderClasses"];
+  } = {},
 ): Promise<AksReport> {
   const target = normalizeTarget(named);
   const g = new AksGatherer(env, opts, shared.kube);
+  if (shared.secretProviderClasses) g.secretProviderClasses = shared.secretProviderClasses;
   const ns = target.namespace;
   const total = 4;
   await opts.progress("reading the cluster and cloud", 0, total);

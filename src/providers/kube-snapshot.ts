@@ -52,6 +52,10 @@ export function kubeSnapshotAnswer(cache: ReadCache, method: string, args: unkno
         o ? toWorkload(kind, o, ns!) : null,
       );
     }
+    case "listDeployments": {
+      const s = cache.snapshotFor(workloadResources.Deployment, ns);
+      return s && selectFrom(s, ns);
+    }
     case "listWorkloads": {
       const kinds = Object.keys(workloadResources) as WorkloadKind[];
       if (!kinds.every((k) => cache.snapshotFor(workloadResources[k], ns))) return undefined;

@@ -66,6 +66,7 @@ const KUBE_READS: (keyof KubeProvider & string)[] = [
   "listWorkloads",
   "getPodOwner",
   "getDeployment",
+  "listDeployments",
   "getMutatingWebhookConfiguration",
   "listMutatingWebhookConfigurations",
   "getEndpoints",
@@ -302,6 +303,13 @@ export class KubeProvider extends KubeClients {
   getDeployment(namespace: string, name: string, signal?: AbortSignal): Promise<V1Deployment | null> {
     return this.getOrNull({ verb: "get", resource: "deployments", group: "apps", namespace, name }, signal, (a, o) =>
       a.apps.readNamespacedDeployment({ namespace, name }, o),
+    );
+  }
+
+  /** The Deployments of a namespace (one list; listWorkloads reads every workload kind). */
+  listDeployments(namespace: string, signal?: AbortSignal): Promise<V1Deployment[]> {
+    return this.listAll({ verb: "list", resource: "deployments", group: "apps", namespace }, signal, (a, o, p) =>
+      a.apps.listNamespacedDeployment({ namespace, ...p }, o),
     );
   }
 
