@@ -49,6 +49,10 @@ async function diagnoseOnce(
   else opts.signal.addEventListener("abort", stop, { once: true });
   const signal = workloadIdentityRun.signal;
   let decided = false;
+  // The aad-pod-identity reads that decide the mechanism start now, alongside the workload identity gathering,
+  // and a pod-identity diagnosis reuses them (the target's pods are read once); both runs share one read of the
+  // namespace's SecretProviderClasses.
+  const podIdReads = new PodIdGatherer(env, opts.signal, kube);
   const aks = diagnoseAks(
     env,
     target,
@@ -59,14 +63,11 @@ async function diagnoseOnce(
         if (decided) await opts.progress(message, progress, total);
       },
     },
-    shared,
+    { ...shared, secretProviderClasses: podIdReads.secretProviderClasses },
   );
   aks.catch(() => undefined);
   // An error text from NMI or MIC (a 404 "getting assigned identities", LinkedAuthorizationFailed) says which
   // mechanism the workload uses even when its objects no longer show it.
-  // The aad-pod-identity reads that decide the mechanism start now, alongside the workload identity gathering,
-  // and a pod-identity diagnosis reuses them (the target's pods are read once).
-  const podIdReads = new PodIdGatherer(env, opts.signal, kube);
   podIdReads.prefetch(target, resolved);
   const podIdentity =
     (await targetUsesPodIdentity(env, target, opts.signal, podIdReads)) ||

@@ -132,7 +132,17 @@ export class PodIdGatherer {
     return this.micOnce;
   };
 
-  secretProviderClasses = (namespace: string) => readSecretProviderClasses(this.kube, namespace, this.signal);
+  private readonly spcs = new Map<string, ReturnType<typeof readSecretProviderClasses>>();
+
+  /** A namespace's SecretProviderClasses, read once per gatherer (the workload identity run shares them). */
+  secretProviderClasses = (namespace: string): ReturnType<typeof readSecretProviderClasses> => {
+    let read = this.spcs.get(namespace);
+    if (!read) {
+      read = readSecretProviderClasses(this.kube, namespace, this.signal);
+      this.spcs.set(namespace, read);
+    }
+    return read;
+  };
 
   /**
    * The Secrets service-principal AzureIdentities name in clientPassword: only the names of their data keys are
