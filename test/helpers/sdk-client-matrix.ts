@@ -1,8 +1,10 @@
 // Every tool on every bundled world, called through the MCP SDK's own Client: after tools/list it validates each
-// structured result against the tool's outputSchema and rejects (-32602) any that does not conform.
+// structured result against the tool's outputSchema and rejects (-32602) any that does not conform. The one-call
+// diagnosis is checked against the world's expectation (test/helpers/expectations.ts).
 import { McpError } from "@modelcontextprotocol/sdk/types.js";
 import { describe, expect, it } from "vitest";
 import { listBundledScenarios, loadScenario, type Scenario } from "../../src/sim/scenario.js";
+import { type DiagnosisView, expectAsScenarioSays, namespaceOnly } from "./expectations.js";
 import { connect } from "./mcp.js";
 
 type Args = Record<string, unknown>;
@@ -100,6 +102,7 @@ export function sdkClientMatrix(prefix: string) {
         const h = await connect({ scenario: scenario.name });
         const rejected: string[] = [];
         let structured = 0;
+        let diagnosis: DiagnosisView | undefined;
         try {
           // The client learns the output schemas from tools/list, and validates every result from then on.
           await h.client.listTools();
@@ -111,6 +114,7 @@ export function sdkClientMatrix(prefix: string) {
               if (!r.isError) {
                 expect(r.structuredContent, name).toBeDefined();
                 structured++;
+                if (name === "diagnose_workload_identity") diagnosis = r.structuredContent as DiagnosisView;
               } else {
                 const text = (r.content as { text?: string }[])[0]?.text ?? "";
                 // A refusal names the field or the tool to use; it never leaks a raw SDK complaint.
@@ -125,6 +129,12 @@ export function sdkClientMatrix(prefix: string) {
         }
         expect(rejected).toEqual([]);
         expect(structured).toBeGreaterThan(0);
+        // The one-call diagnosis, as the client received it, is what the scenario expects (a target naming only a
+        // namespace is given its service account here, so that one is checked in test/scenarios.test.ts).
+        if (!namespaceOnly(scenario)) {
+          expect(diagnosis, "diagnose_workload_identity answered").toBeDefined();
+          expectAsScenarioSays(scenario, diagnosis!);
+        }
       });
     }
   });
