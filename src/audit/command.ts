@@ -1,4 +1,5 @@
 // `wi-doctor audit`: one cluster, or several kube contexts merged into one report.
+import { cliIo } from "../cli/io.js";
 import type { Environment } from "../providers/environment.js";
 import { type AuditResult, auditCluster, mergeAudits } from "./index.js";
 
@@ -33,8 +34,8 @@ export async function runAudit(
             signal: controller.signal,
             context: world.env.kubeconfig?.getCurrentContext() || context,
             progress: async (message, done, total) => {
-              if (!opts.json && process.stderr.isTTY)
-                process.stderr.write(`… ${message}${total ? ` (${done}/${total})` : ""}\n`);
+              if (!opts.json && cliIo().stderr.isTTY)
+                cliIo().stderr.write(`… ${message}${total ? ` (${done}/${total})` : ""}\n`);
             },
           }),
         );
@@ -48,6 +49,6 @@ export async function runAudit(
   const { pageOf, renderAudit } = await import("../tools/audit_cluster.js");
   const merged = results.length === 1 ? results[0] : mergeAudits(results);
   const page = pageOf(merged, opts.cursor, opts.pageSize ?? 25);
-  process.stdout.write(`${opts.json ? JSON.stringify(page, null, 2) : renderAudit(page)}\n`);
+  cliIo().stdout.write(`${opts.json ? JSON.stringify(page, null, 2) : renderAudit(page)}\n`);
   return merged.verdict === "healthy" ? 0 : merged.verdict === "broken" ? 1 : 2;
 }

@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import type { ServeOptions } from "../http/serve.js";
 import type { SimSession } from "../sim/environment.js";
 import { VERSION } from "../version.js";
+import { cliIo } from "./io.js";
 import { addWorldOptions, cliState, intArg, lazy, log, openWorld, type WorldOptions } from "./world.js";
 
 const TOOLSETS_FLAG = "--toolsets <list>";
@@ -34,13 +35,14 @@ export function addMcpCommand(program: Command): void {
         return world.env;
       },
     });
-    const transport = new LimitedStdioServerTransport();
+    const io = cliIo();
+    const transport = new LimitedStdioServerTransport(io.stdin, io.stdout);
     const shutdown = async () => {
       await server.close().catch(() => undefined);
       await session?.close().catch(() => undefined);
       process.exit(0);
     };
-    process.stdin.on("end", shutdown);
+    io.stdin.on("end", shutdown);
     process.on("SIGTERM", shutdown);
     await server.connect(transport);
     cliState.serving = true;
