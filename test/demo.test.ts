@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { demoCall, runDemo } from "../src/demo.js";
 import { listBundledScenarios, loadScenario } from "../src/sim/scenario.js";
 import { allTools } from "../src/tools/index.js";
+import { runCliInProcess } from "./helpers/cli.js";
 import { SPAWNS_TIMEOUT_MS } from "./helpers/spawn.js";
 
 const bundled = listBundledScenarios();
@@ -33,21 +34,15 @@ describe("demo runs every bundled world through its code path", () => {
     });
   }
 
-  it("podid-finalizer-stuck, listed by demo --list, runs and names the stuck finalizer (built CLI, exit 0)", {
+  it("podid-finalizer-stuck, listed by demo --list, runs and names the stuck finalizer (command line, exit 0)", {
     timeout: SPAWNS_TIMEOUT_MS,
-  }, () => {
-    const list = spawnSync(process.execPath, ["dist/cli.js", "demo", "--list"], {
-      encoding: "utf8",
-      timeout: SPAWNS_TIMEOUT_MS,
-    });
-    expect(list.stdout).toContain("podid-finalizer-stuck");
-    const r = spawnSync(process.execPath, ["dist/cli.js", "demo", "podid-finalizer-stuck"], {
-      encoding: "utf8",
-      timeout: SPAWNS_TIMEOUT_MS,
-    });
-    expect(r.stderr).toBe("");
-    expect(r.status).toBe(0);
-    expect(r.stdout).toContain("podid.finalizer-stuck");
+  }, async () => {
+    const list = await runCliInProcess(["demo", "--list"]);
+    expect(list.out).toContain("podid-finalizer-stuck");
+    const r = await runCliInProcess(["demo", "podid-finalizer-stuck"]);
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("podid.finalizer-stuck");
   });
 });
 
