@@ -1,5 +1,5 @@
 // `wi-doctor audit`: one cluster, or several kube contexts merged into one report.
-import { cliIo } from "../cli/io.js";
+import type { CliStreams } from "../cli/io.js";
 import type { Environment } from "../providers/environment.js";
 import { type AuditResult, auditCluster, mergeAudits } from "./index.js";
 
@@ -13,9 +13,11 @@ export interface AuditCommandOptions {
   scenario?: string;
 }
 
+/** Audit and print to io (the command line's streams); returns the exit code: 0 healthy, 1 broken, 2 inconclusive. */
 export async function runAudit(
   opts: AuditCommandOptions,
   open: (context: string | undefined) => Promise<{ env: Environment; close?: () => Promise<void> }>,
+  io: Pick<CliStreams, "stdout" | "stderr">,
 ): Promise<number> {
   if (opts.namespace && opts.allNamespaces) throw new Error("choose one of --namespace and --all-namespaces");
   const contexts: (string | undefined)[] = opts.context?.length ? opts.context : [undefined];
@@ -34,8 +36,7 @@ export async function runAudit(
             signal: controller.signal,
             context: world.env.kubeconfig?.getCurrentContext() || context,
             progress: async (message, done, total) => {
-              if (!opts.json && cliIo().stderr.isTTY)
-                cliIo().stderr.write(`… ${message}${total ? ` (${done}/${total})` : ""}\n`);
+              if (!opts.json && io.stderr.isTTY) io.stderr.write(`… ${message}${total ? ` (${done}/${total})` : ""}\n`);
             },
           }),
         );
@@ -49,6 +50,6 @@ export async function runAudit(
   const { pageOf, renderAudit } = await import("../tools/audit_cluster.js");
   const merged = results.length === 1 ? results[0] : mergeAudits(results);
   const page = pageOf(merged, opts.cursor, opts.pageSize ?? 25);
-  cliIo().stdout.write(`${opts.json ? JSON.stringify(page, null, 2) : renderAudit(page)}\n`);
+  io.stdout.write(`${opts.json ? JSON.stringify(page, null, 2) : renderAudit(page)}\n`);
   return merged.verdict === "healthy" ? 0 : merged.verdict === "broken" ? 1 : 2;
 }

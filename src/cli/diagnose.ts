@@ -62,10 +62,14 @@ export function addAuditCommand(program: Command): void {
   );
   audit.action(async (opts: WorldOptions & AuditCommandOptions) => {
     const { runAudit } = await import("../audit/command.js");
-    cliIo().exitCode = await runAudit(opts, async (context) => {
-      const world = await openWorld({ ...opts, context });
-      return { env: world.env, close: world.session ? () => world.session!.close() : undefined };
-    });
+    cliIo().exitCode = await runAudit(
+      opts,
+      async (context) => {
+        const world = await openWorld({ ...opts, context });
+        return { env: world.env, close: world.session ? () => world.session!.close() : undefined };
+      },
+      cliIo(),
+    );
   });
   // On this command --context may be repeated, one per cluster.
   audit.options

@@ -45,24 +45,38 @@ const processIo: CliIo = {
   },
 };
 
+/** The binary's run, on the process's own streams: it needs no scoping (see withCliIo). */
+let processRun: CliIo | undefined;
+/** Runs in progress in the AsyncLocalStorage: it is switched off when none is. */
+let scoped = 0;
+
 /** The I/O of the run in progress (the process's when none is). */
 export function cliIo(): CliIo {
-  return runs.getStore() ?? processIo;
+  return runs.getStore() ?? processRun ?? processIo;
 }
 
-/** Runs in progress: the storage is switched off when none is (see withCliIo). */
-let active = 0;
+const onProcessStreams = (io: CliStreams) =>
+  io.stdout === process.stdout && io.stderr === process.stderr && io.stdin === process.stdin;
 
 /**
  * Run fn with io as the I/O of everything it calls, awaits or schedules. On Node 20 an enabled AsyncLocalStorage
- * hooks every promise the process creates (a diagnosis costs a fifth more CPU), so it is on only while a run is:
- * a server a run started (mcp) then serves without it, on the streams it was given.
+ * hooks every promise the process creates (a diagnosis costs a fifth more CPU, a start a few ms), so it is used only
+ * while a run on other streams is going: a run on the process's own streams with none other going (the binary's)
+ * is simply the current one, and a server a run started (mcp) serves without it, on the streams it was given.
  */
 export async function withCliIo<T>(io: CliIo, fn: () => Promise<T>): Promise<T> {
-  active++;
+  if (!processRun && scoped === 0 && onProcessStreams(io)) {
+    processRun = io;
+    try {
+      return await fn();
+    } finally {
+      processRun = undefined;
+    }
+  }
+  scoped++;
   try {
     return await runs.run(io, fn);
   } finally {
-    if (--active === 0) runs.disable();
+    if (--scoped === 0) runs.disable();
   }
 }
