@@ -2,7 +2,8 @@
 // (test/helpers/cli.ts); the built binary is spawned where the process itself is what is tested.
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { Writable } from "node:stream";
+import { once } from "node:events";
+import { PassThrough, Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { cliIo } from "../src/cli/io.js";
 import { runCli } from "../src/cli/main.js";
@@ -81,7 +82,7 @@ describe("wi-doctor CLI", { timeout: SPAWNS_TIMEOUT_MS }, () => {
   });
 });
 
-describe("runCli (the command line inside another program)", () => {
+describe("runCli (the command line inside another program)", { timeout: SPAWNS_TIMEOUT_MS }, () => {
   it("writes --help to the stdout it is given and returns 0", async () => {
     let out = "";
     const stdout = new Writable({
@@ -117,5 +118,45 @@ describe("runCli (the command line inside another program)", () => {
     expect(missing.err).toMatch(/^wi-doctor: invalid scenario \/no\/such\/file\.yaml:\n.*no such file/);
     // Outside a run, the command line's I/O is the process's again.
     expect(cliIo().stdout).toBe(process.stdout);
+  });
+
+  it("serves MCP on the streams it is given, and only closes when that stdin ends", async () => {
+    const stdin = new PassThrough();
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    const sigterm = process.listenerCount("SIGTERM");
+    const code = await runCli(["mcp", "--scenario", "aks-healthy"], { stdin, stdout, stderr });
+    expect(code).toBe(0);
+    expect(String(stderr.read())).toMatch(/MCP server on stdio \(simulated world: aks-healthy\)/);
+    const lines: Record<string, unknown>[] = [];
+    let buffer = "";
+    stdout.on("data", (chunk: Buffer) => {
+      buffer += chunk.toString("utf8");
+      for (let i = buffer.indexOf("\n"); i >= 0; i = buffer.indexOf("\n")) {
+        lines.push(JSON.parse(buffer.slice(0, i)));
+        buffer = buffer.slice(i + 1);
+      }
+    });
+    const answer = async (id: number) => {
+      while (!lines.some((l) => l.id === id)) await new Promise((r) => setTimeout(r, 5));
+      return lines.find((l) => l.id === id) as { result: { tools?: unknown[] } };
+    };
+    const send = (m: unknown) => stdin.write(`${JSON.stringify(m)}\n`);
+    const clientInfo = { name: "in-process", version: "0" };
+    send({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "initialize",
+      params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo },
+    });
+    await answer(1);
+    send({ jsonrpc: "2.0", method: "notifications/initialized" });
+    send({ jsonrpc: "2.0", id: 2, method: "tools/list" });
+    expect((await answer(2)).result.tools?.length).toBeGreaterThan(10);
+    const ended = once(stdin, "end");
+    stdin.end();
+    await ended;
+    // This process goes on (a stdin that is not the process's ends the server, not the process), its SIGTERM unhooked.
+    expect(process.listenerCount("SIGTERM")).toBe(sigterm);
   });
 });

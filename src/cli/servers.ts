@@ -37,13 +37,21 @@ export function addMcpCommand(program: Command): void {
     });
     const io = cliIo();
     const transport = new LimitedStdioServerTransport(io.stdin, io.stdout);
-    const shutdown = async () => {
+    const close = async () => {
       await server.close().catch(() => undefined);
       await session?.close().catch(() => undefined);
+    };
+    const onTerm = async () => {
+      await close();
       process.exit(0);
     };
-    io.stdin.on("end", shutdown);
-    process.on("SIGTERM", shutdown);
+    // The binary ends with its stdin; a server on other streams (runCli inside another program) only closes.
+    io.stdin.on("end", async () => {
+      process.off("SIGTERM", onTerm);
+      await close();
+      if (io.stdin === process.stdin) process.exit(0);
+    });
+    process.on("SIGTERM", onTerm);
     await server.connect(transport);
     cliState.serving = true;
     log(`wi-doctor ${VERSION}: MCP server on stdio${opts.scenario ? ` (simulated world: ${opts.scenario})` : ""}`);
