@@ -1,6 +1,5 @@
 // The cluster-wide audit: on bundled worlds it reaches the same verdicts and findings as diagnose; on a generated
 // large world it reads each list once, finds every broken identity, pages, reports progress, and exits 0/1/2.
-import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { auditCluster, mergeAudits } from "../src/audit/index.js";
 import { fleetScenario } from "../src/bench/fleet-world.js";
@@ -8,6 +7,7 @@ import { diagnose } from "../src/gather/index.js";
 import { startSimSession } from "../src/sim/environment.js";
 import { loadScenario } from "../src/sim/scenario.js";
 import { auditClusterTool } from "../src/tools/audit_cluster.js";
+import { runCliInProcess } from "./helpers/cli.js";
 import { connect } from "./helpers/mcp.js";
 import { SPAWNS_TIMEOUT_MS } from "./helpers/spawn.js";
 
@@ -142,16 +142,15 @@ describe("audit on a generated large world", () => {
 });
 
 describe("wi-doctor audit", () => {
-  it("exits 1 on a broken world and 0 on a healthy one", { timeout: SPAWNS_TIMEOUT_MS }, () => {
-    const cli = (args: string[]) =>
-      spawnSync(process.execPath, ["dist/cli.js", "audit", ...args], { encoding: "utf8", timeout: SPAWNS_TIMEOUT_MS });
-    const broken = cli(["--scenario", "aks-fic-subject-namespace-typo", "--json"]);
-    expect(broken.status).toBe(1);
-    expect(JSON.parse(broken.stdout).summary.findingsById["fic.subject-mismatch"]).toBe(1);
-    const healthy = cli(["--scenario", "aks-healthy", "-n", "payments"]);
-    expect(healthy.status).toBe(0);
-    expect(healthy.stdout).toMatch(/^Audit of namespace payments in aks-healthy: HEALTHY/);
-    const bad = cli(["--scenario", "aks-healthy", "-n", "payments", "--all-namespaces"]);
-    expect(bad.status).toBe(2);
+  it("exits 1 on a broken world and 0 on a healthy one", { timeout: SPAWNS_TIMEOUT_MS }, async () => {
+    const cli = (args: string[]) => runCliInProcess(["audit", ...args]);
+    const broken = await cli(["--scenario", "aks-fic-subject-namespace-typo", "--json"]);
+    expect(broken.code).toBe(1);
+    expect(JSON.parse(broken.out).summary.findingsById["fic.subject-mismatch"]).toBe(1);
+    const healthy = await cli(["--scenario", "aks-healthy", "-n", "payments"]);
+    expect(healthy.code).toBe(0);
+    expect(healthy.out).toMatch(/^Audit of namespace payments in aks-healthy: HEALTHY/);
+    const bad = await cli(["--scenario", "aks-healthy", "-n", "payments", "--all-namespaces"]);
+    expect(bad.code).toBe(2);
   });
 });

@@ -1,18 +1,11 @@
 // `wi-doctor explain` without a cross-check prints what the explain_error tool answers, while loading neither the
 // tool's schemas nor a provider (src/cli/explain.ts).
-import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { explainErrorTool } from "../src/tools/explain_error.js";
+import { runCliInProcess } from "./helpers/cli.js";
 import { SPAWNS_TIMEOUT_MS } from "./helpers/spawn.js";
 
-function cli(args: string[], input?: string) {
-  const r = spawnSync(process.execPath, ["dist/cli.js", "explain", ...args], {
-    input,
-    encoding: "utf8",
-    timeout: SPAWNS_TIMEOUT_MS,
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+const cli = (args: string[], input?: string) => runCliInProcess(["explain", ...args], { input });
 
 const noWorld = async () => {
   throw new Error("explain without a cross-check reads nothing");
@@ -25,19 +18,19 @@ describe("wi-doctor explain", { timeout: SPAWNS_TIMEOUT_MS }, () => {
     const ctx = { env: noWorld, signal: new AbortController().signal, progress: async () => undefined };
     const input = explainErrorTool.inputSchema.parse({ text, namespace: "payments", crossCheck: false });
     const expected = await explainErrorTool.handler(input, ctx);
-    const json = cli(["--json", "-n", "payments", "-"], text);
+    const json = await cli(["--json", "-n", "payments", "-"], text);
     expect(json.code).toBe(0);
     expect(JSON.parse(json.out)).toEqual(JSON.parse(JSON.stringify(expected)));
-    const human = cli(["-n", "payments", text]);
+    const human = await cli(["-n", "payments", text]);
     expect(human.code).toBe(0);
     expect(human.out).toBe(`${explainErrorTool.render(expected)}\n`);
   });
 
-  it("refuses an empty text and an over-long namespace as usage errors, naming the field", () => {
-    const empty = cli(["-"], "");
+  it("refuses an empty text and an over-long namespace as usage errors, naming the field", async () => {
+    const empty = await cli(["-"], "");
     expect(empty.code).toBe(2);
     expect(empty.err).toMatch(/text: expected an error text/);
-    const long = cli(["-n", "a".repeat(254), "AADSTS700213"]);
+    const long = await cli(["-n", "a".repeat(254), "AADSTS700213"]);
     expect(long.code).toBe(2);
     expect(long.err).toMatch(/namespace: expected at most 253 characters/);
   });

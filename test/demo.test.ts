@@ -1,4 +1,5 @@
-// `wi-doctor demo` runs every bundled world, namespace-only targets included; no kube context is one clear sentence.
+// `wi-doctor demo` picks a tool for every bundled world, namespace-only targets included; no kube context is one
+// clear sentence.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -6,6 +7,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { demoCall } from "../src/demo.js";
 import { listBundledScenarios, loadScenario } from "../src/sim/scenario.js";
+import { runCliInProcess } from "./helpers/cli.js";
 import { SPAWNS_TIMEOUT_MS } from "./helpers/spawn.js";
 
 const bundled = listBundledScenarios();
@@ -19,23 +21,18 @@ describe("demo runs every bundled world through its code path", () => {
     for (const s of namespaceOnly) expect(demoCall(s).tool).not.toBe("diagnose_workload_identity");
   });
 
-  // Every bundled world through runDemo (the tool, its outputSchema, the verdict): test/scenarios.test.ts.
+  // Each world's one-call diagnosis is checked through the SDK client (test/helpers/sdk-client-matrix.ts); the
+  // namespace-only worlds run their demo tool in test/scenarios.test.ts.
 
-  it("podid-finalizer-stuck, listed by demo --list, runs and names the stuck finalizer (built CLI, exit 0)", {
+  it("podid-finalizer-stuck, listed by demo --list, runs and names the stuck finalizer (command line, exit 0)", {
     timeout: SPAWNS_TIMEOUT_MS,
-  }, () => {
-    const list = spawnSync(process.execPath, ["dist/cli.js", "demo", "--list"], {
-      encoding: "utf8",
-      timeout: SPAWNS_TIMEOUT_MS,
-    });
-    expect(list.stdout).toContain("podid-finalizer-stuck");
-    const r = spawnSync(process.execPath, ["dist/cli.js", "demo", "podid-finalizer-stuck"], {
-      encoding: "utf8",
-      timeout: SPAWNS_TIMEOUT_MS,
-    });
-    expect(r.stderr).toBe("");
-    expect(r.status).toBe(0);
-    expect(r.stdout).toContain("podid.finalizer-stuck");
+  }, async () => {
+    const list = await runCliInProcess(["demo", "--list"]);
+    expect(list.out).toContain("podid-finalizer-stuck");
+    const r = await runCliInProcess(["demo", "podid-finalizer-stuck"]);
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("podid.finalizer-stuck");
   });
 });
 

@@ -1,4 +1,5 @@
 // `wi-doctor audit`: one cluster, or several kube contexts merged into one report.
+import type { CliStreams } from "../cli/io.js";
 import type { Environment } from "../providers/environment.js";
 import { type AuditResult, auditCluster, mergeAudits } from "./index.js";
 
@@ -12,9 +13,11 @@ export interface AuditCommandOptions {
   scenario?: string;
 }
 
+/** Audit and print to io (the command line's streams); returns the exit code: 0 healthy, 1 broken, 2 inconclusive. */
 export async function runAudit(
   opts: AuditCommandOptions,
   open: (context: string | undefined) => Promise<{ env: Environment; close?: () => Promise<void> }>,
+  io: Pick<CliStreams, "stdout" | "stderr">,
 ): Promise<number> {
   if (opts.namespace && opts.allNamespaces) throw new Error("choose one of --namespace and --all-namespaces");
   const contexts: (string | undefined)[] = opts.context?.length ? opts.context : [undefined];
@@ -33,8 +36,7 @@ export async function runAudit(
             signal: controller.signal,
             context: world.env.kubeconfig?.getCurrentContext() || context,
             progress: async (message, done, total) => {
-              if (!opts.json && process.stderr.isTTY)
-                process.stderr.write(`… ${message}${total ? ` (${done}/${total})` : ""}\n`);
+              if (!opts.json && io.stderr.isTTY) io.stderr.write(`… ${message}${total ? ` (${done}/${total})` : ""}\n`);
             },
           }),
         );
@@ -48,6 +50,6 @@ export async function runAudit(
   const { pageOf, renderAudit } = await import("../tools/audit_cluster.js");
   const merged = results.length === 1 ? results[0] : mergeAudits(results);
   const page = pageOf(merged, opts.cursor, opts.pageSize ?? 25);
-  process.stdout.write(`${opts.json ? JSON.stringify(page, null, 2) : renderAudit(page)}\n`);
+  io.stdout.write(`${opts.json ? JSON.stringify(page, null, 2) : renderAudit(page)}\n`);
   return merged.verdict === "healthy" ? 0 : merged.verdict === "broken" ? 1 : 2;
 }

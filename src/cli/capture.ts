@@ -2,6 +2,7 @@
 import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import type { Environment } from "../providers/environment.js";
+import { cliIo } from "./io.js";
 
 interface CaptureCliOptions {
   namespace: string;
@@ -66,9 +67,9 @@ export function addCaptureCommand(program: Command): void {
           anonymise: opts.anonymise,
         });
         if (opts.output) writeFileSync(opts.output, r.yaml);
-        else process.stdout.write(r.yaml);
-        for (const n of r.notes) process.stderr.write(`wi-doctor capture: not read: ${n}\n`);
-        if (opts.output) process.stderr.write(`wi-doctor capture: wrote ${opts.output}\n`);
+        else cliIo().stdout.write(r.yaml);
+        for (const n of r.notes) cliIo().stderr.write(`wi-doctor capture: not read: ${n}\n`);
+        if (opts.output) cliIo().stderr.write(`wi-doctor capture: wrote ${opts.output}\n`);
       } finally {
         await close();
       }

@@ -1,5 +1,6 @@
 // `wi-doctor demo`: diagnose a bundled simulated world (no cloud account needed).
 import type { Command } from "commander";
+import { cliIo } from "./io.js";
 import { intArg, lazy } from "./world.js";
 
 export function addDemoCommand(program: Command): void {
@@ -15,7 +16,7 @@ export function addDemoCommand(program: Command): void {
       if (opts.list) {
         for (const s of listBundledScenarios()) {
           const sc = loadScenario(s.file);
-          process.stdout.write(`${s.name.padEnd(48)} ${sc.description.split("\n")[0].slice(0, 100)}\n`);
+          cliIo().stdout.write(`${s.name.padEnd(48)} ${sc.description.split("\n")[0].slice(0, 100)}\n`);
         }
         return;
       }
@@ -27,9 +28,9 @@ export function addDemoCommand(program: Command): void {
         // A demo that ran is a success whatever the simulated verdict; `diagnose` reports verdicts in its exit code.
         const run = await runDemo(name, { json: opts.json, simLatency: opts.simLatency, signal: controller.signal });
         if (!opts.json) {
-          process.stdout.write(`Simulated world: ${run.scenario.name}\n${run.scenario.description.trim()}\n\n`);
+          cliIo().stdout.write(`Simulated world: ${run.scenario.name}\n${run.scenario.description.trim()}\n\n`);
         }
-        process.stdout.write(`${run.text}\n`);
+        cliIo().stdout.write(`${run.text}\n`);
       } finally {
         process.off("SIGINT", onSignal);
       }

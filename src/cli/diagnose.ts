@@ -1,6 +1,7 @@
 // `wi-doctor diagnose` (one service account, pod or workload) and `wi-doctor audit` (every identity in a cluster).
 import type { Command } from "commander";
 import type { AuditCommandOptions } from "../audit/command.js";
+import { cliIo } from "./io.js";
 import { exitCodeFor, findTool, readStdin, runTool } from "./run-tool.js";
 import { addWorldOptions, intArg, openWorld, UsageError, type WorldOptions } from "./world.js";
 
@@ -40,8 +41,8 @@ export function addDiagnoseCommand(program: Command): void {
         world.env,
         Boolean(opts.json),
       );
-      process.stdout.write(`${text}\n`);
-      process.exitCode = exitCodeFor(output);
+      cliIo().stdout.write(`${text}\n`);
+      cliIo().exitCode = exitCodeFor(output);
     } finally {
       await world.session?.close();
     }
@@ -61,10 +62,14 @@ export function addAuditCommand(program: Command): void {
   );
   audit.action(async (opts: WorldOptions & AuditCommandOptions) => {
     const { runAudit } = await import("../audit/command.js");
-    process.exitCode = await runAudit(opts, async (context) => {
-      const world = await openWorld({ ...opts, context });
-      return { env: world.env, close: world.session ? () => world.session!.close() : undefined };
-    });
+    cliIo().exitCode = await runAudit(
+      opts,
+      async (context) => {
+        const world = await openWorld({ ...opts, context });
+        return { env: world.env, close: world.session ? () => world.session!.close() : undefined };
+      },
+      cliIo(),
+    );
   });
   // On this command --context may be repeated, one per cluster.
   audit.options

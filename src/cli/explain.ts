@@ -1,5 +1,6 @@
 // `wi-doctor explain`: explain a pasted error message, optionally cross-checked against the cluster and cloud.
 import type { Command } from "commander";
+import { cliIo } from "./io.js";
 import { readStdin, runTool } from "./run-tool.js";
 import { addWorldOptions, openWorld, UsageError, type WorldOptions } from "./world.js";
 
@@ -32,7 +33,7 @@ export function addExplainCommand(program: Command): void {
         };
         const { explainErrorTool } = await import("../tools/explain_error.js");
         const { text: out } = await runTool(explainErrorTool, input, world.env, Boolean(opts.json));
-        process.stdout.write(`${out}\n`);
+        cliIo().stdout.write(`${out}\n`);
       } finally {
         await world.session?.close();
       }
@@ -67,5 +68,5 @@ async function explainOnly(text: string, opts: Record<string, string | boolean |
     namespace: opts.namespace as string | undefined,
     serviceAccount: opts.serviceAccount as string | undefined,
   });
-  process.stdout.write(`${opts.json ? JSON.stringify(out, null, 2) : renderExplanation(out)}\n`);
+  cliIo().stdout.write(`${opts.json ? JSON.stringify(out, null, 2) : renderExplanation(out)}\n`);
 }

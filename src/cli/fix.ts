@@ -6,6 +6,7 @@ import type { Report, Target } from "../diagnosis/types.js";
 import type { Environment } from "../providers/environment.js";
 import type { WriteOutput } from "../remediation/contract.js";
 import type { ToolContext } from "../tools/define.js";
+import { cliIo } from "./io.js";
 
 export interface FixOptions {
   namespace?: string;
@@ -25,7 +26,7 @@ export interface FixOptions {
   rounds?: number;
 }
 
-const out = (s: string) => process.stdout.write(`${s}\n`);
+const out = (s: string) => cliIo().stdout.write(`${s}\n`);
 
 async function openEnvironment(o: FixOptions): Promise<{ env: Environment; close(): Promise<void>; target?: Target }> {
   if (o.scenario) {
@@ -50,12 +51,13 @@ async function openEnvironment(o: FixOptions): Promise<{ env: Environment; close
 
 async function confirmed(o: FixOptions, question: string): Promise<boolean> {
   if (o.yes) return true;
-  if (!process.stdin.isTTY || !process.stdout.isTTY) {
+  const io = cliIo();
+  if (!io.stdin.isTTY || !io.stdout.isTTY) {
     throw new Error(
       "not a terminal, so no one can answer y/N: pass --yes to apply, or --dry-run to only show the plan",
     );
   }
-  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  const rl = createInterface({ input: io.stdin, output: io.stdout });
   try {
     return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
   } finally {
@@ -70,7 +72,18 @@ function summary(report: Report): string {
 
 /** Returns the exit code: 0 healthy, 1 still broken (or declined), 2 inconclusive. */
 export async function runFix(o: FixOptions): Promise<number> {
-  if (o.auditLog) (await import("../remediation/audit.js")).setAuditLog(o.auditLog);
+  if (!o.auditLog) return fixRounds(o);
+  // The audit file is the process's: set for this run only (a run inside another program leaves it as it was).
+  const { setAuditLog } = await import("../remediation/audit.js");
+  const previous = setAuditLog(o.auditLog);
+  try {
+    return await fixRounds(o);
+  } finally {
+    setAuditLog(previous);
+  }
+}
+
+async function fixRounds(o: FixOptions): Promise<number> {
   const world = await openEnvironment(o);
   const { diagnose } = await import("../gather/index.js");
   const { writeTools } = await import("../tools/write-tools.js");
@@ -80,7 +93,7 @@ export async function runFix(o: FixOptions): Promise<number> {
     env: async () => world.env,
     signal: controller.signal,
     progress: async (m) => {
-      if (process.stderr.isTTY) process.stderr.write(`… ${m}\n`);
+      if (cliIo().stderr.isTTY) cliIo().stderr.write(`… ${m}\n`);
     },
   };
   const target: Target = o.namespace
@@ -144,6 +157,6 @@ export function addFixCommand(program: Command): void {
       return n;
     })
     .action(async (o: FixOptions) => {
-      process.exitCode = await runFix(o);
+      cliIo().exitCode = await runFix(o);
     });
 }

@@ -1,6 +1,7 @@
 // Running one tool as the CLI face, and the helpers the tool commands share.
 import type { Environment } from "../providers/environment.js";
 import type { ToolContext, ToolDefinition } from "../tools/define.js";
+import { cliIo } from "./io.js";
 import { lazy, log, UsageError } from "./world.js";
 
 export async function findTool(name: string): Promise<ToolDefinition> {
@@ -24,7 +25,7 @@ export async function runTool(
     env: typeof env === "function" ? env : async () => env,
     signal: controller.signal,
     progress: async (message) => {
-      if (!json && process.stderr.isTTY) log(`… ${message}`);
+      if (!json && cliIo().stderr.isTTY) log(`… ${message}`);
     },
   };
   try {
@@ -58,7 +59,7 @@ const MAX_STDIN_BYTES = 16 * 1024 * 1024;
 export async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of process.stdin) {
+  for await (const chunk of cliIo().stdin) {
     const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
     chunks.push(b);
     size += b.length;

@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import type { ServeOptions } from "../http/serve.js";
 import type { SimSession } from "../sim/environment.js";
 import { VERSION } from "../version.js";
+import { cliIo } from "./io.js";
 import { addWorldOptions, cliState, intArg, lazy, log, openWorld, type WorldOptions } from "./world.js";
 
 const TOOLSETS_FLAG = "--toolsets <list>";
@@ -34,14 +35,23 @@ export function addMcpCommand(program: Command): void {
         return world.env;
       },
     });
-    const transport = new LimitedStdioServerTransport();
-    const shutdown = async () => {
+    const io = cliIo();
+    const transport = new LimitedStdioServerTransport(io.stdin, io.stdout);
+    const close = async () => {
       await server.close().catch(() => undefined);
       await session?.close().catch(() => undefined);
+    };
+    const onTerm = async () => {
+      await close();
       process.exit(0);
     };
-    process.stdin.on("end", shutdown);
-    process.on("SIGTERM", shutdown);
+    // The binary ends with its stdin; a server on other streams (runCli inside another program) only closes.
+    io.stdin.on("end", async () => {
+      process.off("SIGTERM", onTerm);
+      await close();
+      if (io.stdin === process.stdin) process.exit(0);
+    });
+    process.on("SIGTERM", onTerm);
     await server.connect(transport);
     cliState.serving = true;
     log(`wi-doctor ${VERSION}: MCP server on stdio${opts.scenario ? ` (simulated world: ${opts.scenario})` : ""}`);

@@ -7,6 +7,7 @@ import type { SimSession } from "../sim/environment.js";
 import type { SimProxy } from "../sim/proxy.js";
 import type { Scenario } from "../sim/scenario.js";
 import type { SimWorld } from "../sim/world.js";
+import { cliIo } from "./io.js";
 
 export interface SimOptions {
   scenario: string;
@@ -198,7 +199,7 @@ export function addSimCommand(program: Command): void {
     )
     .option("--log <file>", "append a JSON line per request (method, host, path, status; never bodies or tokens)")
     .action(async (opts: SimOptions) => {
-      const say = (line: string) => process.stderr.write(`${line}\n`);
+      const say = (line: string) => cliIo().stderr.write(`${line}\n`);
       const stop = await serveSim(opts, say);
       await new Promise<void>((resolveWait) => {
         const done = () => resolveWait();

@@ -4,6 +4,7 @@ import { type Command, InvalidArgumentError, Option } from "commander";
 import type { Environment } from "../providers/environment.js";
 import type { SimSession } from "../sim/environment.js";
 import type { Scenario } from "../sim/scenario.js";
+import { cliIo } from "./io.js";
 
 // The cloud SDKs take a second or two to load: load them when a command needs them, so --help stays instant.
 export const lazy = {
@@ -31,7 +32,7 @@ export interface WorldOptions {
   allowPrivateIssuer?: boolean;
 }
 
-export const log = (msg: string) => process.stderr.write(`${msg}\n`);
+export const log = (msg: string) => cliIo().stderr.write(`${msg}\n`);
 
 /** A usage error: exit 2 ("bad input") with the message, never 1 ("broken"). */
 export class UsageError extends Error {}

@@ -5,9 +5,11 @@ import type { Environment } from "../providers/environment.js";
 
 let auditFile: string | undefined = process.env.WI_DOCTOR_AUDIT_LOG || undefined;
 
-/** Append every write's audit line to this file too (`--audit-log FILE`). */
-export function setAuditLog(file: string | undefined): void {
+/** Append every write's audit line to this file too (`--audit-log FILE`); returns the file it replaces. */
+export function setAuditLog(file: string | undefined): string | undefined {
+  const previous = auditFile;
   auditFile = file;
+  return previous;
 }
 
 export interface AuditEntry {

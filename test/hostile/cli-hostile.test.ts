@@ -1,23 +1,13 @@
-// The command line under hostile input: usage errors exit 2, stdin is read whole, scenario files are bounded,
-// and the process ends once its output is written.
-import { spawn, spawnSync } from "node:child_process";
+// The command line under hostile input: usage errors exit 2, stdin is read whole, scenario files are bounded
+// (these run the command line in this process), and the built binary's process ends once its output is written.
+import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
+import { runCliInProcess as cli } from "../helpers/cli.js";
 import { SPAWNS_TIMEOUT_MS } from "../helpers/spawn.js";
-
-function cli(args: string[], input?: string) {
-  // The timeout only detects a hang; no test asserts a duration.
-  const r = spawnSync(process.execPath, ["dist/cli.js", ...args], {
-    input,
-    encoding: "utf8",
-    timeout: SPAWNS_TIMEOUT_MS,
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  return { code: r.status, signal: r.signal, out: r.stdout, err: r.stderr };
-}
 
 const dir = mkdtempSync(join(tmpdir(), "wi-doctor-hostile-"));
 
@@ -33,43 +23,45 @@ describe("usage errors exit 2 (bad input), never 1 (broken)", () => {
     [["diagnose", "-n", "payments", "--cloud", "Bogus"], /Allowed choices are AzurePublicCloud/],
     [["diagnose", "--sim-latency", "x", "-n", "payments"], /--sim-latency/],
     [["explain", "--json", "--nope"], /unknown option/],
-  ])("%j", (args, message) => {
-    const r = cli(args as string[]);
+  ])("%j", async (args, message) => {
+    const r = await cli(args as string[]);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(message as RegExp);
   });
 
-  it("help and version still exit 0", () => {
-    expect(cli(["--help"]).code).toBe(0);
-    expect(cli(["diagnose", "--help"]).code).toBe(0);
-    expect(cli(["--version"]).code).toBe(0);
+  it("help and version still exit 0", async () => {
+    expect((await cli(["--help"])).code).toBe(0);
+    expect((await cli(["diagnose", "--help"])).code).toBe(0);
+    expect((await cli(["--version"])).code).toBe(0);
   });
 });
 
 describe("scenario files are bounded", () => {
-  it("stops reading /dev/zero with a clear error", () => {
-    const r = cli(["diagnose", "--scenario", "/dev/zero"]);
+  it("stops reading /dev/zero with a clear error", async () => {
+    const r = await cli(["diagnose", "--scenario", "/dev/zero"]);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/larger than 10 MB/);
   });
 
-  it("refuses an 11 MB file", () => {
+  it("refuses an 11 MB file", async () => {
     const file = join(dir, "big.yaml");
     writeFileSync(file, `description: |\n${"  x\n".repeat(3 * 1024 * 1024)}`);
-    const r = cli(["diagnose", "--scenario", file]);
+    const r = await cli(["diagnose", "--scenario", file]);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/larger than 10 MB/);
   });
 });
 
 describe("stdin", () => {
-  it("reads a 900 KB error text from a pipe to the end", () => {
+  it("reads a 900 KB error text from stdin, arriving in pipe-sized chunks, to the end", async () => {
     const line = "2024-05-01T10:00:00Z INFO payments-api handled request GET /healthz in 3ms\n";
     const tail =
       "ERROR: AADSTS70021: No matching federated identity record found for presented assertion. Assertion Issuer: 'https://westeurope.oic.prod-aks.azure.com/72f988bf-86f1-41af-91ab-2d7cd011db47/5c8e2a1f-3b7d-4e9a-8c6f-1d2e3f4a5b6c/'. Assertion Subject: 'system:serviceaccount:payments:payments-api'.\n";
     const input = line.repeat(Math.ceil((900 * 1024) / line.length)) + tail;
     expect(input.length).toBeGreaterThan(900 * 1024);
-    const r = cli(["diagnose", "--scenario", "aks-fic-subject-namespace-typo", "--error-text", "-", "--json"], input);
+    const r = await cli(["diagnose", "--scenario", "aks-fic-subject-namespace-typo", "--error-text", "-", "--json"], {
+      input,
+    });
     expect(r.code).toBe(1);
     const report = JSON.parse(r.out);
     expect(report.errorText.codes).toContain("AADSTS70021");

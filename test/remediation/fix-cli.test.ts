@@ -1,22 +1,16 @@
-// `wi-doctor fix` on the built CLI: --dry-run shows the plan and writes nothing; without a terminal it refuses
-// to apply unless --yes; with --yes it applies round by round until healthy and logs each write.
-import { execFile } from "node:child_process";
+// `wi-doctor fix` (the command line, run in this process): --dry-run shows the plan and writes nothing; without a
+// terminal it refuses to apply unless --yes; with --yes it applies round by round until healthy and logs each write.
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { runCliInProcess } from "../helpers/cli.js";
 import { SPAWNS_TIMEOUT_MS } from "../helpers/spawn.js";
 
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      process.execPath,
-      ["dist/cli.js", ...args],
-      { timeout: SPAWNS_TIMEOUT_MS },
-      (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-    child.stdin?.end();
-  });
+/** `wi-doctor <args>` with an empty stdin that is not a terminal, as under automation. */
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const r = await runCliInProcess(args);
+  return { code: r.code, stdout: r.out, stderr: r.err };
 }
 
 describe("wi-doctor fix", () => {
