@@ -21,6 +21,9 @@ export interface RawResult {
 /** TLS options a kubeconfig gives a connection (the rest of what applyToHTTPSOptions sets is per request). */
 const TLS_KEYS = ["ca", "cert", "key", "pfx", "passphrase", "rejectUnauthorized", "servername"] as const;
 
+/** Connections a capture opens to the API server at most; further reads wait for one (a capture lists dozens). */
+const MAX_CONNECTIONS = 8;
+
 /**
  * One keep-alive agent per kubeconfig and TLS material, with its TLS context built once: a capture makes dozens of
  * reads, and each new connection would otherwise parse the CA (and client key) again and shake hands anew.
@@ -44,7 +47,12 @@ function agentFor(kc: KubeConfig, opts: Record<string, unknown>): Agent {
     } catch {
       /* left to tls.connect, which reports it on the request */
     }
-    agent = new Agent({ keepAlive: true, ...tls, ...(secureContext ? { secureContext } : {}) });
+    agent = new Agent({
+      keepAlive: true,
+      maxSockets: MAX_CONNECTIONS,
+      ...tls,
+      ...(secureContext ? { secureContext } : {}),
+    });
     byKey.set(key, agent);
   }
   return agent;
