@@ -1,6 +1,7 @@
 // The simulated world: one TLS server on loopback that answers for every real host name a scenario
 // uses (routing by SNI, then Host), and an agent that carries connections there.
 import { once } from "node:events";
+import { randomBytes } from "node:crypto";
 import { Agent, createServer as createHttpsServer, type Server } from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
@@ -144,12 +145,24 @@ const contextOptions = [
   "secureContext",
 ] as const;
 
+/**
+ * TLS session tickets every world of the process accepts: the worlds share their CA, leaf certificates and TLS
+ * contexts, so a session one world's client made resumes in the next world. A resumed handshake skips the
+ * certificate exchange and its checks (most of a connection's CPU), and a test run opens thousands of connections.
+ */
+const sharedTicketKeys = randomBytes(48);
+
+/** The last TLS session per CA and server name, offered by the next connection. */
+const sessions = new Map<string, Buffer>();
+
 class SimAgent extends Agent {
   /** The client context that trusts the CA, built once: Node would parse the CA again for every connection. */
   private readonly trustCa: SecureContext;
   constructor(
     private readonly simPort: number,
     private readonly caPem: string,
+    /** False while the world injects TLS faults: a resumed session would skip the certificate they present. */
+    private readonly resumable: () => boolean,
   ) {
     super({ keepAlive: true, ca: caPem, maxSockets: 64 });
     this.trustCa = createSecureContext({ ca: caPem });
@@ -161,10 +174,21 @@ class SimAgent extends Agent {
     const opts = options as Record<string, unknown>;
     const plain = opts.ca === this.caPem && contextOptions.every((k) => opts[k] === undefined);
     const secureContext = plain ? this.trustCa : undefined;
-    return tlsConnect(
-      { ...options, host: "127.0.0.1", port: this.simPort, servername, ...(secureContext ? { secureContext } : {}) },
+    const key = `${servername}\n${this.caPem}`;
+    const session = plain && this.resumable() ? sessions.get(key) : undefined;
+    const socket = tlsConnect(
+      {
+        ...options,
+        host: "127.0.0.1",
+        port: this.simPort,
+        servername,
+        ...(secureContext ? { secureContext } : {}),
+        ...(session ? { session } : {}),
+      },
       cb as never,
     ) as TLSSocket;
+    if (plain) socket.on("session", (s: Buffer) => sessions.set(key, s));
+    return socket;
   }
 }
 
@@ -226,6 +250,7 @@ export async function startSimWorld(scenario: Scenario, options: StartOptions): 
     {
       cert: fallback.cert,
       key: fallback.key,
+      ticketKeys: sharedTicketKeys,
       SNICallback: (servername, cb) => {
         // A TLS fault: a certificate for another name, which every client rejects.
         const name = matchTlsFault(ctx, servername) ? "tls-failure.invalid" : servername;
@@ -251,7 +276,7 @@ export async function startSimWorld(scenario: Scenario, options: StartOptions): 
   server.listen(options.port ?? 0, "127.0.0.1");
   await once(server, "listening");
   const port = (server.address() as AddressInfo).port;
-  const agent = new SimAgent(port, ca.caPem);
+  const agent = new SimAgent(port, ca.caPem, () => !world.scenario.faults.rules.some((r) => r.tls));
 
   Object.assign(world, {
     // The world's own copy: writes (a federated credential PUT, a patched service account) stay in this world.
