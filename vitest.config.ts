@@ -1,4 +1,5 @@
 import { defineConfig } from "vitest/config";
+import LongFilesFirst from "./test/helpers/sequencer.js";
 
 export default defineConfig({
   test: {
@@ -18,5 +19,7 @@ export default defineConfig({
     // The AWS SDK's notice about its own future Node requirement is noise in test output.
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
     reporters: ["default"],
+    // Without timings from an earlier run (a fresh clone), the longest files start first (test/helpers/sequencer.ts).
+    sequence: { sequencer: LongFilesFirst },
   },
 });

@@ -2,10 +2,10 @@
 // (azure-identity, kubernetes, boto3). Each group runs only when its client is installed here; .ci/run installs
 // them from Debian.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { accessSync, constants, mkdtempSync, readFileSync } from "node:fs";
 import { request } from "node:https";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { delimiter, join } from "node:path";
 import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSimSession } from "../../src/sim/environment.js";
@@ -75,13 +75,25 @@ function has(cmd: string, args: string[]): boolean {
   return r.status === 0;
 }
 
+/** An executable of that name on PATH (starting the AWS CLI only to ask its version takes a second). */
+function onPath(cmd: string): boolean {
+  return (process.env.PATH ?? "").split(delimiter).some((dir) => {
+    try {
+      accessSync(join(dir, cmd), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv) {
   const r = spawnSync(cmd, args, { env, encoding: "utf8", timeout: SPAWNS_TIMEOUT_MS });
   return { code: r.status, out: r.stdout ?? "", err: r.stderr ?? "" };
 }
 
-const haveKubectl = has("kubectl", ["version", "--client"]);
-const haveAws = has("aws", ["--version"]);
+const haveKubectl = onPath("kubectl");
+const haveAws = onPath("aws");
 const PY = "/usr/bin/python3";
 const havePySdks = has(PY, ["-c", "import azure.identity, kubernetes, boto3"]);
 for (const [ok, what] of [
