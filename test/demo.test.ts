@@ -12,7 +12,7 @@ import { SPAWNS_TIMEOUT_MS } from "./helpers/spawn.js";
 
 const bundled = listBundledScenarios();
 
-describe("demo runs every bundled world through its code path", () => {
+describe("demo picks a tool for every bundled world", () => {
   it("chooses a tool for every world, and a namespace tool where the target names only a namespace", () => {
     const namespaceOnly = bundled
       .map((s) => loadScenario(s.file))

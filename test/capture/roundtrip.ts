@@ -1,6 +1,6 @@
 // Round trip: a bundled world is served, `capture` reads it back through the served endpoints (the same providers a
 // live capture uses), and the captured scenario diagnoses to the same verdict and root cause as the original (whose
-// diagnosis test/scenarios.test.ts pins to the scenario's `expect`).
+// diagnosis the SDK client matrices pin to the scenario's `expect`).
 import { expect } from "vitest";
 import { captureScenario } from "../../src/capture/index.js";
 import { diagnose } from "../../src/gather/index.js";
