@@ -21,14 +21,19 @@ function get(agent: import("node:https").Agent, url: string) {
 
 const ARM = "https://management.azure.com/subscriptions?api-version=2022-12-01";
 
+/** A world whose client connects to ARM once (leaving its TLS session behind), then closes. */
+async function connectOnceAndClose() {
+  const a = await startSimSession(loadScenario("aks-healthy"));
+  try {
+    await get(a.world.agent, ARM);
+  } finally {
+    await a.close();
+  }
+}
+
 describe("TLS sessions across simulated worlds", () => {
   it("a second world resumes the first world's session to the same host", async () => {
-    const a = await startSimSession(loadScenario("aks-healthy"));
-    try {
-      await get(a.world.agent, ARM);
-    } finally {
-      await a.close();
-    }
+    await connectOnceAndClose();
     const b = await startSimSession(loadScenario("aks-healthy"));
     try {
       const r = await get(b.world.agent, ARM);
@@ -39,12 +44,7 @@ describe("TLS sessions across simulated worlds", () => {
   });
 
   it("a world with a TLS fault presents the wrong certificate even to a client holding a session", async () => {
-    const a = await startSimSession(loadScenario("aks-healthy"));
-    try {
-      await get(a.world.agent, ARM);
-    } finally {
-      await a.close();
-    }
+    await connectOnceAndClose();
     const scenario = loadScenario("aks-healthy");
     scenario.faults = { ...scenario.faults, rules: [{ service: "arm", path: "", tls: true }] };
     const b = await startSimSession(scenario);
