@@ -44,7 +44,7 @@ export function simKubeconfigYaml(world: SimWorld, token: string): string {
       {
         name,
         cluster: {
-          server: `https://127.0.0.1:${world.port}`,
+          server: world.kubeServer,
           "tls-server-name": world.apiServerHost,
           "certificate-authority-data": Buffer.from(world.caPem).toString("base64"),
         },
@@ -126,6 +126,8 @@ export async function serveSim(opts: SimOptions, say: (line: string) => void): P
   const log = opts.log ? createWriteStream(resolve(opts.log), { flags: "a" }) : undefined;
   const session: SimSession = await startSimSession(scenario, {
     port: opts.port,
+    // Clients in other processes (kubectl, the AWS CLI, a proxy) cannot name the world: the server is its own.
+    shared: false,
     onRequest: log ? (e) => log.write(`${JSON.stringify(e)}\n`) : undefined,
   });
   let proxy: SimProxy | undefined;

@@ -351,6 +351,21 @@ export function toWorkload(kind: WorkloadKind, object: Workload["object"], names
 export const reusing = new WeakSet<KubeConfig>();
 
 /**
+ * Keep-alive agents by API server origin and TLS settings, for every kubeconfig of the process: the same cluster
+ * reached through another kubeconfig object (a reloaded context, a server path prefix) reuses its connections.
+ */
+const sharedAgents = new Map<string, unknown>();
+
+/** The scheme, host and port of a server URL (a path prefix shares the connections of its origin). */
+function originOf(server: string | undefined): string | undefined {
+  try {
+    return server ? new URL(server).origin : server;
+  } catch {
+    return server;
+  }
+}
+
+/**
  * The client builds a fresh HTTPS agent for every request, so every call pays a TLS handshake with the API
  * server. A diagnosis makes dozens of calls at once: keep one keep-alive agent per set of TLS settings instead.
  */
@@ -360,7 +375,7 @@ export function reuseConnections(kc: KubeConfig): void {
   type CreateAgent = (cluster: unknown, options: Record<string, unknown>) => unknown;
   const target = kc as unknown as { createAgent: CreateAgent };
   const original = target.createAgent.bind(kc);
-  const agents = new Map<string, unknown>();
+  const agents = sharedAgents;
   target.createAgent = (cluster, options) => {
     const c = cluster as { server?: string; proxyUrl?: string } | undefined;
     // Proxy agents keep their own pools; only plain HTTPS agents are shared.
@@ -368,7 +383,7 @@ export function reuseConnections(kc: KubeConfig): void {
     // Buffers as their bytes in one string (JSON would spell out every byte as a number, for every request).
     const text = (v: unknown) => (Buffer.isBuffer(v) ? v.toString("latin1") : v);
     const key = JSON.stringify([
-      c?.server,
+      originOf(c?.server),
       options.servername,
       text(options.ca),
       text(options.cert),

@@ -1,7 +1,6 @@
 // Raw reads from the Kubernetes API (objects exactly as `kubectl get -o json` shows them), for capturing a
 // namespace into a scenario. Read-only; every call has the environment's deadline.
 import { Agent, request } from "node:https";
-import type { KubeConfig } from "@kubernetes/client-node";
 import { createSecureContext } from "node:tls";
 import type { Environment } from "./environment.js";
 import { ProviderError } from "./errors.js";
@@ -25,21 +24,16 @@ const TLS_KEYS = ["ca", "cert", "key", "pfx", "passphrase", "rejectUnauthorized"
 const MAX_CONNECTIONS = 8;
 
 /**
- * One keep-alive agent per kubeconfig and TLS material, with its TLS context built once: a capture makes dozens of
- * reads, and each new connection would otherwise parse the CA (and client key) again and shake hands anew.
+ * One keep-alive agent per API server origin and TLS material, with its TLS context built once: a capture makes
+ * dozens of reads, and each new connection would otherwise parse the CA (and client key) again and shake hands anew.
  */
-const agents = new WeakMap<KubeConfig, Map<string, Agent>>();
+const agents = new Map<string, Agent>();
 
-function agentFor(kc: KubeConfig, opts: Record<string, unknown>): Agent {
+function agentFor(url: URL, opts: Record<string, unknown>): Agent {
   const text = (v: unknown) => (Buffer.isBuffer(v) ? v.toString("latin1") : v);
   const tls = Object.fromEntries(TLS_KEYS.filter((k) => opts[k] !== undefined).map((k) => [k, opts[k]]));
-  const key = JSON.stringify(TLS_KEYS.map((k) => text(tls[k])));
-  let byKey = agents.get(kc);
-  if (!byKey) {
-    byKey = new Map();
-    agents.set(kc, byKey);
-  }
-  let agent = byKey.get(key);
+  const key = JSON.stringify([url.origin, ...TLS_KEYS.map((k) => text(tls[k]))]);
+  let agent = agents.get(key);
   if (!agent) {
     let secureContext: ReturnType<typeof createSecureContext> | undefined;
     try {
@@ -53,7 +47,7 @@ function agentFor(kc: KubeConfig, opts: Record<string, unknown>): Agent {
       ...tls,
       ...(secureContext ? { secureContext } : {}),
     });
-    byKey.set(key, agent);
+    agents.set(key, agent);
   }
   return agent;
 }
@@ -67,13 +61,14 @@ export async function kubeGetRaw(env: Environment, path: string, signal?: AbortS
   const opts: Record<string, unknown> = { headers: {} };
   await kc.applyToHTTPSOptions(opts as never);
   if (cluster.tlsServerName) opts.servername = cluster.tlsServerName;
-  const url = new URL(path, cluster.server.replace(/\/+$/, "/"));
+  // The server URL may carry a path prefix (a cluster behind a proxy such as Rancher's): the API path goes under it.
+  const url = new URL(cluster.server.replace(/\/+$/, "") + path);
   return new Promise<RawResult>((resolve, reject) => {
     const req = request(
       url,
       {
         ...(opts as object),
-        agent: url.protocol === "https:" ? agentFor(kc, opts) : undefined,
+        agent: url.protocol === "https:" ? agentFor(url, opts) : undefined,
         method: "GET",
         timeout: env.timeoutMs,
         signal,

@@ -29,7 +29,7 @@ export function simKubeConfig(world: SimWorld): KubeConfig {
     clusters: [
       {
         name: contextName,
-        server: `https://127.0.0.1:${world.port}`,
+        server: world.kubeServer,
         caData: Buffer.from(world.caPem).toString("base64"),
         tlsServerName: world.apiServerHost,
         skipTLSVerify: false,
@@ -49,6 +49,8 @@ export async function startSimSession(
     timeoutMs?: number;
     allowExchange?: boolean;
     port?: number;
+    /** False: a server of the world's own (see StartOptions.shared). */
+    shared?: boolean;
     onRequest?: StartOptions["onRequest"];
   } = {},
 ): Promise<SimSession> {
@@ -56,6 +58,7 @@ export async function startSimSession(
     latencyMs: opts.latencyMs,
     services: allServices,
     port: opts.port,
+    shared: opts.shared,
     onRequest: opts.onRequest,
     hostForDirectRequest,
   });

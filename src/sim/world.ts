@@ -1,19 +1,11 @@
-// The simulated world: one TLS server on loopback that answers for every real host name a scenario
-// uses (routing by SNI, then Host), and an agent that carries connections there.
-import { once } from "node:events";
-import { randomBytes } from "node:crypto";
-import { Agent, createServer as createHttpsServer, type Server } from "node:https";
+// The simulated world: the services a scenario's clients talk to, answering on a TLS server on loopback for every
+// real host name the scenario uses (routing by SNI, then Host), and an agent that carries connections there.
+import type { Agent } from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
-import {
-  connect as tlsConnect,
-  createSecureContext,
-  type ConnectionOptions,
-  type SecureContext,
-  type TLSSocket,
-} from "node:tls";
+import type { TLSSocket } from "node:tls";
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK, type CryptoKey as JoseKey } from "jose";
 import type { Scenario } from "./scenario.js";
+import { joinSharedServer, type SimRequestHandler, startOwnServer } from "./server.js";
 import { sharedSimCa, type SimCa } from "./tls.js";
 
 export type SimServiceName = Scenario["faults"]["rules"][number]["service"];
@@ -70,7 +62,10 @@ export interface SimWorld {
   /** The scenario as live state: writes (e.g. a federated credential PUT) change it. */
   scenario: Scenario;
   caPem: string;
+  /** The loopback port of the world's server (shared with other worlds of the process unless it has its own). */
   port: number;
+  /** The URL a Kubernetes client reaches the world's API server at (its TLS server name is apiServerHost). */
+  kubeServer: string;
   /** Routes every HTTPS connection to the simulator, keeping the real host for SNI and Host. */
   agent: Agent;
   issuerKeys: IssuerKeys;
@@ -87,8 +82,10 @@ export interface StartOptions {
   /** Added to every request, on top of the scenario's faults.latencyMs. */
   latencyMs?: number;
   services: SimService[];
-  /** The loopback port to listen on (default: any free port). */
+  /** A loopback port of the world's own to listen on (default: the process's shared simulator server). */
   port?: number;
+  /** False: a server of the world's own, on any free port, even without `port`. */
+  shared?: boolean;
   /** Told of every answered request (method, host, path without query, status); never bodies or headers. */
   onRequest?: (entry: SimRequestLogEntry) => void;
   /**
@@ -119,77 +116,6 @@ export interface DirectRequest {
 /** An IP address or localhost: a name that says nothing about which service is meant. */
 export function isDirectHost(host: string): boolean {
   return host === "" || host === "localhost" || /^\d+\.\d+\.\d+\.\d+$/.test(host) || host.startsWith("[");
-}
-
-/** TLS options that shape a client's context: a request that sets one of them (other than our CA) gets its own. */
-const contextOptions = [
-  "cert",
-  "key",
-  "pfx",
-  "passphrase",
-  "ciphers",
-  "ecdhCurve",
-  "crl",
-  "dhparam",
-  "secureOptions",
-  "secureProtocol",
-  "sessionIdContext",
-  "minVersion",
-  "maxVersion",
-  "sigalgs",
-  "privateKeyEngine",
-  "privateKeyIdentifier",
-  "clientCertEngine",
-  "honorCipherOrder",
-  "ticketKeys",
-  "secureContext",
-] as const;
-
-/**
- * TLS session tickets every world of the process accepts: the worlds share their CA, leaf certificates and TLS
- * contexts, so a session one world's client made resumes in the next world. A resumed handshake skips the
- * certificate exchange and its checks (most of a connection's CPU), and a test run opens thousands of connections.
- */
-const sharedTicketKeys = randomBytes(48);
-
-/** The last TLS session per CA and server name, offered by the next connection. */
-const sessions = new Map<string, Buffer>();
-
-class SimAgent extends Agent {
-  /** The client context that trusts the CA, built once: Node would parse the CA again for every connection. */
-  private readonly trustCa: SecureContext;
-  constructor(
-    private readonly simPort: number,
-    private readonly caPem: string,
-    /** False while the world injects TLS faults: a resumed session would skip the certificate they present. */
-    private readonly resumable: () => boolean,
-  ) {
-    super({ keepAlive: true, ca: caPem, maxSockets: 64 });
-    this.trustCa = createSecureContext({ ca: caPem });
-  }
-  // The connection goes to the simulator; the TLS server name stays the real host, so
-  // certificate verification against the per-run CA is done as for the real service.
-  override createConnection(options: ConnectionOptions, cb?: (err: Error | null, s: Socket) => void): Socket {
-    const servername = options.servername || (options.host as string | undefined) || "localhost";
-    const opts = options as Record<string, unknown>;
-    const plain = opts.ca === this.caPem && contextOptions.every((k) => opts[k] === undefined);
-    const secureContext = plain ? this.trustCa : undefined;
-    const key = `${servername}\n${this.caPem}`;
-    const session = plain && this.resumable() ? sessions.get(key) : undefined;
-    const socket = tlsConnect(
-      {
-        ...options,
-        host: "127.0.0.1",
-        port: this.simPort,
-        servername,
-        ...(secureContext ? { secureContext } : {}),
-        ...(session ? { session } : {}),
-      },
-      cb as never,
-    ) as TLSSocket;
-    if (plain) socket.on("session", (s: Buffer) => sessions.set(key, s));
-    return socket;
-  }
 }
 
 /**
@@ -231,6 +157,8 @@ interface WorldContext {
   latency: number;
   /** How often each fault rule (by index) has fired, for `times`. */
   faultUses: Map<number, number>;
+  /** Whether the world is on the process's shared server (where no TLS fault can be presented). */
+  shared: boolean;
 }
 
 const routeOf = (ctx: WorldContext, host: string): SimService | undefined =>
@@ -240,59 +168,38 @@ export async function startSimWorld(scenario: Scenario, options: StartOptions): 
   const ca: SimCa = await sharedSimCa();
   const issuerKeys = await makeIssuerKeys(scenario.kubernetes.issuerKeyRotated);
   const latency = (scenario.faults.latencyMs ?? 0) + (options.latencyMs ?? 0);
-  const openSockets = new Set<Socket>();
   const world = {} as SimWorld;
-  const ctx: WorldContext = { world, options, latency, faultUses: new Map() };
-
-  // The default certificate answers clients that send no server name (IP-addressed requests).
-  const fallback = await ca.leafFor("127.0.0.1");
-  const server: Server = createHttpsServer(
-    {
-      cert: fallback.cert,
-      key: fallback.key,
-      ticketKeys: sharedTicketKeys,
-      SNICallback: (servername, cb) => {
-        // A TLS fault: a certificate for another name, which every client rejects.
-        const name = matchTlsFault(ctx, servername) ? "tls-failure.invalid" : servername;
-        ca.contextFor(name).then(
-          (context) => cb(null, context),
-          (err) => cb(err as Error),
-        );
-      },
-    },
-    (req, res) => {
-      if (options.onRequest) logWhenDone(req, res, options.onRequest);
-      handleRequest(ctx, req, res).catch((err) => {
-        if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" });
-        res.end(`simulator error: ${(err as Error).message}`);
-      });
-    },
-  );
-  server.on("connection", (s: Socket) => {
-    openSockets.add(s);
-    s.on("close", () => openSockets.delete(s));
-  });
-
-  server.listen(options.port ?? 0, "127.0.0.1");
-  await once(server, "listening");
-  const port = (server.address() as AddressInfo).port;
-  const agent = new SimAgent(port, ca.caPem, () => !world.scenario.faults.rules.some((r) => r.tls));
+  // A TLS fault is a certificate for another name, presented during the handshake: before any request names its
+  // world, so such a world needs a server of its own (as does one on a given port).
+  const own = options.port !== undefined || options.shared === false || scenario.faults.rules.some((r) => r.tls);
+  const ctx: WorldContext = { world, options, latency, faultUses: new Map(), shared: !own };
+  const handler: SimRequestHandler = (req, res) => {
+    if (options.onRequest) logWhenDone(req, res, options.onRequest);
+    handleRequest(ctx, req, res).catch((err) => {
+      if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" });
+      res.end(`simulator error: ${(err as Error).message}`);
+    });
+  };
+  const server = own
+    ? await startOwnServer(handler, {
+        port: options.port,
+        certNameFor: (servername) => (matchTlsFault(ctx, servername) ? "tls-failure.invalid" : servername),
+        resumable: () => !world.scenario.faults.rules.some((r) => r.tls),
+      })
+    : await joinSharedServer(handler);
 
   Object.assign(world, {
     // The world's own copy: writes (a federated credential PUT, a patched service account) stay in this world.
     scenario: structuredClone(scenario),
     caPem: ca.caPem,
-    port,
-    agent,
+    port: server.port,
+    kubeServer: server.kubeServer,
+    agent: server.agent,
     issuerKeys,
     apiServerHost: new URL(scenario.kubernetes.server).hostname.toLowerCase(),
     stats: { requests: 0, bytes: 0, byService: {} },
-    fetchJson: (url: string) => simFetchJson(agent, url),
-    close: async () => {
-      agent.destroy();
-      for (const s of openSockets) s.destroy();
-      await new Promise<void>((r) => server.close(() => r()));
-    },
+    fetchJson: (url: string) => simFetchJson(server.agent, url),
+    close: () => server.close(),
   } satisfies SimWorld);
   return world;
 }
@@ -352,6 +259,10 @@ async function handleRequest(ctx: WorldContext, req: IncomingMessage, res: Serve
     return;
   }
   world.stats.byService[service.name] = (world.stats.byService[service.name] ?? 0) + 1;
+  if (ctx.shared && world.scenario.faults.rules.some((r) => r.tls && r.service === service.name)) {
+    // Silently answering would hide the fault from the test that set it.
+    throw new Error(`a TLS fault on ${service.name} needs the rule in the scenario before its world starts`);
+  }
   const simReq = simRequestOf(req, service, host, body, origin);
   // Calls the world makes to itself (Entra fetching an issuer's keys) happen inside the cloud: no client latency.
   if (ctx.latency > 0 && req.headers["x-sim-internal"] !== "1") await sleep(ctx.latency);
