@@ -72,14 +72,16 @@ function summary(report: Report): string {
 
 /** Returns the exit code: 0 healthy, 1 still broken (or declined), 2 inconclusive. */
 export async function runFix(o: FixOptions): Promise<number> {
-  if (!o.auditLog) return fixRounds(o);
-  // The audit file is the process's: set for this run only (a run inside another program leaves it as it was).
-  const { setAuditLog } = await import("../remediation/audit.js");
-  const previous = setAuditLog(o.auditLog);
+  // Audit lines go to the run's stderr (and its --audit-log file). Both are the process's settings: set for this run
+  // only, so a run inside another program leaves them as they were.
+  const { setAuditLog, setAuditStream } = await import("../remediation/audit.js");
+  const previousStream = setAuditStream(cliIo().stderr);
+  const previousFile = o.auditLog ? setAuditLog(o.auditLog) : undefined;
   try {
     return await fixRounds(o);
   } finally {
-    setAuditLog(previous);
+    setAuditStream(previousStream);
+    if (o.auditLog) setAuditLog(previousFile);
   }
 }
 

@@ -4,6 +4,14 @@ import { userInfo } from "node:os";
 import type { Environment } from "../providers/environment.js";
 
 let auditFile: string | undefined = process.env.WI_DOCTOR_AUDIT_LOG || undefined;
+let auditStream: NodeJS.WritableStream = process.stderr;
+
+/** Where audit lines go besides the file (the process's stderr, or a command-line run's); returns the one it replaces. */
+export function setAuditStream(stream: NodeJS.WritableStream): NodeJS.WritableStream {
+  const previous = auditStream;
+  auditStream = stream;
+  return previous;
+}
 
 /** Append every write's audit line to this file too (`--audit-log FILE`); returns the file it replaces. */
 export function setAuditLog(file: string | undefined): string | undefined {
@@ -41,6 +49,6 @@ export function whoOf(env: Environment): string {
 
 export function audit(env: Environment, entry: AuditEntry): void {
   const line = `${JSON.stringify({ time: new Date().toISOString(), who: whoOf(env), mode: env.mode, ...entry })}\n`;
-  process.stderr.write(line);
+  auditStream.write(line);
   if (auditFile) appendFileSync(auditFile, line, { mode: 0o600 });
 }

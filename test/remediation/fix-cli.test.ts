@@ -45,5 +45,11 @@ describe("wi-doctor fix", () => {
       "annotate_service_account:applied",
       "restart_workload:applied",
     ]);
+    // The same lines on the run's own stderr (not the stderr of the process it runs in).
+    const onStderr = r.stderr
+      .split("\n")
+      .filter((l) => l.startsWith("{"))
+      .map((l) => (JSON.parse(l) as { tool: string }).tool);
+    expect(onStderr).toEqual(["annotate_service_account", "restart_workload"]);
   });
 });
