@@ -121,8 +121,11 @@ export class AksGatherer {
     return this.opts.signal;
   }
 
-  /** The AKS cluster behind the kube context (matched by API server host across subscriptions). */
-  private contextCluster = once(() =>
+  /**
+   * The AKS cluster behind the kube context (matched by API server host across subscriptions). A diagnosis that also
+   * reads aad-pod-identity gives both runs one lookup (diagnoseAks's `shared.contextCluster`).
+   */
+  contextCluster: () => Promise<Gathered<ClusterFacts | null>> = once(() =>
     gather<ClusterFacts | null>("AKS cluster", async () => {
       const host = this.kube.apiServerHost();
       if (!host) throw new ProviderError("no-credential", "no kube context to take the API server host from");
@@ -485,11 +488,13 @@ export async function diagnoseAks(
     kube?: KubeProvider;
     resolved?: Promise<ResolvedTarget>;
     secretProviderClasses?: AksGatherer["secretProviderClasses"];
+    contextCluster?: AksGatherer["contextCluster"];
   } = {},
 ): Promise<AksReport> {
   const target = normalizeTarget(named);
   const g = new AksGatherer(env, opts, shared.kube);
   if (shared.secretProviderClasses) g.secretProviderClasses = shared.secretProviderClasses;
+  if (shared.contextCluster) g.contextCluster = shared.contextCluster;
   const ns = target.namespace;
   const total = 4;
   await opts.progress("reading the cluster and cloud", 0, total);

@@ -51,7 +51,8 @@ async function diagnoseOnce(
   let decided = false;
   // The aad-pod-identity reads that decide the mechanism start now, alongside the workload identity gathering,
   // and a pod-identity diagnosis reuses them (the target's pods are read once); both runs share one read of the
-  // namespace's SecretProviderClasses.
+  // namespace's SecretProviderClasses and one lookup of the context's AKS cluster (made under the diagnosis's own
+  // signal, so that stopping the workload identity run leaves it to the pod-identity one).
   const podIdReads = new PodIdGatherer(env, opts.signal, kube);
   const aks = diagnoseAks(
     env,
@@ -63,7 +64,7 @@ async function diagnoseOnce(
         if (decided) await opts.progress(message, progress, total);
       },
     },
-    { ...shared, secretProviderClasses: podIdReads.secretProviderClasses },
+    { ...shared, secretProviderClasses: podIdReads.secretProviderClasses, contextCluster: podIdReads.cluster },
   );
   aks.catch(() => undefined);
   // An error text from NMI or MIC (a 404 "getting assigned identities", LinkedAuthorizationFailed) says which

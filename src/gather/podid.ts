@@ -111,7 +111,8 @@ export class PodIdGatherer {
     gather<Cluster | null>("AKS cluster", async () => {
       const host = this.kube.apiServerHost();
       if (!host) throw new ProviderError("no-credential", "no kube context to take the API server host from");
-      return ((await this.azure.findClusterByApiHost(host, this.signal)) as Cluster | null) ?? null;
+      const found = await this.azure.findClusterByApiHost(host, this.signal, this.kube.contextName());
+      return (found as Cluster | null) ?? null;
     }),
   );
 

@@ -62,3 +62,29 @@ describe("MIC and NMI are looked for by their labels", { timeout: 120_000 }, () 
     expect(large.bytes - small.bytes).toBeLessThan(5_000);
   });
 });
+
+describe("one lookup of the AKS cluster", () => {
+  it("an aad-pod-identity diagnosis and the workload identity run it starts alongside list the clusters once", async () => {
+    const scenario = loadScenario("podid-healthy");
+    // Several diagnoses: the workload identity run gets further or less far before it is stopped.
+    for (let i = 0; i < 4; i++) {
+      const lists: string[] = [];
+      const session = await startSimSession(scenario, {
+        onRequest: (e) => {
+          if (e.path.endsWith("/providers/Microsoft.ContainerService/managedClusters")) lists.push(e.path);
+        },
+      });
+      try {
+        const report = await diagnose(session.env, scenario.target, {
+          signal: AbortSignal.timeout(60_000),
+          progress: async () => undefined,
+        });
+        expect(report.mechanism).toBe("aad-pod-identity");
+        expect(report.verdict).toBe("healthy");
+      } finally {
+        await session.close();
+      }
+      expect(lists).toHaveLength(1);
+    }
+  });
+});
