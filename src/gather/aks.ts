@@ -121,10 +121,7 @@ export class AksGatherer {
     return this.opts.signal;
   }
 
-  /**
-   * The AKS cluster behind the kube context (matched by API server host across subscriptions). A diagnosis that also
-   * reads aad-pod-identity gives both runs one lookup (diagnoseAks's `shared.contextCluster`).
-   */
+  /** The AKS cluster behind the kube context (matched by API server host across subscriptions). */
   contextCluster: () => Promise<Gathered<ClusterFacts | null>> = once(() =>
     gather<ClusterFacts | null>("AKS cluster", async () => {
       const host = this.kube.apiServerHost();
@@ -487,14 +484,12 @@ export async function diagnoseAks(
   shared: {
     kube?: KubeProvider;
     resolved?: Promise<ResolvedTarget>;
-    secretProviderClasses?: AksGatherer["secretProviderClasses"];
-    contextCluster?: AksGatherer["contextCluster"];
+    /** Reads shared with the aad-pod-identity run started alongside (src/gather/index.ts). */
+    reads?: Pick<AksGatherer, "secretProviderClasses" | "contextCluster">;
   } = {},
 ): Promise<AksReport> {
   const target = normalizeTarget(named);
-  const g = new AksGatherer(env, opts, shared.kube);
-  if (shared.secretProviderClasses) g.secretProviderClasses = shared.secretProviderClasses;
-  if (shared.contextCluster) g.contextCluster = shared.contextCluster;
+  const g = Object.assign(new AksGatherer(env, opts, shared.kube), shared.reads);
   const ns = target.namespace;
   const total = 4;
   await opts.progress("reading the cluster and cloud", 0, total);

@@ -64,7 +64,10 @@ async function diagnoseOnce(
         if (decided) await opts.progress(message, progress, total);
       },
     },
-    { ...shared, secretProviderClasses: podIdReads.secretProviderClasses, contextCluster: podIdReads.cluster },
+    {
+      ...shared,
+      reads: { secretProviderClasses: podIdReads.secretProviderClasses, contextCluster: podIdReads.cluster },
+    },
   );
   aks.catch(() => undefined);
   // An error text from NMI or MIC (a 404 "getting assigned identities", LinkedAuthorizationFailed) says which
