@@ -53,10 +53,14 @@ export async function benchRoundTrips(latencyMs = 200): Promise<RoundTrips[]> {
       log.length = 0;
       const t0 = Date.now();
       await run();
-      // Answers that end sooner than one latency after the start belong to the warm-up run's stragglers.
+      const t1 = Date.now();
+      // The world logs an answer once it is sent, which can be just after the client has read it: let the last ones
+      // land. Answers that end sooner than one latency after the start are the warm-up run's stragglers; answers that
+      // end well after the diagnosis did are reads it no longer waited for (a run stopped once the mechanism was known).
+      await new Promise((r) => setTimeout(r, latencyMs / 2));
       const entries = log
         .map((e) => ({ end: Date.parse(e.time), what: `${e.method} ${e.host}${e.path}` }))
-        .filter((e) => e.end >= t0 + latencyMs * 0.9);
+        .filter((e) => e.end >= t0 + latencyMs * 0.9 && e.end <= t1 + latencyMs / 4);
       const chain = longestChain(entries, latencyMs * 0.9);
       out.push({ label, scenario: name, roundTrips: chain.length, requests: entries.length, chain });
     } finally {
