@@ -52,15 +52,51 @@ export interface EksGatherOptions {
   errorText?: string;
 }
 
-/** Where the cluster is: from a context ARN or from the API endpoint's host name. */
-export function locateCluster(kube: KubeProvider): { region?: string; name?: string; host?: string; isEks: boolean } {
+/** The value of `--flag value` or `--flag=value` among a command's arguments. */
+function argValue(args: string[], ...flags: string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    for (const f of flags) {
+      if (args[i] === f && args[i + 1] && !args[i + 1].startsWith("-")) return args[i + 1];
+      if (args[i].startsWith(`${f}=`)) return args[i].slice(f.length + 1) || undefined;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The cluster an exec credential plugin asks a token for: `aws eks get-token --cluster-name NAME [--region R]`
+ * (what `aws eks update-kubeconfig` writes, whatever the context is called) or `aws-iam-authenticator token -i NAME`.
+ */
+export function clusterFromExecArgs(args: string[]): { name?: string; region?: string } {
+  const name = args.includes("get-token")
+    ? argValue(args, "--cluster-name")
+    : args.includes("token")
+      ? argValue(args, "-i", "--cluster-id")
+      : undefined;
+  return { name, region: name ? argValue(args, "--region") : undefined };
+}
+
+/**
+ * Where the cluster is: from a context ARN or from the API endpoint's host name. `guess` is the name the exec
+ * credential plugin asks a token for: checked against the endpoint before it is trusted (a context may have been
+ * renamed, an argument copied from another cluster).
+ */
+export function locateCluster(kube: KubeProvider): {
+  region?: string;
+  name?: string;
+  guess?: string;
+  host?: string;
+  isEks: boolean;
+} {
   const context = kube.contextName() ?? "";
   const fromArn = parseClusterArn(context);
   const host = kube.apiServerHost();
   const fromHost = host ? parseEksEndpoint(host) : undefined;
+  const fromExec = fromArn ? {} : clusterFromExecArgs(kube.execArgs());
   return {
-    region: fromArn?.region ?? fromHost?.region,
+    region: fromArn?.region ?? fromHost?.region ?? fromExec.region,
     name: fromArn?.name,
+    guess: fromExec.name,
     host,
     isEks: Boolean(fromArn || fromHost),
   };
@@ -140,14 +176,23 @@ export class EksGatherer {
     return this.listedClusters;
   }
 
+  /** The cluster the exec plugin names, when DescribeCluster shows it serves the kubeconfig's endpoint. */
+  private async guessedCluster(): Promise<EksClusterFact | null> {
+    if (!this.where.guess || !this.where.host) return null;
+    const want = this.where.host.toLowerCase();
+    // Any failure (another account, no such cluster, no permission) leaves it to the search by endpoint.
+    const c = await this.aws.describeCluster(this.where.guess, { signal: this.signal }).catch(() => null);
+    return c?.endpoint && new URL(c.endpoint).hostname.toLowerCase() === want ? c : null;
+  }
+
   cluster(): Promise<Gathered<EksClusterFact | null>> {
     return gather<EksClusterFact | null>("EKS cluster", async () => {
       if (!this.env.kubeconfig) throw new ProviderError("no-credential", this.env.kubeconfigProblem ?? "no kubeconfig");
       if (!this.where.isEks) return null;
-      const c = this.where.name
-        ? await this.aws.describeCluster(this.where.name, { signal: this.signal })
-        : await this.aws.findClusterByEndpoint(this.where.host ?? "", { signal: this.signal }, this.clusterNames());
-      return c;
+      if (this.where.name) return await this.aws.describeCluster(this.where.name, { signal: this.signal });
+      const guessed = await this.guessedCluster();
+      if (guessed) return guessed;
+      return await this.aws.findClusterByEndpoint(this.where.host ?? "", { signal: this.signal }, this.clusterNames());
     });
   }
 
@@ -158,7 +203,7 @@ export class EksGatherer {
    */
   async clusterNameGuess(): Promise<string | undefined> {
     if (!this.env.kubeconfig || !this.where.isEks) return undefined;
-    if (this.where.name) return this.where.name;
+    if (this.where.name ?? this.where.guess) return this.where.name ?? this.where.guess;
     const names = await this.clusterNames().catch(() => []);
     return names.length === 1 ? names[0] : undefined;
   }

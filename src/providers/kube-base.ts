@@ -34,6 +34,12 @@ export class KubeClients {
     return this.env.kubeconfig?.getCurrentContext() || undefined;
   }
 
+  /** The arguments of the current user's exec credential plugin (e.g. `aws eks get-token --cluster-name …`). */
+  execArgs(): string[] {
+    const args = (this.env.kubeconfig?.getCurrentUser()?.exec as { args?: unknown } | undefined)?.args;
+    return Array.isArray(args) ? args.filter((a): a is string => typeof a === "string") : [];
+  }
+
   // -------------------------------------------------------------------------------------------
   // Plumbing
 
