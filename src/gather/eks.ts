@@ -179,10 +179,11 @@ export class EksGatherer {
   /** The cluster the exec plugin names, when DescribeCluster shows it serves the kubeconfig's endpoint. */
   private async guessedCluster(): Promise<EksClusterFact | null> {
     if (!this.where.guess || !this.where.host) return null;
-    const want = this.where.host.toLowerCase();
-    // Any failure (another account, no such cluster, no permission) leaves it to the search by endpoint.
-    const c = await this.aws.describeCluster(this.where.guess, { signal: this.signal }).catch(() => null);
-    return c?.endpoint && new URL(c.endpoint).hostname.toLowerCase() === want ? c : null;
+    // The search by endpoint over that one name. Any failure (another account, no such cluster, no permission)
+    // leaves it to the search over every cluster.
+    return this.aws
+      .findClusterByEndpoint(this.where.host, { signal: this.signal }, Promise.resolve([this.where.guess]))
+      .catch(() => null);
   }
 
   cluster(): Promise<Gathered<EksClusterFact | null>> {

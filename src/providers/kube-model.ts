@@ -375,7 +375,6 @@ export function reuseConnections(kc: KubeConfig): void {
   type CreateAgent = (cluster: unknown, options: Record<string, unknown>) => unknown;
   const target = kc as unknown as { createAgent: CreateAgent };
   const original = target.createAgent.bind(kc);
-  const agents = sharedAgents;
   target.createAgent = (cluster, options) => {
     const c = cluster as { server?: string; proxyUrl?: string } | undefined;
     // Proxy agents keep their own pools; only plain HTTPS agents are shared.
@@ -390,7 +389,7 @@ export function reuseConnections(kc: KubeConfig): void {
       text(options.key),
       options.rejectUnauthorized,
     ]);
-    let agent = agents.get(key);
+    let agent = sharedAgents.get(key);
     if (!agent) {
       const agentOptions: Record<string, unknown> = { ...options, keepAlive: true };
       // One TLS context per agent, built from the same options Node would otherwise parse (CA, client key) again
@@ -403,7 +402,7 @@ export function reuseConnections(kc: KubeConfig): void {
         }
       }
       agent = original(cluster, agentOptions);
-      agents.set(key, agent);
+      sharedAgents.set(key, agent);
     }
     return agent;
   };
