@@ -1,6 +1,5 @@
 // Kubernetes provider: the shapes it answers with, workload-kind names, RBAC remedies, retry and connection
 // helpers, and the lazily loaded client library (see kubernetes.ts).
-import { createSecureContext } from "node:tls";
 import type {
   AdmissionregistrationV1Api,
   AppsV1Api,
@@ -25,6 +24,7 @@ import type {
   VersionApi,
 } from "@kubernetes/client-node";
 import { ProviderError } from "./errors.js";
+import { sharedKubeAgent } from "./kube-agents.js";
 
 /** Built-in resources listEverywhere reads. */
 export type SnapshotResource =
@@ -351,21 +351,6 @@ export function toWorkload(kind: WorkloadKind, object: Workload["object"], names
 export const reusing = new WeakSet<KubeConfig>();
 
 /**
- * Keep-alive agents by API server origin and TLS settings, for every kubeconfig of the process: the same cluster
- * reached through another kubeconfig object (a reloaded context, a server path prefix) reuses its connections.
- */
-const sharedAgents = new Map<string, unknown>();
-
-/** The scheme, host and port of a server URL (a path prefix shares the connections of its origin). */
-function originOf(server: string | undefined): string | undefined {
-  try {
-    return server ? new URL(server).origin : server;
-  } catch {
-    return server;
-  }
-}
-
-/**
  * The client builds a fresh HTTPS agent for every request, so every call pays a TLS handshake with the API
  * server. A diagnosis makes dozens of calls at once: keep one keep-alive agent per set of TLS settings instead.
  */
@@ -379,31 +364,6 @@ export function reuseConnections(kc: KubeConfig): void {
     const c = cluster as { server?: string; proxyUrl?: string } | undefined;
     // Proxy agents keep their own pools; only plain HTTPS agents are shared.
     if (c?.proxyUrl) return original(cluster, options);
-    // Buffers as their bytes in one string (JSON would spell out every byte as a number, for every request).
-    const text = (v: unknown) => (Buffer.isBuffer(v) ? v.toString("latin1") : v);
-    const key = JSON.stringify([
-      originOf(c?.server),
-      options.servername,
-      text(options.ca),
-      text(options.cert),
-      text(options.key),
-      options.rejectUnauthorized,
-    ]);
-    let agent = sharedAgents.get(key);
-    if (!agent) {
-      const agentOptions: Record<string, unknown> = { ...options, keepAlive: true };
-      // One TLS context per agent, built from the same options Node would otherwise parse (CA, client key) again
-      // for every new connection. When they cannot be parsed, the connection reports it as before.
-      if (c?.server?.startsWith("https:")) {
-        try {
-          agentOptions.secureContext = createSecureContext(agentOptions);
-        } catch {
-          /* left to tls.connect */
-        }
-      }
-      agent = original(cluster, agentOptions);
-      sharedAgents.set(key, agent);
-    }
-    return agent;
+    return sharedKubeAgent("client-node", c?.server ?? "", options, (agentOptions) => original(cluster, agentOptions));
   };
 }

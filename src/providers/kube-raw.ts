@@ -1,9 +1,9 @@
 // Raw reads from the Kubernetes API (objects exactly as `kubectl get -o json` shows them), for capturing a
 // namespace into a scenario. Read-only; every call has the environment's deadline.
 import { Agent, request } from "node:https";
-import { createSecureContext } from "node:tls";
 import type { Environment } from "./environment.js";
 import { ProviderError } from "./errors.js";
+import { sharedKubeAgent, TLS_KEYS } from "./kube-agents.js";
 
 export type RawObject = {
   apiVersion?: string;
@@ -17,39 +17,12 @@ export interface RawResult {
   body: unknown;
 }
 
-/** TLS options a kubeconfig gives a connection (the rest of what applyToHTTPSOptions sets is per request). */
-const TLS_KEYS = ["ca", "cert", "key", "pfx", "passphrase", "rejectUnauthorized", "servername"] as const;
-
 /** Connections a capture opens to the API server at most; further reads wait for one (a capture lists dozens). */
 const MAX_CONNECTIONS = 8;
 
-/**
- * One keep-alive agent per API server origin and TLS material, with its TLS context built once: a capture makes
- * dozens of reads, and each new connection would otherwise parse the CA (and client key) again and shake hands anew.
- */
-const agents = new Map<string, Agent>();
-
 function agentFor(url: URL, opts: Record<string, unknown>): Agent {
-  const text = (v: unknown) => (Buffer.isBuffer(v) ? v.toString("latin1") : v);
   const tls = Object.fromEntries(TLS_KEYS.filter((k) => opts[k] !== undefined).map((k) => [k, opts[k]]));
-  const key = JSON.stringify([url.origin, ...TLS_KEYS.map((k) => text(tls[k]))]);
-  let agent = agents.get(key);
-  if (!agent) {
-    let secureContext: ReturnType<typeof createSecureContext> | undefined;
-    try {
-      secureContext = createSecureContext(tls as never);
-    } catch {
-      /* left to tls.connect, which reports it on the request */
-    }
-    agent = new Agent({
-      keepAlive: true,
-      maxSockets: MAX_CONNECTIONS,
-      ...tls,
-      ...(secureContext ? { secureContext } : {}),
-    });
-    agents.set(key, agent);
-  }
-  return agent;
+  return sharedKubeAgent("raw", url.href, tls, (o) => new Agent({ ...o, maxSockets: MAX_CONNECTIONS }));
 }
 
 /** GET a path on the current context's API server; the answer's status and parsed JSON body. */
