@@ -24,6 +24,7 @@ import { KubeProvider } from "../providers/kubernetes.js";
 import { errorTextFacts } from "./error-text.js";
 import { aksWorkload, injectedTenant, readyOf } from "./aks-workload.js";
 import { type ClusterRef, clientIdOf, identityResourceIdOf } from "./aks-refs.js";
+import { contextClusterLookup, once, readSecretProviderClasses } from "./aks-reads.js";
 
 export { aksWorkload, workloadFacts } from "./aks-workload.js";
 import { bindingReads, PROXY_EXCHANGE } from "./aks-binding.js";
@@ -39,41 +40,6 @@ export interface GatherOptions {
 }
 
 const WEBHOOK_NAMESPACES = ["kube-system", "azure-workload-identity-system"];
-
-/** A lazily-started promise shared by every check that needs it. */
-function once<T>(fn: () => Promise<T>): () => Promise<T> {
-  let p: Promise<T> | undefined;
-  return () => {
-    p ??= fn();
-    return p;
-  };
-}
-
-/** The namespace's SecretProviderClasses (Secrets Store CSI driver), with their parameters as strings. */
-export function readSecretProviderClasses(
-  kube: KubeProvider,
-  namespace: string,
-  signal: AbortSignal,
-): Promise<Gathered<SecretProviderClassFacts[]>> {
-  return gather<SecretProviderClassFacts[]>("SecretProviderClasses", async () => {
-    const items = (await kube.listCustomObjects(
-      "secrets-store.csi.x-k8s.io",
-      "v1",
-      "secretproviderclasses",
-      namespace,
-      signal,
-    )) as {
-      metadata?: { name?: string; namespace?: string };
-      spec?: { provider?: string; parameters?: Record<string, unknown> };
-    }[];
-    return items.map((o) => ({
-      name: o.metadata?.name ?? "",
-      namespace: o.metadata?.namespace ?? namespace,
-      provider: o.spec?.provider,
-      parameters: Object.fromEntries(Object.entries(o.spec?.parameters ?? {}).map(([k, v]) => [k, String(v)])),
-    }));
-  });
-}
 
 /**
  * The one AKS facts builder: every section not gathered unless given. The diagnosis gives them all; a step tool
@@ -123,11 +89,7 @@ export class AksGatherer {
 
   /** The AKS cluster behind the kube context (matched by API server host across subscriptions). */
   contextCluster: () => Promise<Gathered<ClusterFacts | null>> = once(() =>
-    gather<ClusterFacts | null>("AKS cluster", async () => {
-      const host = this.kube.apiServerHost();
-      if (!host) throw new ProviderError("no-credential", "no kube context to take the API server host from");
-      return (await this.azure.findClusterByApiHost(host, this.signal, this.kube.contextName())) ?? null;
-    }),
+    contextClusterLookup(this.kube, this.azure, this.signal),
   );
 
   /** A cluster named by resource group and name (in its subscription, else every visible one), or the context's. */

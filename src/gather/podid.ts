@@ -29,7 +29,7 @@ import { AzureProvider } from "../providers/azure.js";
 import type { Environment } from "../providers/environment.js";
 import { gather, ProviderError } from "../providers/errors.js";
 import { KubeProvider } from "../providers/kubernetes.js";
-import { readSecretProviderClasses } from "./aks.js";
+import { contextClusterLookup, once, readSecretProviderClasses } from "./aks-reads.js";
 import { ComponentReader } from "./podid-components.js";
 import { type ResolvedTarget, resolveTarget } from "./target.js";
 
@@ -48,14 +48,6 @@ export interface PodIdGatherOptions {
 }
 
 type Cluster = ClusterFacts & PodIdClusterIdentity;
-
-function once<T>(fn: () => Promise<T>): () => Promise<T> {
-  let p: Promise<T> | undefined;
-  return () => {
-    p ??= fn();
-    return p;
-  };
-}
 
 export class PodIdGatherer {
   readonly kube: KubeProvider;
@@ -107,14 +99,7 @@ export class PodIdGatherer {
   bindings = once(() => this.crs("azureidentitybindings"));
   assigned = once(() => this.crs("azureassignedidentities"));
 
-  cluster = once(() =>
-    gather<Cluster | null>("AKS cluster", async () => {
-      const host = this.kube.apiServerHost();
-      if (!host) throw new ProviderError("no-credential", "no kube context to take the API server host from");
-      const found = await this.azure.findClusterByApiHost(host, this.signal, this.kube.contextName());
-      return (found as Cluster | null) ?? null;
-    }),
-  );
+  cluster = once(() => contextClusterLookup<Cluster>(this.kube, this.azure, this.signal));
 
   apiServerIssuer = once(async () => {
     const doc = await this.kube.getIssuerDiscovery(this.signal).catch(() => undefined);
